@@ -1,0 +1,303 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How anonymous web visitors are keyed (SPEC §6).
+public enum VisitorScope: String, Sendable {
+    /// IP + user agent + local day: nobody is followed across days (the default).
+    case day
+    /// IP + user agent: an explicit opt-in.
+    case persistent
+}
+
+/// The raw fields of one access-log line, as byte ranges into the line.
+struct AccessLogFields {
+    var host = 0..<0, user = 0..<0, time = 0..<0, request = 0..<0, method = 0..<0
+    var target = 0..<0, status = 0..<0, userAgent = 0..<0
+    var hasHost = false, hasUser = false, hasRequest = false, hasMethod = false, hasUserAgent = false
+    var timeStyle = AccessLogFormat.TimeStyle.bracketedCLF
+}
+
+/// Parses access-log lines (`common`, `combined`, `vhost-combined`, any Apache or nginx format).
+///
+/// A line becomes a `pageView` event (SPEC §7), a counted skip (bot, static asset, status,
+/// method, invalid request) or a counted reject. The client address, user name and user
+/// agent are read, keyed and forgotten inside `parse`: only the pseudonym, the normalised
+/// object and the agent class leave it.
+public struct AccessLogParser: ChunkParser {
+    public let format: AccessLogFormat
+    public let stream: UInt8
+    public let profile: AssetProfile
+    public let visitorScope: VisitorScope
+    public let zone: ZoneRules
+    private let classifier: UserAgentClassifier
+    private let scrubber: URLScrubber
+    private let users: Pseudonymiser.Prepared
+    private let visitors: Pseudonymiser.Prepared
+    private let items: [AccessLogFormat.Item]
+
+    public init(format: AccessLogFormat, stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope,
+                zone: ZoneRules, pseudonymiser: Pseudonymiser, userNamespace: String = Pseudonymiser.Namespace.webUser,
+                classifier: UserAgentClassifier = UserAgentClassifier()) {
+        self.format = format
+        self.stream = stream
+        self.profile = profile
+        self.visitorScope = visitorScope
+        self.zone = zone
+        self.classifier = classifier
+        scrubber = URLScrubber(allowedParameters: profile.allowedParameters)
+        users = pseudonymiser.prepare(userNamespace)
+        visitors = pseudonymiser.prepare(Pseudonymiser.Namespace.webVisitor)
+        items = format.items
+    }
+
+    /// Splits a line into fields following the layout; nil when it does not match.
+    func fields(_ line: UnsafeRawBufferPointer) -> AccessLogFields? {
+        var f = AccessLogFields()
+        var pos = 0
+        let n = line.count
+        var index = 0
+        while index < items.count {
+            switch items[index] {
+            case .literal(let bytes):
+                for (k, byte) in bytes.enumerated() {
+                    guard pos < n, line[pos] == byte else { return nil }
+                    pos += 1
+                    // Tolerate runs of spaces where the layout has one.
+                    if byte == 0x20, k == bytes.count - 1 || bytes[k + 1] != 0x20 {
+                        while pos < n, line[pos] == 0x20 { pos += 1 }
+                    }
+                }
+            case .field(let field):
+                let next: [UInt8]? = index + 1 < items.count ? { if case .literal(let l) = items[index + 1] { return l } else { return nil } }() : nil
+                let quoted = index > 0 && { if case .literal(let l) = items[index - 1] { return l.last == 0x22 } else { return false } }()
+                    && next?.first == 0x22
+                var start = pos
+                var end: Int
+                if case .time(.bracketedCLF) = field {
+                    guard pos < n, line[pos] == UInt8(ascii: "[") else { return nil }
+                    start = pos + 1
+                    end = start
+                    while end < n, line[end] != UInt8(ascii: "]") { end += 1 }
+                    guard end < n else { return nil }
+                    pos = end + 1
+                } else if quoted, let next {
+                    guard let close = closingQuote(line, from: pos, next: next) else { return nil }
+                    end = close
+                    pos = close
+                } else if let next {
+                    guard pos <= n, let hit = findByte(line, next[0], from: pos) else { return nil }
+                    end = hit
+                    pos = hit
+                } else {
+                    end = n
+                    pos = n
+                }
+                let range = start..<end
+                switch field {
+                case .remoteHost: f.host = range; f.hasHost = true
+                case .user: f.user = range; f.hasUser = true
+                case .time(let style): f.time = range; f.timeStyle = style
+                case .request: f.request = range; f.hasRequest = true
+                case .method: f.method = range; f.hasMethod = true
+                case .target: f.target = range
+                case .status: f.status = range
+                case .userAgent: f.userAgent = range; f.hasUserAgent = true
+                default: break
+                }
+            }
+            index += 1
+        }
+        return f
+    }
+
+    @inline(__always)
+    private func findByte(_ line: UnsafeRawBufferPointer, _ byte: UInt8, from: Int) -> Int? {
+        guard from < line.count, let base = line.baseAddress,
+              let hit = memchr(base + from, Int32(byte), line.count - from) else { return nil }
+        return base.distance(to: UnsafeRawPointer(hit))
+    }
+
+    /// The closing quote of a quoted field: an unescaped `"` followed by the rest of the
+    /// next literal. Unescaped quotes inside a user agent (old nginx) are stepped over.
+    private func closingQuote(_ line: UnsafeRawBufferPointer, from: Int, next: [UInt8]) -> Int? {
+        var i = from
+        let n = line.count
+        var fallback: Int? = nil
+        while i < n {
+            let c = line[i]
+            if c == UInt8(ascii: "\\") { i += 2; continue }
+            if c == 0x22 {
+                if fallback == nil { fallback = i }
+                var ok = true
+                var k = 1
+                while k < next.count {
+                    if i + k >= n || line[i + k] != next[k] { ok = false; break }
+                    k += 1
+                }
+                if ok && (next.count > 1 || i + 1 == n || line[i + 1] == 0x20) { return i }
+            }
+            i += 1
+        }
+        return fallback
+    }
+
+    public func parse(_ chunk: LineChunk) -> ChunkResult {
+        var result = ChunkResult()
+        if chunk.isOverlongLine {
+            result.lines = 1
+            result.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
+            return result
+        }
+        var agents = ByteKeyTable<AgentClass>(capacity: 256)
+        var objects = ByteKeyTable<Void>(capacity: 1024)
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(1024)
+        chunk.bytes.withUnsafeBytes { all in
+            let n = all.count
+            var start = 0
+            var lineNumber = 0
+            while start < n {
+                let base = all.baseAddress!
+                var end = n
+                if let hit = memchr(base + start, 0x0A, n - start) {
+                    end = base.distance(to: UnsafeRawPointer(hit))
+                }
+                lineNumber += 1
+                var lineEnd = end
+                if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                let line = UnsafeRawBufferPointer(rebasing: all[start..<lineEnd])
+                start = end + 1
+                parseLine(line, lineNumber, &result, &agents, &objects, &scratch)
+            }
+            result.lines = lineNumber
+        }
+        result.objects = (0..<objects.count).map { String(decoding: objects.key(at: $0), as: UTF8.self) }
+        return result
+    }
+
+    @inline(__always)
+    private func parseLine(_ line: UnsafeRawBufferPointer, _ lineNumber: Int, _ result: inout ChunkResult,
+                           _ agents: inout ByteKeyTable<AgentClass>, _ objects: inout ByteKeyTable<Void>,
+                           _ scratch: inout [UInt8]) {
+        if line.count == 0 || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+            result.counts[skip: .blankLine] += 1
+            return
+        }
+        if line.count > LineChunkerDefaults.maxLineBytes {
+            result.reject(.lineTooLong, line: lineNumber, bytes: line)
+            return
+        }
+        guard let f = fields(line) else {
+            result.reject(.malformedLine, line: lineNumber, bytes: line)
+            return
+        }
+        let timeBytes = UnsafeRawBufferPointer(rebasing: line[f.time])
+        let parsedTime: Int64?
+        switch f.timeStyle {
+        case .bracketedCLF, .clf: parsedTime = Timestamps.clf(timeBytes)
+        case .iso8601:
+            if let t = Timestamps.iso8601(timeBytes) {
+                parsedTime = t.hasOffset ? t.millis
+                    : zone.utcSeconds(fromLocalSeconds: t.millis / 1000) * 1000 + t.millis % 1000
+            } else { parsedTime = nil }
+        case .epochSeconds: parsedTime = Timestamps.epochSeconds(timeBytes)
+        case .epochMillis: parsedTime = Timestamps.epochMillis(timeBytes)
+        }
+        guard let time = parsedTime else {
+            result.reject(.badTimestamp, line: lineNumber, bytes: line)
+            return
+        }
+        guard f.status.count == 3, let status = Timestamps.digits(UnsafeRawBufferPointer(rebasing: line[f.status]), 0, 3),
+              status >= 100 else {
+            result.reject(.badStatus, line: lineNumber, bytes: line)
+            return
+        }
+        // Client class first: bots are skipped before anything is keyed.
+        let agentBytes = f.hasUserAgent ? UnsafeRawBufferPointer(rebasing: line[f.userAgent]) : UnsafeRawBufferPointer(start: nil, count: 0)
+        var agentClass = AgentClass.unknown
+        if f.hasUserAgent {
+            let index = agents.insert(agentBytes) { classifier.classify(agentBytes) }
+            agentClass = agents.values[index]
+            if agentClass == .bot {
+                result.counts[skip: .bot] += 1
+                return
+            }
+        }
+        // Request line: METHOD SP target [SP protocol]
+        var method = 0..<0
+        var target = f.target
+        if f.hasRequest {
+            let r = f.request
+            var sp1 = r.lowerBound
+            while sp1 < r.upperBound, line[sp1] != 0x20 { sp1 += 1 }
+            guard sp1 < r.upperBound else {
+                result.counts[skip: .invalidRequest] += 1
+                return
+            }
+            method = r.lowerBound..<sp1
+            var sp2 = r.upperBound
+            while sp2 > sp1 + 1, line[sp2 - 1] != 0x20 { sp2 -= 1 }
+            target = (sp2 > sp1 + 1) ? (sp1 + 1)..<(sp2 - 1) : (sp1 + 1)..<r.upperBound
+            while target.upperBound > target.lowerBound, line[target.upperBound - 1] == 0x20 {
+                target = target.lowerBound..<(target.upperBound - 1)
+            }
+        } else if f.hasMethod {
+            method = f.method
+        } else {
+            method = 0..<0
+        }
+        if !method.isEmpty || f.hasRequest || f.hasMethod {
+            let isGet = method.count == 3 && line[method.lowerBound] == UInt8(ascii: "G")
+                && line[method.lowerBound + 1] == UInt8(ascii: "E") && line[method.lowerBound + 2] == UInt8(ascii: "T")
+            let isPost = method.count == 4 && line[method.lowerBound] == UInt8(ascii: "P")
+                && line[method.lowerBound + 1] == UInt8(ascii: "O") && line[method.lowerBound + 2] == UInt8(ascii: "S")
+                && line[method.lowerBound + 3] == UInt8(ascii: "T")
+            if !isGet && !isPost {
+                let printable = method.allSatisfy { line[$0] >= 0x41 && line[$0] <= 0x5A }
+                result.counts[skip: printable && !method.isEmpty ? .method : .invalidRequest] += 1
+                return
+            }
+        }
+        guard !target.isEmpty, line[target.lowerBound] == UInt8(ascii: "/") || line[target.lowerBound] == UInt8(ascii: "h") else {
+            result.counts[skip: .invalidRequest] += 1
+            return
+        }
+        if status < 200 || status > 399 {
+            result.counts[skip: .status] += 1
+            return
+        }
+        let targetBytes = UnsafeRawBufferPointer(rebasing: line[target])
+        let pathRange = URLScrubber.pathRange(targetBytes)
+        if profile.isAsset(path: UnsafeRawBufferPointer(rebasing: targetBytes[pathRange])) {
+            result.counts[skip: .staticAsset] += 1
+            return
+        }
+        let day = zone.localDay(utcMillis: time)
+        let actor: ActorKey
+        let userBytes = f.hasUser ? UnsafeRawBufferPointer(rebasing: line[f.user]) : UnsafeRawBufferPointer(start: nil, count: 0)
+        if userBytes.count > 0 && !(userBytes.count == 1 && userBytes[0] == UInt8(ascii: "-")) {
+            actor = users.key(userBytes)
+        } else {
+            let host = f.hasHost ? UnsafeRawBufferPointer(rebasing: line[f.host]) : UnsafeRawBufferPointer(start: nil, count: 0)
+            switch visitorScope {
+            case .day:
+                var dayValue = day.bigEndian
+                actor = withUnsafeBytes(of: &dayValue) { visitors.key(parts: $0, host, agentBytes) }
+            case .persistent:
+                actor = visitors.key(parts: host, agentBytes)
+            }
+        }
+        scratch.removeAll(keepingCapacity: true)
+        scrubber.normalise(targetBytes, into: &scratch)
+        let objectIndex = scratch.withUnsafeBytes { objects.insert($0) { () } }
+        result.events.append(Event(time: time, actor: actor, day: day, stream: stream, kind: .pageView,
+                                   object: UInt32(objectIndex + 1), status: UInt16(status), agentClass: agentClass))
+    }
+}
+
+/// Limits shared by the chunker and the parsers.
+public enum LineChunkerDefaults {
+    /// Lines longer than this are rejected as `line-too-long` (1 MiB).
+    public static let maxLineBytes = 1 << 20
+}

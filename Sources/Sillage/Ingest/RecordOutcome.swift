@@ -1,0 +1,101 @@
+/// Why a well-formed record was deliberately not turned into an event.
+public enum SkipReason: Int, Sendable, CaseIterable {
+    case bot, staticAsset, status, method, invalidRequest, blankLine
+
+    public var name: String {
+        switch self {
+        case .bot: "bot"
+        case .staticAsset: "static-asset"
+        case .status: "status"
+        case .method: "method"
+        case .invalidRequest: "invalid-request"
+        case .blankLine: "blank-line"
+        }
+    }
+}
+
+/// Why a record could not be read.
+public enum RejectReason: Int, Sendable, CaseIterable {
+    case malformedLine, badTimestamp, badStatus, lineTooLong
+
+    public var name: String {
+        switch self {
+        case .malformedLine: "malformed-line"
+        case .badTimestamp: "bad-timestamp"
+        case .badStatus: "bad-status"
+        case .lineTooLong: "line-too-long"
+        }
+    }
+
+    public var explanation: String {
+        switch self {
+        case .malformedLine: "the line does not match the declared format"
+        case .badTimestamp: "the timestamp is missing or not a valid date and time"
+        case .badStatus: "the status is not a three-digit HTTP code"
+        case .lineTooLong: "the line is longer than the line-length limit"
+        }
+    }
+}
+
+/// Counts of skips and rejects, indexed by reason.
+public struct OutcomeCounts: Sendable, Equatable {
+    public var skips = [Int](repeating: 0, count: SkipReason.allCases.count)
+    public var rejects = [Int](repeating: 0, count: RejectReason.allCases.count)
+
+    public init() {}
+
+    public var totalSkips: Int { skips.reduce(0, +) }
+    public var totalRejects: Int { rejects.reduce(0, +) }
+
+    public mutating func add(_ other: OutcomeCounts) {
+        for i in skips.indices { skips[i] += other.skips[i] }
+        for i in rejects.indices { rejects[i] += other.rejects[i] }
+    }
+
+    public subscript(skip reason: SkipReason) -> Int {
+        get { skips[reason.rawValue] }
+        set { skips[reason.rawValue] = newValue }
+    }
+
+    public subscript(reject reason: RejectReason) -> Int {
+        get { rejects[reason.rawValue] }
+        set { rejects[reason.rawValue] = newValue }
+    }
+}
+
+/// Where a rejected record was, and why; never its content (it may hold personal data).
+public struct RejectSample: Sendable, Equatable {
+    /// 1-based line number in the (decompressed) input.
+    public var line: Int
+    public var reason: RejectReason
+}
+
+/// What parsing one chunk produced.
+public struct ChunkResult: Sendable {
+    public var events: [Event] = []
+    /// Objects interned in this chunk; an event's `object` n > 0 is `objects[n - 1]`.
+    public var objects: [String] = []
+    public var lines = 0
+    public var counts = OutcomeCounts()
+    /// The first few rejects, with chunk-relative line numbers (1-based).
+    public var rejectSamples: [RejectSample] = []
+    /// The first rejected line's leading bytes, kept in memory only, to guess a wrong format.
+    public var firstRejectedLine: [UInt8]? = nil
+
+    public init() {}
+
+    static let maxSamples = 20
+
+    mutating func reject(_ reason: RejectReason, line: Int, bytes: UnsafeRawBufferPointer) {
+        counts[reject: reason] += 1
+        if rejectSamples.count < ChunkResult.maxSamples {
+            rejectSamples.append(RejectSample(line: line, reason: reason))
+        }
+        if firstRejectedLine == nil { firstRejectedLine = Array(bytes.prefix(512)) }
+    }
+}
+
+/// A parser that turns a chunk of whole lines into events; one value is shared by all tasks.
+public protocol ChunkParser: Sendable {
+    func parse(_ chunk: LineChunk) -> ChunkResult
+}

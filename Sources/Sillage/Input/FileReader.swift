@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A source of bytes that fills caller-provided buffers.
+public protocol ByteReader {
+    /// Reads up to `buffer.count` bytes; returns 0 only at the end of the input.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(SillageError) -> Int
+}
+
+/// Reads a file (or standard input) with plain `read(2)` calls, for large sequential chunks.
+///
+/// The descriptor is closed when the last copy is released; the reader is not shared
+/// across threads.
+public final class FileReader: ByteReader {
+    /// The name used in messages: the path, or `<stdin>`.
+    public let displayName: String
+    private let descriptor: Int32
+    private let ownsDescriptor: Bool
+    /// Bytes handed out so far (for progress and error positions).
+    public private(set) var bytesRead: Int64 = 0
+
+    /// Opens `path` for reading; `-` is standard input.
+    public init(path: String) throws(SillageError) {
+        if path == "-" {
+            descriptor = 0
+            ownsDescriptor = false
+            displayName = "<stdin>"
+            return
+        }
+        displayName = path
+        var info = stat()
+        if stat(path, &info) != 0 {
+            let code = errno
+            throw SillageError.configuration("cannot read input: \(systemErrorText(code))", at: path)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw SillageError.configuration("input is a directory, not a file", at: path,
+                                             hint: "give a file or a glob such as \(path)/access.log*")
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            throw SillageError.configuration("cannot open input: \(systemErrorText(code))", at: path)
+        }
+        descriptor = fd
+        ownsDescriptor = true
+    }
+
+    deinit {
+        if ownsDescriptor { close(descriptor) }
+    }
+
+    /// The file's size in bytes when it is a regular file, for progress estimates.
+    public var size: Int64? {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SillageError) -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        while true {
+            let n = Glibc.read(descriptor, base, buffer.count)
+            if n >= 0 {
+                bytesRead += Int64(n)
+                return n
+            }
+            let code = errno
+            if code == EINTR { continue }
+            throw SillageError.runtime("read failed after \(bytesRead) bytes: \(systemErrorText(code))",
+                                       at: displayName)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A run of whole lines cut from an input, ready to be parsed on any thread.
+public struct LineChunk: Sendable {
+    /// Whole lines; only the input's last chunk may lack a final newline.
+    public var bytes: [UInt8]
+    /// Position of the chunk in its input, from 0.
+    public var index: Int
+    /// Offset of the chunk's first byte in the (decompressed) input.
+    public var offset: Int64
+    /// True when this chunk stands for one line longer than the limit, which was dropped.
+    public var isOverlongLine: Bool
+}
+
+/// Cuts a byte stream into chunks of whole lines, reading large blocks.
+///
+/// Lines are never copied one by one: a block is read, cut after its last newline with
+/// `memrchr`, and the tail is carried into the next block. A line longer than
+/// `maxLineBytes` is not buffered without bound: it is discarded up to its newline and
+/// reported as one overlong line, so a 10 MB line costs neither memory nor a crash.
+public struct LineChunker {
+    private var reader: any ByteReader
+    private let chunkSize: Int
+    public let maxLineBytes: Int
+    private var carry: [UInt8] = []
+    private var discarding = false
+    private var atEnd = false
+    private var nextIndex = 0
+    private var offset: Int64 = 0
+
+    public init(reader: any ByteReader, chunkSize: Int = 4 << 20, maxLineBytes: Int = 1 << 20) {
+        self.reader = reader
+        self.chunkSize = max(chunkSize, 64)
+        self.maxLineBytes = maxLineBytes
+    }
+
+    private mutating func emit(_ bytes: [UInt8], overlong: Bool = false) -> LineChunk {
+        let chunk = LineChunk(bytes: bytes, index: nextIndex, offset: offset, isOverlongLine: overlong)
+        nextIndex += 1
+        offset += Int64(bytes.count)
+        return chunk
+    }
+
+    /// Reads until `buffer` is full or the input ends.
+    private mutating func fill(_ buffer: inout [UInt8], from start: Int) throws(SillageError) -> Int {
+        var filled = start
+        var failure: SillageError? = nil
+        buffer.withUnsafeMutableBytes { raw in
+            while filled < raw.count {
+                do throws(SillageError) {
+                    let n = try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
+                    if n == 0 { atEnd = true; break }
+                    filled += n
+                } catch {
+                    failure = error
+                    break
+                }
+            }
+        }
+        if let failure { throw failure }
+        return filled
+    }
+
+    /// The next chunk, or nil when the input is exhausted.
+    public mutating func next() throws(SillageError) -> LineChunk? {
+        while true {
+            if atEnd {
+                if carry.isEmpty { return nil }
+                let last = carry
+                carry = []
+                if discarding { discarding = false; offset += Int64(last.count); continue }
+                return emit(last)
+            }
+            var buffer = [UInt8](repeating: 0, count: carry.count + chunkSize)
+            let carried = carry.count
+            if carried > 0 { buffer.replaceSubrange(0..<carried, with: carry) }
+            carry = []
+            let filled = try fill(&buffer, from: carried)
+            buffer.removeSubrange(filled...)
+            if discarding {
+                let newline = buffer.withUnsafeBytes { raw -> Int? in
+                    guard let base = raw.baseAddress, raw.count > 0,
+                          let hit = memchr(base, 0x0A, raw.count) else { return nil }
+                    return base.distance(to: UnsafeRawPointer(hit))
+                }
+                if let newline {
+                    discarding = false
+                    offset += Int64(newline + 1)
+                    carry = Array(buffer[(newline + 1)...])
+                } else {
+                    offset += Int64(buffer.count)
+                }
+                continue
+            }
+            let lastNewline = buffer.withUnsafeBytes { raw -> Int? in
+                // The last newline is at most one line from the end, so a backward scan is short.
+                var i = raw.count - 1
+                while i >= 0 {
+                    if raw[i] == 0x0A { return i }
+                    i -= 1
+                }
+                return nil
+            }
+            guard let lastNewline else {
+                if atEnd {
+                    if buffer.isEmpty { return nil }
+                    return emit(buffer)
+                }
+                if buffer.count >= maxLineBytes {
+                    discarding = true
+                    let chunk = LineChunk(bytes: [], index: nextIndex, offset: offset, isOverlongLine: true)
+                    nextIndex += 1
+                    offset += Int64(buffer.count)
+                    return chunk
+                }
+                carry = buffer
+                continue
+            }
+            if lastNewline + 1 < buffer.count {
+                carry = Array(buffer[(lastNewline + 1)...])
+                buffer.removeSubrange((lastNewline + 1)...)
+            }
+            return emit(buffer)
+        }
+    }
+}
