@@ -1,1 +1,190 @@
-print("x")
+import Foundation
+import Sillage
+
+// The `sillage` command: parses arguments, calls the library, prints. No logic lives here.
+
+let version = "0.1.0"
+
+func printError(_ error: SillageError) {
+    FileHandle.standardError.write(Data("sillage: error: \(error.description)\n".utf8))
+}
+
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+func notice(_ text: String) {
+    FileHandle.standardError.write(Data("sillage: \(text)\n".utf8))
+}
+
+let topHelp = """
+usage: sillage COMMAND [ARGUMENTS]
+
+Sillage turns learning-platform logs into pseudonymised sessions and anonymised statistics.
+
+commands:
+  run [PIPELINE]        read inputs, update the store, publish exports
+  validate PIPELINE     check a pipeline file and its inputs without running it
+  keys init             create a new master key (mode 0600)
+
+`sillage COMMAND --help` describes each command. Exit codes: 0 success, 1 run failure,
+2 usage or configuration error, 3 data error (reject rate over the limit, PII guard hit).
+"""
+
+let runSpec = CommandSpec(
+    path: "sillage run",
+    summary: "Reads the inputs, pseudonymises them at the parser, sessionises, commits to the store and publishes the exports.",
+    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
+    options: [
+        OptionSpec("--input", value: "FORMAT:GLOB", repeatable: true,
+                   help: "read GLOB as FORMAT (common, combined, vhost-combined, apache, nginx); replaces the pipeline's inputs"),
+        OptionSpec("--log-format", value: "STRING", help: "the LogFormat / log_format string for apache and nginx --input"),
+        OptionSpec("--store", value: "PATH", help: "SQLite store (default var/sillage.sqlite)"),
+        OptionSpec("--out", value: "DIR", help: "export root directory (default out)"),
+        OptionSpec("--key-file", value: "PATH", help: "master key file (default var/sillage.key)"),
+        OptionSpec("--threads", value: "N", help: "parsing threads (default: all cores)"),
+        OptionSpec("--json", help: "print the run report as JSON on standard output"),
+    ],
+    details: "Progress is shown on standard error when it is a terminal. The summary lists events, skips and rejects by reason, sessions and the files written.")
+
+let validateSpec = CommandSpec(
+    path: "sillage validate",
+    summary: "Checks a pipeline file (every key, with its JSON path), that its inputs exist and that its key file is usable.",
+    positionals: [("PIPELINE", false, "pipeline file (JSON)")])
+
+let keysInitSpec = CommandSpec(
+    path: "sillage keys init",
+    summary: "Creates a new random 32-byte master key with mode 0600. An existing key is never overwritten.",
+    options: [OptionSpec("--key-file", value: "PATH", help: "where to write the key (default var/sillage.key)")])
+
+func runCommand(_ words: [String]) async throws(SillageError) -> Int32 {
+    let args = try ArgumentParser.parse(words, runSpec)
+    if args.wantsHelp { say(runSpec.help); return 0 }
+    var pipeline: PipelineDefinition
+    if let path = args.positionals.first {
+        pipeline = try PipelineDefinition.load(path: path)
+    } else {
+        pipeline = PipelineDefinition()
+    }
+    let inputs = args.all("--input")
+    if !inputs.isEmpty {
+        pipeline.inputs = []
+        for (i, spec) in inputs.enumerated() {
+            guard let colon = spec.firstIndex(of: ":") else {
+                throw SillageError.usage("--input takes FORMAT:GLOB, not \"\(spec)\"", hint: "for example --input combined:'logs/access.log*'")
+            }
+            let type = String(spec[..<colon])
+            let glob = String(spec[spec.index(after: colon)...])
+            guard let stage = StageRegistry.ingest[type] else {
+                throw SillageError.usage("unknown input format \"\(type)\"", hint: "known formats: \(StageRegistry.ingestTypeNames.joined(separator: ", "))")
+            }
+            var input = InputDefinition(type: type, paths: [glob])
+            input.stream = stage.defaultStream
+            input.location = "--input \(spec)"
+            if stage.needsLogFormat {
+                guard let format = args.value("--log-format") else {
+                    throw SillageError.usage("--input \(type):… needs --log-format")
+                }
+                input.logFormat = format
+            }
+            try stage.validate(input, "--log-format")
+            pipeline.inputs.append(input)
+            _ = i
+        }
+    }
+    if pipeline.inputs.isEmpty {
+        throw SillageError.usage("nothing to read: give a pipeline file or --input FORMAT:GLOB",
+                                 hint: "for example `sillage run Pipelines/sample.json` or `sillage run --input combined:'access.log*'`")
+    }
+    if let store = args.value("--store") { pipeline.store = store }
+    if let out = args.value("--out") { pipeline.output = out }
+    if let key = args.value("--key-file") { pipeline.keyFile = key }
+    var options = RunOptions()
+    if let t = args.value("--threads") {
+        guard let n = Int(t), n >= 1, n <= 256 else { throw SillageError.usage("--threads takes a number from 1 to 256") }
+        options.threads = n
+    }
+    let runner = Runner(pipeline: pipeline, options: options)
+    let progress = TerminalProgress.isTerminal ? TerminalProgress() : nil
+    runner.progress = progress
+    runner.onNotice = { notice($0) }
+    let report = try await runner.run()
+    if args.has("--json") {
+        FileHandle.standardOutput.write(Data(RunSummary.json(report).serialized().utf8))
+    } else {
+        say(RunSummary.text(report))
+    }
+    return 0
+}
+
+func validateCommand(_ words: [String]) throws(SillageError) -> Int32 {
+    let args = try ArgumentParser.parse(words, validateSpec)
+    if args.wantsHelp { say(validateSpec.help); return 0 }
+    let path = args.positionals[0]
+    let pipeline = try PipelineDefinition.load(path: path)
+    var fileCount = 0
+    for input in pipeline.inputs {
+        for pattern in input.paths {
+            do throws(SillageError) {
+                fileCount += try InputFiles.expand(pattern).count
+            } catch {
+                throw SillageError(error.kind, error.message, at: "\(path) at \(input.location).paths: \(pattern)", hint: error.hint)
+            }
+        }
+    }
+    var keyState = "present"
+    if access(pipeline.keyFile, F_OK) == 0 {
+        _ = try MasterKey.load(path: pipeline.keyFile)
+    } else if pipeline.createKey {
+        keyState = "will be created on the first run"
+    } else {
+        _ = try MasterKey.load(path: pipeline.keyFile)
+    }
+    say("\(path): valid — \(pipeline.inputs.count) input(s) matching \(fileCount) file(s), \(pipeline.exports.count) export(s), key \(pipeline.keyFile) \(keyState)")
+    return 0
+}
+
+func keysCommand(_ words: [String]) throws(SillageError) -> Int32 {
+    guard let sub = words.first else {
+        throw SillageError.usage("missing keys subcommand", hint: "`sillage keys init`")
+    }
+    switch sub {
+    case "init":
+        let args = try ArgumentParser.parse(Array(words.dropFirst()), keysInitSpec)
+        if args.wantsHelp { say(keysInitSpec.help); return 0 }
+        let path = args.value("--key-file") ?? PipelineDefinition().keyFile
+        try MasterKey.create(path: path)
+        say("created \(path) (32 bytes, mode 0600). Keep it private and back it up.")
+        return 0
+    case "--help", "-h", "help":
+        say(keysInitSpec.help)
+        return 0
+    default:
+        throw SillageError.usage("unknown keys subcommand \"\(sub)\"", hint: "`sillage keys init`")
+    }
+}
+
+func main() async -> Int32 {
+    let words = Array(CommandLine.arguments.dropFirst())
+    guard let command = words.first else {
+        FileHandle.standardError.write(Data((topHelp + "\n").utf8))
+        return 2
+    }
+    let rest = Array(words.dropFirst())
+    do throws(SillageError) {
+        switch command {
+        case "run": return try await runCommand(rest)
+        case "validate": return try validateCommand(rest)
+        case "keys": return try keysCommand(rest)
+        case "--help", "-h", "help": say(topHelp); return 0
+        case "--version", "version": say("sillage \(version)"); return 0
+        default:
+            throw SillageError.usage("unknown command \"\(command)\"", hint: "commands: run, validate, keys init")
+        }
+    } catch {
+        printError(error)
+        return error.exitCode
+    }
+}
+
+exit(await main())

@@ -51,6 +51,14 @@ public final class FileReader: ByteReader {
         if ownsDescriptor { close(descriptor) }
     }
 
+    /// Moves to `offset` for the next read (resuming a growing file).
+    public func seek(to offset: Int64) throws(SillageError) {
+        guard lseek(descriptor, off_t(offset), SEEK_SET) == off_t(offset) else {
+            let code = errno
+            throw SillageError.runtime("cannot seek to byte \(offset): \(systemErrorText(code))", at: displayName)
+        }
+    }
+
     /// The file's size in bytes when it is a regular file, for progress estimates.
     public var size: Int64? {
         var info = stat()

@@ -66,10 +66,10 @@ public struct OpenedInput {
 
 /// Lets the opener look at the first bytes without losing them.
 final class PeekingReader: ByteReader {
-    private var inner: FileReader
+    private var inner: any ByteReader
     private var head: [UInt8] = []
 
-    init(_ inner: FileReader) { self.inner = inner }
+    init(_ inner: any ByteReader) { self.inner = inner }
 
     func peek(_ count: Int) throws(SillageError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
@@ -82,8 +82,8 @@ final class PeekingReader: ByteReader {
             filled += n
         }
         for i in 0..<filled { buffer[i] = raw[i] }
-        head = Array(buffer[..<filled])
-        return head
+        head = Array(buffer[..<filled]) + head
+        return Array(head.prefix(count))
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(SillageError) -> Int {

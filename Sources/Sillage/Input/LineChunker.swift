@@ -29,12 +29,25 @@ public struct LineChunker {
     private var atEnd = false
     private var nextIndex = 0
     private var offset: Int64 = 0
+    private let holdBackUnterminatedLine: Bool
+    /// Bytes of a last line without a newline that were held back (see `init`).
+    public private(set) var heldBackBytes = 0
 
-    public init(reader: any ByteReader, chunkSize: Int = 4 << 20, maxLineBytes: Int = 1 << 20) {
+    /// - Parameters:
+    ///   - startOffset: the input offset of the first byte the reader returns (when resuming).
+    ///   - holdBackUnterminatedLine: leave a final line without a newline unread, because a
+    ///     growing log may still be writing it; the next run reads it once it is complete.
+    public init(reader: any ByteReader, chunkSize: Int = 4 << 20, maxLineBytes: Int = 1 << 20,
+                startOffset: Int64 = 0, holdBackUnterminatedLine: Bool = false) {
         self.reader = reader
         self.chunkSize = max(chunkSize, 64)
         self.maxLineBytes = maxLineBytes
+        self.offset = startOffset
+        self.holdBackUnterminatedLine = holdBackUnterminatedLine
     }
+
+    /// Offset just past the last byte handed out (or skipped as part of an overlong line).
+    public var consumedOffset: Int64 { offset }
 
     private mutating func emit(_ bytes: [UInt8], overlong: Bool = false) -> LineChunk {
         let chunk = LineChunk(bytes: bytes, index: nextIndex, offset: offset, isOverlongLine: overlong)
@@ -71,6 +84,7 @@ public struct LineChunker {
                 let last = carry
                 carry = []
                 if discarding { discarding = false; offset += Int64(last.count); continue }
+                if holdBackUnterminatedLine { heldBackBytes = last.count; continue }
                 return emit(last)
             }
             var buffer = [UInt8](repeating: 0, count: carry.count + chunkSize)
@@ -106,6 +120,7 @@ public struct LineChunker {
             guard let lastNewline else {
                 if atEnd {
                     if buffer.isEmpty { return nil }
+                    if holdBackUnterminatedLine { heldBackBytes = buffer.count; return nil }
                     return emit(buffer)
                 }
                 if buffer.count >= maxLineBytes {

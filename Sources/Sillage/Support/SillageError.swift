@@ -52,19 +52,19 @@ public struct SillageError: Error, CustomStringConvertible, Sendable, Equatable 
         return text
     }
 
-    static func usage(_ message: String, hint: String? = nil) -> SillageError {
+    public static func usage(_ message: String, hint: String? = nil) -> SillageError {
         SillageError(.usage, message, hint: hint)
     }
 
-    static func configuration(_ message: String, at location: String? = nil, hint: String? = nil) -> SillageError {
+    public static func configuration(_ message: String, at location: String? = nil, hint: String? = nil) -> SillageError {
         SillageError(.configuration, message, at: location, hint: hint)
     }
 
-    static func data(_ message: String, at location: String? = nil, hint: String? = nil) -> SillageError {
+    public static func data(_ message: String, at location: String? = nil, hint: String? = nil) -> SillageError {
         SillageError(.data, message, at: location, hint: hint)
     }
 
-    static func runtime(_ message: String, at location: String? = nil, hint: String? = nil) -> SillageError {
+    public static func runtime(_ message: String, at location: String? = nil, hint: String? = nil) -> SillageError {
         SillageError(.runtime, message, at: location, hint: hint)
     }
 }

@@ -1,0 +1,34 @@
+/// What disclosure control did to one table, for `privacy-report.json`.
+public struct SuppressionReport: Sendable, Equatable {
+    public var table: String
+    public var rows: Int
+    public var rowsSuppressed: Int
+    public var cellsSuppressed: Int
+}
+
+/// Suppresses every measure of a row computed from fewer than `minCount` distinct actors (SPEC §6).
+///
+/// Rows with no actor at all are kept: a zero describes nobody. The dimensions (date,
+/// stream, bucket) stay, so a reader sees that a value was withheld rather than missing.
+public struct SmallCellSuppression: Sendable {
+    public let minCount: Int
+
+    public init(minCount: Int) {
+        self.minCount = minCount
+    }
+
+    public func apply(_ table: inout Table) -> SuppressionReport {
+        var report = SuppressionReport(table: table.name, rows: table.rows.count, rowsSuppressed: 0, cellsSuppressed: 0)
+        let measures = table.columns.indices.filter { table.columns[$0].isMeasure }
+        for r in table.rows.indices {
+            let actors = table.actorsPerRow[r]
+            guard actors > 0, actors < minCount else { continue }
+            report.rowsSuppressed += 1
+            for c in measures where table.rows[r][c] != .empty {
+                table.rows[r][c] = .empty
+                report.cellsSuppressed += 1
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,56 @@
+/// What one published export contains.
+public struct ExportOutcome: Sendable {
+    public var directory: String
+    public var files: [String]
+    public var suppression: [SuppressionReport]
+}
+
+/// Builds one export from the store: tables, disclosure control, PII guard, files, publication.
+public enum Exporter {
+    public static func run(_ export: ExportDefinition, store: Store, outputRoot: String,
+                           pipeline: PipelineDefinition, scanner: PIIScanner) throws(SillageError) -> ExportOutcome {
+        let days = export.period.dayRange
+        let input = MetricInput(sessions: try store.sessions(days: days), actorDays: try store.actorDays(days: days))
+        let suppression = SmallCellSuppression(minCount: export.minCount)
+        var tables: [Table] = []
+        var reports: [SuppressionReport] = []
+        var cellsScanned = 0
+        for name in export.tables {
+            guard let stage = StageRegistry.tables[name] else {
+                throw SillageError.configuration("unknown table \"\(name)\"")
+            }
+            var table = stage.build(input)
+            reports.append(suppression.apply(&table))
+            for (r, row) in table.rows.enumerated() {
+                for (c, cell) in row.enumerated() {
+                    cellsScanned += 1
+                    guard case .text(let text) = cell, let finding = scanner.finding(in: text) else { continue }
+                    throw SillageError.data(
+                        "PII guard: table \(table.name), row \(r + 1), column \(table.columns[c].name) holds \(finding); nothing was published",
+                        at: "\(outputRoot)/\(export.name)",
+                        hint: "find which input value reaches this column and scrub it at the parser (profile, keepParameters)")
+                }
+            }
+            tables.append(table)
+        }
+        var files: [(name: String, bytes: [UInt8])] = []
+        for table in tables {
+            files.append((table.fileName, try GzipWriter.compress(CSVWriter.encode(table))))
+        }
+        let scopes = Array(Set(pipeline.inputs.map(\.visitorScope.rawValue))).sorted()
+        files.append(("datapackage.json", Array(DataPackage.descriptor(export: export, tables: tables).serialized().utf8)))
+        files.append(("README.md", Array(Codebook.markdown(export: export, tables: tables, reports: reports,
+                                                            timezone: pipeline.timezone,
+                                                            inactivityMinutes: pipeline.inactivityMinutes).utf8)))
+        files.append(("privacy-report.json", Array(PrivacyReport.json(export: export, reports: reports, cellsScanned: cellsScanned,
+                                                                      visitorScopes: scopes).serialized().utf8)))
+        var sums = ""
+        for file in files.sorted(by: { $0.name < $1.name }) {
+            sums += "\(hexString(SHA256.hash(file.bytes)))  \(file.name)\n"
+        }
+        files.append(("SHA256SUMS", Array(sums.utf8)))
+        let directory = "\(outputRoot)/\(export.name)/\(export.recipient)/\(export.period.directoryName)"
+        try Publisher.publish(files: files, to: directory)
+        return ExportOutcome(directory: directory, files: files.map(\.name).sorted(), suppression: reports)
+    }
+}

@@ -1,0 +1,40 @@
+/// Builds `privacy-report.json`: the rules applied to this export and what they withheld.
+public enum PrivacyReport {
+    public static func json(export: ExportDefinition, reports: [SuppressionReport], cellsScanned: Int,
+                            visitorScopes: [String]) -> JSONValue {
+        .object([
+            ("export", .string(export.name)),
+            ("recipient", .string(export.recipient)),
+            ("period", .string(export.period.directoryName)),
+            ("minCount", .int(Int64(export.minCount))),
+            ("suppressionRule", .string("a row whose measures come from 1 to \(export.minCount - 1) distinct actors has all its measures emptied")),
+            ("rounding", .null),
+            ("dominanceRule", .null),
+            ("complementarySuppression", .bool(false)),
+            ("differentialPrivacy", .object([
+                ("enabled", .bool(false)),
+                ("epsilonSpent", .int(0)),
+                ("epsilonLeft", .null),
+            ])),
+            ("microdata", .null),
+            ("pseudonymisation", .object([
+                ("method", .string("HMAC-SHA256(key, namespace || 0x00 || identifier), truncated to 128 bits")),
+                ("webVisitorScope", .array(visitorScopes.map { .string($0) })),
+                ("identifiersPublished", .bool(false)),
+            ])),
+            ("piiGuard", .object([
+                ("cellsScanned", .int(Int64(cellsScanned))),
+                ("findings", .int(0)),
+                ("checks", .array(["e-mail", "IPv4", "IPv6", "French phone number", "raw identifiers seen in this run"].map { .string($0) })),
+            ])),
+            ("tables", .array(reports.map { r in
+                .object([
+                    ("name", .string(r.table)),
+                    ("rows", .int(Int64(r.rows))),
+                    ("rowsSuppressed", .int(Int64(r.rowsSuppressed))),
+                    ("cellsSuppressed", .int(Int64(r.cellsSuppressed))),
+                ])
+            })),
+        ])
+    }
+}

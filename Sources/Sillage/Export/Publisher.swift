@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Writes an export directory aside and renames it into place, so readers never see half of one.
+///
+/// Files are written into a hidden sibling directory and flushed to disk; only then is the
+/// directory renamed to its final name. An existing export of the same name is swapped out
+/// and removed after the new one is in place. If anything fails, the hidden directory is
+/// removed and the previous export, if any, is left as it was.
+public enum Publisher {
+    public static func publish(files: [(name: String, bytes: [UInt8])], to directory: String) throws(SillageError) {
+        try makeDirectories(parentOf: directory)
+        let parent = directory.lastIndex(of: "/").map { String(directory[..<$0]) } ?? "."
+        let base = directory.split(separator: "/").last.map(String.init) ?? directory
+        let staging = "\(parent)/.\(base).partial-\(getpid())"
+        removeTree(staging)
+        guard mkdir(staging, 0o755) == 0 else {
+            let code = errno
+            throw SillageError.runtime("cannot create the staging directory: \(systemErrorText(code))", at: staging)
+        }
+        do throws(SillageError) {
+            for file in files {
+                try writeFile(file.bytes, to: "\(staging)/\(file.name)")
+            }
+            try syncDirectory(staging)
+            var info = stat()
+            if stat(directory, &info) == 0 {
+                let retired = "\(parent)/.\(base).replaced-\(getpid())"
+                removeTree(retired)
+                guard rename(directory, retired) == 0 else {
+                    let code = errno
+                    throw SillageError.runtime("cannot move the previous export aside: \(systemErrorText(code))", at: directory)
+                }
+                guard rename(staging, directory) == 0 else {
+                    let code = errno
+                    _ = rename(retired, directory)
+                    throw SillageError.runtime("cannot publish the export: \(systemErrorText(code))", at: directory)
+                }
+                removeTree(retired)
+            } else if rename(staging, directory) != 0 {
+                let code = errno
+                throw SillageError.runtime("cannot publish the export: \(systemErrorText(code))", at: directory)
+            }
+            try syncDirectory(parent)
+        } catch {
+            removeTree(staging)
+            throw error
+        }
+    }
+
+    /// Writes a whole file and flushes it to disk.
+    static func writeFile(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SillageError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            let code = errno
+            throw SillageError.runtime("cannot create the file: \(systemErrorText(code))", at: path)
+        }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                throw SillageError.runtime("cannot write the file: \(systemErrorText(code))", at: path,
+                                           hint: code == ENOSPC ? "the disk is full; nothing was published" : nil)
+            }
+            written += n
+        }
+        guard fsync(fd) == 0 else {
+            let code = errno
+            throw SillageError.runtime("cannot flush the file to disk: \(systemErrorText(code))", at: path)
+        }
+    }
+
+    static func syncDirectory(_ path: String) throws(SillageError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        _ = fsync(fd)
+    }
+
+    static func removeTree(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}

@@ -1,0 +1,114 @@
+/// A cell of a published table.
+public enum Cell: Sendable, Equatable {
+    case text(String)
+    case integer(Int64)
+    /// A decimal with a fixed number of fraction digits at most (trailing zeros dropped).
+    case decimal(Double, digits: Int)
+    /// Empty: suppressed by disclosure control, or not defined (see the codebook).
+    case empty
+
+    /// The CSV text of the cell.
+    public var csvText: String {
+        switch self {
+        case .text(let s): return s
+        case .integer(let i): return String(i)
+        case .decimal(let d, let digits): return Cell.formatDecimal(d, digits: digits)
+        case .empty: return ""
+        }
+    }
+
+    /// Fixed-point text with `.` as decimal mark, deterministic on every platform.
+    public static func formatDecimal(_ value: Double, digits: Int) -> String {
+        var scale: Int64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int64((value * Double(scale)).rounded(.toNearestOrAwayFromZero))
+        let negative = scaled < 0
+        let magnitude = negative ? -scaled : scaled
+        var text = String(magnitude / scale)
+        var fraction = magnitude % scale
+        if digits > 0 && fraction != 0 {
+            var fractionDigits = digits
+            while fraction % 10 == 0 { fraction /= 10; fractionDigits -= 1 }
+            let f = String(fraction)
+            text += "." + String(repeating: "0", count: fractionDigits - f.count) + f
+        }
+        return (negative && scaled != 0 ? "-" : "") + text
+    }
+}
+
+/// A column's type in the Frictionless Table Schema.
+public enum ColumnType: String, Sendable {
+    case string, integer, number, date, yearmonth
+}
+
+/// One column of a published table.
+public struct Column: Sendable {
+    public var name: String
+    public var type: ColumnType
+    public var description: String
+    /// A measure is blanked when its row is suppressed; a dimension never is.
+    public var isMeasure: Bool
+    /// Allowed values, for categorical dimensions.
+    public var allowedValues: [String]? = nil
+
+    public init(_ name: String, _ type: ColumnType, _ description: String, measure: Bool = false, allowed: [String]? = nil) {
+        self.name = name
+        self.type = type
+        self.description = description
+        self.isMeasure = measure
+        self.allowedValues = allowed
+    }
+}
+
+/// A table ready for disclosure control and publication.
+public struct Table: Sendable {
+    public var name: String
+    public var title: String
+    public var description: String
+    public var columns: [Column]
+    public var primaryKey: [String]
+    public var rows: [[Cell]]
+    /// Distinct actors behind each row, used by disclosure control; never published itself
+    /// unless a column also holds it.
+    public var actorsPerRow: [Int]
+
+    public init(name: String, title: String, description: String, columns: [Column], primaryKey: [String]) {
+        self.name = name
+        self.title = title
+        self.description = description
+        self.columns = columns
+        self.primaryKey = primaryKey
+        rows = []
+        actorsPerRow = []
+    }
+
+    public mutating func append(_ row: [Cell], actors: Int) {
+        precondition(row.count == columns.count, "row width must match the columns of \(name)")
+        rows.append(row)
+        actorsPerRow.append(actors)
+    }
+
+    public var fileName: String { "\(name).csv.gz" }
+}
+
+/// What table builders read: the store's rows for the export's period.
+public struct MetricInput: Sendable {
+    public var sessions: [StoredSession]
+    public var actorDays: [StoredActorDay]
+    /// Stream names in a fixed order.
+    public var streams: [String]
+
+    public init(sessions: [StoredSession], actorDays: [StoredActorDay]) {
+        self.sessions = sessions
+        self.actorDays = actorDays
+        streams = Array(Set(sessions.map(\.stream)).union(actorDays.map(\.stream))).sorted()
+    }
+}
+
+/// Median of integer values (mean of the two middle ones for an even count).
+func median(_ values: [Int64]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let sorted = values.sorted()
+    let mid = sorted.count / 2
+    return sorted.count % 2 == 1 ? Double(sorted[mid]) : Double(sorted[mid - 1] + sorted[mid]) / 2
+}

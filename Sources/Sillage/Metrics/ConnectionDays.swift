@@ -1,0 +1,74 @@
+/// `connection_days`: how many days a month learners connect, and how long (SPEC §7).
+///
+/// For each actor and local month: connection days = distinct local days with at least one
+/// event; connected time = the summed durations of the sessions that started on those days.
+/// Actors are then counted per bucket of connection days.
+public enum ConnectionDays {
+    public static let name = "connection_days"
+
+    public static let buckets: [(label: String, from: Int)] = [
+        ("1", 1), ("2", 2), ("3-4", 3), ("5-9", 5), ("10-14", 10), ("15-31", 15),
+    ]
+
+    public static func bucket(days: Int) -> Int {
+        var index = 0
+        for (i, b) in buckets.enumerated() where days >= b.from { index = i }
+        return index
+    }
+
+    public static func build(_ input: MetricInput) -> Table {
+        var table = Table(
+            name: name, title: "Connection days per month",
+            description: "Distribution of learners by number of connection days in a local month, with their median connected time. Anonymous web visitors are keyed per day, so they count one day each.",
+            columns: [
+                Column("month", .yearmonth, "Local month."),
+                Column("stream", .string, "Input stream."),
+                Column("connection_days", .string, "Distinct local days with at least one event in the month (bucket).",
+                       allowed: buckets.map(\.label)),
+                Column("users", .integer, "Distinct pseudonymous actors in the bucket.", measure: true),
+                Column("median_connected_seconds", .number, "Median over those actors of the summed durations of their sessions started in the month, in seconds.", measure: true),
+            ],
+            primaryKey: ["month", "stream", "connection_days"])
+        struct ActorMonth: Hashable {
+            var stream: String
+            var actor: ActorKey
+            var month: Int
+        }
+        var days: [ActorMonth: Int] = [:]
+        var seconds: [ActorMonth: Int64] = [:]
+        for d in input.actorDays {
+            days[ActorMonth(stream: d.stream, actor: d.actor, month: CivilTime.monthIndex(days: Int(d.day))), default: 0] += 1
+        }
+        for s in input.sessions {
+            seconds[ActorMonth(stream: s.stream, actor: s.actor, month: CivilTime.monthIndex(days: Int(s.day))), default: 0] += s.durationSeconds
+        }
+        struct Key: Hashable, Comparable {
+            var month: Int
+            var stream: String
+            var bucket: Int
+            static func < (a: Key, b: Key) -> Bool {
+                (a.month, a.stream, a.bucket) < (b.month, b.stream, b.bucket)
+            }
+        }
+        var groups: [Key: [Int64]] = [:]
+        for (am, n) in days {
+            groups[Key(month: am.month, stream: am.stream, bucket: bucket(days: n)), default: []].append(seconds[am] ?? 0)
+        }
+        let months = Set(groups.keys.map { MonthStream(month: $0.month, stream: $0.stream) }).sorted()
+        for ms in months {
+            for (i, b) in buckets.enumerated() {
+                let values = groups[Key(month: ms.month, stream: ms.stream, bucket: i)] ?? []
+                let label = "\(ms.month / 12)-\(ms.month % 12 + 1 < 10 ? "0" : "")\(ms.month % 12 + 1)"
+                table.append([.text(label), .text(ms.stream), .text(b.label), .integer(Int64(values.count)),
+                              median(values).map { .decimal($0, digits: 1) } ?? .empty], actors: values.count)
+            }
+        }
+        return table
+    }
+
+    struct MonthStream: Hashable, Comparable {
+        var month: Int
+        var stream: String
+        static func < (a: MonthStream, b: MonthStream) -> Bool { (a.month, a.stream) < (b.month, b.stream) }
+    }
+}

@@ -1,0 +1,106 @@
+/// Receives progress while inputs are read; implemented by the terminal display.
+public protocol ProgressSink: AnyObject {
+    func update(file: String, bytesDone: Int64, bytesTotal: Int64?)
+    func finishFile()
+}
+
+/// What reading one file produced, merged in chunk order.
+public struct FileIngest: Sendable {
+    public var events: [Event] = []
+    public var lines = 0
+    public var counts = OutcomeCounts()
+    /// Rejects with absolute line numbers (1-based), the first few only.
+    public var rejectSamples: [RejectSample] = []
+    /// The first rejected line's leading bytes, in memory only, to guess a wrong format.
+    public var firstRejectedLine: [UInt8]? = nil
+    /// Decompressed bytes consumed, from the start of the content.
+    public var endOffset: Int64 = 0
+    /// Bytes of an unterminated last line left for the next run.
+    public var heldBackBytes = 0
+
+    /// Records that produced an event, a skip or a reject.
+    public var records: Int { events.count + counts.totalSkips + counts.totalRejects }
+}
+
+/// Reads one input with large sequential reads and parses its chunks on all cores.
+///
+/// Chunks are parsed concurrently by a bounded task group and merged strictly in chunk
+/// order, so the events, counts and line numbers do not depend on the number of threads.
+public struct IngestDriver {
+    public var threads: Int
+    public var chunkSize: Int
+
+    public init(threads: Int, chunkSize: Int = 4 << 20) {
+        self.threads = max(1, threads)
+        self.chunkSize = chunkSize
+    }
+
+    /// Parses `reader`'s content; `objects` is the run's interner, extended with this file's objects.
+    public func ingest(reader: any ByteReader, displayName: String, parser: any ChunkParser,
+                       startOffset: Int64, startLine: Int, holdBackUnterminatedLine: Bool,
+                       objects: inout Interner, progress: ProgressSink?, rawBytesRead: () -> Int64,
+                       rawSize: Int64?) async throws(SillageError) -> FileIngest {
+        var chunker = LineChunker(reader: reader, chunkSize: chunkSize, maxLineBytes: LineChunkerDefaults.maxLineBytes,
+                                  startOffset: startOffset, holdBackUnterminatedLine: holdBackUnterminatedLine)
+        var out = FileIngest()
+        var lineBase = startLine
+        var pending: [Int: ChunkResult] = [:]
+        var nextToMerge = 0
+        var failure: SillageError? = nil
+
+        func merge(_ r: ChunkResult, into out: inout FileIngest, objects: inout Interner) {
+            var remap = [UInt32](repeating: 0, count: r.objects.count + 1)
+            for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o) }
+            out.events.reserveCapacity(out.events.count + r.events.count)
+            for var e in r.events {
+                e.object = remap[Int(e.object)]
+                out.events.append(e)
+            }
+            for s in r.rejectSamples where out.rejectSamples.count < ChunkResult.maxSamples {
+                out.rejectSamples.append(RejectSample(line: lineBase + s.line, reason: s.reason))
+            }
+            if out.firstRejectedLine == nil { out.firstRejectedLine = r.firstRejectedLine }
+            out.counts.add(r.counts)
+            out.lines += r.lines
+            lineBase += r.lines
+        }
+
+        await withTaskGroup(of: (Int, ChunkResult).self) { group in
+            var inFlight = 0
+            while true {
+                let chunk: LineChunk?
+                do throws(SillageError) {
+                    chunk = try chunker.next()
+                } catch {
+                    failure = error
+                    break
+                }
+                guard let chunk else { break }
+                progress?.update(file: displayName, bytesDone: rawBytesRead(), bytesTotal: rawSize)
+                group.addTask { (chunk.index, parser.parse(chunk)) }
+                inFlight += 1
+                if inFlight >= threads + 1, let (index, result) = await group.next() {
+                    inFlight -= 1
+                    pending[index] = result
+                    while let r = pending.removeValue(forKey: nextToMerge) {
+                        merge(r, into: &out, objects: &objects)
+                        nextToMerge += 1
+                    }
+                }
+            }
+            for await (index, result) in group {
+                pending[index] = result
+            }
+            while let r = pending.removeValue(forKey: nextToMerge) {
+                merge(r, into: &out, objects: &objects)
+                nextToMerge += 1
+            }
+        }
+        if let failure { throw failure }
+        progress?.update(file: displayName, bytesDone: rawBytesRead(), bytesTotal: rawSize)
+        progress?.finishFile()
+        out.endOffset = chunker.consumedOffset
+        out.heldBackBytes = chunker.heldBackBytes
+        return out
+    }
+}

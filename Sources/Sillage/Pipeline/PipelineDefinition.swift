@@ -1,0 +1,261 @@
+/// A pipeline file: what to read, how to sessionise, what to export (README "Pipeline reference").
+public struct PipelineDefinition: Sendable {
+    public static let currentVersion: Int64 = 1
+
+    public var version: Int64 = PipelineDefinition.currentVersion
+    public var name = "default"
+    /// IANA zone for days, weeks and months (SPEC §4).
+    public var timezone = "Europe/Paris"
+    public var keyFile = "var/sillage.key"
+    /// Create the key on first run (with a notice) instead of failing.
+    public var createKey = true
+    public var store = "var/sillage.sqlite"
+    public var output = "out"
+    public var inputs: [InputDefinition] = []
+    public var inactivityMinutes = 30
+    /// Share of a file's records that may be rejected before the run fails with exit code 3.
+    public var maxRejectRate = 0.05
+    public var extraCrawlerTokens: [String] = []
+    public var exports: [ExportDefinition] = [ExportDefinition()]
+
+    public init() {}
+
+    /// Reads a pipeline file; every error names the file and the JSON path.
+    public static func load(path: String) throws(SillageError) -> PipelineDefinition {
+        let bytes = try readWholeFile(path, limit: 4 << 20)
+        return try parse(bytes, source: path)
+    }
+
+    /// Reads pipeline JSON text.
+    public static func parse(_ bytes: [UInt8], source: String) throws(SillageError) -> PipelineDefinition {
+        let root = try JSONObjectReader(try JSONParser.parse(bytes, source: source), path: "$", source: source)
+        var p = PipelineDefinition()
+        guard let version = try root.int("version") else {
+            throw SillageError.configuration("missing required key", at: root.location("version"),
+                                             hint: "start the file with \"version\": \(currentVersion)")
+        }
+        guard version == currentVersion else {
+            throw SillageError.configuration("unsupported pipeline version \(version); this sillage reads version \(currentVersion)",
+                                             at: root.location("version"))
+        }
+        p.version = version
+        if let name = try root.string("name") { p.name = name }
+        if let tz = try root.string("timezone") {
+            do throws(SillageError) { _ = try ZoneRules(identifier: tz) } catch {
+                throw SillageError.configuration(error.message, at: root.location("timezone"), hint: error.hint)
+            }
+            p.timezone = tz
+        }
+        if let key = try root.object("key") {
+            if let file = try key.string("file") { p.keyFile = file }
+            if let create = try key.bool("createIfMissing") { p.createKey = create }
+            try key.finish()
+        }
+        if let store = try root.string("store") { p.store = store }
+        if let output = try root.string("output") { p.output = output }
+        if let sessions = try root.object("sessions") {
+            if let minutes = try sessions.int("inactivityMinutes", in: 1...1440) { p.inactivityMinutes = Int(minutes) }
+            try sessions.finish()
+        }
+        if let rate = try root.double("maxRejectRate", in: 0...1) { p.maxRejectRate = rate }
+        if let tokens = try root.strings("crawlerTokens") { p.extraCrawlerTokens = tokens }
+        guard let inputs = try root.objects("inputs"), !inputs.isEmpty else {
+            throw SillageError.configuration("a pipeline needs at least one input", at: root.location("inputs"))
+        }
+        p.inputs = []
+        for input in inputs { p.inputs.append(try InputDefinition.parse(input)) }
+        if let exports = try root.objects("exports") {
+            p.exports = []
+            for export in exports { p.exports.append(try ExportDefinition.parse(export)) }
+            var seen = Set<String>()
+            for (i, e) in p.exports.enumerated() {
+                let id = "\(e.name)/\(e.recipient)/\(e.period.directoryName)"
+                guard seen.insert(id).inserted else {
+                    throw SillageError.configuration("two exports write to \(id)", at: "\(source) at $.exports[\(i)]")
+                }
+            }
+        }
+        try root.finish()
+        return p
+    }
+
+    /// A canonical text of the definition, hashed into the run journal.
+    public var canonicalDescription: String {
+        var parts = ["v\(version)", name, timezone, "gap=\(inactivityMinutes)", "reject=\(maxRejectRate)",
+                     "crawlers=\(extraCrawlerTokens.joined(separator: ","))"]
+        for i in inputs {
+            parts.append("input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? "")")
+        }
+        for e in exports {
+            parts.append("export:\(e.name):\(e.recipient):\(e.period.directoryName):\(e.minCount):\(e.tables.joined(separator: ","))")
+        }
+        return parts.joined(separator: "\n")
+    }
+}
+
+/// One input of a pipeline.
+public struct InputDefinition: Sendable {
+    /// A registered ingest type (`combined`, `apache`, ...), see `StageRegistry`.
+    public var type: String
+    public var paths: [String]
+    public var stream: String = "web"
+    public var profile: AssetProfile = .moodle
+    public var visitorScope: VisitorScope = .day
+    /// The format string for `apache` and `nginx` inputs.
+    public var logFormat: String? = nil
+    /// The JSON path of this input, for messages.
+    public var location: String = "--input"
+
+    public init(type: String, paths: [String]) {
+        self.type = type
+        self.paths = paths
+    }
+
+    static func parse(_ r: JSONObjectReader) throws(SillageError) -> InputDefinition {
+        let type = try r.requiredString("type")
+        guard let stage = StageRegistry.ingest[type] else {
+            throw SillageError.configuration("unknown input type \"\(type)\"", at: r.location("type"),
+                                             hint: "known types: \(StageRegistry.ingestTypeNames.joined(separator: ", "))")
+        }
+        guard let paths = try r.strings("paths"), !paths.isEmpty else {
+            throw SillageError.configuration("missing required key (a path, a glob, or \"-\" for standard input)",
+                                             at: r.location("paths"))
+        }
+        var d = InputDefinition(type: type, paths: paths)
+        d.location = r.path
+        d.stream = try r.string("stream") ?? stage.defaultStream
+        guard !d.stream.isEmpty, d.stream.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) else {
+            throw SillageError.configuration("a stream name uses lower-case letters, digits, - and _", at: r.location("stream"))
+        }
+        if let profileName = try r.string("profile") {
+            guard let profile = AssetProfile.named(profileName) else {
+                throw SillageError.configuration("unknown profile \"\(profileName)\"", at: r.location("profile"),
+                                                 hint: "built-in profiles: moodle, generic")
+            }
+            d.profile = profile
+        }
+        let extensions = try r.strings("staticExtensions") ?? []
+        let prefixes = try r.strings("staticPrefixes") ?? []
+        let parameters = try r.strings("keepParameters") ?? []
+        for (i, p) in prefixes.enumerated() where !p.hasPrefix("/") {
+            throw SillageError.configuration("a static prefix starts with /", at: "\(r.location("staticPrefixes"))[\(i)]")
+        }
+        d.profile = d.profile.adding(extensions: extensions.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 },
+                                     prefixes: prefixes, parameters: parameters)
+        if let scope = try r.string("visitorScope") {
+            guard let s = VisitorScope(rawValue: scope) else {
+                throw SillageError.configuration("visitorScope is \"day\" or \"persistent\", not \"\(scope)\"", at: r.location("visitorScope"))
+            }
+            d.visitorScope = s
+        }
+        d.logFormat = try r.string("logFormat")
+        if stage.needsLogFormat && d.logFormat == nil {
+            throw SillageError.configuration("a \(type) input needs a logFormat", at: r.location("logFormat"))
+        }
+        if !stage.needsLogFormat && d.logFormat != nil {
+            throw SillageError.configuration("logFormat applies to apache and nginx inputs only", at: r.location("logFormat"))
+        }
+        try r.finish()
+        // Check now so that a bad format is reported with its JSON path.
+        try stage.validate(d, r.location("logFormat"))
+        return d
+    }
+}
+
+/// The period an export covers; it names the export's directory.
+public enum ExportPeriod: Sendable, Equatable {
+    case all
+    case year(Int)
+    case month(Int, Int)
+    case days(Int, Int)
+
+    /// Parses `all`, `2026`, `2026-03` or `2026-03-01..2026-03-31`.
+    public static func parse(_ text: String) -> ExportPeriod? {
+        if text == "all" { return .all }
+        let b = Array(text.utf8)
+        if b.count == 4, let y = Int(text), y >= 1970 { return .year(y) }
+        if b.count == 7, b[4] == UInt8(ascii: "-"), let y = Int(text.prefix(4)), let m = Int(text.suffix(2)), (1...12).contains(m) {
+            return .month(y, m)
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: true)
+        if parts.count == 2, text.contains(".."), let a = CivilTime.parseISODate(String(parts[0])),
+           let z = CivilTime.parseISODate(String(parts[1])), a <= z {
+            return .days(a, z)
+        }
+        return nil
+    }
+
+    /// The local days covered, or nil for all.
+    public var dayRange: ClosedRange<Int>? {
+        switch self {
+        case .all: return nil
+        case .year(let y): return CivilTime.days(year: y, month: 1, day: 1)...CivilTime.days(year: y, month: 12, day: 31)
+        case .month(let y, let m):
+            return CivilTime.days(year: y, month: m, day: 1)...CivilTime.days(year: y, month: m, day: CivilTime.daysInMonth(year: y, month: m))
+        case .days(let a, let z): return a...z
+        }
+    }
+
+    public var directoryName: String {
+        switch self {
+        case .all: return "all"
+        case .year(let y): return String(y)
+        case .month(let y, let m): return "\(y)-\(m < 10 ? "0" : "")\(m)"
+        case .days(let a, let z): return "\(CivilTime.isoDate(days: a))_\(CivilTime.isoDate(days: z))"
+        }
+    }
+}
+
+/// One export: a directory of tables for one recipient and period (SPEC §8).
+public struct ExportDefinition: Sendable {
+    public var name = "research"
+    public var recipient = "default"
+    public var period = ExportPeriod.all
+    /// Minimum distinct actors behind a published cell (SPEC §6; French threshold 11).
+    public var minCount = 11
+    public var tables: [String] = StageRegistry.defaultTables
+
+    public init() {}
+
+    static func parse(_ r: JSONObjectReader) throws(SillageError) -> ExportDefinition {
+        var e = ExportDefinition()
+        if let name = try r.string("name") {
+            guard isSafeName(name) else {
+                throw SillageError.configuration("an export name uses letters, digits, - and _", at: r.location("name"))
+            }
+            e.name = name
+        }
+        if let recipient = try r.string("recipient") {
+            guard isSafeName(recipient) else {
+                throw SillageError.configuration("a recipient name uses letters, digits, - and _", at: r.location("recipient"))
+            }
+            e.recipient = recipient
+        }
+        if let period = try r.string("period") {
+            guard let p = ExportPeriod.parse(period) else {
+                throw SillageError.configuration("a period is all, YYYY, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD, not \"\(period)\"",
+                                                 at: r.location("period"))
+            }
+            e.period = p
+        }
+        if let minCount = try r.int("minCount", in: 1...1_000_000) { e.minCount = Int(minCount) }
+        if let tables = try r.strings("tables") {
+            for (i, t) in tables.enumerated() where StageRegistry.tables[t] == nil {
+                throw SillageError.configuration("unknown table \"\(t)\"", at: "\(r.location("tables"))[\(i)]",
+                                                 hint: "known tables: \(StageRegistry.tableNames.joined(separator: ", "))")
+            }
+            guard !tables.isEmpty else {
+                throw SillageError.configuration("an export needs at least one table", at: r.location("tables"))
+            }
+            e.tables = tables
+        }
+        try r.finish()
+        return e
+    }
+}
+
+func isSafeName(_ s: String) -> Bool {
+    !s.isEmpty && s.utf8.count <= 64 && s.utf8.allSatisfy {
+        ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95
+    } && s.first != "-"
+}

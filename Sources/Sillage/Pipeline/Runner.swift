@@ -1,0 +1,256 @@
+import Foundation
+
+/// Options of `sillage run` that override or complete the pipeline.
+public struct RunOptions: Sendable {
+    public var threads: Int
+    public var chunkSize = 4 << 20
+    /// Skip writing exports (still reads and commits).
+    public var skipExports = false
+
+    public init(threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
+        self.threads = threads
+    }
+}
+
+/// What happened to one input file.
+public struct FileReport: Sendable {
+    public enum Status: String, Sendable {
+        case read, resumed, alreadyRead = "already-read", shrunk
+    }
+    public var input: Int
+    public var path: String
+    public var status: Status
+    public var lines = 0
+    public var events = 0
+    public var counts = OutcomeCounts()
+    public var rejectSamples: [RejectSample] = []
+    public var bytes: Int64 = 0
+    public var heldBackBytes = 0
+    public var note: String? = nil
+}
+
+/// The outcome of a run: the basis of the closing summary and of `--json`.
+public struct RunReport: Sendable {
+    public var runID: Int64 = 0
+    public var files: [FileReport] = []
+    public var events = 0
+    public var counts = OutcomeCounts()
+    public var sessions = 0
+    public var actorDays = 0
+    public var exports: [ExportOutcome] = []
+    public var notices: [String] = []
+    public var seconds = 0.0
+    public var bytesRead: Int64 = 0
+    public var storePath = ""
+
+    public var records: Int { events + counts.totalSkips + counts.totalRejects }
+}
+
+/// Runs a pipeline: ingest every input, sessionise, commit to the store, publish exports.
+///
+/// Nothing reaches the store until every input has been read and passed its reject-rate
+/// check; the ledger, sessions and summaries are then committed in one transaction, and
+/// exports are published atomically afterwards.
+public final class Runner {
+    public let pipeline: PipelineDefinition
+    public let options: RunOptions
+    public weak var progress: ProgressSink?
+    /// Called with one-line notices (key created, file already read) as they happen.
+    public var onNotice: ((String) -> Void)?
+
+    /// Bytes of a file's decompressed head that identify it across renames and compression.
+    public static let fingerprintBytes = 4096
+
+    public init(pipeline: PipelineDefinition, options: RunOptions = RunOptions()) {
+        self.pipeline = pipeline
+        self.options = options
+    }
+
+    private func notice(_ text: String, _ report: inout RunReport) {
+        report.notices.append(text)
+        onNotice?(text)
+    }
+
+    /// Loads the master key, creating it on first use when the pipeline allows.
+    public static func loadKey(_ pipeline: PipelineDefinition, notice: (String) -> Void) throws(SillageError) -> MasterKey {
+        if access(pipeline.keyFile, F_OK) != 0 && pipeline.createKey {
+            let key = try MasterKey.create(path: pipeline.keyFile)
+            notice("created a new master key in \(pipeline.keyFile) (mode 0600); keep it private and back it up: without it, pseudonyms cannot be recomputed")
+            return key
+        }
+        return try MasterKey.load(path: pipeline.keyFile)
+    }
+
+    public func run() async throws(SillageError) -> RunReport {
+        let started = Date()
+        var report = RunReport()
+        report.storePath = pipeline.store
+        let zone = try ZoneRules(identifier: pipeline.timezone)
+        var notices: [String] = []
+        let key = try Runner.loadKey(pipeline) { notices.append($0) }
+        for n in notices { notice(n, &report) }
+        // Resolve every input before opening the store, so a typo fails fast.
+        var expanded: [[String]] = []
+        for (i, input) in pipeline.inputs.enumerated() {
+            var files: [String] = []
+            for pattern in input.paths {
+                do throws(SillageError) {
+                    files += try InputFiles.expand(pattern)
+                } catch {
+                    throw SillageError(error.kind, error.message, at: "\(input.location).paths: \(pattern)", hint: error.hint)
+                }
+            }
+            expanded.append(files)
+            _ = i
+        }
+        let store = try Store(path: pipeline.store)
+        let runID = try store.beginRun(pipelineDigest: hexString(SHA256.hash(Array(pipeline.canonicalDescription.utf8))))
+        report.runID = runID
+        do throws(SillageError) {
+            try await ingestAndCommit(store: store, key: key, zone: zone, files: expanded, report: &report)
+            if !options.skipExports {
+                let scanner = PIIScanner()
+                for export in pipeline.exports {
+                    report.exports.append(try Exporter.run(export, store: store, outputRoot: pipeline.output,
+                                                           pipeline: pipeline, scanner: scanner))
+                }
+            }
+            report.seconds = Date().timeIntervalSince(started)
+            try store.finishRun(runID, status: "succeeded", summary: RunSummary.json(report).serialized(pretty: false))
+        } catch {
+            report.seconds = Date().timeIntervalSince(started)
+            try? store.finishRun(runID, status: "failed", summary: JSONValue.object([("error", .string(error.description))]).serialized(pretty: false))
+            throw error
+        }
+        return report
+    }
+
+    private func ingestAndCommit(store: Store, key: MasterKey, zone: ZoneRules, files: [[String]],
+                                 report: inout RunReport) async throws(SillageError) {
+        var streams: [String] = []
+        for input in pipeline.inputs where !streams.contains(input.stream) { streams.append(input.stream) }
+        let pseudonymiser = Pseudonymiser(key: key.bytes)
+        let classifier = UserAgentClassifier(extraCrawlerTokens: pipeline.extraCrawlerTokens)
+        let driver = IngestDriver(threads: options.threads, chunkSize: options.chunkSize)
+        var objects = Interner()
+        var events: [Event] = []
+        var batch = Store.Batch()
+        var seenThisRun: [String: String] = [:]
+        for (i, input) in pipeline.inputs.enumerated() {
+            guard let stage = StageRegistry.ingest[input.type] else {
+                throw SillageError.configuration("unknown input type \"\(input.type)\"", at: "\(input.location).type")
+            }
+            let context = IngestContext(zone: zone, pseudonymiser: pseudonymiser, classifier: classifier,
+                                        streamIndex: UInt8(streams.firstIndex(of: input.stream)!))
+            let parser = try stage.makeParser(input, context)
+            for path in files[i] {
+                var opened = try InputFiles.open(path)
+                let peeker = PeekingReader(opened.reader)
+                let head = try peeker.peek(Runner.fingerprintBytes)
+                opened.reader = peeker
+                var file = FileReport(input: i, path: opened.displayName, status: .read)
+                if head.isEmpty {
+                    file.note = "empty file"
+                    report.files.append(file)
+                    continue
+                }
+                let fingerprint = hexString(SHA256.hash(head)) + "-\(head.count)"
+                if let earlier = seenThisRun[fingerprint] {
+                    file.status = .alreadyRead
+                    file.note = "same content as \(earlier), read earlier in this run"
+                    notice("\(opened.displayName): same content as \(earlier); not read twice", &report)
+                    report.files.append(file)
+                    continue
+                }
+                seenThisRun[fingerprint] = opened.displayName
+                let isStream = path == "-"
+                var startOffset: Int64 = 0
+                var startLine = 0
+                if let entry = try store.ledgerEntry(fingerprint: fingerprint) {
+                    let size = opened.file.size ?? 0
+                    if opened.isGzip || entry.isGzip || isStream {
+                        file.status = .alreadyRead
+                        file.note = "content already read (as \(entry.path))"
+                        notice("\(opened.displayName): already read (as \(entry.path)); skipped", &report)
+                        report.files.append(file)
+                        continue
+                    }
+                    if size == entry.offset {
+                        file.status = .alreadyRead
+                        file.note = "no new lines since the last run"
+                        report.files.append(file)
+                        continue
+                    }
+                    if size < entry.offset {
+                        file.status = .shrunk
+                        file.note = "shorter (\(size) bytes) than the \(entry.offset) bytes already read; left unread"
+                        notice("\(opened.displayName): shorter than when last read (truncated?); left unread", &report)
+                        report.files.append(file)
+                        continue
+                    }
+                    try opened.file.seek(to: entry.offset)
+                    opened.reader = opened.file
+                    startOffset = entry.offset
+                    startLine = Int(entry.lines)
+                    file.status = .resumed
+                    file.note = "resumed at byte \(entry.offset)"
+                }
+                let ingest = try await driver.ingest(
+                    reader: opened.reader, displayName: opened.displayName, parser: parser,
+                    startOffset: startOffset, startLine: startLine,
+                    holdBackUnterminatedLine: !opened.isGzip && !isStream,
+                    objects: &objects, progress: progress, rawBytesRead: { opened.file.bytesRead },
+                    rawSize: opened.file.size)
+                file.lines = ingest.lines
+                file.events = ingest.events.count
+                file.counts = ingest.counts
+                file.rejectSamples = ingest.rejectSamples
+                file.bytes = opened.file.bytesRead
+                file.heldBackBytes = ingest.heldBackBytes
+                try checkRejectRate(ingest, input: input, file: opened.displayName)
+                events.append(contentsOf: ingest.events)
+                report.counts.add(ingest.counts)
+                report.bytesRead += opened.file.bytesRead
+                report.files.append(file)
+                if !isStream {
+                    batch.ledger.append(LedgerEntry(fingerprint: fingerprint, path: opened.displayName, offset: ingest.endOffset,
+                                                    lines: Int64(startLine + ingest.lines), isGzip: opened.isGzip))
+                }
+            }
+        }
+        report.events = events.count
+        let sessioniser = Sessioniser(inactivityMinutes: pipeline.inactivityMinutes)
+        let (sessions, days) = await sessioniser.run(events, partitions: options.threads)
+        events = []
+        report.sessions = sessions.count
+        report.actorDays = days.count
+        batch.sessions = sessions.map {
+            StoredSession(stream: streams[Int($0.stream)], actor: $0.actor, start: $0.start, end: $0.end, day: $0.day,
+                          events: $0.events, pages: $0.pages, agentClass: $0.agentClass.name)
+        }
+        batch.actorDays = days.map {
+            StoredActorDay(stream: streams[Int($0.stream)], actor: $0.actor, day: $0.day, events: $0.events, pages: $0.pages)
+        }
+        try store.commit(batch, run: report.runID)
+    }
+
+    /// Fails the run (exit code 3) when a file's rejects exceed `maxRejectRate`.
+    ///
+    /// Files of fewer than 20 records fail only when every record is rejected, so that a
+    /// single bad line in a tiny file does not stop a nightly run.
+    func checkRejectRate(_ ingest: FileIngest, input: InputDefinition, file: String) throws(SillageError) {
+        let records = ingest.records
+        let rejects = ingest.counts.totalRejects
+        guard records > 0, rejects > 0 else { return }
+        let rate = Double(rejects) / Double(records)
+        let fails = records >= 20 ? rate > pipeline.maxRejectRate : rejects == records
+        guard fails else { return }
+        let reasons = RejectReason.allCases.filter { ingest.counts[reject: $0] > 0 }
+            .map { "\($0.name): \(ingest.counts[reject: $0])" }.joined(separator: ", ")
+        let firstLines = ingest.rejectSamples.prefix(3).map { "line \($0.line)" }.joined(separator: ", ")
+        throw SillageError.data(
+            "\(Cell.formatDecimal(rate * 100, digits: 1))% of \(records) records rejected (\(reasons); first at \(firstLines)), over the limit of \(Cell.formatDecimal(pipeline.maxRejectRate * 100, digits: 1))%; nothing was committed",
+            at: file,
+            hint: "likely cause: " + FormatDiagnosis.likelyCause(declared: input.type, sample: ingest.firstRejectedLine))
+    }
+}

@@ -1,0 +1,75 @@
+/// What an ingest stage needs from the run.
+public struct IngestContext: Sendable {
+    public var zone: ZoneRules
+    public var pseudonymiser: Pseudonymiser
+    public var classifier: UserAgentClassifier
+    /// Index of the input's stream in the run's stream list.
+    public var streamIndex: UInt8
+}
+
+/// An input type: how to check its definition and how to make its parser.
+public struct IngestStage: Sendable {
+    public var name: String
+    public var summary: String
+    public var defaultStream: String
+    public var needsLogFormat: Bool
+    public var validate: @Sendable (InputDefinition, String) throws(SillageError) -> Void
+    public var makeParser: @Sendable (InputDefinition, IngestContext) throws(SillageError) -> any ChunkParser
+}
+
+/// A published table: its name and how it is computed from the store's rows.
+public struct TableStage: Sendable {
+    public var name: String
+    public var build: @Sendable (MetricInput) -> Table
+}
+
+/// The one place that maps pipeline `type` names to stages and table names to builders.
+public enum StageRegistry {
+    static func accessLogFormat(_ d: InputDefinition, _ location: String) throws(SillageError) -> AccessLogFormat {
+        switch d.type {
+        case "apache": return try AccessLogFormat.apache(d.logFormat ?? "", at: location)
+        case "nginx": return try AccessLogFormat.nginx(d.logFormat ?? "", at: location)
+        default:
+            guard let f = AccessLogFormat.named(d.type) else {
+                throw SillageError.configuration("unknown access-log format \(d.type)", at: location)
+            }
+            return f
+        }
+    }
+
+    static func accessLog(_ name: String, _ summary: String, needsLogFormat: Bool = false) -> IngestStage {
+        IngestStage(
+            name: name, summary: summary, defaultStream: "web", needsLogFormat: needsLogFormat,
+            validate: { (d, location) throws(SillageError) in _ = try accessLogFormat(d, location) },
+            makeParser: { (d, c) throws(SillageError) in
+                AccessLogParser(format: try accessLogFormat(d, d.location + ".logFormat"), stream: c.streamIndex,
+                                profile: d.profile, visitorScope: d.visitorScope, zone: c.zone,
+                                pseudonymiser: c.pseudonymiser, classifier: c.classifier)
+            })
+    }
+
+    /// Input types by name.
+    public static let ingest: [String: IngestStage] = {
+        let stages = [
+            accessLog("common", "Apache/nginx Common Log Format"),
+            accessLog("combined", "Common Log Format plus referer and user agent (the Apache and nginx default)"),
+            accessLog("vhost-combined", "combined, preceded by the virtual host and port"),
+            accessLog("apache", "any Apache LogFormat string, given as logFormat", needsLogFormat: true),
+            accessLog("nginx", "any nginx log_format string, given as logFormat", needsLogFormat: true),
+        ]
+        return Dictionary(uniqueKeysWithValues: stages.map { ($0.name, $0) })
+    }()
+
+    public static var ingestTypeNames: [String] { ingest.keys.sorted() }
+
+    /// Tables by name, in publication order.
+    public static let tableList: [TableStage] = [
+        TableStage(name: DailyActivity.name, build: DailyActivity.build),
+        TableStage(name: SessionLengths.name, build: SessionLengths.build),
+        TableStage(name: ConnectionDays.name, build: ConnectionDays.build),
+    ]
+
+    public static let tables: [String: TableStage] = Dictionary(uniqueKeysWithValues: tableList.map { ($0.name, $0) })
+    public static var tableNames: [String] { tableList.map(\.name) }
+    public static var defaultTables: [String] { tableNames }
+}

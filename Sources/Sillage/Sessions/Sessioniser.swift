@@ -1,0 +1,129 @@
+/// One session (SPEC §7): a maximal run of an actor's events in a stream with no gap over the limit.
+public struct Session: Sendable, Equatable {
+    public var stream: UInt8
+    public var actor: ActorKey
+    /// First and last event, UTC milliseconds.
+    public var start: Int64
+    public var end: Int64
+    /// Local day on which the session starts (it belongs to that day).
+    public var day: Int32
+    public var events: Int32
+    /// Page views (web) or course and content views (lms).
+    public var pages: Int32
+    /// The client class of the session's first event.
+    public var agentClass: AgentClass
+
+    public init(stream: UInt8, actor: ActorKey, start: Int64, end: Int64, day: Int32, events: Int32,
+                pages: Int32, agentClass: AgentClass) {
+        self.stream = stream
+        self.actor = actor
+        self.start = start
+        self.end = end
+        self.day = day
+        self.events = events
+        self.pages = pages
+        self.agentClass = agentClass
+    }
+
+    /// Whole seconds between the first and the last event.
+    public var durationSeconds: Int64 { (end - start) / 1000 }
+    /// A one-event session.
+    public var isBounce: Bool { events == 1 }
+}
+
+/// What one actor did on one local day in one stream (the learner-day summary).
+public struct ActorDay: Sendable, Equatable {
+    public var stream: UInt8
+    public var actor: ActorKey
+    public var day: Int32
+    public var events: Int32
+    public var pages: Int32
+
+    public init(stream: UInt8, actor: ActorKey, day: Int32, events: Int32, pages: Int32) {
+        self.stream = stream
+        self.actor = actor
+        self.day = day
+        self.events = events
+        self.pages = pages
+    }
+}
+
+/// Groups events into sessions and actor-days.
+///
+/// Events are ordered by (stream, actor, time) — not by line, since servers log a request
+/// when it ends — and split where two consecutive events are more than `inactivityMinutes`
+/// apart. The work is split by actor across tasks; the output order is fixed, so the result
+/// does not depend on the number of threads.
+public struct Sessioniser: Sendable {
+    public let inactivityMillis: Int64
+
+    public init(inactivityMinutes: Int) {
+        inactivityMillis = Int64(inactivityMinutes) * 60_000
+    }
+
+    /// Sessions and actor-days of `events`, each sorted by (stream, actor, start/day).
+    public func run(_ events: [Event], partitions: Int = 1) async -> (sessions: [Session], days: [ActorDay]) {
+        let parts = max(1, partitions)
+        if parts == 1 || events.count < 100_000 {
+            return sessionise(events)
+        }
+        var buckets = [[Event]](repeating: [], count: parts)
+        for event in events {
+            buckets[Int((event.actor.low ^ UInt64(event.stream)) % UInt64(parts))].append(event)
+        }
+        let results = await withTaskGroup(of: (Int, [Session], [ActorDay]).self) { group in
+            for (i, bucket) in buckets.enumerated() {
+                group.addTask {
+                    let r = self.sessionise(bucket)
+                    return (i, r.sessions, r.days)
+                }
+            }
+            var collected = [(Int, [Session], [ActorDay])]()
+            for await r in group { collected.append(r) }
+            return collected.sorted { $0.0 < $1.0 }
+        }
+        var sessions = results.flatMap { $0.1 }
+        var days = results.flatMap { $0.2 }
+        sessions.sort { ($0.stream, $0.actor, $0.start) < ($1.stream, $1.actor, $1.start) }
+        days.sort { ($0.stream, $0.actor, $0.day) < ($1.stream, $1.actor, $1.day) }
+        return (sessions, days)
+    }
+
+    /// Single-threaded core, also used by tests.
+    public func sessionise(_ input: [Event]) -> (sessions: [Session], days: [ActorDay]) {
+        let events = input.sorted {
+            if $0.stream != $1.stream { return $0.stream < $1.stream }
+            if $0.actor != $1.actor { return $0.actor < $1.actor }
+            if $0.time != $1.time { return $0.time < $1.time }
+            return $0.object < $1.object
+        }
+        var sessions: [Session] = []
+        var days: [ActorDay] = []
+        var current: Session? = nil
+        var today: ActorDay? = nil
+        for e in events {
+            let page: Int32 = e.kind.countsAsPage ? 1 : 0
+            if var s = current, s.stream == e.stream, s.actor == e.actor, e.time - s.end <= inactivityMillis {
+                s.end = e.time
+                s.events += 1
+                s.pages += page
+                current = s
+            } else {
+                if let s = current { sessions.append(s) }
+                current = Session(stream: e.stream, actor: e.actor, start: e.time, end: e.time, day: e.day,
+                                  events: 1, pages: page, agentClass: e.agentClass)
+            }
+            if var d = today, d.stream == e.stream, d.actor == e.actor, d.day == e.day {
+                d.events += 1
+                d.pages += page
+                today = d
+            } else {
+                if let d = today { days.append(d) }
+                today = ActorDay(stream: e.stream, actor: e.actor, day: e.day, events: 1, pages: page)
+            }
+        }
+        if let s = current { sessions.append(s) }
+        if let d = today { days.append(d) }
+        return (sessions, days)
+    }
+}

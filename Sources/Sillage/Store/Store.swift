@@ -1,0 +1,269 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// What the ledger knows of an input already read.
+public struct LedgerEntry: Sendable, Equatable {
+    /// SHA-256 of the first `headBytes` decompressed bytes: the file's identity across renames.
+    public var fingerprint: String
+    public var path: String
+    /// Decompressed bytes committed so far (the resume point of a growing plain file).
+    public var offset: Int64
+    /// Lines committed so far, so line numbers stay right when a file is resumed.
+    public var lines: Int64
+    public var isGzip: Bool
+}
+
+/// A session as the store keeps it: the stream by name.
+public struct StoredSession: Sendable, Equatable {
+    public var stream: String
+    public var actor: ActorKey
+    public var start: Int64
+    public var end: Int64
+    public var day: Int32
+    public var events: Int32
+    public var pages: Int32
+    public var agentClass: String
+
+    public var durationSeconds: Int64 { (end - start) / 1000 }
+    public var isBounce: Bool { events == 1 }
+}
+
+/// A learner-day summary as the store keeps it.
+public struct StoredActorDay: Sendable, Equatable {
+    public var stream: String
+    public var actor: ActorKey
+    public var day: Int32
+    public var events: Int32
+    public var pages: Int32
+}
+
+/// The Sillage store: one SQLite file (WAL) holding the run journal, the input ledger,
+/// pseudonymous sessions and learner-day summaries (SPEC §2). It never holds a raw identifier.
+///
+/// One process at a time: opening takes an exclusive lock on `<store>.lock`, and a second
+/// run on the same store fails at once with a message naming the holder.
+public final class Store {
+    public static let schemaVersion = 1
+    public let path: String
+    public let database: SQLiteDatabase
+    private let lockDescriptor: Int32
+
+    /// Opens or creates the store at `path`, creating its directory (mode 0700).
+    public init(path: String) throws(SillageError) {
+        self.path = path
+        try makeDirectories(parentOf: path, mode: 0o700)
+        let lockPath = path + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            let code = errno
+            throw SillageError.runtime("cannot create the store lock: \(systemErrorText(code))", at: lockPath,
+                                       hint: "the store's directory must be writable")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var holder = ""
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = pread(fd, &buffer, 32, 0)
+            if n > 0 { holder = " (pid \(String(decoding: buffer[..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))" }
+            close(fd)
+            throw SillageError.runtime("another sillage process is using this store\(holder)", at: path,
+                                       hint: "wait for it to finish; runs on one store never overlap")
+        }
+        let pid = "\(getpid())\n"
+        ftruncate(fd, 0)
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+        lockDescriptor = fd
+        do {
+            database = try SQLiteDatabase(path: path)
+            try migrate()
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit {
+        flock(lockDescriptor, LOCK_UN)
+        close(lockDescriptor)
+    }
+
+    private func migrate() throws(SillageError) {
+        try database.execute("""
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS runs (
+                id INTEGER PRIMARY KEY,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                status TEXT NOT NULL,
+                pipeline_sha256 TEXT NOT NULL,
+                summary TEXT
+            );
+            CREATE TABLE IF NOT EXISTS inputs (
+                fingerprint TEXT PRIMARY KEY,
+                path TEXT NOT NULL,
+                offset INTEGER NOT NULL,
+                lines INTEGER NOT NULL,
+                is_gzip INTEGER NOT NULL,
+                run_id INTEGER NOT NULL REFERENCES runs(id)
+            );
+            CREATE TABLE IF NOT EXISTS sessions (
+                stream TEXT NOT NULL,
+                actor BLOB NOT NULL,
+                start_ms INTEGER NOT NULL,
+                end_ms INTEGER NOT NULL,
+                day INTEGER NOT NULL,
+                events INTEGER NOT NULL,
+                pages INTEGER NOT NULL,
+                agent TEXT NOT NULL,
+                run_id INTEGER NOT NULL,
+                PRIMARY KEY (stream, actor, start_ms)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS sessions_by_day ON sessions(day);
+            CREATE TABLE IF NOT EXISTS actor_days (
+                stream TEXT NOT NULL,
+                actor BLOB NOT NULL,
+                day INTEGER NOT NULL,
+                events INTEGER NOT NULL,
+                pages INTEGER NOT NULL,
+                PRIMARY KEY (stream, actor, day)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS actor_days_by_day ON actor_days(day);
+            """)
+        let version = try database.prepare("SELECT value FROM meta WHERE key = 'schema'")
+        if try version.step() {
+            let found = Int(version.text(0)) ?? 0
+            guard found == Store.schemaVersion else {
+                throw SillageError.runtime("the store has schema version \(found), this sillage expects \(Store.schemaVersion)",
+                                           at: path, hint: "use the sillage version that created it, or start a new store")
+            }
+        } else {
+            try database.execute("INSERT INTO meta(key, value) VALUES ('schema', '\(Store.schemaVersion)')")
+        }
+    }
+
+    static func now() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+
+    /// Records the start of a run and returns its id.
+    public func beginRun(pipelineDigest: String) throws(SillageError) -> Int64 {
+        try database.prepare("INSERT INTO runs(started_at, status, pipeline_sha256) VALUES (?, 'running', ?)")
+            .bind([.text(Store.now()), .text(pipelineDigest)]).run()
+        return database.lastInsertRowID
+    }
+
+    /// Records how a run ended.
+    public func finishRun(_ id: Int64, status: String, summary: String) throws(SillageError) {
+        try database.prepare("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?")
+            .bind([.text(Store.now()), .text(status), .text(summary), .integer(id)]).run()
+    }
+
+    /// The ledger entry for a fingerprint, if that content was read before.
+    public func ledgerEntry(fingerprint: String) throws(SillageError) -> LedgerEntry? {
+        let q = try database.prepare("SELECT path, offset, lines, is_gzip FROM inputs WHERE fingerprint = ?")
+        q.bind([.text(fingerprint)])
+        guard try q.step() else { return nil }
+        let entry = LedgerEntry(fingerprint: fingerprint, path: q.text(0), offset: q.int(1), lines: q.int(2), isGzip: q.int(3) != 0)
+        q.reset()
+        return entry
+    }
+
+    /// Everything one run commits, written in one transaction.
+    public struct Batch {
+        public var ledger: [LedgerEntry] = []
+        public var sessions: [StoredSession] = []
+        public var actorDays: [StoredActorDay] = []
+        public init() {}
+    }
+
+    /// Commits a run's ledger entries, sessions and learner-days atomically.
+    ///
+    /// Sessions are keyed by (stream, actor, start), so committing the same session twice
+    /// keeps one; learner-day counts add up, since the ledger guarantees each input byte is
+    /// read once.
+    public func commit(_ batch: Batch, run: Int64) throws(SillageError) {
+        try database.transaction { () throws(SillageError) in
+            let ledger = try database.prepare("""
+                INSERT INTO inputs(fingerprint, path, offset, lines, is_gzip, run_id) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, offset = excluded.offset,
+                    lines = excluded.lines, run_id = excluded.run_id
+                """)
+            for entry in batch.ledger {
+                try ledger.bind([.text(entry.fingerprint), .text(entry.path), .integer(entry.offset),
+                                 .integer(entry.lines), .integer(entry.isGzip ? 1 : 0), .integer(run)]).run()
+            }
+            let session = try database.prepare("""
+                INSERT OR REPLACE INTO sessions(stream, actor, start_ms, end_ms, day, events, pages, agent, run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for s in batch.sessions {
+                session.reset()
+                session.bindText(1, s.stream)
+                session.bindActor(2, s.actor)
+                session.bindInt(3, s.start)
+                session.bindInt(4, s.end)
+                session.bindInt(5, Int64(s.day))
+                session.bindInt(6, Int64(s.events))
+                session.bindInt(7, Int64(s.pages))
+                session.bindText(8, s.agentClass)
+                session.bindInt(9, run)
+                try session.run()
+            }
+            let day = try database.prepare("""
+                INSERT INTO actor_days(stream, actor, day, events, pages) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(stream, actor, day) DO UPDATE SET events = events + excluded.events,
+                    pages = pages + excluded.pages
+                """)
+            for d in batch.actorDays {
+                day.reset()
+                day.bindText(1, d.stream)
+                day.bindActor(2, d.actor)
+                day.bindInt(3, Int64(d.day))
+                day.bindInt(4, Int64(d.events))
+                day.bindInt(5, Int64(d.pages))
+                try day.run()
+            }
+        }
+    }
+
+    /// Sessions starting on local days in `days` (all when nil), in key order.
+    public func sessions(days: ClosedRange<Int>? = nil) throws(SillageError) -> [StoredSession] {
+        let q = try database.prepare("""
+            SELECT stream, actor, start_ms, end_ms, day, events, pages, agent FROM sessions
+            WHERE day BETWEEN ? AND ? ORDER BY stream, actor, start_ms
+            """)
+        q.bind([.integer(Int64(days?.lowerBound ?? Int(Int32.min))), .integer(Int64(days?.upperBound ?? Int(Int32.max)))])
+        var out: [StoredSession] = []
+        while try q.step() {
+            out.append(StoredSession(stream: q.text(0), actor: q.actor(1), start: q.int(2), end: q.int(3),
+                                     day: Int32(q.int(4)), events: Int32(q.int(5)), pages: Int32(q.int(6)),
+                                     agentClass: q.text(7)))
+        }
+        return out
+    }
+
+    /// Learner-day summaries on local days in `days` (all when nil), in key order.
+    public func actorDays(days: ClosedRange<Int>? = nil) throws(SillageError) -> [StoredActorDay] {
+        let q = try database.prepare("""
+            SELECT stream, actor, day, events, pages FROM actor_days
+            WHERE day BETWEEN ? AND ? ORDER BY stream, actor, day
+            """)
+        q.bind([.integer(Int64(days?.lowerBound ?? Int(Int32.min))), .integer(Int64(days?.upperBound ?? Int(Int32.max)))])
+        var out: [StoredActorDay] = []
+        while try q.step() {
+            out.append(StoredActorDay(stream: q.text(0), actor: q.actor(1), day: Int32(q.int(2)),
+                                      events: Int32(q.int(3)), pages: Int32(q.int(4))))
+        }
+        return out
+    }
+
+    /// Counts of rows per table, for summaries and tests.
+    public func count(_ table: String) throws(SillageError) -> Int {
+        let q = try database.prepare("SELECT count(*) FROM \(table)")
+        _ = try q.step()
+        let n = Int(q.int(0))
+        q.reset()
+        return n
+    }
+}
