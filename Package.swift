@@ -24,7 +24,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SillageTests",
-            dependencies: ["Sillage", "SillageCLI"],
+            dependencies: ["Sillage"],
             path: "Tests/SillageTests",
             resources: [.copy("Golden")]
         ),

@@ -82,13 +82,14 @@ public final class GzipReader: ByteReader {
     /// Reads one member header; returns false at a clean end of input.
     private func readHeader() throws(SillageError) -> Bool {
         guard try fill(1) else { return false }
-        guard try fill(10) else { throw fail("ends inside its header") }
-        guard byte(0) == 0x1f, byte(1) == 0x8b else {
+        let magicAvailable = try fill(2)
+        guard magicAvailable, byte(0) == 0x1f, byte(1) == 0x8b else {
             if member > 0 {
                 throw fail("is followed by bytes that are not a gzip member")
             }
             throw fail("does not start with the gzip magic bytes")
         }
+        guard try fill(10) else { throw fail("ends inside its header") }
         guard byte(2) == 8 else { throw fail("uses compression method \(byte(2)), not deflate") }
         let flags = byte(3)
         take(10)

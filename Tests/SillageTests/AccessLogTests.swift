@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+@testable import Sillage
+
+private let key = [UInt8](repeating: 9, count: 32)
+private let paris = try! ZoneRules(identifier: "Europe/Paris")
+
+private func parser(_ format: AccessLogFormat, scope: VisitorScope = .day, profile: AssetProfile = .moodle) -> AccessLogParser {
+    AccessLogParser(format: format, stream: 0, profile: profile, visitorScope: scope, zone: paris,
+                    pseudonymiser: Pseudonymiser(key: key))
+}
+
+private func parse(_ text: String, _ p: AccessLogParser) -> ChunkResult {
+    p.parse(LineChunk(bytes: Array(text.utf8), index: 0, offset: 0, isOverlongLine: false))
+}
+
+private let combined = AccessLogFormat.named("combined")!
+private let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0 Safari/537.36"
+
+@Test func aCombinedLineBecomesAPageView() throws {
+    let r = parse(#"192.0.2.10 - - [29/Mar/2026:10:15:00 +0200] "GET /course/view.php?id=12&sesskey=abc123XYZ9 HTTP/1.1" 200 5120 "https://moodle.example.fr/my/" "\#(chrome)""# + "\n", parser(combined))
+    #expect(r.lines == 1)
+    let event = try #require(r.events.first)
+    #expect(event.time == 1_774_772_100_000)
+    #expect(event.kind == .pageView)
+    #expect(event.status == 200)
+    #expect(event.agentClass == .desktop)
+    #expect(event.day == Int32(CivilTime.days(year: 2026, month: 3, day: 29)))
+    #expect(r.objects == ["/course/view.php?id=12"])
+}
+
+@Test(arguments: [
+    // IPv6 client and an escaped quote in the user agent.
+    #"2a01:e0a:1f3:2b0::1 - - [29/Mar/2026:10:15:00 +0200] "GET /mod/page/view.php?id=301 HTTP/2.0" 200 77 "-" "Mozilla/5.0 (Windows NT 10.0) \"Campus\" Chrome/126""#,
+    // Escaped quote inside the request line.
+    #"192.0.2.10 - - [29/Mar/2026:10:15:00 +0200] "GET /mod/page/view.php?id=301&x=\"y\" HTTP/1.1" 200 77 "-" "Mozilla/5.0 (X11; Linux x86_64)""#,
+    // An unescaped quote inside the user agent (old nginx).
+    #"192.0.2.10 - - [29/Mar/2026:10:15:00 +0200] "GET /mod/page/view.php?id=301 HTTP/1.1" 200 77 "-" "Mozilla/5.0 (X11; Linux "odd" x86_64)""#,
+    // CRLF line end.
+    "192.0.2.10 - - [29/Mar/2026:10:15:00 +0200] \"GET /mod/page/view.php?id=301 HTTP/1.1\" 200 77 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\r",
+])
+func awkwardButValidLinesParse(line: String) throws {
+    let r = parse(line + "\n", parser(combined))
+    #expect(r.counts.totalRejects == 0, "rejected: \(line)")
+    #expect(r.events.count == 1)
+    #expect(r.objects.first == "/mod/page/view.php?id=301")
+}
+
+@Test(arguments: [
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET /theme/styles.php/boost/1/all HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64)""#, SkipReason.staticAsset),
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET /pix/logo.PNG HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64)""#, .staticAsset),
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET /lib/javascript.php/1/x HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64)""#, .staticAsset),
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0 (compatible; Googlebot/2.1)""#, .bot),
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET / HTTP/1.1" 200 1 "-" "-""#, .bot),
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET / HTTP/1.1" 200 1 "-" "python-requests/2.32""#, .bot),
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET /nope HTTP/1.1" 404 1 "-" "Mozilla/5.0 (X11; Linux x86_64)""#, .status),
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET / HTTP/1.1" 500 1 "-" "Mozilla/5.0 (X11; Linux x86_64)""#, .status),
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "HEAD / HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64)""#, .method),
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "\x16\x03\x01" 400 226 "-" "Mozilla/5.0 (X11; Linux x86_64)""#, .invalidRequest),
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "-" 408 0 "-" "Mozilla/5.0 (X11; Linux x86_64)""#, .invalidRequest),
+    ("   ", .blankLine),
+])
+func skippedLinesAreCountedByReason(line: String, reason: SkipReason) {
+    let r = parse(line + "\n", parser(combined))
+    #expect(r.events.isEmpty)
+    #expect(r.counts[skip: reason] == 1, "\(line)")
+    #expect(r.counts.totalSkips == 1)
+}
+
+@Test(arguments: [
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET / HTTP/1.1" 200"#, RejectReason.malformedLine),
+    (#"192.0.2.1 - - [not a date] "GET / HTTP/1.1" 200 1 "-" "curl""#, .badTimestamp),
+    (#"192.0.2.1 - - [31/Feb/2026:10:15:00 +0200] "GET / HTTP/1.1" 200 1 "-" "x""#, .badTimestamp),
+    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET / HTTP/1.1" OK 1 "-" "x""#, .badStatus),
+    (#"{"remote_addr":"192.0.2.1","request":"GET / HTTP/1.1"}"#, .malformedLine),
+    ("192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] \"GET /", .malformedLine),
+    ("\u{0}\u{0}\u{0}\u{0}", .malformedLine),
+])
+func unreadableLinesAreRejectedWithAReasonAndLineNumber(line: String, reason: RejectReason) {
+    let r = parse("192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] \"GET /my/ HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux)\"\n" + line + "\n", parser(combined))
+    #expect(r.events.count == 1)
+    #expect(r.counts[reject: reason] == 1, "\(line)")
+    #expect(r.rejectSamples == [RejectSample(line: 2, reason: reason)])
+}
+
+@Test func visitorsAreKeyedPerDayUnlessPersistent() {
+    let lines = """
+    192.0.2.7 - - [29/Mar/2026:23:50:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
+    192.0.2.7 - - [30/Mar/2026:00:10:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
+    192.0.2.7 - jdoe [30/Mar/2026:00:20:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
+    192.0.2.8 - jdoe [30/Mar/2026:00:25:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "Other"
+
+    """
+    let daily = parse(lines, parser(combined))
+    #expect(daily.events.count == 4)
+    #expect(daily.events[0].actor != daily.events[1].actor, "a visitor is not followed across midnight")
+    #expect(daily.events[2].actor == daily.events[3].actor, "an authenticated user is the same on any address")
+    #expect(daily.events[1].actor != daily.events[2].actor)
+    let persistent = parse(lines, parser(combined, scope: .persistent))
+    #expect(persistent.events[0].actor == persistent.events[1].actor)
+    let expected = Pseudonymiser(key: key).pseudonym(namespace: Pseudonymiser.Namespace.webUser, identifier: "jdoe")
+    #expect(daily.events[2].actor == expected)
+}
+
+@Test(arguments: [
+    ("apache", #"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %v %D %T"#,
+     #"2001:db8::5 - - [25/Oct/2026:02:30:00 +0100] "GET /course/view.php?id=4 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148" moodle.example.fr 23512 0"#),
+    ("nginx", #"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $host"#,
+     #"2001:db8::5 - - [25/Oct/2026:02:30:00 +0100] "GET /course/view.php?id=4 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148" 0.024 moodle.example.fr"#),
+    ("nginx", #"$time_iso8601 $remote_addr "$request_method" "$request_uri" $status "$http_user_agent""#,
+     #"2026-10-25T02:30:00+01:00 2001:db8::5 "GET" "/course/view.php?id=4" 200 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148""#),
+    ("apache", #"%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\""#,
+     #"moodle.example.fr:443 2001:db8::5 - - [25/Oct/2026:02:30:00 +0100] "GET /course/view.php?id=4 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148""#),
+])
+func customApacheAndNginxFormatsParse(syntax: String, format: String, line: String) throws {
+    let compiled = syntax == "apache" ? try AccessLogFormat.apache(format) : try AccessLogFormat.nginx(format)
+    let r = parse(line + "\n", parser(compiled))
+    #expect(r.counts.totalRejects == 0)
+    let event = try #require(r.events.first)
+    // 02:30 at +01:00 on the night DST ends: 01:30 UTC.
+    #expect(event.time == 1_792_891_800_000)
+    #expect(event.agentClass == .mobile)
+    #expect(r.objects == ["/course/view.php?id=4"])
+}
+
+@Test(arguments: [
+    (#"%h %l %u "%r" %>s"#, "no timestamp"),
+    (#"%h %t %>s"#, "no request"),
+    (#"%h %t "%r""#, "no status"),
+    (#"%h%u %t "%r" %>s"#, "touch without a separator"),
+    (#"%h %t "%r" %>s %Z"#, "unknown Apache log directive %Z"),
+    (#"%h %t "%r" %>s %{Referer"#, "unclosed %{"),
+])
+func badApacheFormatsAreExplained(format: String, message: String) {
+    do {
+        _ = try AccessLogFormat.apache(format, at: "p.json at $.inputs[0].logFormat")
+        Issue.record("expected an error")
+    } catch {
+        #expect(error.description.contains(message), "\(error.description)")
+        #expect(error.description.hasPrefix("p.json at $.inputs[0].logFormat: "))
+        #expect(error.exitCode == 2)
+    }
+}
+
+@Test func parsingDoesNotDependOnChunkBoundaries() throws {
+    let dir = TestSupport.temporaryDirectory("chunks")
+    try TestSupport.generateLogs(into: dir, ["--learners", "30", "--days", "2", "--seed", "3"])
+    let text = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/access.log")))
+    let p = parser(combined)
+    var reference: [Event] = []
+    var referenceCounts = OutcomeCounts()
+    for chunkSize in [1 << 20, 4096, 333] {
+        var chunker = LineChunker(reader: MemoryReader(text), chunkSize: chunkSize)
+        var events: [Event] = []
+        var counts = OutcomeCounts()
+        while let chunk = try chunker.next() {
+            let r = p.parse(chunk)
+            events += r.events.map { var e = $0; e.object = 0; return e }
+            counts.add(r.counts)
+        }
+        if chunkSize == 1 << 20 { reference = events; referenceCounts = counts } else {
+            #expect(events == reference)
+            #expect(counts == referenceCounts)
+        }
+    }
+    #expect(reference.count > 100)
+}
+
+@Test func realMatomoFixturesParse() throws {
+    guard let samples = TestSupport.samplesDirectory else {
+        print("skipped: ../shared/learning-analytics-samples is absent")
+        return
+    }
+    let common = try String(contentsOfFile: samples + "/web-access-logs/matomo_common.log", encoding: .utf8)
+    let extended = try String(contentsOfFile: samples + "/web-access-logs/matomo_ncsa_extended.log", encoding: .utf8)
+    let c = parse(common.hasSuffix("\n") ? common : common + "\n", parser(AccessLogFormat.named("common")!))
+    #expect(c.counts.totalRejects == 0)
+    // GET / answered 301: statuses 200–399 are page views (SPEC §7).
+    let viaCommon = try #require(c.events.first)
+    let e = parse(extended.hasSuffix("\n") ? extended : extended + "\n", parser(combined))
+    #expect(e.counts.totalRejects == 0)
+    let event = try #require(e.events.first)
+    // 10/Feb/2012:16:42:07 -0500 is 21:42:07 UTC.
+    #expect(event.time == 1_328_910_127_000)
+    #expect(viaCommon.time == event.time)
+    #expect(event.agentClass == .desktop)
+    #expect(viaCommon.agentClass == .unknown, "common has no user agent")
+    // The log names a user, so both lines key the same authenticated actor.
+    #expect(event.actor == Pseudonymiser(key: key).pseudonym(namespace: Pseudonymiser.Namespace.webUser, identifier: "theuser"))
+    #expect(viaCommon.actor == event.actor)
+}

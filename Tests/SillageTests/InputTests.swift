@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import Sillage
+
+private func writeFile(_ path: String, _ bytes: [UInt8]) {
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+}
+
+@Test func gzipRoundTripsThroughOurWriterAndReader() throws {
+    let text = Array((0..<5000).map { "line \($0) with some text\n" }.joined().utf8)
+    let compressed = try GzipWriter.compress(text)
+    #expect(Array(compressed.prefix(10)) == [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3])
+    var reader: any ByteReader = GzipReader(source: MemoryReader(compressed, step: 13), displayName: "mem")
+    #expect(try readAll(&reader, bufferSize: 1000) == text)
+    #expect(try GzipWriter.compress(text) == compressed, "gzip output must be deterministic")
+}
+
+@Test func gzipReadsEveryMemberOfAMultiMemberFile() throws {
+    let a = Array("first member\n".utf8), b = Array("second member\n".utf8)
+    var reader: any ByteReader = GzipReader(source: MemoryReader(try GzipWriter.compress(a) + GzipWriter.compress(b)), displayName: "mem")
+    #expect(try readAll(&reader) == a + b)
+}
+
+@Test func gzipFromTheSystemToolIsRead() throws {
+    let dir = TestSupport.temporaryDirectory("gz")
+    writeFile(dir + "/a.log", Array("hello from gzip(1)\n".utf8))
+    let r = try TestSupport.run("/usr/bin/env", ["gzip", "-9", dir + "/a.log"])
+    #expect(r.status == 0)
+    #expect(try TestSupport.gunzip(dir + "/a.log.gz") == "hello from gzip(1)\n")
+}
+
+@Test(arguments: [
+    ("truncated", "ends inside its compressed data"),
+    ("corrupt", "has corrupt compressed data"),
+    ("badcrc", "fails its CRC-32 check"),
+    ("trailing", "is followed by bytes that are not a gzip member"),
+    ("header", "ends inside its header"),
+])
+func damagedGzipIsAnErrorNamingTheMember(kind: String, message: String) throws {
+    let text = Array((0..<2000).map { "row \($0) \($0 * 7919 % 1000)\n" }.joined().utf8)
+    var bytes = try GzipWriter.compress(text)
+    switch kind {
+    case "truncated": bytes.removeLast(bytes.count / 2)
+    case "corrupt": for i in 20..<40 { bytes[i] ^= 0xA5 }
+    case "badcrc": bytes[bytes.count - 6] ^= 1
+    case "trailing": bytes += [0x00, 0x01, 0x02]
+    default: bytes = Array(bytes.prefix(6))
+    }
+    var reader: any ByteReader = GzipReader(source: MemoryReader(bytes), displayName: "x.gz")
+    do {
+        _ = try readAll(&reader, bufferSize: 4096)
+        Issue.record("expected an error for \(kind)")
+    } catch {
+        #expect(error.kind == .data)
+        #expect(error.description.contains(message), "\(error.description)")
+        #expect(error.description.hasPrefix("x.gz: gzip member"))
+    }
+}
+
+@Test func gzipIsRecognisedByMagicBytesNotName() throws {
+    let dir = TestSupport.temporaryDirectory("magic")
+    writeFile(dir + "/plain.gz", Array("not compressed\n".utf8))
+    writeFile(dir + "/compressed.log", try GzipWriter.compress(Array("compressed\n".utf8)))
+    #expect(try InputFiles.open(dir + "/plain.gz").isGzip == false)
+    #expect(try InputFiles.open(dir + "/compressed.log").isGzip == true)
+    #expect(try TestSupport.gunzip(dir + "/compressed.log") == "compressed\n")
+}
+
+@Test func chunksEndOnLineBoundariesWhateverTheReadSizes() throws {
+    let lines = (0..<3000).map { "entry number \($0) " + String(repeating: "x", count: $0 % 97) }
+    let text = Array(lines.joined(separator: "\n").utf8) + [0x0A]
+    for (chunk, step) in [(64, 5), (100, 1000), (4096, 7), (1 << 20, 1 << 20)] {
+        var chunker = LineChunker(reader: MemoryReader(text, step: step), chunkSize: chunk, maxLineBytes: 1 << 16)
+        var rebuilt: [UInt8] = []
+        var index = 0
+        while let c = try chunker.next() {
+            #expect(c.index == index)
+            #expect(c.offset == Int64(rebuilt.count))
+            #expect(c.bytes.last == 0x0A)
+            rebuilt += c.bytes
+            index += 1
+        }
+        #expect(rebuilt == text, "chunk \(chunk), step \(step)")
+    }
+}
+
+@Test func anOverlongLineIsDroppedAndReportedOnce() throws {
+    let text = Array("short\n".utf8) + [UInt8](repeating: 65, count: 10_000) + Array("\nafter\n".utf8)
+    var chunker = LineChunker(reader: MemoryReader(text, step: 100), chunkSize: 256, maxLineBytes: 1000)
+    var chunks: [LineChunk] = []
+    while let c = try chunker.next() { chunks.append(c) }
+    #expect(chunks.filter(\.isOverlongLine).count == 1)
+    let kept = chunks.filter { !$0.isOverlongLine }.flatMap(\.bytes)
+    #expect(String(decoding: kept, as: UTF8.self) == "short\nafter\n")
+    #expect(chunker.consumedOffset == Int64(text.count))
+}
+
+@Test func anUnterminatedLastLineIsHeldBackForGrowingFiles() throws {
+    let text = Array("one\ntwo\nthr".utf8)
+    var holding = LineChunker(reader: MemoryReader(text), chunkSize: 64, holdBackUnterminatedLine: true)
+    var kept: [UInt8] = []
+    while let c = try holding.next() { kept += c.bytes }
+    #expect(String(decoding: kept, as: UTF8.self) == "one\ntwo\n")
+    #expect(holding.heldBackBytes == 3)
+    #expect(holding.consumedOffset == 8)
+    var reading = LineChunker(reader: MemoryReader(text), chunkSize: 64)
+    var all: [UInt8] = []
+    while let c = try reading.next() { all += c.bytes }
+    #expect(all == text)
+}
+
+@Test func globsExpandSortedAndMissingInputsAreNamed() throws {
+    let dir = TestSupport.temporaryDirectory("glob")
+    for name in ["access.log.2.gz", "access.log", "access.log.1", "other.txt"] { writeFile(dir + "/" + name, [0x0A]) }
+    #expect(try InputFiles.expand(dir + "/access.log*") == ["access.log", "access.log.1", "access.log.2.gz"].map { dir + "/" + $0 })
+    #expect(throws: SillageError.self) { try InputFiles.expand(dir + "/nothing*") }
+    do {
+        _ = try InputFiles.expand(dir + "/missing.log")
+        Issue.record("expected an error")
+    } catch {
+        #expect(error.description.contains("missing.log: cannot read input"))
+    }
+    do {
+        _ = try FileReader(path: dir)
+        Issue.record("expected an error")
+    } catch {
+        #expect(error.description.contains("is a directory"))
+    }
+}
+
+@Test func byteKeyTableInternsAndGrows() {
+    var table = ByteKeyTable<Int>(capacity: 4)
+    for i in 0..<5000 {
+        let key = Array("key-\(i % 1000)".utf8)
+        let index = key.withUnsafeBytes { table.insert($0) { i } }
+        #expect(index == i % 1000)
+    }
+    #expect(table.count == 1000)
+    #expect(Array("key-7".utf8).withUnsafeBytes { table.value(for: $0) } == 7)
+    #expect(Array("key-x".utf8).withUnsafeBytes { table.value(for: $0) } == nil)
+    #expect(String(decoding: table.key(at: 999), as: UTF8.self) == "key-999")
+}

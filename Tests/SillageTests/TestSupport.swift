@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+@testable import Sillage
+
+/// Paths and helpers shared by the tests.
+enum TestSupport {
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The third-party fixtures, when the shared folder is beside the project.
+    static var samplesDirectory: String? {
+        let path = packageRoot + "/../shared/learning-analytics-samples"
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The built `sillage` executable (built by `swift test` with the tests).
+    static var binary: String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sillage").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return packageRoot + "/.build/debug/sillage"
+    }
+
+    /// A fresh empty directory under the system temporary directory.
+    static func temporaryDirectory(_ label: String = "test") -> String {
+        let path = NSTemporaryDirectory() + "sillage-\(label)-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    struct ProcessResult {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs a program and waits for it.
+    static func run(_ executable: String, _ arguments: [String], in directory: String? = nil,
+                    stdin: Data? = nil) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try? input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs the project's log generator into `directory`.
+    static func generateLogs(into directory: String, _ arguments: [String]) throws {
+        let result = try run("/usr/bin/env", ["python3", packageRoot + "/Benchmarks/generate_logs.py", "--out", directory] + arguments)
+        #expect(result.status == 0, "generator failed: \(result.stderr)")
+    }
+
+    /// Writes a key file with mode 0600 and returns its path.
+    static func keyFile(in directory: String, byte: UInt8 = 42) throws -> String {
+        let path = directory + "/test.key"
+        FileManager.default.createFile(atPath: path, contents: Data(repeating: byte, count: 32),
+                                       attributes: [.posixPermissions: 0o600])
+        return path
+    }
+
+    /// A pipeline reading `paths` as `type`, with store and output in `directory`.
+    static func pipeline(_ type: String, _ paths: [String], in directory: String, minCount: Int = 11,
+                         keyByte: UInt8 = 42) throws -> PipelineDefinition {
+        var p = PipelineDefinition()
+        p.keyFile = try keyFile(in: directory, byte: keyByte)
+        p.createKey = false
+        p.store = directory + "/store.sqlite"
+        p.output = directory + "/out"
+        p.inputs = [InputDefinition(type: type, paths: paths)]
+        var export = ExportDefinition()
+        export.minCount = minCount
+        p.exports = [export]
+        return p
+    }
+
+    /// Decompresses a gzip file with the project's reader.
+    static func gunzip(_ path: String) throws -> String {
+        var opened = try InputFiles.open(path)
+        var out: [UInt8] = []
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try opened.reader.read(into: buffer)
+            if n == 0 { break }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Parses simple CSV text (no quoted newlines) into rows of fields.
+    static func csvRows(_ text: String) -> [[String]] {
+        text.split(separator: "\r\n", omittingEmptySubsequences: true).map { line in
+            line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+    }
+}
+
+/// Reads all of a `ByteReader` into memory.
+func readAll(_ reader: inout any ByteReader, bufferSize: Int = 7) throws(SillageError) -> [UInt8] {
+    var out: [UInt8] = []
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 8)
+    defer { buffer.deallocate() }
+    while true {
+        let n = try reader.read(into: buffer)
+        if n == 0 { break }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+    }
+    return out
+}
+
+/// A reader over bytes in memory, returning at most `step` bytes a call (to exercise boundaries).
+final class MemoryReader: ByteReader {
+    private let bytes: [UInt8]
+    private var position = 0
+    private let step: Int
+
+    init(_ bytes: [UInt8], step: Int = Int.max) {
+        self.bytes = bytes
+        self.step = step
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(SillageError) -> Int {
+        let n = min(buffer.count, bytes.count - position, step)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: n) }
+        position += n
+        return n
+    }
+}
