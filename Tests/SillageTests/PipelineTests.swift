@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import Sillage
+
+private func parsePipeline(_ text: String) throws(SillageError) -> PipelineDefinition {
+    try PipelineDefinition.parse(Array(text.utf8), source: "p.json")
+}
+
+@Test func theSamplePipelineIsValid() throws {
+    let p = try PipelineDefinition.load(path: TestSupport.packageRoot + "/Pipelines/sample.json")
+    #expect(p.inputs.count == 1)
+    #expect(p.inputs[0].type == "combined")
+    #expect(p.store.hasPrefix("var/"))
+    #expect(p.output == "out")
+    #expect(p.exports[0].minCount == 11)
+}
+
+@Test(arguments: [
+    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"], "fromat": "x"}]}"#,
+     #"p.json at $.inputs[0].fromat: unknown key "fromat""#),
+    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "sesions": {}}"#,
+     #"did you mean "sessions"?"#),
+    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "sessions": {"inactivityMinutes": "30"}}"#,
+     "p.json at $.sessions.inactivityMinutes: expected an integer, found a string"),
+    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "sessions": {"inactivityMinutes": 0}}"#,
+     "out of range"),
+    (#"{"inputs": []}"#, "p.json at $.version: missing required key"),
+    (#"{"version": 2, "inputs": []}"#, "unsupported pipeline version 2"),
+    (#"{"version": 1, "inputs": []}"#, "p.json at $.inputs: a pipeline needs at least one input"),
+    (#"{"version": 1, "inputs": [{"type": "combine", "paths": ["a"]}]}"#, #"p.json at $.inputs[0].type: unknown input type "combine""#),
+    (#"{"version": 1, "inputs": [{"type": "apache", "paths": ["a"]}]}"#, "p.json at $.inputs[0].logFormat: a apache input needs a logFormat"),
+    (#"{"version": 1, "inputs": [{"type": "nginx", "paths": ["a"], "logFormat": "$remote_addr [$time_local]"}]}"#, "no request"),
+    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"], "visitorScope": "week"}]}"#, "visitorScope is \"day\" or \"persistent\""),
+    (#"{"version": 1, "timezone": "Paris", "inputs": [{"type": "combined", "paths": ["a"]}]}"#, "p.json at $.timezone: unknown time zone"),
+    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"tables": ["daily"]}]}"#,
+     #"p.json at $.exports[0].tables[0]: unknown table "daily""#),
+    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"period": "March"}]}"#, "a period is all"),
+    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"name": "../etc"}]}"#, "an export name uses"),
+    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{}, {}]}"#, "two exports write to research/default/all"),
+    ("{\"version\": 1,\n \"inputs\": [\n  {\"type\": \"combined\" \"paths\": []}]}", "p.json:3:23: invalid JSON: expected ',' or '}'"),
+    (#"{"version": 1, "version": 1}"#, "duplicate key"),
+    ("", "the document ends where a value was expected"),
+])
+func badPipelinesAreExplainedWithTheirJSONPath(text: String, message: String) {
+    do {
+        _ = try parsePipeline(text)
+        Issue.record("expected an error for \(text)")
+    } catch {
+        #expect(error.description.contains(message), "got: \(error.description)")
+        #expect(error.exitCode == 2)
+    }
+}
+
+@Test(arguments: [
+    ("all", "all"), ("2026", "2026"), ("2026-03", "2026-03"), ("2026-03-01..2026-03-31", "2026-03-01_2026-03-31"),
+])
+func periodsNameTheirDirectory(text: String, directory: String) throws {
+    #expect(try #require(ExportPeriod.parse(text)).directoryName == directory)
+}
+
+@Test func periodsCoverTheirDays() throws {
+    let march = try #require(ExportPeriod.parse("2026-03")?.dayRange)
+    #expect(march.count == 31)
+    #expect(CivilTime.isoDate(days: march.lowerBound) == "2026-03-01")
+    #expect(ExportPeriod.parse("2026-02-30..2026-03-01") == nil)
+    #expect(ExportPeriod.parse("2026-03-02..2026-03-01") == nil)
+}
+
+@Test func jsonParserHandlesEscapesAndNumbers() throws {
+    let value = try JSONParser.parse(Array(#"{"a": "\u00e9\n\"x\"", "b": [1, -2.5e3, true, null], "c": "\ud83d\ude00"}"#.utf8), source: "t")
+    #expect(value["a"] == .string("é\n\"x\""))
+    #expect(value["b"] == .array([.int(1), .double(-2500), .bool(true), .null]))
+    #expect(value["c"] == .string("😀"))
+    #expect(value.serialized(pretty: false) == #"{"a":"é\n\"x\"","b":[1,-2500,true,null],"c":"😀"}"#)
+}
+
+@Test(arguments: [
+    ["run", "--bogus"], ["run", "--store"], ["run", "--threads", "0"], ["run", "--input", "combined"],
+    ["run", "--input", "fancy:x.log"], ["validate"], ["keys", "rotate"], ["launch"], ["run", "--store", "a", "--store", "b"],
+])
+func usageErrorsExitWithCodeTwo(arguments: [String]) throws {
+    let r = try TestSupport.run(TestSupport.binary, arguments)
+    #expect(r.status == 2, "\(arguments): \(r.stderr)")
+    #expect(r.stderr.hasPrefix("sillage: error: "))
+}
+
+@Test(arguments: [["--help"], ["run", "--help"], ["validate", "--help"], ["keys", "init", "--help"]])
+func everyCommandHasHelp(arguments: [String]) throws {
+    let r = try TestSupport.run(TestSupport.binary, arguments)
+    #expect(r.status == 0)
+    #expect(r.stdout.contains("usage: sillage"))
+}
+
+@Test func argumentParserReadsValuesFlagsAndPositionals() throws {
+    let spec = CommandSpec(path: "t", summary: "", positionals: [("A", true, "")],
+                           options: [OptionSpec("--x", value: "V", repeatable: true, help: ""), OptionSpec("--f", help: "")])
+    let parsed = try ArgumentParser.parse(["p.json", "--x", "1", "--x=2", "--f"], spec)
+    #expect(parsed.positionals == ["p.json"])
+    #expect(parsed.all("--x") == ["1", "2"])
+    #expect(parsed.has("--f"))
+    do {
+        _ = try ArgumentParser.parse(["--y"], spec)
+        Issue.record("expected an error")
+    } catch {
+        #expect(error.description.contains("unknown option --y"))
+    }
+}
+
+@Test func validateChecksThePipelineAndItsInputs() throws {
+    let r = try TestSupport.run(TestSupport.binary, ["validate", "Pipelines/sample.json"], in: TestSupport.packageRoot)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("valid — 1 input(s) matching 3 file(s)"))
+    let dir = TestSupport.temporaryDirectory("validate")
+    let path = dir + "/p.json"
+    try #"{"version": 1, "inputs": [{"type": "combined", "paths": ["nowhere/access.log*"]}]}"#.write(toFile: path, atomically: true, encoding: .utf8)
+    let bad = try TestSupport.run(TestSupport.binary, ["validate", path], in: dir)
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("$.inputs[0].paths: nowhere/access.log*: the glob matches no file"))
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+@testable import Sillage
+
+private func scrub(_ target: String, allowed: [String] = ["id"]) -> String {
+    var out: [UInt8] = []
+    Array(target.utf8).withUnsafeBytes { URLScrubber(allowedParameters: allowed).normalise($0, into: &out) }
+    return String(decoding: out, as: UTF8.self)
+}
+
+@Test(arguments: [
+    ("/course/view.php?id=12", "/course/view.php?id=12"),
+    ("/course/view.php?section=2&id=12#top", "/course/view.php?id=12"),
+    ("/user/profile.php?id=104&email=camille.martin%40example.fr", "/user/profile.php?id=104"),
+    ("/login/logout.php?sesskey=aB3dE5gH9k", "/login/logout.php"),
+    ("/webservice/pluginfile.php/12/user/icon/f1?token=0123456789abcdef0123456789abcdef", "/webservice/pluginfile.php/12/user/icon/f1"),
+    ("/search/index.php?q=camille+martin", "/search/index.php"),
+    ("/mod/page/view.php?id=camille%40example.fr", "/mod/page/view.php"),
+    ("/mod/page/view.php?id=0612345678", "/mod/page/view.php"),
+    ("/user/camille.martin@example.fr/posts", "/user/{email}/posts"),
+    ("/share/a1b2c3d4e5f60718293a4b5c6d7e8f90/view", "/share/{token}/view"),
+    ("/contact/06.12.34.56.78", "/contact/{phone}"),
+    ("/ids/123456789012", "/ids/{number}"),
+    ("/pluginfile.php/123/mod_resource/content/1/cours_3.pdf", "/pluginfile.php/123/mod_resource/content/1/cours_3.pdf"),
+    ("https://moodle.example.fr/my/?id=3", "/my/?id=3"),
+    ("/caf\u{e9} menu", "/caf%C3%A9%20menu"),
+    ("/x?id=2&id=1", "/x?id=1&id=2"),
+    ("", "/"),
+])
+func urlsAreScrubbed(target: String, expected: String) {
+    #expect(scrub(target) == expected)
+}
+
+@Test func neverKeptParametersStayOutEvenWhenAllowed() {
+    #expect(scrub("/x?sesskey=abc&token=t1&id=4", allowed: ["sesskey", "token", "id"]) == "/x?id=4")
+    #expect(scrub("/x?page=2&id=4", allowed: ["id", "page"]) == "/x?id=4&page=2")
+}
+
+@Test(arguments: [
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/129.0 Safari/537.36", AgentClass.desktop),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6_1) AppleWebKit/605.1.15 Version/17.6 Safari/605.1.15", .desktop),
+    ("Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 Chrome/129.0", .desktop),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148", .mobile),
+    ("Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 Chrome/129.0 Mobile Safari/537.36", .mobile),
+    ("Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148", .tablet),
+    ("Mozilla/5.0 (Linux; Android 13; SM-X200) AppleWebKit/537.36 Chrome/129.0 Safari/537.36", .tablet),
+    ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", .bot),
+    ("Mozilla/5.0 (compatible; bingbot/2.0)", .bot),
+    ("curl/8.5.0", .bot),
+    ("Wget/1.21", .bot),
+    ("python-requests/2.32.3", .bot),
+    ("Go-http-client/1.1", .bot),
+    ("Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/120.0.0.0", .bot),
+    ("Java/17.0.2", .bot),
+    ("-", .bot),
+    ("", .bot),
+    ("SomethingElse/1.0", .unknown),
+])
+func userAgentsAreClassified(agent: String, expected: AgentClass) {
+    let classifier = UserAgentClassifier()
+    #expect(Array(agent.utf8).withUnsafeBytes { classifier.classify($0) } == expected)
+}
+
+@Test func pipelinesCanAddCrawlerTokens() {
+    let classifier = UserAgentClassifier(extraCrawlerTokens: ["InternalMonitor"])
+    #expect(Array("InternalMonitor/2".utf8).withUnsafeBytes { classifier.classify($0) } == .bot)
+}
+
+@Test func keysAreCreatedPrivateAndNeverOverwritten() throws {
+    let dir = TestSupport.temporaryDirectory("keys")
+    let path = dir + "/sub/master.key"
+    let key = try MasterKey.create(path: path)
+    let attributes = try FileManager.default.attributesOfItem(atPath: path)
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    #expect((attributes[.size] as? Int) == 32)
+    #expect(try MasterKey.load(path: path).bytes == key.bytes)
+    #expect(try MasterKey.create(path: dir + "/other.key").bytes != key.bytes)
+    do {
+        try MasterKey.create(path: path)
+        Issue.record("an existing key must not be overwritten")
+    } catch {
+        #expect(error.description.contains("already exists"))
+    }
+    #expect(try MasterKey.load(path: path).bytes == key.bytes)
+}
+
+@Test(arguments: [0o640, 0o604, 0o644, 0o666])
+func keysReadableByOthersAreRefused(mode: Int) throws {
+    let dir = TestSupport.temporaryDirectory("keymode")
+    let path = dir + "/k.key"
+    FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 32), attributes: [.posixPermissions: mode])
+    do {
+        _ = try MasterKey.load(path: path)
+        Issue.record("mode \(String(mode, radix: 8)) must be refused")
+    } catch {
+        #expect(error.description.contains("readable by group or others"))
+        #expect(error.exitCode == 2)
+    }
+}
+
+@Test func keyFilesMustHoldThirtyTwoBytes() throws {
+    let dir = TestSupport.temporaryDirectory("keysize")
+    let hex = dir + "/hex.key", short = dir + "/short.key"
+    FileManager.default.createFile(atPath: hex, contents: Data((String(repeating: "ab", count: 32) + "\n").utf8), attributes: [.posixPermissions: 0o600])
+    FileManager.default.createFile(atPath: short, contents: Data(repeating: 1, count: 16), attributes: [.posixPermissions: 0o600])
+    #expect(try MasterKey.load(path: hex).bytes == [UInt8](repeating: 0xab, count: 32))
+    #expect(throws: SillageError.self) { try MasterKey.load(path: short) }
+    do {
+        _ = try MasterKey.load(path: dir + "/absent.key")
+        Issue.record("expected an error")
+    } catch {
+        #expect(error.description.contains("sillage keys init"))
+    }
+}
+
+@Test(arguments: [
+    ("camille.martin@example.fr", true), ("192.168.1.20", true), ("2a01:e0a:1f3:2b0::1", true),
+    ("fe80:0:0:0:202:b3ff:fe1e:8329", true), ("06 12 34 56 78", true), ("+33612345678", true),
+    ("/course/view.php?id=12", false), ("2026-03-29", false), ("1-59s", false), ("12:30:45", false),
+    ("web", false), ("4.66", false), ("1.2.3", false), ("/user/{email}/posts", false),
+])
+func piiScannerFindsPersonalData(text: String, isPersonal: Bool) {
+    #expect((PIIScanner().finding(in: text) != nil) == isPersonal, "\(text)")
+}
+
+@Test func piiScannerFindsRegisteredRawIdentifiers() {
+    let scanner = PIIScanner(identifiers: ["camille.martin12"])
+    #expect(scanner.finding(in: "/x/camille.martin12/y") != nil)
+    #expect(scanner.finding(in: "/x/other/y") == nil)
+}
