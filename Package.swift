@@ -26,7 +26,7 @@ let package = Package(
             name: "SillageTests",
             dependencies: ["Sillage"],
             path: "Tests/SillageTests",
-            resources: [.copy("Golden")]
+            exclude: ["Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -25,7 +25,7 @@ public enum PrivacyReport {
             ("piiGuard", .object([
                 ("cellsScanned", .int(Int64(cellsScanned))),
                 ("findings", .int(0)),
-                ("checks", .array(["e-mail", "IPv4", "IPv6", "French phone number", "raw identifiers seen in this run"].map { .string($0) })),
+                ("checks", .array(["e-mail", "IPv4", "IPv6", "French phone number"].map { .string($0) })),
             ])),
             ("tables", .array(reports.map { r in
                 .object([

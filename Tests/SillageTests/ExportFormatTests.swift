@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import Sillage
+
+@Test(arguments: [
+    (["a", "b"], "a,b\r\n"),
+    (["x,y", "say \"hi\""], "\"x,y\",\"say \"\"hi\"\"\"\r\n"),
+    (["line\nbreak", " lead"], "\"line\nbreak\",\" lead\"\r\n"),
+    (["", "é"], ",é\r\n"),
+])
+func csvFollowsRFC4180(fields: [String], expected: String) {
+    var out: [UInt8] = []
+    CSVWriter.appendRecord(fields, to: &out)
+    #expect(String(decoding: out, as: UTF8.self) == expected)
+}
+
+@Test(arguments: [
+    (5.0, 2, "5"), (5.5, 1, "5.5"), (4.666666, 2, "4.67"), (0.005, 2, "0.01"), (1234.0, 1, "1234"),
+    (0.1, 2, "0.1"), (-2.25, 1, "-2.3"), (0.0, 2, "0"),
+])
+func decimalsAreFormattedDeterministically(value: Double, digits: Int, expected: String) {
+    #expect(Cell.formatDecimal(value, digits: digits) == expected)
+}
+
+@Test func smallCellsAreSuppressedWithTheirWholeRow() {
+    var table = Table(name: "t", title: "T", description: "", columns: [
+        Column("k", .string, ""), Column("users", .integer, "", measure: true), Column("v", .number, "", measure: true),
+    ], primaryKey: ["k"])
+    table.append([.text("a"), .integer(11), .decimal(1.5, digits: 1)], actors: 11)
+    table.append([.text("b"), .integer(10), .decimal(2.5, digits: 1)], actors: 10)
+    table.append([.text("c"), .integer(1), .empty], actors: 1)
+    table.append([.text("d"), .integer(0), .empty], actors: 0)
+    let report = SmallCellSuppression(minCount: 11).apply(&table)
+    #expect(table.rows[0] == [.text("a"), .integer(11), .decimal(1.5, digits: 1)])
+    #expect(table.rows[1] == [.text("b"), .empty, .empty])
+    #expect(table.rows[2] == [.text("c"), .empty, .empty])
+    #expect(table.rows[3] == [.text("d"), .integer(0), .empty], "a zero describes nobody and stays")
+    #expect(report == SuppressionReport(table: "t", rows: 4, rowsSuppressed: 2, cellsSuppressed: 3))
+}
+
+@Test(arguments: [(0, 0), (1, 1), (59, 1), (60, 2), (299, 2), (300, 3), (899, 3), (900, 4), (1799, 4), (1800, 5),
+                  (3599, 5), (3600, 6), (7199, 6), (7200, 7), (100_000, 7)])
+func sessionDurationBuckets(seconds: Int64, bucket: Int) {
+    #expect(SessionLengths.bucket(seconds: seconds) == bucket)
+}
+
+/// A small access log whose export is compared byte for byte with the golden files.
+private let goldenLog = """
+198.51.100.1 - alice [26/Mar/2026:09:00:00 +0100] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+198.51.100.1 - alice [26/Mar/2026:09:10:00 +0100] "GET /course/view.php?id=3&sesskey=Zx81abcdEF HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+198.51.100.1 - alice [26/Mar/2026:09:10:01 +0100] "GET /theme/styles.php/boost/1/all HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+198.51.100.2 - - [26/Mar/2026:09:05:00 +0100] "GET /login/index.php HTTP/1.1" 200 100 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148"
+2001:db8::7 - - [26/Mar/2026:23:59:00 +0100] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X)"
+2001:db8::7 - - [27/Mar/2026:00:01:00 +0100] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X)"
+198.51.100.1 - alice [29/Mar/2026:10:00:00 +0200] "GET /mod/page/view.php?id=301 HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+198.51.100.1 - alice [29/Mar/2026:10:45:00 +0200] "POST /mod/quiz/attempt.php?attempt=4&cmid=340 HTTP/1.1" 303 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+198.51.100.3 - bob [29/Mar/2026:11:00:00 +0200] "GET /mod/page/view.php?id=301 HTTP/1.1" 200 100 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6_1)"
+198.51.100.3 - bob [29/Mar/2026:10:59:30 +0200] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6_1)"
+66.249.66.1 - - [29/Mar/2026:11:00:00 +0200] "GET / HTTP/1.1" 200 100 "-" "Mozilla/5.0 (compatible; Googlebot/2.1)"
+198.51.100.4 - - [02/Apr/2026:14:00:00 +0200] "GET /missing HTTP/1.1" 404 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+this line is not a log line
+
+"""
+
+@Test func exportsMatchTheGoldenFiles() async throws {
+    let dir = TestSupport.temporaryDirectory("golden")
+    let log = dir + "/access.log"
+    try goldenLog.write(toFile: log, atomically: true, encoding: .utf8)
+    var pipeline = try TestSupport.pipeline("combined", [log], in: dir, minCount: 2)
+    pipeline.maxRejectRate = 0.2
+    let report = try await Runner(pipeline: pipeline, options: RunOptions(threads: 2)).run()
+    #expect(report.events == 9)
+    #expect(report.counts[skip: .bot] == 1 && report.counts[skip: .staticAsset] == 1 && report.counts[skip: .status] == 1)
+    #expect(report.counts[reject: .malformedLine] == 1)
+    let exportDir = try #require(report.exports.first?.directory)
+    let golden = TestSupport.packageRoot + "/Tests/SillageTests/Golden/web-small"
+    let update = ProcessInfo.processInfo.environment["SILLAGE_UPDATE_GOLDEN"] == "1"
+    if update { try? FileManager.default.createDirectory(atPath: golden, withIntermediateDirectories: true) }
+    for name in try FileManager.default.contentsOfDirectory(atPath: exportDir).sorted() {
+        let produced = name.hasSuffix(".gz") ? try TestSupport.gunzip(exportDir + "/" + name)
+            : try String(contentsOfFile: exportDir + "/" + name, encoding: .utf8)
+        let goldenName = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
+        if update {
+            try produced.write(toFile: golden + "/" + goldenName, atomically: true, encoding: .utf8)
+            continue
+        }
+        if name == "SHA256SUMS" { continue }  // covers gzip bytes, which depend on the zlib build
+        let expected = try String(contentsOfFile: golden + "/" + goldenName, encoding: .utf8)
+        #expect(produced == expected, "\(name) differs from Golden/web-small/\(goldenName)")
+    }
+}
