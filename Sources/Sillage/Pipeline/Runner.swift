@@ -7,8 +7,9 @@ public struct RunOptions: Sendable {
     /// Skip writing exports (still reads and commits).
     public var skipExports = false
 
-    public init(threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
+    public init(threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), chunkSize: Int = 4 << 20) {
         self.threads = threads
+        self.chunkSize = chunkSize
     }
 }
 
@@ -166,7 +167,13 @@ public final class Runner {
                 let isStream = path == "-"
                 var startOffset: Int64 = 0
                 var startLine = 0
-                if let entry = try store.ledgerEntry(fingerprint: fingerprint) {
+                var known = try store.ledgerEntry(fingerprint: fingerprint)
+                if known == nil, !isStream, !opened.isGzip, let shorter = try store.ledgerEntry(path: opened.displayName, head: head) {
+                    // The file was shorter than the fingerprint window when last read: same file, grown.
+                    known = shorter
+                    batch.retiredFingerprints.append(shorter.fingerprint)
+                }
+                if let entry = known {
                     let size = opened.file.size ?? 0
                     if opened.isGzip || entry.isGzip || isStream {
                         file.status = .alreadyRead

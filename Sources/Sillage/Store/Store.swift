@@ -169,8 +169,27 @@ public final class Store {
         return entry
     }
 
+    /// The entry of a file read at `path` while it was shorter than the fingerprint window,
+    /// if `head` (the file's first bytes now) still starts with what was fingerprinted then.
+    public func ledgerEntry(path: String, head: [UInt8]) throws(SillageError) -> LedgerEntry? {
+        let q = try database.prepare("SELECT fingerprint FROM inputs WHERE path = ?")
+        q.bind([.text(path)])
+        var candidates: [String] = []
+        while try q.step() { candidates.append(q.text(0)) }
+        for fingerprint in candidates {
+            guard let dash = fingerprint.lastIndex(of: "-"), let length = Int(fingerprint[fingerprint.index(after: dash)...]),
+                  length < head.count else { continue }
+            if hexString(SHA256.hash(head.prefix(length))) + "-\(length)" == fingerprint {
+                return try ledgerEntry(fingerprint: fingerprint)
+            }
+        }
+        return nil
+    }
+
     /// Everything one run commits, written in one transaction.
     public struct Batch {
+        /// Ledger rows superseded by a longer fingerprint of the same file.
+        public var retiredFingerprints: [String] = []
         public var ledger: [LedgerEntry] = []
         public var sessions: [StoredSession] = []
         public var actorDays: [StoredActorDay] = []
@@ -189,6 +208,10 @@ public final class Store {
                 ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, offset = excluded.offset,
                     lines = excluded.lines, run_id = excluded.run_id
                 """)
+            let retire = try database.prepare("DELETE FROM inputs WHERE fingerprint = ?")
+            for fingerprint in batch.retiredFingerprints {
+                try retire.bind([.text(fingerprint)]).run()
+            }
             for entry in batch.ledger {
                 try ledger.bind([.text(entry.fingerprint), .text(entry.path), .integer(entry.offset),
                                  .integer(entry.lines), .integer(entry.isGzip ? 1 : 0), .integer(run)]).run()

@@ -1,0 +1,292 @@
+import Foundation
+import Testing
+@testable import Sillage
+
+/// A deliberately simple, separate computation of the daily figures, written with Foundation
+/// strings and dates, sharing no code with the pipeline.
+enum ReferenceComputation {
+    struct Day: Equatable { var users = 0, sessions = 0, pageViews = 0, bounces = 0 }
+
+    static func daily(lines: [String]) -> [String: Day] {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "dd/MMM/yyyy:HH:mm:ss Z"
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Paris")!
+        let dayFormatter = DateFormatter()
+        dayFormatter.locale = Locale(identifier: "en_US_POSIX")
+        dayFormatter.timeZone = TimeZone(identifier: "Europe/Paris")!
+        dayFormatter.dateFormat = "yyyy-MM-dd"
+        let botWords = ["bot", "curl", "python-requests", "go-http-client", "headlesschrome"]
+        let staticEnds = [".css", ".js", ".mjs", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".avif",
+                          ".woff", ".woff2", ".ttf", ".otf", ".eot", ".map"]
+        var eventsByActor: [String: [(Date, String)]] = [:]
+        for line in lines {
+            let parts = line.components(separatedBy: " ")
+            guard parts.count > 8, let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]"),
+                  let time = formatter.date(from: String(line[line.index(after: open)..<close])) else { continue }
+            let afterTime = line[line.index(close, offsetBy: 2)...]
+            guard afterTime.hasPrefix("\""), let requestEnd = afterTime.dropFirst().range(of: "\" ") else { continue }
+            let request = afterTime[afterTime.index(after: afterTime.startIndex)..<requestEnd.lowerBound].split(separator: " ")
+            let rest = afterTime[requestEnd.upperBound...].split(separator: " ")
+            guard request.count == 3, let status = Int(rest.first ?? "") else { continue }
+            guard let uaStart = line.range(of: "\" \"", options: .backwards) else { continue }
+            let ua = String(line[uaStart.upperBound...].dropLast())
+            let lower = ua.lowercased()
+            if ua == "-" || ua.isEmpty || botWords.contains(where: { lower.contains($0) }) { continue }
+            guard request[0] == "GET" || request[0] == "POST", (200...399).contains(status) else { continue }
+            let path = String(request[1].split(separator: "?", omittingEmptySubsequences: false)[0]).lowercased()
+            if path.hasPrefix("/theme/") || path.hasPrefix("/lib/") || staticEnds.contains(where: { path.hasSuffix($0) }) { continue }
+            let day = dayFormatter.string(from: time)
+            let user = parts[2]
+            let actor = user != "-" ? "user:" + user : "visitor:\(day) \(parts[0]) \(ua)"
+            eventsByActor[actor, default: []].append((time, day))
+        }
+        var days: [String: Day] = [:]
+        var usersByDay: [String: Set<String>] = [:]
+        for (actor, events) in eventsByActor {
+            let sorted = events.sorted { $0.0 < $1.0 }
+            var sessionStart = sorted[0]
+            var last = sorted[0].0
+            var count = 0
+            for (time, day) in sorted {
+                usersByDay[day, default: []].insert(actor)
+                days[day, default: Day()].pageViews += 1
+                if time.timeIntervalSince(last) > 1800 {
+                    days[sessionStart.1, default: Day()].sessions += 1
+                    if count == 1 { days[sessionStart.1, default: Day()].bounces += 1 }
+                    sessionStart = (time, day)
+                    count = 0
+                }
+                last = time
+                count += 1
+            }
+            days[sessionStart.1, default: Day()].sessions += 1
+            if count == 1 { days[sessionStart.1, default: Day()].bounces += 1 }
+        }
+        for (day, users) in usersByDay { days[day, default: Day()].users = users.count }
+        return days
+    }
+}
+
+/// Generated logs, read back as plain lines with the system's gzip (not the project's reader).
+private func generatedLines(_ dir: String) throws -> [String] {
+    var text = try String(contentsOfFile: dir + "/access.log", encoding: .utf8)
+    text += try String(contentsOfFile: dir + "/access.log.1", encoding: .utf8)
+    let unzipped = try TestSupport.run("/usr/bin/env", ["gzip", "-dc", dir + "/access.log.2.gz"])
+    text += unzipped.stdout
+    return text.split(separator: "\n").map(String.init)
+}
+
+private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComputation.Day] {
+    let rows = TestSupport.csvRows(try TestSupport.gunzip(exportDir + "/daily_activity.csv.gz"))
+    #expect(rows.first == ["date", "stream", "users", "sessions", "page_views", "bounces", "median_session_seconds", "mean_pages_per_session"])
+    var out: [String: ReferenceComputation.Day] = [:]
+    for row in rows.dropFirst() {
+        out[row[0]] = ReferenceComputation.Day(users: Int(row[2]) ?? -1, sessions: Int(row[3]) ?? -1,
+                                               pageViews: Int(row[4]) ?? -1, bounces: Int(row[5]) ?? -1)
+    }
+    return out
+}
+
+@Test func dailyFiguresEqualAnIndependentReference() async throws {
+    let dir = TestSupport.temporaryDirectory("reference")
+    try TestSupport.generateLogs(into: dir + "/logs", ["--seed", "11", "--learners", "120", "--days", "9", "--rotate"])
+    let pipeline = try TestSupport.pipeline("combined", [dir + "/logs/access.log*"], in: dir, minCount: 1)
+    let report = try await Runner(pipeline: pipeline, options: RunOptions(threads: 2, chunkSize: 64 << 10)).run()
+    let exported = try exportedDaily(try #require(report.exports.first).directory)
+    let reference = ReferenceComputation.daily(lines: try generatedLines(dir + "/logs"))
+    #expect(reference.count == 9, "the generated logs span 9 local days")
+    #expect(exported == reference)
+    #expect(report.counts.totalRejects > 0, "the generator writes a few malformed lines")
+    #expect(report.files.map(\.status) == [.read, .read, .read])
+}
+
+@Test func sameInputsAndKeyGiveByteIdenticalExports() async throws {
+    let dir = TestSupport.temporaryDirectory("determinism")
+    try TestSupport.generateLogs(into: dir + "/logs", ["--seed", "5", "--learners", "150", "--days", "5", "--rotate"])
+    var sums: [String] = []
+    for (i, (threads, chunk)) in [(1, 4 << 20), (2, 32 << 10), (2, 4 << 20)].enumerated() {
+        let runDir = dir + "/run\(i)"
+        try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
+        let pipeline = try TestSupport.pipeline("combined", [dir + "/logs/access.log*"], in: runDir)
+        let report = try await Runner(pipeline: pipeline, options: RunOptions(threads: threads, chunkSize: chunk)).run()
+        let exportDir = try #require(report.exports.first).directory
+        var all = ""
+        for name in try FileManager.default.contentsOfDirectory(atPath: exportDir).sorted() {
+            let data = try Data(contentsOf: URL(fileURLWithPath: exportDir + "/" + name))
+            all += "\(name) \(hexString(SHA256.hash([UInt8](data))))\n"
+        }
+        sums.append(all)
+    }
+    #expect(sums[0] == sums[1])
+    #expect(sums[1] == sums[2])
+    #expect(sums[0].contains("daily_activity.csv.gz"))
+}
+
+@Test func aDifferentKeyGivesTheSameStatisticsButOtherPseudonyms() async throws {
+    let dir = TestSupport.temporaryDirectory("otherkey")
+    try TestSupport.generateLogs(into: dir + "/logs", ["--seed", "8", "--learners", "80", "--days", "3"])
+    var dailies: [String] = []
+    var actors: [Set<ActorKey>] = []
+    for byte: UInt8 in [1, 2] {
+        let runDir = dir + "/k\(byte)"
+        try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
+        let pipeline = try TestSupport.pipeline("combined", [dir + "/logs/access.log"], in: runDir, keyByte: byte)
+        let report = try await Runner(pipeline: pipeline).run()
+        dailies.append(try TestSupport.gunzip(report.exports[0].directory + "/daily_activity.csv.gz"))
+        actors.append(Set(try Store(path: pipeline.store).sessions().map(\.actor)))
+    }
+    #expect(dailies[0] == dailies[1])
+    #expect(actors[0].isDisjoint(with: actors[1]))
+}
+
+@Test func noIdentifierFromTheInputsReachesTheStoreOrTheExports() async throws {
+    let dir = TestSupport.temporaryDirectory("nopii")
+    try TestSupport.generateLogs(into: dir + "/logs", ["--seed", "21", "--learners", "200", "--days", "4", "--rotate"])
+    let pipeline = try TestSupport.pipeline("combined", [dir + "/logs/access.log*"], in: dir, minCount: 1)
+    let report = try await Runner(pipeline: pipeline).run()
+    var identifiers = Set<String>()
+    for line in try generatedLines(dir + "/logs") {
+        let parts = line.split(separator: " ")
+        guard parts.count > 3 else { continue }
+        identifiers.insert(String(parts[0]))
+        if parts[2] != "-" { identifiers.insert(String(parts[2])) }
+        if let at = line.range(of: "email=") {
+            let value = line[at.upperBound...].prefix { $0 != " " && $0 != "&" }
+            identifiers.insert(value.replacingOccurrences(of: "%40", with: "@"))
+            identifiers.insert(String(value))
+        }
+    }
+    #expect(identifiers.contains { $0.contains("@example.fr") })
+    #expect(identifiers.contains { $0.contains(":") }, "IPv6 clients are part of the test")
+    var published = ""
+    let exportDir = report.exports[0].directory
+    for name in try FileManager.default.contentsOfDirectory(atPath: exportDir) {
+        published += name.hasSuffix(".gz") ? try TestSupport.gunzip(exportDir + "/" + name)
+            : try String(contentsOfFile: exportDir + "/" + name, encoding: .utf8)
+    }
+    // The store, its WAL and everything else under the store's directory.
+    var stored = Data()
+    for name in try FileManager.default.contentsOfDirectory(atPath: dir) where name.hasPrefix("store.sqlite") {
+        stored.append(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name)))
+    }
+    let storedText = String(decoding: stored, as: UTF8.self)
+    let leaks = identifiers.filter { $0.count >= 5 && (published.contains($0) || storedText.contains($0)) }
+    #expect(leaks.isEmpty, "leaked: \(leaks.prefix(5))")
+    #expect(!published.contains("@"))
+    #expect(PIIScanner().finding(in: published.replacingOccurrences(of: "\n", with: " ")) == nil)
+}
+
+@Test func aFileInTheWrongFormatFailsWithExitCodeThreeAndAReason() throws {
+    let dir = TestSupport.temporaryDirectory("wrongformat")
+    let lines = (0..<50).map { #"{"time": "2026-03-29T10:00:\#($0 % 60)Z", "remote_addr": "192.0.2.\#($0)", "request": "GET / HTTP/1.1"}"# }
+    try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/events.log", atomically: true, encoding: .utf8)
+    _ = try TestSupport.keyFile(in: dir)
+    let r = try TestSupport.run(TestSupport.binary, ["run", "--input", "combined:events.log", "--store", "var/s.sqlite",
+                                                     "--out", "out", "--key-file", "test.key"], in: dir)
+    #expect(r.status == 3, "\(r.stderr)")
+    #expect(r.stderr.contains("events.log: 100% of 50 records rejected (malformed-line: 50; first at line 1, line 2, line 3)"))
+    #expect(r.stderr.contains("likely cause: the lines look like JSON objects"))
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out"), "nothing is published")
+    let store = try Store(path: dir + "/var/s.sqlite")
+    #expect(try store.count("sessions") == 0)
+    #expect(try store.count("inputs") == 0)
+}
+
+@Test func commonLogsDeclaredCombinedAreDiagnosed() throws {
+    let dir = TestSupport.temporaryDirectory("commonascombined")
+    let lines = (0..<30).map { "192.0.2.\($0) - - [29/Mar/2026:10:00:\(10 + $0) +0200] \"GET /my/ HTTP/1.1\" 200 512" }
+    try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/a.log", atomically: true, encoding: .utf8)
+    _ = try TestSupport.keyFile(in: dir)
+    let r = try TestSupport.run(TestSupport.binary, ["run", "--input", "combined:a.log", "--store", "s.sqlite", "--out", "out",
+                                                     "--key-file", "test.key"], in: dir)
+    #expect(r.status == 3)
+    #expect(r.stderr.contains("likely cause: the lines match the common format, not combined"))
+}
+
+@Test func reRunsAndGrowingFilesNeverCountALineTwice() async throws {
+    let dir = TestSupport.temporaryDirectory("incremental")
+    try TestSupport.generateLogs(into: dir + "/logs", ["--seed", "4", "--learners", "60", "--days", "3"])
+    let full = try String(contentsOfFile: dir + "/logs/access.log", encoding: .utf8)
+    let lines = full.split(separator: "\n", omittingEmptySubsequences: false)
+    // Cut at the quietest point of the night so no session spans the two runs.
+    let cut = lines.firstIndex { $0.contains(":04:") && $0.contains("Mar/2026:04") } ?? lines.count / 2
+    let growing = dir + "/grow.log"
+    try (lines[..<cut].joined(separator: "\n") + "\n" + String(lines[cut].prefix(25))).write(toFile: growing, atomically: true, encoding: .utf8)
+    let pipeline = try TestSupport.pipeline("combined", [growing], in: dir, minCount: 1)
+    let first = try await Runner(pipeline: pipeline).run()
+    #expect(first.files[0].heldBackBytes == 25, "a half-written last line waits for the next run")
+    try full.write(toFile: growing, atomically: false, encoding: .utf8)
+    let second = try await Runner(pipeline: pipeline).run()
+    #expect(second.files[0].status == .resumed)
+    let third = try await Runner(pipeline: pipeline).run()
+    #expect(third.files[0].status == .alreadyRead)
+    #expect(third.events == 0)
+    let incremental = try TestSupport.gunzip(third.exports[0].directory + "/daily_activity.csv.gz")
+
+    let onceDir = dir + "/once"
+    try FileManager.default.createDirectory(atPath: onceDir, withIntermediateDirectories: true)
+    let once = try await Runner(pipeline: try TestSupport.pipeline("combined", [dir + "/logs/access.log"], in: onceDir, minCount: 1)).run()
+    #expect(try TestSupport.gunzip(once.exports[0].directory + "/daily_activity.csv.gz") == incremental)
+    #expect(first.records + second.records == once.records)
+}
+
+@Test func standardInputIsAnInput() throws {
+    let dir = TestSupport.temporaryDirectory("stdin")
+    _ = try TestSupport.keyFile(in: dir)
+    let line = "192.0.2.1 - - [29/Mar/2026:10:00:00 +0200] \"GET /my/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n"
+    let r = try TestSupport.run(TestSupport.binary, ["run", "--input", "combined:-", "--store", "s.sqlite", "--out", "out",
+                                                     "--key-file", "test.key", "--json"], in: dir, stdin: Data((line + line).utf8))
+    #expect(r.status == 0, "\(r.stderr)")
+    let report = try JSONParser.parse(Array(r.stdout.utf8), source: "stdout")
+    #expect(report["events"] == .int(2))
+    #expect(report["sessions"] == .int(1))
+}
+
+@Test func theSamplePipelineCreatesItsKeyAndValidatesWithFrictionless() throws {
+    let dir = TestSupport.temporaryDirectory("sample")
+    try FileManager.default.createSymbolicLink(atPath: dir + "/SampleLogs", withDestinationPath: TestSupport.packageRoot + "/SampleLogs")
+    try FileManager.default.createDirectory(atPath: dir + "/Pipelines", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: TestSupport.packageRoot + "/Pipelines/sample.json", toPath: dir + "/Pipelines/sample.json")
+    let r = try TestSupport.run(TestSupport.binary, ["run", "Pipelines/sample.json"], in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("created a new master key in var/sample.key (mode 0600)"))
+    let mode = try FileManager.default.attributesOfItem(atPath: dir + "/var/sample.key")[.posixPermissions] as? Int
+    #expect(mode == 0o600)
+    #expect(r.stdout.contains("rejected malformed-line"))
+    let exportDir = dir + "/out/research/partner-lab/all"
+    let files = try FileManager.default.contentsOfDirectory(atPath: exportDir).sorted()
+    #expect(files == ["README.md", "SHA256SUMS", "connection_days.csv.gz", "daily_activity.csv.gz", "datapackage.json",
+                      "privacy-report.json", "session_lengths.csv.gz"])
+    let check = try TestSupport.run("/usr/bin/env", ["sha256sum", "-c", "SHA256SUMS"], in: exportDir)
+    #expect(check.status == 0, "\(check.stdout)")
+    guard let frictionless = ["/usr/local/bin/frictionless", "/root/.pyenv/shims/frictionless", "/usr/bin/frictionless"]
+        .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) ?? findOnPath("frictionless") else {
+        print("skipped frictionless validation: the frictionless command is not installed (pip install frictionless)")
+        return
+    }
+    let validation = try TestSupport.run(frictionless, ["validate", "datapackage.json"], in: exportDir)
+    #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
+    #expect(validation.stdout.contains("VALID") && !validation.stdout.contains("INVALID"))
+}
+
+private func findOnPath(_ name: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let path = "\(dir)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}
+
+@Test func aSecondRunOnTheSameStoreIsRefusedAtOnce() throws {
+    let dir = TestSupport.temporaryDirectory("lock")
+    let first = try Store(path: dir + "/s.sqlite")
+    do {
+        _ = try Store(path: dir + "/s.sqlite")
+        Issue.record("a second store handle must be refused")
+    } catch {
+        #expect(error.description.contains("another sillage process is using this store (pid \(getpid()))"))
+    }
+    _ = first
+}
