@@ -10,6 +10,25 @@ public enum VisitorScope: String, Sendable {
     case persistent
 }
 
+/// One step of a compiled layout: a literal to match, or a field to cut; plain data, so
+/// walking the layout per line involves no reference counting.
+struct LayoutStep {
+    enum Kind: UInt8 { case literal, field }
+    enum Cut: UInt8 { case bracketed, quoted, untilDelimiter, toEnd }
+    enum Target: UInt8 { case host, user, time, request, method, target, status, userAgent, ignored }
+    var kind: Kind
+    var literalStart: Int
+    var literalCount: Int
+    var cut: Cut = .toEnd
+    var target: Target = .ignored
+    var timeStyle: AccessLogFormat.TimeStyle = .bracketedCLF
+    /// The first byte of the following literal (the field's end), for untilDelimiter.
+    var delimiter: UInt8 = 0
+    /// The following literal, for quoted fields (their closing quote must be followed by it).
+    var nextLiteralStart = 0
+    var nextLiteralCount = 0
+}
+
 /// The raw fields of one access-log line, as byte ranges into the line.
 struct AccessLogFields {
     var host = 0..<0, user = 0..<0, time = 0..<0, request = 0..<0, method = 0..<0
@@ -34,7 +53,8 @@ public struct AccessLogParser: ChunkParser {
     private let scrubber: URLScrubber
     private let users: Pseudonymiser.Prepared
     private let visitors: Pseudonymiser.Prepared
-    private let items: [AccessLogFormat.Item]
+    private let steps: [LayoutStep]
+    private let literals: [UInt8]
 
     public init(format: AccessLogFormat, stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope,
                 zone: ZoneRules, pseudonymiser: Pseudonymiser, userNamespace: String = Pseudonymiser.Namespace.webUser,
@@ -48,65 +68,122 @@ public struct AccessLogParser: ChunkParser {
         scrubber = URLScrubber(allowedParameters: profile.allowedParameters)
         users = pseudonymiser.prepare(userNamespace)
         visitors = pseudonymiser.prepare(Pseudonymiser.Namespace.webVisitor)
-        items = format.items
+        (steps, literals) = AccessLogParser.compile(format.items)
+    }
+
+    /// Flattens the layout into plain steps and one buffer of literal bytes.
+    static func compile(_ items: [AccessLogFormat.Item]) -> ([LayoutStep], [UInt8]) {
+        var steps: [LayoutStep] = []
+        var literals: [UInt8] = []
+        for item in items {
+            switch item {
+            case .literal(let bytes):
+                steps.append(LayoutStep(kind: .literal, literalStart: literals.count, literalCount: bytes.count))
+                literals += bytes
+            case .field(let field):
+                var step = LayoutStep(kind: .field, literalStart: 0, literalCount: 0)
+                switch field {
+                case .remoteHost: step.target = .host
+                case .user: step.target = .user
+                case .time(let style): step.target = .time; step.timeStyle = style
+                case .request: step.target = .request
+                case .method: step.target = .method
+                case .target: step.target = .target
+                case .status: step.target = .status
+                case .userAgent: step.target = .userAgent
+                default: step.target = .ignored
+                }
+                steps.append(step)
+            }
+        }
+        for i in steps.indices where steps[i].kind == .field {
+            let previous = i > 0 && steps[i - 1].kind == .literal ? steps[i - 1] : nil
+            let next = i + 1 < steps.count && steps[i + 1].kind == .literal ? steps[i + 1] : nil
+            if steps[i].target == .time && steps[i].timeStyle == .bracketedCLF {
+                steps[i].cut = .bracketed
+            } else if let previous, let next, literals[previous.literalStart + previous.literalCount - 1] == 0x22,
+                      literals[next.literalStart] == 0x22 {
+                steps[i].cut = .quoted
+            } else if next != nil {
+                steps[i].cut = .untilDelimiter
+            } else {
+                steps[i].cut = .toEnd
+            }
+            if let next {
+                steps[i].delimiter = literals[next.literalStart]
+                steps[i].nextLiteralStart = next.literalStart
+                steps[i].nextLiteralCount = next.literalCount
+            }
+        }
+        return (steps, literals)
     }
 
     /// Splits a line into fields following the layout; nil when it does not match.
     func fields(_ line: UnsafeRawBufferPointer) -> AccessLogFields? {
+        steps.withUnsafeBufferPointer { steps in
+            literals.withUnsafeBufferPointer { literals in
+                fields(line, steps, literals)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func fields(_ line: UnsafeRawBufferPointer, _ steps: UnsafeBufferPointer<LayoutStep>,
+                        _ literals: UnsafeBufferPointer<UInt8>) -> AccessLogFields? {
         var f = AccessLogFields()
         var pos = 0
         let n = line.count
-        var index = 0
-        while index < items.count {
-            switch items[index] {
-            case .literal(let bytes):
-                for (k, byte) in bytes.enumerated() {
+        for step in steps {
+            if step.kind == .literal {
+                let end = step.literalStart + step.literalCount
+                var k = step.literalStart
+                while k < end {
+                    let byte = literals[k]
                     guard pos < n, line[pos] == byte else { return nil }
                     pos += 1
                     // Tolerate runs of spaces where the layout has one.
-                    if byte == 0x20, k == bytes.count - 1 || bytes[k + 1] != 0x20 {
+                    if byte == 0x20, k == end - 1 || literals[k + 1] != 0x20 {
                         while pos < n, line[pos] == 0x20 { pos += 1 }
                     }
+                    k += 1
                 }
-            case .field(let field):
-                let next: [UInt8]? = index + 1 < items.count ? { if case .literal(let l) = items[index + 1] { return l } else { return nil } }() : nil
-                let quoted = index > 0 && { if case .literal(let l) = items[index - 1] { return l.last == 0x22 } else { return false } }()
-                    && next?.first == 0x22
-                var start = pos
-                var end: Int
-                if case .time(.bracketedCLF) = field {
-                    guard pos < n, line[pos] == UInt8(ascii: "[") else { return nil }
-                    start = pos + 1
-                    end = start
-                    while end < n, line[end] != UInt8(ascii: "]") { end += 1 }
-                    guard end < n else { return nil }
-                    pos = end + 1
-                } else if quoted, let next {
-                    guard let close = closingQuote(line, from: pos, next: next) else { return nil }
-                    end = close
-                    pos = close
-                } else if let next {
-                    guard pos <= n, let hit = findByte(line, next[0], from: pos) else { return nil }
-                    end = hit
-                    pos = hit
-                } else {
-                    end = n
-                    pos = n
-                }
-                let range = start..<end
-                switch field {
-                case .remoteHost: f.host = range; f.hasHost = true
-                case .user: f.user = range; f.hasUser = true
-                case .time(let style): f.time = range; f.timeStyle = style
-                case .request: f.request = range; f.hasRequest = true
-                case .method: f.method = range; f.hasMethod = true
-                case .target: f.target = range
-                case .status: f.status = range
-                case .userAgent: f.userAgent = range; f.hasUserAgent = true
-                default: break
-                }
+                continue
             }
-            index += 1
+            var start = pos
+            let end: Int
+            switch step.cut {
+            case .bracketed:
+                guard pos < n, line[pos] == UInt8(ascii: "[") else { return nil }
+                start = pos + 1
+                var e = start
+                while e < n, line[e] != UInt8(ascii: "]") { e += 1 }
+                guard e < n else { return nil }
+                end = e
+                pos = e + 1
+            case .quoted:
+                guard let close = closingQuote(line, from: pos, next: UnsafeBufferPointer(rebasing: literals[step.nextLiteralStart..<(step.nextLiteralStart + step.nextLiteralCount)])) else { return nil }
+                end = close
+                pos = close
+            case .untilDelimiter:
+                guard let hit = findByte(line, step.delimiter, from: pos) else { return nil }
+                end = hit
+                pos = hit
+            case .toEnd:
+                end = n
+                pos = n
+            }
+            let range = start..<end
+            switch step.target {
+            case .host: f.host = range; f.hasHost = true
+            case .user: f.user = range; f.hasUser = true
+            case .time: f.time = range; f.timeStyle = step.timeStyle
+            case .request: f.request = range; f.hasRequest = true
+            case .method: f.method = range; f.hasMethod = true
+            case .target: f.target = range
+            case .status: f.status = range
+            case .userAgent: f.userAgent = range; f.hasUserAgent = true
+            case .ignored: break
+            }
         }
         return f
     }
@@ -120,7 +197,7 @@ public struct AccessLogParser: ChunkParser {
 
     /// The closing quote of a quoted field: an unescaped `"` followed by the rest of the
     /// next literal. Unescaped quotes inside a user agent (old nginx) are stepped over.
-    private func closingQuote(_ line: UnsafeRawBufferPointer, from: Int, next: [UInt8]) -> Int? {
+    private func closingQuote(_ line: UnsafeRawBufferPointer, from: Int, next: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = from
         let n = line.count
         var fallback: Int? = nil
@@ -151,6 +228,9 @@ public struct AccessLogParser: ChunkParser {
         }
         var agents = ByteKeyTable<AgentClass>(capacity: 256)
         var objects = ByteKeyTable<Void>(capacity: 1024)
+        // Pseudonyms of the identities seen in this chunk. The identity bytes stay inside this
+        // task and are dropped with it: only the pseudonyms leave.
+        var actors = ByteKeyTable<ActorKey>(capacity: 1024)
         var scratch: [UInt8] = []
         scratch.reserveCapacity(1024)
         chunk.bytes.withUnsafeBytes { all in
@@ -168,7 +248,7 @@ public struct AccessLogParser: ChunkParser {
                 if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 let line = UnsafeRawBufferPointer(rebasing: all[start..<lineEnd])
                 start = end + 1
-                parseLine(line, lineNumber, &result, &agents, &objects, &scratch)
+                parseLine(line, lineNumber, &result, &agents, &objects, &actors, &scratch)
             }
             result.lines = lineNumber
         }
@@ -179,7 +259,7 @@ public struct AccessLogParser: ChunkParser {
     @inline(__always)
     private func parseLine(_ line: UnsafeRawBufferPointer, _ lineNumber: Int, _ result: inout ChunkResult,
                            _ agents: inout ByteKeyTable<AgentClass>, _ objects: inout ByteKeyTable<Void>,
-                           _ scratch: inout [UInt8]) {
+                           _ actors: inout ByteKeyTable<ActorKey>, _ scratch: inout [UInt8]) {
         if line.count == 0 || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             result.counts[skip: .blankLine] += 1
             return
@@ -274,20 +354,35 @@ public struct AccessLogParser: ChunkParser {
             return
         }
         let day = zone.localDay(utcMillis: time)
-        let actor: ActorKey
         let userBytes = f.hasUser ? UnsafeRawBufferPointer(rebasing: line[f.user]) : UnsafeRawBufferPointer(start: nil, count: 0)
-        if userBytes.count > 0 && !(userBytes.count == 1 && userBytes[0] == UInt8(ascii: "-")) {
-            actor = users.key(userBytes)
+        let isUser = userBytes.count > 0 && !(userBytes.count == 1 && userBytes[0] == UInt8(ascii: "-"))
+        let host = f.hasHost ? UnsafeRawBufferPointer(rebasing: line[f.host]) : UnsafeRawBufferPointer(start: nil, count: 0)
+        // Memo key: kind ‖ day ‖ identity parts, separated by 0x00 (not in log fields).
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(isUser ? 1 : 2)
+        if !isUser && visitorScope == .day {
+            withUnsafeBytes(of: day.bigEndian) { scratch.append(contentsOf: $0) }
+        }
+        if isUser {
+            scratch.append(contentsOf: userBytes)
         } else {
-            let host = f.hasHost ? UnsafeRawBufferPointer(rebasing: line[f.host]) : UnsafeRawBufferPointer(start: nil, count: 0)
-            switch visitorScope {
-            case .day:
-                var dayValue = day.bigEndian
-                actor = withUnsafeBytes(of: &dayValue) { visitors.key(parts: $0, host, agentBytes) }
-            case .persistent:
-                actor = visitors.key(parts: host, agentBytes)
+            scratch.append(contentsOf: host)
+            scratch.append(0)
+            scratch.append(contentsOf: agentBytes)
+        }
+        let actorIndex = scratch.withUnsafeBytes { key in
+            actors.insert(key) {
+                if isUser { return users.key(userBytes) }
+                switch visitorScope {
+                case .day:
+                    var dayValue = day.bigEndian
+                    return withUnsafeBytes(of: &dayValue) { visitors.key(parts: $0, host, agentBytes) }
+                case .persistent:
+                    return visitors.key(parts: host, agentBytes)
+                }
             }
         }
+        let actor = actors.values[actorIndex]
         scratch.removeAll(keepingCapacity: true)
         scrubber.normalise(targetBytes, into: &scratch)
         let objectIndex = scratch.withUnsafeBytes { objects.insert($0) { () } }

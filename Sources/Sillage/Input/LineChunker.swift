@@ -56,26 +56,6 @@ public struct LineChunker {
         return chunk
     }
 
-    /// Reads until `buffer` is full or the input ends.
-    private mutating func fill(_ buffer: inout [UInt8], from start: Int) throws(SillageError) -> Int {
-        var filled = start
-        var failure: SillageError? = nil
-        buffer.withUnsafeMutableBytes { raw in
-            while filled < raw.count {
-                do throws(SillageError) {
-                    let n = try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
-                    if n == 0 { atEnd = true; break }
-                    filled += n
-                } catch {
-                    failure = error
-                    break
-                }
-            }
-        }
-        if let failure { throw failure }
-        return filled
-    }
-
     /// The next chunk, or nil when the input is exhausted.
     public mutating func next() throws(SillageError) -> LineChunk? {
         while true {
@@ -87,12 +67,27 @@ public struct LineChunker {
                 if holdBackUnterminatedLine { heldBackBytes = last.count; continue }
                 return emit(last)
             }
-            var buffer = [UInt8](repeating: 0, count: carry.count + chunkSize)
             let carried = carry.count
-            if carried > 0 { buffer.replaceSubrange(0..<carried, with: carry) }
+            var failure: SillageError? = nil
+            // Filled straight from read(2): no zero-fill of a buffer about to be overwritten.
+            var buffer = [UInt8](unsafeUninitializedCapacity: carried + chunkSize) { raw, count in
+                let bytes = UnsafeMutableRawBufferPointer(raw)
+                carry.withUnsafeBytes { if carried > 0 { bytes.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: carried) } }
+                var filled = carried
+                while filled < bytes.count {
+                    do throws(SillageError) {
+                        let n = try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[filled...]))
+                        if n == 0 { atEnd = true; break }
+                        filled += n
+                    } catch {
+                        failure = error
+                        break
+                    }
+                }
+                count = filled
+            }
             carry = []
-            let filled = try fill(&buffer, from: carried)
-            buffer.removeSubrange(filled...)
+            if let failure { throw failure }
             if discarding {
                 let newline = buffer.withUnsafeBytes { raw -> Int? in
                     guard let base = raw.baseAddress, raw.count > 0,

@@ -51,7 +51,6 @@ public struct IngestDriver {
         func merge(_ r: ChunkResult, into out: inout FileIngest, objects: inout Interner) {
             var remap = [UInt32](repeating: 0, count: r.objects.count + 1)
             for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o) }
-            out.events.reserveCapacity(out.events.count + r.events.count)
             for var e in r.events {
                 e.object = remap[Int(e.object)]
                 out.events.append(e)

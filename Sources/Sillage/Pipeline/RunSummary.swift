@@ -12,6 +12,7 @@ public enum RunSummary {
             ("run", .int(r.runID)),
             ("store", .string(r.storePath)),
             ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
+            ("phases", .object(r.phases.map { ($0.name, .double(($0.seconds * 1000).rounded() / 1000)) })),
             ("bytesRead", .int(r.bytesRead)),
             ("records", .int(Int64(r.records))),
             ("events", .int(Int64(r.events))),

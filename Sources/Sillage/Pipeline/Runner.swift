@@ -43,6 +43,8 @@ public struct RunReport: Sendable {
     public var seconds = 0.0
     public var bytesRead: Int64 = 0
     public var storePath = ""
+    /// Seconds spent in each phase, in order: ingest, sessionise, commit, export.
+    public var phases: [(name: String, seconds: Double)] = []
 
     public var records: Int { events + counts.totalSkips + counts.totalRejects }
 }
@@ -110,6 +112,8 @@ public final class Runner {
         do throws(SillageError) {
             try await ingestAndCommit(store: store, key: key, zone: zone, files: expanded, report: &report)
             if !options.skipExports {
+                let exportStart = Date()
+                defer { report.phases.append(("export", Date().timeIntervalSince(exportStart))) }
                 let scanner = PIIScanner()
                 for export in pipeline.exports {
                     report.exports.append(try Exporter.run(export, store: store, outputRoot: pipeline.output,
@@ -137,6 +141,7 @@ public final class Runner {
         var events: [Event] = []
         var batch = Store.Batch()
         var seenThisRun: [String: String] = [:]
+        let ingestStart = Date()
         for (i, input) in pipeline.inputs.enumerated() {
             guard let stage = StageRegistry.ingest[input.type] else {
                 throw SillageError.configuration("unknown input type \"\(input.type)\"", at: "\(input.location).type")
@@ -226,6 +231,8 @@ public final class Runner {
             }
         }
         report.events = events.count
+        var phaseStart = Date()
+        report.phases.append(("ingest", phaseStart.timeIntervalSince(ingestStart)))
         let sessioniser = Sessioniser(inactivityMinutes: pipeline.inactivityMinutes)
         let (sessions, days) = await sessioniser.run(events, partitions: options.threads)
         events = []
@@ -238,7 +245,10 @@ public final class Runner {
         batch.actorDays = days.map {
             StoredActorDay(stream: streams[Int($0.stream)], actor: $0.actor, day: $0.day, events: $0.events, pages: $0.pages)
         }
+        report.phases.append(("sessionise", Date().timeIntervalSince(phaseStart)))
+        phaseStart = Date()
         try store.commit(batch, run: report.runID)
+        report.phases.append(("commit", Date().timeIntervalSince(phaseStart)))
     }
 
     /// Fails the run (exit code 3) when a file's rejects exceed `maxRejectRate`.

@@ -7,6 +7,14 @@ public struct SHA256: Sendable {
     public static let digestSize = 32
     public static let blockSize = 64
 
+    /// The round constants, in memory allocated once for the process (never freed), so the
+    /// compression loop reads them without touching an array's reference count.
+    nonisolated(unsafe) static let k: UnsafePointer<UInt32> = {
+        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+        p.initialize(from: roundConstants, count: 64)
+        return UnsafePointer(p)
+    }()
+
     @usableFromInline static let roundConstants: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -126,7 +134,8 @@ public struct SHA256: Sendable {
                 ws[i] = ws[i - 16] &+ s0 &+ ws[i - 7] &+ s1
             }
             var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
-            SHA256.roundConstants.withUnsafeBufferPointer { k in
+            do {
+                let k = SHA256.k
                 for i in 0..<64 {
                     let s1 = SHA256.rotr(e, 6) ^ SHA256.rotr(e, 11) ^ SHA256.rotr(e, 25)
                     let ch = (e & f) ^ (~e & g)

@@ -119,7 +119,6 @@ public final class Store {
                 run_id INTEGER NOT NULL,
                 PRIMARY KEY (stream, actor, start_ms)
             ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS sessions_by_day ON sessions(day);
             CREATE TABLE IF NOT EXISTS actor_days (
                 stream TEXT NOT NULL,
                 actor BLOB NOT NULL,
@@ -128,7 +127,6 @@ public final class Store {
                 pages INTEGER NOT NULL,
                 PRIMARY KEY (stream, actor, day)
             ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS actor_days_by_day ON actor_days(day);
             """)
         let version = try database.prepare("SELECT value FROM meta WHERE key = 'schema'")
         if try version.step() {
