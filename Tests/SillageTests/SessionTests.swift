@@ -55,7 +55,7 @@ func sessionsSplitOnGapsOverTheLimit(times: [Int64], sessions: Int) {
         events.append(event(actor, Int64(next() % 200_000), day: 0))
     }
     let single = Sessioniser(inactivityMinutes: 30).sessionise(events)
-    let parallel = await Sessioniser(inactivityMinutes: 30).run(events, partitions: 3)
+    let parallel = await Sessioniser(inactivityMinutes: 30).run(events, streams: [], partitions: 3)
     #expect(parallel.sessions == single.sessions)
     #expect(parallel.days == single.days)
 }

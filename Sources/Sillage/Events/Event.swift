@@ -33,6 +33,12 @@ public enum EventKind: UInt8, Sendable, CaseIterable, Codable {
 public enum AgentClass: UInt8, Sendable, CaseIterable {
     case desktop, mobile, tablet, bot, unknown
 
+    /// The class called `name`, as stored.
+    public init?(name: String) {
+        guard let match = AgentClass.allCases.first(where: { $0.name == name }) else { return nil }
+        self = match
+    }
+
     public var name: String {
         switch self {
         case .desktop: "desktop"

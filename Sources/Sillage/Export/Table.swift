@@ -93,12 +93,12 @@ public struct Table: Sendable {
 
 /// What table builders read: the store's rows for the export's period.
 public struct MetricInput: Sendable {
-    public var sessions: [StoredSession]
-    public var actorDays: [StoredActorDay]
+    public var sessions: [Session]
+    public var actorDays: [ActorDay]
     /// Stream names in a fixed order.
     public var streams: [String]
 
-    public init(sessions: [StoredSession], actorDays: [StoredActorDay]) {
+    public init(sessions: [Session], actorDays: [ActorDay]) {
         self.sessions = sessions
         self.actorDays = actorDays
         streams = Array(Set(sessions.map(\.stream)).union(actorDays.map(\.stream))).sorted()

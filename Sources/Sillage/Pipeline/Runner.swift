@@ -234,17 +234,10 @@ public final class Runner {
         var phaseStart = Date()
         report.phases.append(("ingest", phaseStart.timeIntervalSince(ingestStart)))
         let sessioniser = Sessioniser(inactivityMinutes: pipeline.inactivityMinutes)
-        let (sessions, days) = await sessioniser.run(events, partitions: options.threads)
+        (batch.sessions, batch.actorDays) = await sessioniser.run(events, streams: streams, partitions: options.threads)
         events = []
-        report.sessions = sessions.count
-        report.actorDays = days.count
-        batch.sessions = sessions.map {
-            StoredSession(stream: streams[Int($0.stream)], actor: $0.actor, start: $0.start, end: $0.end, day: $0.day,
-                          events: $0.events, pages: $0.pages, agentClass: $0.agentClass.name)
-        }
-        batch.actorDays = days.map {
-            StoredActorDay(stream: streams[Int($0.stream)], actor: $0.actor, day: $0.day, events: $0.events, pages: $0.pages)
-        }
+        report.sessions = batch.sessions.count
+        report.actorDays = batch.actorDays.count
         report.phases.append(("sessionise", Date().timeIntervalSince(phaseStart)))
         phaseStart = Date()
         try store.commit(batch, run: report.runID)

@@ -1,6 +1,7 @@
 /// One session (SPEC §7): a maximal run of an actor's events in a stream with no gap over the limit.
 public struct Session: Sendable, Equatable {
-    public var stream: UInt8
+    /// The stream's name (`web`, `lms`, ...).
+    public var stream: String
     public var actor: ActorKey
     /// First and last event, UTC milliseconds.
     public var start: Int64
@@ -13,7 +14,7 @@ public struct Session: Sendable, Equatable {
     /// The client class of the session's first event.
     public var agentClass: AgentClass
 
-    public init(stream: UInt8, actor: ActorKey, start: Int64, end: Int64, day: Int32, events: Int32,
+    public init(stream: String, actor: ActorKey, start: Int64, end: Int64, day: Int32, events: Int32,
                 pages: Int32, agentClass: AgentClass) {
         self.stream = stream
         self.actor = actor
@@ -33,13 +34,13 @@ public struct Session: Sendable, Equatable {
 
 /// What one actor did on one local day in one stream (the learner-day summary).
 public struct ActorDay: Sendable, Equatable {
-    public var stream: UInt8
+    public var stream: String
     public var actor: ActorKey
     public var day: Int32
     public var events: Int32
     public var pages: Int32
 
-    public init(stream: UInt8, actor: ActorKey, day: Int32, events: Int32, pages: Int32) {
+    public init(stream: String, actor: ActorKey, day: Int32, events: Int32, pages: Int32) {
         self.stream = stream
         self.actor = actor
         self.day = day
@@ -62,10 +63,12 @@ public struct Sessioniser: Sendable {
     }
 
     /// Sessions and actor-days of `events`, each sorted by (stream, actor, start/day).
-    public func run(_ events: [Event], partitions: Int = 1) async -> (sessions: [Session], days: [ActorDay]) {
+    ///
+    /// `streams` names the events' stream indices.
+    public func run(_ events: [Event], streams: [String], partitions: Int = 1) async -> (sessions: [Session], days: [ActorDay]) {
         let parts = max(1, partitions)
         if parts == 1 || events.count < 100_000 {
-            return sessionise(events)
+            return sessionise(events, streams: streams)
         }
         var buckets = [[Event]](repeating: [], count: parts)
         for event in events {
@@ -74,7 +77,7 @@ public struct Sessioniser: Sendable {
         let results = await withTaskGroup(of: (Int, [Session], [ActorDay]).self) { group in
             for (i, bucket) in buckets.enumerated() {
                 group.addTask {
-                    let r = self.sessionise(bucket)
+                    let r = self.sessionise(bucket, streams: streams)
                     return (i, r.sessions, r.days)
                 }
             }
@@ -89,8 +92,9 @@ public struct Sessioniser: Sendable {
         return (sessions, days)
     }
 
-    /// Single-threaded core, also used by tests.
-    public func sessionise(_ input: [Event]) -> (sessions: [Session], days: [ActorDay]) {
+    /// Single-threaded core, also used by tests; streams without a name are called `stream<N>`.
+    public func sessionise(_ input: [Event], streams: [String] = []) -> (sessions: [Session], days: [ActorDay]) {
+        let names = (0...255).map { $0 < streams.count ? streams[$0] : "stream\($0)" }
         let events = input.sorted {
             if $0.stream != $1.stream { return $0.stream < $1.stream }
             if $0.actor != $1.actor { return $0.actor < $1.actor }
@@ -101,25 +105,28 @@ public struct Sessioniser: Sendable {
         var days: [ActorDay] = []
         var current: Session? = nil
         var today: ActorDay? = nil
+        var currentStream: UInt8 = 0
         for e in events {
             let page: Int32 = e.kind.countsAsPage ? 1 : 0
-            if var s = current, s.stream == e.stream, s.actor == e.actor, e.time - s.end <= inactivityMillis {
+            let sameActor = current != nil && currentStream == e.stream && current!.actor == e.actor
+            currentStream = e.stream
+            if var s = current, sameActor, e.time - s.end <= inactivityMillis {
                 s.end = e.time
                 s.events += 1
                 s.pages += page
                 current = s
             } else {
                 if let s = current { sessions.append(s) }
-                current = Session(stream: e.stream, actor: e.actor, start: e.time, end: e.time, day: e.day,
+                current = Session(stream: names[Int(e.stream)], actor: e.actor, start: e.time, end: e.time, day: e.day,
                                   events: 1, pages: page, agentClass: e.agentClass)
             }
-            if var d = today, d.stream == e.stream, d.actor == e.actor, d.day == e.day {
+            if var d = today, sameActor, d.day == e.day {
                 d.events += 1
                 d.pages += page
                 today = d
             } else {
                 if let d = today { days.append(d) }
-                today = ActorDay(stream: e.stream, actor: e.actor, day: e.day, events: 1, pages: page)
+                today = ActorDay(stream: names[Int(e.stream)], actor: e.actor, day: e.day, events: 1, pages: page)
             }
         }
         if let s = current { sessions.append(s) }

@@ -15,30 +15,6 @@ public struct LedgerEntry: Sendable, Equatable {
     public var isGzip: Bool
 }
 
-/// A session as the store keeps it: the stream by name.
-public struct StoredSession: Sendable, Equatable {
-    public var stream: String
-    public var actor: ActorKey
-    public var start: Int64
-    public var end: Int64
-    public var day: Int32
-    public var events: Int32
-    public var pages: Int32
-    public var agentClass: String
-
-    public var durationSeconds: Int64 { (end - start) / 1000 }
-    public var isBounce: Bool { events == 1 }
-}
-
-/// A learner-day summary as the store keeps it.
-public struct StoredActorDay: Sendable, Equatable {
-    public var stream: String
-    public var actor: ActorKey
-    public var day: Int32
-    public var events: Int32
-    public var pages: Int32
-}
-
 /// The Sillage store: one SQLite file (WAL) holding the run journal, the input ledger,
 /// pseudonymous sessions and learner-day summaries (SPEC §2). It never holds a raw identifier.
 ///
@@ -189,8 +165,8 @@ public final class Store {
         /// Ledger rows superseded by a longer fingerprint of the same file.
         public var retiredFingerprints: [String] = []
         public var ledger: [LedgerEntry] = []
-        public var sessions: [StoredSession] = []
-        public var actorDays: [StoredActorDay] = []
+        public var sessions: [Session] = []
+        public var actorDays: [ActorDay] = []
         public init() {}
     }
 
@@ -227,7 +203,7 @@ public final class Store {
                 session.bindInt(5, Int64(s.day))
                 session.bindInt(6, Int64(s.events))
                 session.bindInt(7, Int64(s.pages))
-                session.bindText(8, s.agentClass)
+                session.bindText(8, s.agentClass.name)
                 session.bindInt(9, run)
                 try session.run()
             }
@@ -249,32 +225,32 @@ public final class Store {
     }
 
     /// Sessions starting on local days in `days` (all when nil), in key order.
-    public func sessions(days: ClosedRange<Int>? = nil) throws(SillageError) -> [StoredSession] {
+    public func sessions(days: ClosedRange<Int>? = nil) throws(SillageError) -> [Session] {
         let q = try database.prepare("""
             SELECT stream, actor, start_ms, end_ms, day, events, pages, agent FROM sessions
             WHERE day BETWEEN ? AND ? ORDER BY stream, actor, start_ms
             """)
         q.bind([.integer(Int64(days?.lowerBound ?? Int(Int32.min))), .integer(Int64(days?.upperBound ?? Int(Int32.max)))])
-        var out: [StoredSession] = []
+        var out: [Session] = []
         while try q.step() {
-            out.append(StoredSession(stream: q.text(0), actor: q.actor(1), start: q.int(2), end: q.int(3),
-                                     day: Int32(q.int(4)), events: Int32(q.int(5)), pages: Int32(q.int(6)),
-                                     agentClass: q.text(7)))
+            out.append(Session(stream: q.text(0), actor: q.actor(1), start: q.int(2), end: q.int(3),
+                               day: Int32(q.int(4)), events: Int32(q.int(5)), pages: Int32(q.int(6)),
+                               agentClass: AgentClass(name: q.text(7)) ?? .unknown))
         }
         return out
     }
 
     /// Learner-day summaries on local days in `days` (all when nil), in key order.
-    public func actorDays(days: ClosedRange<Int>? = nil) throws(SillageError) -> [StoredActorDay] {
+    public func actorDays(days: ClosedRange<Int>? = nil) throws(SillageError) -> [ActorDay] {
         let q = try database.prepare("""
             SELECT stream, actor, day, events, pages FROM actor_days
             WHERE day BETWEEN ? AND ? ORDER BY stream, actor, day
             """)
         q.bind([.integer(Int64(days?.lowerBound ?? Int(Int32.min))), .integer(Int64(days?.upperBound ?? Int(Int32.max)))])
-        var out: [StoredActorDay] = []
+        var out: [ActorDay] = []
         while try q.step() {
-            out.append(StoredActorDay(stream: q.text(0), actor: q.actor(1), day: Int32(q.int(2)),
-                                      events: Int32(q.int(3)), pages: Int32(q.int(4))))
+            out.append(ActorDay(stream: q.text(0), actor: q.actor(1), day: Int32(q.int(2)),
+                                events: Int32(q.int(3)), pages: Int32(q.int(4))))
         }
         return out
     }
