@@ -100,6 +100,16 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     #expect(exported == reference)
     #expect(report.counts.totalRejects > 0, "the generator writes a few malformed lines")
     #expect(report.files.map(\.status) == [.read, .read, .read])
+    // The store's daily aggregates agree with the reference and with the run's counts.
+    let daily = try Store(path: pipeline.store).dailyCounts()
+    for (date, figures) in reference {
+        let day = Int32(try #require(CivilTime.parseISODate(date)))
+        #expect(daily[Store.DailyKey(day: day, stream: "web")]?["events"] == figures.pageViews, "\(date)")
+    }
+    for reason in SkipReason.allCases where reason != .blankLine {
+        let stored = daily.values.reduce(0) { $0 + ($1["skip:" + reason.name] ?? 0) }
+        #expect(stored == report.counts[skip: reason], "\(reason.name)")
+    }
 }
 
 @Test func sameInputsAndKeyGiveByteIdenticalExports() async throws {

@@ -3,7 +3,7 @@ import Testing
 @testable import Sillage
 
 private func writeFile(_ path: String, _ bytes: [UInt8]) {
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }
 
 @Test func gzipRoundTripsThroughOurWriterAndReader() throws {

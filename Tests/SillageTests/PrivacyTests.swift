@@ -88,7 +88,7 @@ func userAgentsAreClassified(agent: String, expected: AgentClass) {
 func keysReadableByOthersAreRefused(mode: Int) throws {
     let dir = TestSupport.temporaryDirectory("keymode")
     let path = dir + "/k.key"
-    FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 32), attributes: [.posixPermissions: mode])
+    _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 32), attributes: [.posixPermissions: mode])
     do {
         _ = try MasterKey.load(path: path)
         Issue.record("mode \(String(mode, radix: 8)) must be refused")
@@ -101,8 +101,8 @@ func keysReadableByOthersAreRefused(mode: Int) throws {
 @Test func keyFilesMustHoldThirtyTwoBytes() throws {
     let dir = TestSupport.temporaryDirectory("keysize")
     let hex = dir + "/hex.key", short = dir + "/short.key"
-    FileManager.default.createFile(atPath: hex, contents: Data((String(repeating: "ab", count: 32) + "\n").utf8), attributes: [.posixPermissions: 0o600])
-    FileManager.default.createFile(atPath: short, contents: Data(repeating: 1, count: 16), attributes: [.posixPermissions: 0o600])
+    _ = FileManager.default.createFile(atPath: hex, contents: Data((String(repeating: "ab", count: 32) + "\n").utf8), attributes: [.posixPermissions: 0o600])
+    _ = FileManager.default.createFile(atPath: short, contents: Data(repeating: 1, count: 16), attributes: [.posixPermissions: 0o600])
     #expect(try MasterKey.load(path: hex).bytes == [UInt8](repeating: 0xab, count: 32))
     #expect(throws: SillageError.self) { try MasterKey.load(path: short) }
     do {

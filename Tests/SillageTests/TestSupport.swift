@@ -67,7 +67,7 @@ enum TestSupport {
     /// Writes a key file with mode 0600 and returns its path.
     static func keyFile(in directory: String, byte: UInt8 = 42) throws -> String {
         let path = directory + "/test.key"
-        FileManager.default.createFile(atPath: path, contents: Data(repeating: byte, count: 32),
+        _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: byte, count: 32),
                                        attributes: [.posixPermissions: 0o600])
         return path
     }

@@ -293,6 +293,11 @@ public struct AccessLogParser: ChunkParser {
             result.reject(.badStatus, line: lineNumber, bytes: line)
             return
         }
+        let day = zone.localDay(utcMillis: time)
+        func skip(_ reason: SkipReason) {
+            result.counts[skip: reason] += 1
+            result.daily[day, default: DailyCounts()][skip: reason] += 1
+        }
         // Client class first: bots are skipped before anything is keyed.
         let agentBytes = f.hasUserAgent ? UnsafeRawBufferPointer(rebasing: line[f.userAgent]) : UnsafeRawBufferPointer(start: nil, count: 0)
         var agentClass = AgentClass.unknown
@@ -300,7 +305,7 @@ public struct AccessLogParser: ChunkParser {
             let index = agents.insert(agentBytes) { classifier.classify(agentBytes) }
             agentClass = agents.values[index]
             if agentClass == .bot {
-                result.counts[skip: .bot] += 1
+                skip(.bot)
                 return
             }
         }
@@ -312,7 +317,7 @@ public struct AccessLogParser: ChunkParser {
             var sp1 = r.lowerBound
             while sp1 < r.upperBound, line[sp1] != 0x20 { sp1 += 1 }
             guard sp1 < r.upperBound else {
-                result.counts[skip: .invalidRequest] += 1
+                skip(.invalidRequest)
                 return
             }
             method = r.lowerBound..<sp1
@@ -335,25 +340,24 @@ public struct AccessLogParser: ChunkParser {
                 && line[method.lowerBound + 3] == UInt8(ascii: "T")
             if !isGet && !isPost {
                 let printable = method.allSatisfy { line[$0] >= 0x41 && line[$0] <= 0x5A }
-                result.counts[skip: printable && !method.isEmpty ? .method : .invalidRequest] += 1
+                skip(printable && !method.isEmpty ? .method : .invalidRequest)
                 return
             }
         }
         guard !target.isEmpty, line[target.lowerBound] == UInt8(ascii: "/") || line[target.lowerBound] == UInt8(ascii: "h") else {
-            result.counts[skip: .invalidRequest] += 1
+            skip(.invalidRequest)
             return
         }
         if status < 200 || status > 399 {
-            result.counts[skip: .status] += 1
+            skip(.status)
             return
         }
         let targetBytes = UnsafeRawBufferPointer(rebasing: line[target])
         let pathRange = URLScrubber.pathRange(targetBytes)
         if profile.isAsset(path: UnsafeRawBufferPointer(rebasing: targetBytes[pathRange])) {
-            result.counts[skip: .staticAsset] += 1
+            skip(.staticAsset)
             return
         }
-        let day = zone.localDay(utcMillis: time)
         let userBytes = f.hasUser ? UnsafeRawBufferPointer(rebasing: line[f.user]) : UnsafeRawBufferPointer(start: nil, count: 0)
         let isUser = userBytes.count > 0 && !(userBytes.count == 1 && userBytes[0] == UInt8(ascii: "-"))
         let host = f.hasHost ? UnsafeRawBufferPointer(rebasing: line[f.host]) : UnsafeRawBufferPointer(start: nil, count: 0)
@@ -386,6 +390,7 @@ public struct AccessLogParser: ChunkParser {
         scratch.removeAll(keepingCapacity: true)
         scrubber.normalise(targetBytes, into: &scratch)
         let objectIndex = scratch.withUnsafeBytes { objects.insert($0) { () } }
+        result.daily[day, default: DailyCounts()].events += 1
         result.events.append(Event(time: time, actor: actor, day: day, stream: stream, kind: .pageView,
                                    object: UInt32(objectIndex + 1), status: UInt16(status), agentClass: agentClass))
     }

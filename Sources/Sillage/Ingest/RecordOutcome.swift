@@ -70,6 +70,36 @@ public struct RejectSample: Sendable, Equatable {
     public var reason: RejectReason
 }
 
+/// Per local day: events and skips by reason, for records whose timestamp could be read.
+public struct DailyCounts: Sendable, Equatable {
+    /// Index 0: events; index 1 + reason: skips for that reason.
+    public var values = [Int](repeating: 0, count: 1 + SkipReason.allCases.count)
+
+    public init() {}
+
+    public var events: Int {
+        get { values[0] }
+        set { values[0] = newValue }
+    }
+
+    public subscript(skip reason: SkipReason) -> Int {
+        get { values[1 + reason.rawValue] }
+        set { values[1 + reason.rawValue] = newValue }
+    }
+
+    public mutating func add(_ other: DailyCounts) {
+        for i in values.indices { values[i] += other.values[i] }
+    }
+
+    /// (name, count) pairs with a non-zero count, events first, for storage.
+    public var named: [(String, Int)] {
+        var out: [(String, Int)] = []
+        if events > 0 { out.append(("events", events)) }
+        for reason in SkipReason.allCases where self[skip: reason] > 0 { out.append(("skip:" + reason.name, self[skip: reason])) }
+        return out
+    }
+}
+
 /// What parsing one chunk produced.
 public struct ChunkResult: Sendable {
     public var events: [Event] = []
@@ -77,6 +107,8 @@ public struct ChunkResult: Sendable {
     public var objects: [String] = []
     public var lines = 0
     public var counts = OutcomeCounts()
+    /// Events and skips per local day (records with a readable timestamp).
+    public var daily: [Int32: DailyCounts] = [:]
     /// The first few rejects, with chunk-relative line numbers (1-based).
     public var rejectSamples: [RejectSample] = []
     /// The first rejected line's leading bytes, kept in memory only, to guess a wrong format.

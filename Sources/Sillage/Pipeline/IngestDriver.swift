@@ -9,6 +9,8 @@ public struct FileIngest: Sendable {
     public var events: [Event] = []
     public var lines = 0
     public var counts = OutcomeCounts()
+    /// Events and skips per local day.
+    public var daily: [Int32: DailyCounts] = [:]
     /// Rejects with absolute line numbers (1-based), the first few only.
     public var rejectSamples: [RejectSample] = []
     /// The first rejected line's leading bytes, in memory only, to guess a wrong format.
@@ -60,6 +62,7 @@ public struct IngestDriver {
             }
             if out.firstRejectedLine == nil { out.firstRejectedLine = r.firstRejectedLine }
             out.counts.add(r.counts)
+            for (day, counts) in r.daily { out.daily[day, default: DailyCounts()].add(counts) }
             out.lines += r.lines
             lineBase += r.lines
         }

@@ -182,8 +182,13 @@ public final class Runner {
                     let size = opened.file.size ?? 0
                     if opened.isGzip || entry.isGzip || isStream {
                         file.status = .alreadyRead
-                        file.note = "content already read (as \(entry.path))"
-                        notice("\(opened.displayName): already read (as \(entry.path)); skipped", &report)
+                        if entry.path == opened.displayName {
+                            file.note = "already read"
+                        } else {
+                            // Rotated or compressed since: worth telling the operator.
+                            file.note = "same content as \(entry.path), already read"
+                            notice("\(opened.displayName): same content as \(entry.path), already read; skipped", &report)
+                        }
                         report.files.append(file)
                         continue
                     }
@@ -221,6 +226,9 @@ public final class Runner {
                 file.heldBackBytes = ingest.heldBackBytes
                 try checkRejectRate(ingest, input: input, file: opened.displayName)
                 events.append(contentsOf: ingest.events)
+                for (day, counts) in ingest.daily {
+                    batch.daily[Store.DailyKey(day: day, stream: input.stream), default: DailyCounts()].add(counts)
+                }
                 report.counts.add(ingest.counts)
                 report.bytesRead += opened.file.bytesRead
                 report.files.append(file)

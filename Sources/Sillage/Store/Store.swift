@@ -95,6 +95,13 @@ public final class Store {
                 run_id INTEGER NOT NULL,
                 PRIMARY KEY (stream, actor, start_ms)
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS daily_counts (
+                day INTEGER NOT NULL,
+                stream TEXT NOT NULL,
+                measure TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (day, stream, measure)
+            ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS actor_days (
                 stream TEXT NOT NULL,
                 actor BLOB NOT NULL,
@@ -167,7 +174,19 @@ public final class Store {
         public var ledger: [LedgerEntry] = []
         public var sessions: [Session] = []
         public var actorDays: [ActorDay] = []
+        /// Events and skips per (local day, stream), added to what the store holds.
+        public var daily: [DailyKey: DailyCounts] = [:]
         public init() {}
+    }
+
+    /// A (local day, stream) pair.
+    public struct DailyKey: Hashable, Sendable {
+        public var day: Int32
+        public var stream: String
+        public init(day: Int32, stream: String) {
+            self.day = day
+            self.stream = stream
+        }
     }
 
     /// Commits a run's ledger entries, sessions and learner-days atomically.
@@ -206,6 +225,15 @@ public final class Store {
                 session.bindText(8, s.agentClass.name)
                 session.bindInt(9, run)
                 try session.run()
+            }
+            let counts = try database.prepare("""
+                INSERT INTO daily_counts(day, stream, measure, count) VALUES (?, ?, ?, ?)
+                ON CONFLICT(day, stream, measure) DO UPDATE SET count = count + excluded.count
+                """)
+            for key in batch.daily.keys.sorted(by: { ($0.day, $0.stream) < ($1.day, $1.stream) }) {
+                for (measure, n) in batch.daily[key]!.named {
+                    try counts.bind([.integer(Int64(key.day)), .text(key.stream), .text(measure), .integer(Int64(n))]).run()
+                }
             }
             let day = try database.prepare("""
                 INSERT INTO actor_days(stream, actor, day, events, pages) VALUES (?, ?, ?, ?, ?)
@@ -251,6 +279,17 @@ public final class Store {
         while try q.step() {
             out.append(ActorDay(stream: q.text(0), actor: q.actor(1), day: Int32(q.int(2)),
                                 events: Int32(q.int(3)), pages: Int32(q.int(4))))
+        }
+        return out
+    }
+
+    /// Events and skips per (local day, stream) on days in `days` (all when nil).
+    public func dailyCounts(days: ClosedRange<Int>? = nil) throws(SillageError) -> [DailyKey: [String: Int]] {
+        let q = try database.prepare("SELECT day, stream, measure, count FROM daily_counts WHERE day BETWEEN ? AND ?")
+        q.bind([.integer(Int64(days?.lowerBound ?? Int(Int32.min))), .integer(Int64(days?.upperBound ?? Int(Int32.max)))])
+        var out: [DailyKey: [String: Int]] = [:]
+        while try q.step() {
+            out[DailyKey(day: Int32(q.int(0)), stream: q.text(1)), default: [:]][q.text(2)] = Int(q.int(3))
         }
         return out
     }
