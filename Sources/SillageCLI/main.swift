@@ -108,7 +108,14 @@ func runCommand(_ words: [String]) async throws(SillageError) -> Int32 {
     let progress = TerminalProgress.isTerminal ? TerminalProgress() : nil
     runner.progress = progress
     runner.onNotice = { notice($0) }
-    let report = try await runner.run()
+    let report: RunReport
+    do throws(SillageError) {
+        report = try await runner.run()
+        progress?.clear()
+    } catch {
+        progress?.clear()
+        throw error
+    }
     if args.has("--json") {
         FileHandle.standardOutput.write(Data(RunSummary.json(report).serialized().utf8))
     } else {

@@ -2,6 +2,8 @@
 public protocol ProgressSink: AnyObject {
     func update(file: String, bytesDone: Int64, bytesTotal: Int64?)
     func finishFile()
+    /// A step after reading (sessionising, committing, publishing) has begun.
+    func phase(_ description: String)
 }
 
 /// What reading one file produced, merged in chunk order.

@@ -116,6 +116,7 @@ public final class Runner {
                 defer { report.phases.append(("export", Date().timeIntervalSince(exportStart))) }
                 let scanner = PIIScanner()
                 for export in pipeline.exports {
+                    progress?.phase("publishing \(export.name)/\(export.recipient)/\(export.period.directoryName)")
                     report.exports.append(try Exporter.run(export, store: store, outputRoot: pipeline.output,
                                                            pipeline: pipeline, scanner: scanner))
                 }
@@ -241,6 +242,7 @@ public final class Runner {
         report.events = events.count
         var phaseStart = Date()
         report.phases.append(("ingest", phaseStart.timeIntervalSince(ingestStart)))
+        progress?.phase("sessionising \(events.count) events")
         let sessioniser = Sessioniser(inactivityMinutes: pipeline.inactivityMinutes)
         (batch.sessions, batch.actorDays) = await sessioniser.run(events, streams: streams, partitions: options.threads)
         events = []
@@ -248,6 +250,7 @@ public final class Runner {
         report.actorDays = batch.actorDays.count
         report.phases.append(("sessionise", Date().timeIntervalSince(phaseStart)))
         phaseStart = Date()
+        progress?.phase("committing \(batch.sessions.count) sessions to \(pipeline.store)")
         try store.commit(batch, run: report.runID)
         report.phases.append(("commit", Date().timeIntervalSince(phaseStart)))
     }

@@ -46,6 +46,16 @@ public final class TerminalProgress: ProgressSink {
         lastDraw = .distantPast
     }
 
+    public func phase(_ description: String) {
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(description)…".utf8))
+        drewSomething = true
+    }
+
+    /// Clears the last line drawn, before the summary is printed.
+    public func clear() {
+        finishFile()
+    }
+
     private func shortName(_ path: String) -> String {
         path.count <= 40 ? path : "…" + path.suffix(39)
     }
