@@ -41,7 +41,7 @@ func decimalsAreFormattedDeterministically(value: Double, digits: Int, expected:
 @Test(arguments: [(0, 0), (1, 1), (59, 1), (60, 2), (299, 2), (300, 3), (899, 3), (900, 4), (1799, 4), (1800, 5),
                   (3599, 5), (3600, 6), (7199, 6), (7200, 7), (100_000, 7)])
 func sessionDurationBuckets(seconds: Int64, bucket: Int) {
-    #expect(SessionLengths.bucket(seconds: seconds) == bucket)
+    #expect(SessionLengths.scale.index(of: seconds) == bucket)
 }
 
 /// A small access log whose export is compared byte for byte with the golden files.

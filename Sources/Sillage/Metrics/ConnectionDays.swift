@@ -6,15 +6,8 @@
 public enum ConnectionDays {
     public static let name = "connection_days"
 
-    public static let buckets: [(label: String, from: Int)] = [
-        ("1", 1), ("2", 2), ("3-4", 3), ("5-9", 5), ("10-14", 10), ("15-31", 15),
-    ]
-
-    public static func bucket(days: Int) -> Int {
-        var index = 0
-        for (i, b) in buckets.enumerated() where days >= b.from { index = i }
-        return index
-    }
+    /// Buckets of connection days in a month.
+    public static let scale = BucketScale([("1", 1), ("2", 2), ("3-4", 3), ("5-9", 5), ("10-14", 10), ("15-31", 15)])
 
     public static func build(_ input: MetricInput) -> Table {
         var table = Table(
@@ -24,7 +17,7 @@ public enum ConnectionDays {
                 Column("month", .yearmonth, "Local month."),
                 Column("stream", .string, "Input stream."),
                 Column("connection_days", .string, "Distinct local days with at least one event in the month (bucket).",
-                       allowed: buckets.map(\.label)),
+                       allowed: scale.labels),
                 Column("users", .integer, "Distinct pseudonymous actors in the bucket.", measure: true),
                 Column("median_connected_seconds", .number, "Median over those actors of the summed durations of their sessions started in the month, in seconds.", measure: true),
             ],
@@ -52,11 +45,11 @@ public enum ConnectionDays {
         }
         var groups: [Key: [Int64]] = [:]
         for (am, n) in days {
-            groups[Key(month: am.month, stream: am.stream, bucket: bucket(days: n)), default: []].append(seconds[am] ?? 0)
+            groups[Key(month: am.month, stream: am.stream, bucket: scale.index(of: Int64(n))), default: []].append(seconds[am] ?? 0)
         }
         let months = Set(groups.keys.map { MonthStream(month: $0.month, stream: $0.stream) }).sorted()
         for ms in months {
-            for (i, b) in buckets.enumerated() {
+            for (i, b) in scale.buckets.enumerated() {
                 let values = groups[Key(month: ms.month, stream: ms.stream, bucket: i)] ?? []
                 let label = "\(ms.month / 12)-\(ms.month % 12 + 1 < 10 ? "0" : "")\(ms.month % 12 + 1)"
                 table.append([.text(label), .text(ms.stream), .text(b.label), .integer(Int64(values.count)),

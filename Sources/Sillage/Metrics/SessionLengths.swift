@@ -2,18 +2,11 @@
 public enum SessionLengths {
     public static let name = "session_lengths"
 
-    /// Bucket labels and their lower bounds in seconds.
-    public static let buckets: [(label: String, from: Int64)] = [
+    /// Duration buckets, lower bounds in seconds.
+    public static let scale = BucketScale([
         ("0s", 0), ("1-59s", 1), ("1-4min", 60), ("5-14min", 300), ("15-29min", 900),
         ("30-59min", 1800), ("1-2h", 3600), ("2h+", 7200),
-    ]
-
-    /// The bucket index of a duration in seconds.
-    public static func bucket(seconds: Int64) -> Int {
-        var index = 0
-        for (i, b) in buckets.enumerated() where seconds >= b.from { index = i }
-        return index
-    }
+    ])
 
     public static func build(_ input: MetricInput) -> Table {
         var table = Table(
@@ -22,20 +15,20 @@ public enum SessionLengths {
             columns: [
                 Column("stream", .string, "Input stream."),
                 Column("duration_bucket", .string, "Session duration (last event minus first): 0s is a single-event session or events in the same second; 1-2h means 1 h to under 2 h.",
-                       allowed: buckets.map(\.label)),
+                       allowed: scale.labels),
                 Column("sessions", .integer, "Sessions in the bucket.", measure: true),
                 Column("users", .integer, "Distinct pseudonymous actors with at least one session in the bucket.", measure: true),
             ],
             primaryKey: ["stream", "duration_bucket"])
         for stream in input.streams {
-            var sessions = [Int](repeating: 0, count: buckets.count)
-            var users = [Set<ActorKey>](repeating: [], count: buckets.count)
+            var sessions = [Int](repeating: 0, count: scale.buckets.count)
+            var users = [Set<ActorKey>](repeating: [], count: scale.buckets.count)
             for s in input.sessions where s.stream == stream {
-                let b = bucket(seconds: s.durationSeconds)
+                let b = scale.index(of: s.durationSeconds)
                 sessions[b] += 1
                 users[b].insert(s.actor)
             }
-            for (i, b) in buckets.enumerated() {
+            for (i, b) in scale.buckets.enumerated() {
                 table.append([.text(stream), .text(b.label), .integer(Int64(sessions[i])), .integer(Int64(users[i].count))],
                              actors: users[i].count)
             }
