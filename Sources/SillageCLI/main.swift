@@ -69,7 +69,7 @@ func runCommand(_ words: [String]) async throws(SillageError) -> Int32 {
     let inputs = args.all("--input")
     if !inputs.isEmpty {
         pipeline.inputs = []
-        for (i, spec) in inputs.enumerated() {
+        for spec in inputs {
             guard let colon = spec.firstIndex(of: ":") else {
                 throw SillageError.usage("--input takes FORMAT:GLOB, not \"\(spec)\"", hint: "for example --input combined:'logs/access.log*'")
             }
@@ -89,7 +89,6 @@ func runCommand(_ words: [String]) async throws(SillageError) -> Int32 {
             }
             try stage.validate(input, "--log-format")
             pipeline.inputs.append(input)
-            _ = i
         }
     }
     if pipeline.inputs.isEmpty {

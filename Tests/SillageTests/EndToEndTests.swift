@@ -202,6 +202,10 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     let store = try Store(path: dir + "/var/s.sqlite")
     #expect(try store.count("sessions") == 0)
     #expect(try store.count("inputs") == 0)
+    let journal = try store.database.prepare("SELECT status, summary FROM runs")
+    #expect(try journal.step())
+    #expect(journal.text(0) == "failed")
+    #expect(journal.text(1).contains("100% of 50 records rejected"))
 }
 
 @Test func commonLogsDeclaredCombinedAreDiagnosed() throws {

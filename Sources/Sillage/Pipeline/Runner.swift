@@ -94,7 +94,7 @@ public final class Runner {
         for n in notices { notice(n, &report) }
         // Resolve every input before opening the store, so a typo fails fast.
         var expanded: [[String]] = []
-        for (i, input) in pipeline.inputs.enumerated() {
+        for input in pipeline.inputs {
             var files: [String] = []
             for pattern in input.paths {
                 do throws(SillageError) {
@@ -104,7 +104,6 @@ public final class Runner {
                 }
             }
             expanded.append(files)
-            _ = i
         }
         let store = try Store(path: pipeline.store)
         let runID = try store.beginRun(pipelineDigest: hexString(SHA256.hash(Array(pipeline.canonicalDescription.utf8))))
@@ -135,6 +134,9 @@ public final class Runner {
                                  report: inout RunReport) async throws(SillageError) {
         var streams: [String] = []
         for input in pipeline.inputs where !streams.contains(input.stream) { streams.append(input.stream) }
+        guard streams.count <= Int(UInt8.max) else {
+            throw SillageError.configuration("a pipeline names at most \(UInt8.max) streams, this one \(streams.count)")
+        }
         let pseudonymiser = Pseudonymiser(key: key.bytes)
         let classifier = UserAgentClassifier(extraCrawlerTokens: pipeline.extraCrawlerTokens)
         let driver = IngestDriver(threads: options.threads, chunkSize: options.chunkSize)
@@ -148,7 +150,7 @@ public final class Runner {
                 throw SillageError.configuration("unknown input type \"\(input.type)\"", at: "\(input.location).type")
             }
             let context = IngestContext(zone: zone, pseudonymiser: pseudonymiser, classifier: classifier,
-                                        streamIndex: UInt8(streams.firstIndex(of: input.stream)!))
+                                        streamIndex: UInt8(streams.firstIndex(of: input.stream) ?? 0))
             let parser = try stage.makeParser(input, context)
             for path in files[i] {
                 var opened = try InputFiles.open(path)

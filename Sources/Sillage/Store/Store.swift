@@ -123,8 +123,12 @@ public final class Store {
         }
     }
 
+    /// The current instant as `2026-03-29T10:15:00Z`, for the journal.
     static func now() -> String {
-        ISO8601DateFormatter().string(from: Date())
+        let seconds = Int(Date().timeIntervalSince1970)
+        let day = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let rest = seconds - day * 86400
+        return "\(CivilTime.isoDate(days: day))T\(CivilTime.pad(rest / 3600, 2)):\(CivilTime.pad(rest / 60 % 60, 2)):\(CivilTime.pad(rest % 60, 2))Z"
     }
 
     /// Records the start of a run and returns its id.
