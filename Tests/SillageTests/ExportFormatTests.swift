@@ -89,3 +89,22 @@ this line is not a log line
         #expect(produced == expected, "\(name) differs from Golden/web-small/\(goldenName)")
     }
 }
+
+@Test func aFailedPublicationLeavesThePreviousExportWhole() throws {
+    let dir = TestSupport.temporaryDirectory("publish")
+    let target = dir + "/out/research/partner/all"
+    try Publisher.publish(files: [("a.csv", Array("v1\n".utf8)), ("b.csv", Array("v1\n".utf8))], to: target)
+    do {
+        // The second file cannot be created (its directory does not exist): publication fails midway.
+        try Publisher.publish(files: [("a.csv", Array("v2\n".utf8)), ("missing/b.csv", Array("v2\n".utf8))], to: target)
+        Issue.record("expected the publication to fail")
+    } catch {
+        #expect(error.kind == .runtime)
+    }
+    #expect(try String(contentsOfFile: target + "/a.csv", encoding: .utf8) == "v1\n")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: target).sorted() == ["a.csv", "b.csv"])
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/out/research/partner") == ["all"], "no staging directory is left")
+    try Publisher.publish(files: [("a.csv", Array("v3\n".utf8))], to: target)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: target) == ["a.csv"], "a republished export replaces the old one whole")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/out/research/partner") == ["all"])
+}

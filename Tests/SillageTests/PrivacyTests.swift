@@ -128,3 +128,16 @@ func piiScannerFindsPersonalData(text: String, isPersonal: Bool) {
     #expect(scanner.finding(in: "/x/camille.martin12/y") != nil)
     #expect(scanner.finding(in: "/x/other/y") == nil)
 }
+
+@Test func keysInitWritesAPrivateKeyOnceThroughTheCommandLine() throws {
+    let dir = TestSupport.temporaryDirectory("keysinit")
+    let first = try TestSupport.run(TestSupport.binary, ["keys", "init", "--key-file", "keys/master.key"], in: dir)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains("created keys/master.key (32 bytes, mode 0600)"))
+    let attributes = try FileManager.default.attributesOfItem(atPath: dir + "/keys/master.key")
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    #expect((attributes[.size] as? Int) == 32)
+    let again = try TestSupport.run(TestSupport.binary, ["keys", "init", "--key-file", "keys/master.key"], in: dir)
+    #expect(again.status == 2)
+    #expect(again.stderr.contains("a key file already exists; it was left untouched"))
+}
