@@ -140,3 +140,30 @@ func damagedGzipIsAnErrorNamingTheMember(kind: String, message: String) throws {
     #expect(Array("key-x".utf8).withUnsafeBytes { table.value(for: $0) } == nil)
     #expect(String(decoding: table.key(at: 999), as: UTF8.self) == "key-999")
 }
+
+@Test func csvChunksNeverCutInsideAQuotedField() throws {
+    var records: [String] = []
+    for i in 0..<2000 {
+        records.append("\(i),\"multi\nline \"\"quoted\"\" field \(i)\",\"a,b\"\n")
+    }
+    let text = Array(records.joined().utf8)
+    for (chunk, step) in [(64, 7), (333, 1000), (4096, 4096)] {
+        var chunker = LineChunker(reader: MemoryReader(text, step: step), chunkSize: chunk, boundary: .csvNewline)
+        var rebuilt: [UInt8] = []
+        while let c = try chunker.next() {
+            // Every chunk holds whole records: an even number of quotes.
+            #expect(c.bytes.filter { $0 == 0x22 }.count % 2 == 0)
+            #expect(c.bytes.last == 0x0A)
+            rebuilt += c.bytes
+        }
+        #expect(rebuilt == text)
+    }
+}
+
+@Test func aWholeDocumentIsOneChunk() throws {
+    let text = Array(("[\n" + (0..<5000).map { "  {\"n\": \($0)}" }.joined(separator: ",\n") + "\n]\n").utf8)
+    var chunker = LineChunker(reader: MemoryReader(text, step: 1000), chunkSize: 512, maxLineBytes: 1 << 24, boundary: .wholeInput)
+    let first = try #require(try chunker.next())
+    #expect(first.bytes == text)
+    #expect(try chunker.next() == nil)
+}

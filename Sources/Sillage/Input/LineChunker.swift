@@ -14,6 +14,16 @@ public struct LineChunk: Sendable {
     public var isOverlongLine: Bool
 }
 
+/// Where a chunk may end.
+public enum RecordBoundary: Sendable, Equatable {
+    /// After any newline (log lines, JSON lines).
+    case newline
+    /// After a newline outside double quotes (RFC 4180 CSV, whose fields may hold newlines).
+    case csvNewline
+    /// Nowhere: the whole input is one record (a JSON array or an LRS page), up to the limit.
+    case wholeInput
+}
+
 /// Cuts a byte stream into chunks of whole lines, reading large blocks.
 ///
 /// Lines are never copied one by one: a block is read, cut after its last newline with
@@ -30,6 +40,7 @@ public struct LineChunker {
     private var nextIndex = 0
     private var offset: Int64 = 0
     private let holdBackUnterminatedLine: Bool
+    private let boundary: RecordBoundary
     /// Bytes of a last line without a newline that were held back (see `init`).
     public private(set) var heldBackBytes = 0
 
@@ -38,8 +49,9 @@ public struct LineChunker {
     ///   - holdBackUnterminatedLine: leave a final line without a newline unread, because a
     ///     growing log may still be writing it; the next run reads it once it is complete.
     public init(reader: any ByteReader, chunkSize: Int = 4 << 20, maxLineBytes: Int = 1 << 20,
-                startOffset: Int64 = 0, holdBackUnterminatedLine: Bool = false) {
+                startOffset: Int64 = 0, holdBackUnterminatedLine: Bool = false, boundary: RecordBoundary = .newline) {
         self.reader = reader
+        self.boundary = boundary
         self.chunkSize = max(chunkSize, 64)
         self.maxLineBytes = maxLineBytes
         self.offset = startOffset
@@ -70,7 +82,9 @@ public struct LineChunker {
             let carried = carry.count
             var failure: SillageError? = nil
             // Filled straight from read(2): no zero-fill of a buffer about to be overwritten.
-            var buffer = [UInt8](unsafeUninitializedCapacity: carried + chunkSize) { raw, count in
+            // A whole document grows geometrically so that it is copied O(1) times per byte.
+            let readSize = boundary == .wholeInput ? max(chunkSize, carried) : chunkSize
+            var buffer = [UInt8](unsafeUninitializedCapacity: carried + readSize) { raw, count in
                 let bytes = UnsafeMutableRawBufferPointer(raw)
                 carry.withUnsafeBytes { if carried > 0 { bytes.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: carried) } }
                 var filled = carried
@@ -103,16 +117,34 @@ public struct LineChunker {
                 }
                 continue
             }
-            let lastNewline = buffer.withUnsafeBytes { raw -> Int? in
-                // The last newline is at most one line from the end, so a backward scan is short.
-                var i = raw.count - 1
-                while i >= 0 {
-                    if raw[i] == 0x0A { return i }
-                    i -= 1
+            let lastNewline: Int? = buffer.withUnsafeBytes { raw -> Int? in
+                switch boundary {
+                case .newline:
+                    // The last newline is at most one line from the end, so a backward scan is short.
+                    var i = raw.count - 1
+                    while i >= 0 {
+                        if raw[i] == 0x0A { return i }
+                        i -= 1
+                    }
+                    return nil
+                case .csvNewline:
+                    // Quote parity from the start of the buffer, which starts at a record boundary;
+                    // a doubled quote toggles twice and leaves the parity unchanged.
+                    var inQuotes = false
+                    var last: Int? = nil
+                    for i in 0..<raw.count {
+                        let c = raw[i]
+                        if c == 0x22 { inQuotes.toggle() } else if c == 0x0A && !inQuotes { last = i }
+                    }
+                    return last
+                case .wholeInput:
+                    return nil
                 }
-                return nil
             }
             guard let lastNewline else {
+                if atEnd, boundary == .wholeInput {
+                    return buffer.isEmpty ? nil : emit(buffer)
+                }
                 if atEnd {
                     if buffer.isEmpty { return nil }
                     if holdBackUnterminatedLine { heldBackBytes = buffer.count; return nil }

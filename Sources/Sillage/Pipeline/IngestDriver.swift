@@ -40,12 +40,14 @@ public struct IngestDriver {
     }
 
     /// Parses `reader`'s content; `objects` is the run's interner, extended with this file's objects.
-    public func ingest(reader: any ByteReader, displayName: String, parser: any ChunkParser,
+    public func ingest(reader: any ByteReader, displayName: String, parsing: FileParsing,
                        startOffset: Int64, startLine: Int, holdBackUnterminatedLine: Bool,
                        objects: inout Interner, progress: ProgressSink?, rawBytesRead: () -> Int64,
                        rawSize: Int64?) async throws(SillageError) -> FileIngest {
-        var chunker = LineChunker(reader: reader, chunkSize: chunkSize, maxLineBytes: LineChunkerDefaults.maxLineBytes,
-                                  startOffset: startOffset, holdBackUnterminatedLine: holdBackUnterminatedLine)
+        let parser = parsing.parser
+        var chunker = LineChunker(reader: reader, chunkSize: chunkSize, maxLineBytes: parsing.maxRecordBytes,
+                                  startOffset: startOffset, holdBackUnterminatedLine: holdBackUnterminatedLine,
+                                  boundary: parsing.boundary)
         var out = FileIngest()
         var lineBase = startLine
         var pending: [Int: ChunkResult] = [:]

@@ -151,7 +151,6 @@ public final class Runner {
             }
             let context = IngestContext(zone: zone, pseudonymiser: pseudonymiser, classifier: classifier,
                                         streamIndex: UInt8(streams.firstIndex(of: input.stream) ?? 0))
-            let parser = try stage.makeParser(input, context)
             for path in files[i] {
                 var opened = try InputFiles.open(path)
                 let peeker = PeekingReader(opened.reader)
@@ -215,8 +214,9 @@ public final class Runner {
                     file.status = .resumed
                     file.note = "resumed at byte \(entry.offset)"
                 }
+                let parsing = try stage.prepareFile(input, context, head, opened.displayName)
                 let ingest = try await driver.ingest(
-                    reader: opened.reader, displayName: opened.displayName, parser: parser,
+                    reader: opened.reader, displayName: opened.displayName, parsing: parsing,
                     startOffset: startOffset, startLine: startLine,
                     holdBackUnterminatedLine: !opened.isGzip && !isStream,
                     objects: &objects, progress: progress, rawBytesRead: { opened.file.bytesRead },

@@ -7,14 +7,30 @@ public struct IngestContext: Sendable {
     public var streamIndex: UInt8
 }
 
-/// An input type: how to check its definition and how to make its parser.
+/// How one file is to be read: its parser and where its records may be cut.
+public struct FileParsing: Sendable {
+    public var parser: any ChunkParser
+    public var boundary: RecordBoundary
+    /// Longest record accepted (a whole document for `.wholeInput`).
+    public var maxRecordBytes: Int
+
+    public init(parser: any ChunkParser, boundary: RecordBoundary = .newline,
+                maxRecordBytes: Int = LineChunkerDefaults.maxLineBytes) {
+        self.parser = parser
+        self.boundary = boundary
+        self.maxRecordBytes = maxRecordBytes
+    }
+}
+
+/// An input type: how to check its definition and how to read a file of it.
 public struct IngestStage: Sendable {
     public var name: String
     public var summary: String
     public var defaultStream: String
     public var needsLogFormat: Bool
     public var validate: @Sendable (InputDefinition, String) throws(SillageError) -> Void
-    public var makeParser: @Sendable (InputDefinition, IngestContext) throws(SillageError) -> any ChunkParser
+    /// Prepares one file from its first bytes (a CSV header, a JSON array's bracket).
+    public var prepareFile: @Sendable (InputDefinition, IngestContext, _ head: [UInt8], _ file: String) throws(SillageError) -> FileParsing
 }
 
 /// A published table: its name and how it is computed from the store's rows.
@@ -41,10 +57,10 @@ public enum StageRegistry {
         IngestStage(
             name: name, summary: summary, defaultStream: "web", needsLogFormat: needsLogFormat,
             validate: { (d, location) throws(SillageError) in _ = try accessLogFormat(d, location) },
-            makeParser: { (d, c) throws(SillageError) in
-                AccessLogParser(format: try accessLogFormat(d, d.location + ".logFormat"), stream: c.streamIndex,
-                                profile: d.profile, visitorScope: d.visitorScope, zone: c.zone,
-                                pseudonymiser: c.pseudonymiser, classifier: c.classifier)
+            prepareFile: { (d, c, _, _) throws(SillageError) in
+                FileParsing(parser: AccessLogParser(format: try accessLogFormat(d, d.location + ".logFormat"), stream: c.streamIndex,
+                                                    profile: d.profile, visitorScope: d.visitorScope, zone: c.zone,
+                                                    pseudonymiser: c.pseudonymiser, classifier: c.classifier))
             })
     }
 
