@@ -4,14 +4,18 @@ import Testing
 
 private func scrub(_ target: String, allowed: [String] = ["id"]) -> String {
     var out: [UInt8] = []
-    Array(target.utf8).withUnsafeBytes { URLScrubber(allowedParameters: allowed).normalise($0, into: &out) }
+    let scrubber = allowed == ["id"] ? URLScrubber(profile: .moodle) : URLScrubber(allowedParameters: allowed)
+    Array(target.utf8).withUnsafeBytes { scrubber.normalise($0, into: &out) }
     return String(decoding: out, as: UTF8.self)
 }
 
 @Test(arguments: [
     ("/course/view.php?id=12", "/course/view.php?id=12"),
     ("/course/view.php?section=2&id=12#top", "/course/view.php?id=12"),
-    ("/user/profile.php?id=104&email=camille.martin%40example.fr", "/user/profile.php?id=104"),
+    ("/user/profile.php?id=104&email=camille.martin%40example.fr", "/user/profile.php"),
+    ("/message/index.php?id=104", "/message/index.php"),
+    ("/report/log/user.php?id=104&course=3", "/report/log/user.php"),
+    ("/grade/report/user/index.php?id=3", "/grade/report/user/index.php?id=3"),
     ("/login/logout.php?sesskey=aB3dE5gH9k", "/login/logout.php"),
     ("/webservice/pluginfile.php/12/user/icon/f1?token=0123456789abcdef0123456789abcdef", "/webservice/pluginfile.php/12/user/icon/f1"),
     ("/search/index.php?q=camille+martin", "/search/index.php"),

@@ -65,7 +65,7 @@ public struct AccessLogParser: ChunkParser {
         self.visitorScope = visitorScope
         self.zone = zone
         self.classifier = classifier
-        scrubber = URLScrubber(allowedParameters: profile.allowedParameters)
+        scrubber = URLScrubber(profile: profile)
         users = pseudonymiser.prepare(userNamespace)
         visitors = pseudonymiser.prepare(Pseudonymiser.Namespace.webVisitor)
         (steps, literals) = AccessLogParser.compile(format.items)

@@ -11,22 +11,30 @@ public struct AssetProfile: Sendable, Equatable {
     public var prefixes: [String]
     /// Query parameters kept in normalised objects (after scrubbing their values).
     public var allowedParameters: [String]
+    /// Path prefixes whose parameters are never kept: there, `id` names a person (a profile,
+    /// a conversation), not a course or an activity.
+    public var personalPathPrefixes: [String]
 
     private var extensionBytes: [[UInt8]] = []
     private var prefixBytes: [[UInt8]] = []
 
-    public init(name: String, extensions: [String], prefixes: [String], allowedParameters: [String]) {
+    public init(name: String, extensions: [String], prefixes: [String], allowedParameters: [String],
+                personalPathPrefixes: [String] = []) {
         self.name = name
         self.extensions = extensions
         self.prefixes = prefixes
         self.allowedParameters = allowedParameters
+        self.personalPathPrefixes = personalPathPrefixes
         extensionBytes = extensions.map { Array(("." + $0.lowercased()).utf8) }
         prefixBytes = prefixes.map { Array($0.utf8) }
     }
 
     /// The Moodle profile, the default for web inputs.
     public static let moodle = AssetProfile(name: "moodle", extensions: staticExtensions,
-                                            prefixes: ["/theme/", "/lib/"], allowedParameters: ["id"])
+                                            prefixes: ["/theme/", "/lib/"], allowedParameters: ["id"],
+                                            personalPathPrefixes: ["/user/", "/message/", "/blog/", "/badges/user",
+                                                                   "/report/log/user.php", "/report/outline/user.php",
+                                                                   "/mod/forum/user.php", "/course/user.php"])
     /// Static extensions only, no parameters kept.
     public static let generic = AssetProfile(name: "generic", extensions: staticExtensions,
                                              prefixes: [], allowedParameters: [])
@@ -43,7 +51,7 @@ public struct AssetProfile: Sendable, Equatable {
     /// This profile with more extensions, prefixes or parameters.
     public func adding(extensions: [String] = [], prefixes: [String] = [], parameters: [String] = []) -> AssetProfile {
         AssetProfile(name: name, extensions: self.extensions + extensions, prefixes: self.prefixes + prefixes,
-                     allowedParameters: allowedParameters + parameters)
+                     allowedParameters: allowedParameters + parameters, personalPathPrefixes: personalPathPrefixes)
     }
 
     /// True when `path` (without query) names a static asset.
@@ -67,6 +75,6 @@ public struct AssetProfile: Sendable, Equatable {
 
     public static func == (a: AssetProfile, b: AssetProfile) -> Bool {
         a.name == b.name && a.extensions == b.extensions && a.prefixes == b.prefixes
-            && a.allowedParameters == b.allowedParameters
+            && a.allowedParameters == b.allowedParameters && a.personalPathPrefixes == b.personalPathPrefixes
     }
 }

@@ -18,11 +18,18 @@ public struct URLScrubber: Sendable {
     public static let maxObjectBytes = 512
 
     private let allowed: [[UInt8]]
+    private let personalPrefixes: [[UInt8]]
 
-    public init(allowedParameters: [String]) {
+    public init(allowedParameters: [String], personalPathPrefixes: [String] = []) {
         allowed = allowedParameters
             .filter { !URLScrubber.neverKept.contains($0.lowercased()) }
             .map { Array($0.utf8) }
+        personalPrefixes = personalPathPrefixes.map { Array($0.utf8) }
+    }
+
+    /// A profile's scrubber.
+    public init(profile: AssetProfile) {
+        self.init(allowedParameters: profile.allowedParameters, personalPathPrefixes: profile.personalPathPrefixes)
     }
 
     /// The byte range of the path in a request target (scheme, host, query and fragment excluded).
@@ -61,7 +68,11 @@ public struct URLScrubber: Sendable {
             }
             i += 1
         }
-        if path.upperBound < target.count, target[path.upperBound] == UInt8(ascii: "?"), !allowed.isEmpty {
+        let pathBytes = UnsafeRawBufferPointer(rebasing: target[path])
+        let personal = personalPrefixes.contains { prefix in
+            pathBytes.count >= prefix.count && prefix.indices.allSatisfy { pathBytes[$0] == prefix[$0] }
+        }
+        if !personal, path.upperBound < target.count, target[path.upperBound] == UInt8(ascii: "?"), !allowed.isEmpty {
             appendQuery(UnsafeRawBufferPointer(rebasing: target[(path.upperBound + 1)...]), into: &out)
         }
         if out.count - startCount > URLScrubber.maxObjectBytes {
