@@ -66,6 +66,7 @@ public enum EventMapping {
         ("launched", .contentView),
         ("accessed", .contentView),
         ("played", .contentView),
+        ("navigated", .contentView),
         ("completed", .activityCompleted),
         ("registered", .enrolled),
         ("enrolled", .enrolled),

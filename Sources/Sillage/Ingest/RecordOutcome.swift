@@ -1,9 +1,24 @@
 /// Why a well-formed record was deliberately not turned into an event.
 public enum SkipReason: Int, Sendable, CaseIterable {
     case bot, staticAsset, status, method, invalidRequest, blankLine
+    /// Activity records without a learner (not logged in, guest, system).
+    case unauthenticated
+    /// Moodle records flagged `anonymous`: never attributed to a learner.
+    case anonymous
+    /// Actions done by someone "logged in as" the learner (Moodle `realuserid`).
+    case loggedInAs
+    /// Records written by scheduled tasks or restores rather than by a learner.
+    case systemOrigin
+    /// Header rows of CSV inputs.
+    case header
 
     public var name: String {
         switch self {
+        case .unauthenticated: "unauthenticated"
+        case .anonymous: "anonymous"
+        case .loggedInAs: "logged-in-as"
+        case .systemOrigin: "system-origin"
+        case .header: "header"
         case .bot: "bot"
         case .staticAsset: "static-asset"
         case .status: "status"
@@ -17,9 +32,18 @@ public enum SkipReason: Int, Sendable, CaseIterable {
 /// Why a record could not be read.
 public enum RejectReason: Int, Sendable, CaseIterable {
     case malformedLine, badTimestamp, badStatus, lineTooLong
+    /// The record is not well-formed JSON.
+    case invalidJSON
+    /// The record is not a well-formed CSV record, or has fewer fields than the header.
+    case malformedCSV
+    /// A field the format requires (the actor, the event name) is missing.
+    case missingField
 
     public var name: String {
         switch self {
+        case .invalidJSON: "invalid-json"
+        case .malformedCSV: "malformed-csv"
+        case .missingField: "missing-field"
         case .malformedLine: "malformed-line"
         case .badTimestamp: "bad-timestamp"
         case .badStatus: "bad-status"
@@ -33,6 +57,9 @@ public enum RejectReason: Int, Sendable, CaseIterable {
         case .badTimestamp: "the timestamp is missing or not a valid date and time"
         case .badStatus: "the status is not a three-digit HTTP code"
         case .lineTooLong: "the line is longer than the line-length limit"
+        case .invalidJSON: "the record is not well-formed JSON"
+        case .malformedCSV: "the record is not a well-formed CSV record"
+        case .missingField: "a required field is missing"
         }
     }
 }

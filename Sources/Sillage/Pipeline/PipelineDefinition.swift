@@ -84,7 +84,7 @@ public struct PipelineDefinition: Sendable {
         var parts = ["v\(version)", name, timezone, "gap=\(inactivityMinutes)", "reject=\(maxRejectRate)",
                      "crawlers=\(extraCrawlerTokens.joined(separator: ","))"]
         for i in inputs {
-            parts.append("input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? "")")
+            parts.append("input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? "")")
         }
         for e in exports {
             parts.append("export:\(e.name):\(e.recipient):\(e.period.directoryName):\(e.minCount):\(e.tables.joined(separator: ","))")
@@ -103,6 +103,9 @@ public struct InputDefinition: Sendable {
     public var visitorScope: VisitorScope = .day
     /// The format string for `apache` and `nginx` inputs.
     public var logFormat: String? = nil
+    /// The namespace of the input's learner identifiers, when the pipeline declares that they
+    /// name the same people as another input's (e.g. xAPI `account.name` = Moodle `userid`).
+    public var identity: String? = nil
     /// The JSON path of this input, for messages.
     public var location: String = "--input"
 
@@ -149,6 +152,12 @@ public struct InputDefinition: Sendable {
             d.visitorScope = s
         }
         d.logFormat = try r.string("logFormat")
+        if let identity = try r.string("identity") {
+            guard isSafeName(identity) else {
+                throw SillageError.configuration("an identity namespace uses letters, digits, - and _", at: r.location("identity"))
+            }
+            d.identity = identity
+        }
         if stage.needsLogFormat && d.logFormat == nil {
             throw SillageError.configuration("a \(type) input needs a logFormat", at: r.location("logFormat"))
         }

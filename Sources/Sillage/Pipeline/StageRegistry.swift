@@ -72,6 +72,23 @@ public enum StageRegistry {
             accessLog("vhost-combined", "combined, preceded by the virtual host and port"),
             accessLog("apache", "any Apache LogFormat string, given as logFormat", needsLogFormat: true),
             accessLog("nginx", "any nginx log_format string, given as logFormat", needsLogFormat: true),
+            IngestStage(
+                name: "openedx-tracking", summary: "Open edX tracking logs (JSON lines, optional logger prefix)",
+                defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+                prepareFile: { (d, c, _, _) throws(SillageError) in
+                    FileParsing(parser: OpenEdxTrackingParser(stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser,
+                                                              identity: d.identity))
+                }),
+            IngestStage(
+                name: "xapi", summary: "xAPI statements: NDJSON, a JSON array, or LRS pages",
+                defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+                prepareFile: { (d, c, head, _) throws(SillageError) in
+                    let whole = XAPIStatementsParser.isWholeDocument(head: head)
+                    return FileParsing(parser: XAPIStatementsParser(stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser,
+                                                                    identity: d.identity, wholeDocument: whole),
+                                       boundary: whole ? .wholeInput : .newline,
+                                       maxRecordBytes: whole ? 512 << 20 : LineChunkerDefaults.maxLineBytes)
+                }),
         ]
         return Dictionary(uniqueKeysWithValues: stages.map { ($0.name, $0) })
     }()

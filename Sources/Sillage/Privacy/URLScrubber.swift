@@ -141,6 +141,21 @@ public struct URLScrubber: Sendable {
         }
     }
 
+    /// Appends UTF-8 text as is, percent-encoding only control bytes, `"` and `\`
+    /// (for search terms, which may be in any language).
+    public static func appendEncodedText(_ bytes: [UInt8], into out: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        for c in bytes {
+            if c >= 0x20 && c != 0x7F && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") {
+                out.append(c)
+            } else {
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(c >> 4)])
+                out.append(hex[Int(c & 15)])
+            }
+        }
+    }
+
     private func appendQuery(_ query: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         var kept: [(key: [UInt8], value: [UInt8])] = []
         var start = 0

@@ -1,0 +1,208 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Parses Open edX tracking logs: one JSON event per line, optionally behind a logger prefix.
+///
+/// `time` is UTC. Server events carry the request path in `event_type`; browser events carry
+/// their payload in `event` as a JSON string, which may be truncated (then only the fields
+/// outside it are used). The learner is `context.user_id` (or, for enrolment and completion
+/// events, the payload's `user_id`, the learner concerned), else `username`; no identifier,
+/// path parameter or IP address leaves the parser.
+public struct OpenEdxTrackingParser: ChunkParser {
+    public static let userNamespace = "openedx-userid"
+    public static let usernameNamespace = "openedx-username"
+
+    let stream: UInt8
+    let zone: ZoneRules
+    let users: Pseudonymiser.Prepared
+    let usernames: Pseudonymiser.Prepared
+    let scrubber = URLScrubber(allowedParameters: [])
+
+    public init(stream: UInt8, zone: ZoneRules, pseudonymiser: Pseudonymiser, identity: String? = nil) {
+        self.stream = stream
+        self.zone = zone
+        users = pseudonymiser.prepare(identity ?? OpenEdxTrackingParser.userNamespace)
+        usernames = pseudonymiser.prepare(OpenEdxTrackingParser.usernameNamespace)
+    }
+
+    public func parse(_ chunk: LineChunk) -> ChunkResult {
+        var out = ActivityChunk(zone: zone, stream: stream)
+        if chunk.isOverlongLine {
+            out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
+            return out.finish(lines: 1)
+        }
+        var tape = JSONTape()
+        var payload = JSONTape()
+        var scratch: [UInt8] = []
+        var unescaped: [UInt8] = []
+        var lines = 0
+        chunk.bytes.withUnsafeBytes { all in
+            var start = 0
+            let n = all.count
+            while start < n {
+                var end = n
+                if let hit = memchr(all.baseAddress! + start, 0x0A, n - start) {
+                    end = all.baseAddress!.distance(to: UnsafeRawPointer(hit))
+                }
+                lines += 1
+                let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                start = end + 1
+                parseLine(line, lines, &out, &tape, &payload, &scratch, &unescaped)
+            }
+        }
+        return out.finish(lines: lines)
+    }
+
+    /// Parses one tracking-log line (exposed for tests of single events).
+    func parseLine(_ line: UnsafeRawBufferPointer, _ number: Int, _ out: inout ActivityChunk, _ tape: inout JSONTape,
+                   _ payload: inout JSONTape, _ scratch: inout [UInt8], _ unescaped: inout [UInt8]) {
+        guard let brace = line.firstIndex(of: UInt8(ascii: "{")) else {
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { out.skip(.blankLine, time: nil) } else {
+                out.reject(.invalidJSON, line: number, bytes: line)
+            }
+            return
+        }
+        let json = UnsafeRawBufferPointer(rebasing: line[brace...])
+        guard tape.parse(json), let root = tape.root, tape.kind(root) == .object else {
+            out.reject(.invalidJSON, line: number, bytes: line)
+            return
+        }
+        guard let typeNode = tape.member(root, "event_type") ?? tape.member(root, "name"), tape.kind(typeNode) == .string,
+              tape.isPresent(typeNode) else {
+            out.reject(.missingField, line: number, bytes: line)
+            return
+        }
+        guard let timeNode = tape.member(root, "time") ?? tape.member(root, "timestamp"), tape.kind(timeNode) == .string,
+              let parsed = Timestamps.iso8601(tape.bytes(timeNode)) else {
+            out.reject(.badTimestamp, line: number, bytes: line)
+            return
+        }
+        let time = parsed.millis  // Open edX writes UTC; a missing offset means UTC too.
+        let context = tape.member(root, "context")
+        // The payload: `event` (an object, or a JSON string), or `data` (processed events).
+        let eventNode = tape.member(root, "event") ?? tape.member(root, "data")
+        unescaped.removeAll(keepingCapacity: true)
+        let stringPayload = eventNode.map { tape.kind($0) == .string } ?? false
+        if stringPayload, let e = eventNode { tape.appendUnescaped(e, to: &unescaped) }
+        // A string payload is parsed and used inside this closure, while its bytes are pinned.
+        return unescaped.withUnsafeBytes { pinned in
+            var payloadTape: JSONTape? = nil
+            var payloadRoot: Int? = nil
+            if let e = eventNode, tape.kind(e) == .object {
+                payloadRoot = e
+            } else if stringPayload, payload.parse(pinned), let r = payload.root, payload.kind(r) == .object {
+                payloadTape = payload
+                payloadRoot = r
+            }
+            func payloadNode(_ key: StaticString) -> (JSONTape, Int)? {
+                guard let r = payloadRoot else { return nil }
+                let t = payloadTape ?? tape
+                return t.member(r, key).map { (t, $0) }
+            }
+            let typeBytes = tape.bytes(typeNode)
+            var kind: EventKind
+            var isPath = false
+            if typeBytes.count > 0, typeBytes[0] == UInt8(ascii: "/") {
+                isPath = true
+                kind = OpenEdxTrackingParser.pathKind(typeBytes)
+            } else {
+                kind = EventMapping.openEdxKind(tape.string(typeNode))
+            }
+            if kind == .activityCompleted {
+                let completion = payloadNode("completion").flatMap { $0.0.double($0.1) } ?? 0
+                if completion < 1 { kind = .other }
+            }
+            // The learner: the payload's user for events about a learner, else the context's.
+            let subjectFirst = kind == .enrolled || kind == .activityCompleted || kind == .courseCompleted
+            var actor: ActorKey? = nil
+            let candidates: [(JSONTape, Int)?] = subjectFirst
+                ? [payloadNode("user_id"), context.flatMap { c in tape.member(c, "user_id").map { (tape, $0) } }]
+                : [context.flatMap { c in tape.member(c, "user_id").map { (tape, $0) } }, payloadNode("user_id")]
+            for candidate in candidates {
+                guard let (t, node) = candidate, t.isPresent(node) else { continue }
+                if t.kind(node) == .number || t.kind(node) == .string, let id = t.int(node), id > 0 {
+                    let text = Array(String(id).utf8)
+                    actor = text.withUnsafeBytes { out.actor(users, tag: 1, $0) }
+                    break
+                }
+            }
+            if actor == nil {
+                let nameNode = tape.member(root, "username") ?? context.flatMap { tape.member($0, "username") }
+                if let nameNode, tape.kind(nameNode) == .string, tape.isPresent(nameNode), !tape.equals(nameNode, "anonymous") {
+                    scratch.removeAll(keepingCapacity: true)
+                    tape.appendUnescaped(nameNode, to: &scratch)
+                    actor = scratch.withUnsafeBytes { out.actor(usernames, tag: 2, $0) }
+                }
+            }
+            guard let actor else {
+                out.skip(.unauthenticated, time: time)
+                return
+            }
+            // Course: the context's, else the payload's.
+            var course: UInt32 = 0
+            if let node = context.flatMap({ tape.member($0, "course_id") }), tape.isPresent(node) {
+                course = tape.bytes(node).count > 0 ? out.intern(tape.bytes(node)) : 0
+            } else if let (t, node) = payloadNode("course_id"), t.isPresent(node) {
+                course = out.intern(t.bytes(node))
+            }
+            // Object and search details.
+            var object: UInt32 = 0
+            var results: Int32 = -1
+            scratch.removeAll(keepingCapacity: true)
+            if isPath {
+                if let block = ObjectKeys.find(Array(typeBytes), Array("block-v1:".utf8)) {
+                    ObjectKeys.appendUntil(Array(typeBytes), from: block, into: &scratch)
+                } else {
+                    scrubber.normalise(typeBytes, into: &scratch)
+                }
+            } else if kind == .search {
+                if let (t, node) = payloadNode("search_term") ?? payloadNode("query"), t.kind(node) == .string {
+                    var term: [UInt8] = []
+                    t.appendUnescaped(node, to: &term)
+                    term.withUnsafeBytes { ObjectKeys.searchTerm($0, into: &scratch) }
+                }
+                if let (t, node) = payloadNode("total") ?? payloadNode("results_count"), let n = t.int(node) {
+                    results = Int32(clamping: n)
+                }
+            } else if let (t, node) = payloadNode("block_id") ?? payloadNode("id") ?? payloadNode("target_id") ?? payloadNode("usage_key"),
+                      t.kind(node) == .string {
+                var raw: [UInt8] = []
+                t.appendUnescaped(node, to: &raw)
+                // Video events name the block by its bare hash: rebuild the usage key from the
+                // course key, as Open edX's own xAPI transformer does, so both sides agree.
+                let isVideo = ObjectKeys.find(Array(typeBytes), Array("video".utf8)) != nil
+                if isVideo, ObjectKeys.find(raw, Array("block-v1:".utf8)) == nil, ObjectKeys.find(raw, Array(":".utf8)) == nil,
+                   let courseNode = context.flatMap({ tape.member($0, "course_id") }) {
+                    let courseKey = Array(tape.bytes(courseNode))
+                    let prefix = Array("course-v1:".utf8)
+                    if courseKey.starts(with: prefix) {
+                        raw = Array("block-v1:".utf8) + courseKey.dropFirst(prefix.count) + Array("+type@video+block@".utf8) + raw
+                    }
+                }
+                raw.withUnsafeBytes { ObjectKeys.fromIRI($0, into: &scratch) }
+            } else if kind == .courseCompleted || kind == .enrolled {
+                // The course is the object.
+            }
+            if !scratch.isEmpty { object = out.intern(scratch) }
+            if kind == .courseView && object == 0 { object = course }
+            out.emit(time: time, actor: actor, kind: kind, course: course, object: object, searchResults: results)
+        }
+    }
+
+    /// The kind of a server event whose type is a request path.
+    static func pathKind(_ path: UnsafeRawBufferPointer) -> EventKind {
+        let p = Array(path)
+        if ObjectKeys.find(p, Array("/handler".utf8)) != nil || ObjectKeys.find(p, Array("/xblock/".utf8)) != nil
+            || ObjectKeys.find(p, Array("/api/".utf8)) != nil || ObjectKeys.find(p, Array("_ajax".utf8)) != nil {
+            return .other
+        }
+        if ObjectKeys.find(p, Array("/courseware".utf8)) != nil || ObjectKeys.find(p, Array("/jump_to".utf8)) != nil {
+            return .contentView
+        }
+        if ObjectKeys.find(p, Array("/courses/".utf8)) != nil || ObjectKeys.find(p, Array("/course/".utf8)) != nil {
+            return .courseView
+        }
+        return .pageView
+    }
+}

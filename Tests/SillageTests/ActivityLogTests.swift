@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+@testable import Sillage
+
+private let key = [UInt8](repeating: 5, count: 32)
+private let utc = ZoneRules(fixedOffsetSeconds: 0)
+
+/// A parsed event with its strings resolved, for comparisons across sources.
+struct ResolvedEvent: Equatable, CustomStringConvertible {
+    var time: Int64
+    var kind: EventKind
+    var course: String
+    var object: String
+    var searchResults: Int32
+
+    var description: String { "\(time) \(kind.name) course=\(course) object=\(object)" }
+}
+
+func resolve(_ r: ChunkResult) -> [ResolvedEvent] {
+    r.events.map { e in
+        ResolvedEvent(time: e.time, kind: e.kind, course: e.course == 0 ? "" : r.objects[Int(e.course) - 1],
+                      object: e.object == 0 ? "" : r.objects[Int(e.object) - 1], searchResults: e.searchResults)
+    }
+}
+
+func parseText(_ parser: any ChunkParser, _ text: String) -> ChunkResult {
+    parser.parse(LineChunk(bytes: Array(text.utf8), index: 0, offset: 0, isOverlongLine: false))
+}
+
+private func sample(_ path: String) throws -> String? {
+    guard let dir = TestSupport.samplesDirectory else {
+        print("skipped: ../shared/learning-analytics-samples is absent")
+        return nil
+    }
+    return try String(contentsOfFile: dir + "/" + path, encoding: .utf8)
+}
+
+private let edx = OpenEdxTrackingParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key))
+private let xapi = XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key))
+
+@Test func openEdxTrackingLogsFromEventRoutingBackendsParse() throws {
+    guard let text = try sample("openedx-tracking-logs/event-routing-backends_tracking.log") else { return }
+    let r = parseText(edx, text)
+    let lines = text.split(separator: "\n").count
+    #expect(r.lines == lines)
+    // Lines 3 and 11 are broken upstream (a missing brace, a truncated line): counted rejects with their lines.
+    #expect(r.counts[reject: .invalidJSON] == 2)
+    #expect(r.rejectSamples == [RejectSample(line: 3, reason: .invalidJSON), RejectSample(line: 11, reason: .invalidJSON)])
+    #expect(r.events.count + r.counts.totalSkips + r.counts.totalRejects == lines)
+    let events = resolve(r)
+    #expect(events.contains { $0.course == "course-v1:edX+DemoX+Demo_Course" })
+    #expect(!events.isEmpty)
+    // No identifier, path parameter or username leaves the parser.
+    let strings = r.objects.joined(separator: " ")
+    #expect(!strings.contains("bmtcril") && !strings.contains("172.18.0.1"))
+}
+
+@Test func openEdxEventExportLogParses() throws {
+    guard let text = try sample("openedx-tracking-logs/edx-analytics-pipeline_event_export_tracking.log") else { return }
+    let r = parseText(edx, text)
+    #expect(r.counts.totalRejects == 0)
+    let events = resolve(r)
+    let enrolments = events.filter { $0.kind == .enrolled }
+    #expect(enrolments.count >= 2)
+    #expect(enrolments.allSatisfy { $0.course == "edX/Open_DemoX/edx_demo_course" })
+    // 2014-04-18T17:09:59.941616+00:00
+    #expect(enrolments.first?.time == 1_397_840_999_941)
+    #expect(r.events.count + r.counts.totalSkips == r.lines)
+}
+
+@Test func obfuscationInputParsesWithoutLeakingNames() throws {
+    guard let text = try sample("openedx-tracking-logs/edx-analytics-pipeline_obfuscation_tracking.INPUT.log") else { return }
+    let r = parseText(edx, text)
+    #expect(r.counts.totalRejects == 0)
+    #expect(r.events.count > 0)
+    let strings = r.objects.joined(separator: " ")
+    for secret in ["honor", "123.45.67.89", "audit", "staff"] {
+        #expect(!strings.contains(secret), "\(secret) leaked into an object")
+    }
+}
+
+@Test func ralphStatementsParse() throws {
+    guard let text = try sample("xapi/ralph_data_statements.head20.jsonl") else { return }
+    let r = parseText(xapi, text)
+    #expect(r.events.count == 20)
+    #expect(r.counts.totalRejects == 0)
+    let events = resolve(r)
+    #expect(events.allSatisfy { $0.course.hasPrefix("course-v1:FUN-MOOC+0000") && $0.course.hasSuffix("+session01") })
+    #expect(Set(events.map(\.course)).count == 2)
+    #expect(events.contains { $0.kind == .contentView })
+    // 2021-11-29T23:09:00.867219+00:00
+    #expect(events[0].time == 1_638_227_340_867)
+    #expect(Set(r.events.map(\.actor)).count > 1)
+}
+
+/// The same learner activity, read once as an Open edX event and once as the xAPI statement
+/// Open edX's event-routing-backends made of it, gives the same canonical event.
+@Test(arguments: ["erb_edx.completion.block_completion.changed", "erb_play_video", "erb_edx.ui.lms.sequence.next_selected"])
+func openEdxAndItsXAPITranslationGiveTheSameEvent(name: String) throws {
+    guard let edxText = try sample("xapi/\(name).EDX_PROCESSED_EVENT.json"),
+          let xapiText = try sample("xapi/\(name).XAPI_EXPECTED.json") else { return }
+    // Pretty-printed documents: newlines between tokens are only white space.
+    let fromEdx = resolve(parseText(edx, edxText.replacingOccurrences(of: "\n", with: " ") + "\n"))
+    let fromXAPI = resolve(parseText(xapi, xapiText.replacingOccurrences(of: "\n", with: " ") + "\n"))
+    #expect(fromEdx.count == 1)
+    #expect(fromEdx == fromXAPI)
+    #expect(fromEdx.first?.course == "course-v1:edX+DemoX+Demo_Course")
+    #expect(fromEdx.first?.object.hasPrefix("block-v1:edX+DemoX+Demo_Course+type@") == true)
+}
+
+@Test func moodleXAPIStatementsNameMoodleCourses() throws {
+    guard let original = try sample("moodle/xAPI-vle_moodle-logstore_xapi_course_viewed.statements.json") else { return }
+    // The fixture has no timestamp (optional in xAPI): without one the statement is a reject.
+    #expect(parseText(XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key), wholeDocument: true), original)
+        .counts[reject: .badTimestamp] == 1)
+    // With the logstore row's timecreated (1433946701) as its timestamp, it is read.
+    let text = original.replacingOccurrences(of: "\"actor\": {", with: "\"timestamp\": \"2015-06-10T14:31:41Z\", \"actor\": {")
+    let parser = XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key), identity: "moodle-userid",
+                                      wholeDocument: XAPIStatementsParser.isWholeDocument(head: Array(text.utf8)))
+    #expect(parser.wholeDocument)
+    let r = parseText(parser, text)
+    let event = try #require(resolve(r).first)
+    #expect(event.kind == .courseView)
+    #expect(event.course == "1")
+    // Declared identity: the account name 1 is Moodle user 1.
+    #expect(r.events[0].actor == Pseudonymiser(key: key).pseudonym(namespace: "moodle-userid", identifier: "1"))
+}
+
+@Test(arguments: [
+    ("[{\"actor\": {\"mbox\": \"mailto:A@x.fr\"}, \"verb\": {\"id\": \"http://adlnet.gov/expapi/verbs/completed\"}, \"object\": {\"id\": \"https://m.fr/course/view.php?id=7\"}, \"timestamp\": \"2026-03-01T10:00:00Z\"}]", "array"),
+    ("{\"statements\": [{\"actor\": {\"mbox\": \"mailto:a@x.fr\"}, \"verb\": {\"id\": \"http://adlnet.gov/expapi/verbs/completed\"}, \"object\": {\"id\": \"https://m.fr/course/view.php?id=7\"}, \"timestamp\": \"2026-03-01T10:00:00Z\"}], \"more\": \"\"}", "page"),
+])
+func xapiDocumentsAreRead(text: String, shape: String) throws {
+    let parser = XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key),
+                                      wholeDocument: XAPIStatementsParser.isWholeDocument(head: Array(text.utf8)))
+    #expect(parser.wholeDocument, "\(shape)")
+    let r = parseText(parser, text)
+    let event = try #require(resolve(r).first)
+    #expect(event.kind == .courseCompleted && event.course == "7")
+    // mbox addresses are compared case-insensitively and keyed in their own namespace.
+    #expect(r.events[0].actor == Pseudonymiser(key: key).pseudonym(namespace: "xapi-mbox", identifier: "mailto:a@x.fr"))
+}
+
+@Test(arguments: [
+    ("{\"verb\": {\"id\": \"x/viewed\"}, \"object\": {\"id\": \"a\"}, \"timestamp\": \"2026-03-01T10:00:00Z\"}", RejectReason.missingField),
+    ("{\"actor\": {\"mbox\": \"mailto:a@x.fr\"}, \"verb\": {\"id\": \"x/viewed\"}, \"object\": {\"id\": \"a\"}}", .badTimestamp),
+    ("{\"actor\": {\"mbox\": \"mailto:a@x.fr\"}, \"verb\": {\"id\": \"x/viewed\"}, \"object\": {\"id\": \"a\"}, \"timestamp\": \"yesterday\"}", .badTimestamp),
+    ("{\"actor\": {\"mbox\": \"mailto:a@x.fr\"}, \"verb\": ", .invalidJSON),
+    ("not json at all", .invalidJSON),
+])
+func malformedStatementsAreCountedRejects(line: String, reason: RejectReason) {
+    let r = parseText(xapi, line + "\n")
+    #expect(r.counts[reject: reason] == 1)
+    #expect(r.events.isEmpty)
+}
+
+@Test func xapiSearchesKeepOnlyAScrubbedTerm() throws {
+    let line = #"{"actor": {"account": {"homePage": "https://lms.fr", "name": "u7"}}, "verb": {"id": "https://w3id.org/xapi/acrossx/verbs/searched"}, "object": {"id": "https://lms.fr/search"}, "result": {"response": "  Jean.Dupont@Example.fr ", "extensions": {"https://lms.fr/x/results": 0}}, "timestamp": "2026-03-01T10:00:00Z"}"#
+    let plain = line.replacingOccurrences(of: "  Jean.Dupont@Example.fr ", with: "Planning   DES Examens")
+    let personal = resolve(parseText(xapi, line + "\n"))
+    let ok = resolve(parseText(xapi, plain + "\n"))
+    #expect(personal.first?.object == "search:{email}")
+    #expect(ok.first?.object == "search:planning des examens")
+    #expect(ok.first?.searchResults == 0)
+    #expect(ok.first?.kind == .search)
+}
