@@ -80,6 +80,28 @@ public enum StageRegistry {
                                                               identity: d.identity))
                 }),
             IngestStage(
+                name: "moodle-logstore", summary: "CSV export of Moodle's logstore_standard_log table",
+                defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+                prepareFile: { (d, c, head, file) throws(SillageError) in
+                    guard let header = CSVHeader(head: head) else {
+                        throw SillageError.configuration("the file has no CSV header", at: file)
+                    }
+                    return FileParsing(parser: try MoodleLogstoreParser(header: header, file: file, stream: c.streamIndex, zone: c.zone,
+                                                                        pseudonymiser: c.pseudonymiser, identity: d.identity),
+                                       boundary: .csvNewline)
+                }),
+            IngestStage(
+                name: "moodle-report", summary: "the CSV download of Moodle's Logs report",
+                defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+                prepareFile: { (d, c, head, file) throws(SillageError) in
+                    guard let header = CSVHeader(head: head) else {
+                        throw SillageError.configuration("the file has no CSV header", at: file)
+                    }
+                    return FileParsing(parser: try MoodleReportParser(header: header, file: file, stream: c.streamIndex, zone: c.zone,
+                                                                      pseudonymiser: c.pseudonymiser, identity: d.identity),
+                                       boundary: .csvNewline)
+                }),
+            IngestStage(
                 name: "xapi", summary: "xAPI statements: NDJSON, a JSON array, or LRS pages",
                 defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
                 prepareFile: { (d, c, head, _) throws(SillageError) in
