@@ -56,6 +56,8 @@ func sessionsSplitOnGapsOverTheLimit(times: [Int64], sessions: Int) {
     }
     let single = Sessioniser(inactivityMinutes: 30).sessionise(events)
     let parallel = await Sessioniser(inactivityMinutes: 30).run(events, streams: [], partitions: 3)
+    let serial = await Sessioniser(inactivityMinutes: 30).run(events, streams: [], partitions: 1)
+    #expect(parallel.facts == serial.facts)
     #expect(parallel.sessions == single.sessions)
     #expect(parallel.days == single.days)
 }

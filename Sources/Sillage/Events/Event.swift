@@ -109,10 +109,14 @@ public struct Event: Sendable, Equatable {
     public var stream: UInt8
     public var kind: EventKind
     public var agentClass: AgentClass
+    /// A recorded fact (an enrolment or completion from a reference table), not something the
+    /// learner did at that time: it feeds completion metrics but never sessions or connection days.
+    public var isFact: Bool
 
     public init(time: Int64, actor: ActorKey, day: Int32, stream: UInt8, kind: EventKind,
                 object: UInt32 = 0, course: UInt32 = 0, status: UInt16 = 0,
-                agentClass: AgentClass = .unknown, searchResults: Int32 = -1) {
+                agentClass: AgentClass = .unknown, searchResults: Int32 = -1, isFact: Bool = false) {
+        self.isFact = isFact
         self.time = time
         self.actor = actor
         self.day = day

@@ -246,7 +246,8 @@ public final class Runner {
         report.phases.append(("ingest", phaseStart.timeIntervalSince(ingestStart)))
         progress?.phase("sessionising \(events.count) events")
         let sessioniser = Sessioniser(inactivityMinutes: pipeline.inactivityMinutes)
-        (batch.sessions, batch.actorDays) = await sessioniser.run(events, streams: streams, partitions: options.threads)
+        let output = await sessioniser.run(events, streams: streams, strings: objects.strings, partitions: options.threads)
+        (batch.sessions, batch.actorDays, batch.facts) = (output.sessions, output.days, output.facts)
         events = []
         report.sessions = batch.sessions.count
         report.actorDays = batch.actorDays.count

@@ -62,51 +62,73 @@ public struct Sessioniser: Sendable {
         inactivityMillis = Int64(inactivityMinutes) * 60_000
     }
 
-    /// Sessions and actor-days of `events`, each sorted by (stream, actor, start/day).
+    /// What sessionising a run produces.
+    public struct Output: Sendable {
+        public var sessions: [Session]
+        public var days: [ActorDay]
+        public var facts: ActivityFacts
+    }
+
+    /// Sessions and actor-days of `events`, each sorted by (stream, actor, start/day), and the
+    /// learning facts gathered on the same ordering.
     ///
-    /// `streams` names the events' stream indices.
-    public func run(_ events: [Event], streams: [String], partitions: Int = 1) async -> (sessions: [Session], days: [ActorDay]) {
+    /// `streams` names the events' stream indices; `strings` resolves their course and object ids.
+    public func run(_ events: [Event], streams: [String], strings: [String] = [], partitions: Int = 1) async -> Output {
         let parts = max(1, partitions)
         if parts == 1 || events.count < 100_000 {
-            return sessionise(events, streams: streams)
+            let sorted = Sessioniser.sorted(events)
+            let (sessions, days) = sessionise(sorted: sorted, streams: streams)
+            return Output(sessions: sessions, days: days, facts: ActivityFacts.collect(sorted: sorted, strings: strings))
         }
         var buckets = [[Event]](repeating: [], count: parts)
         for event in events {
             buckets[Int((event.actor.low ^ UInt64(event.stream)) % UInt64(parts))].append(event)
         }
-        let results = await withTaskGroup(of: (Int, [Session], [ActorDay]).self) { group in
+        let results = await withTaskGroup(of: (Int, [Session], [ActorDay], ActivityFacts).self) { group in
             for (i, bucket) in buckets.enumerated() {
                 group.addTask {
-                    let r = self.sessionise(bucket, streams: streams)
-                    return (i, r.sessions, r.days)
+                    let sorted = Sessioniser.sorted(bucket)
+                    let r = self.sessionise(sorted: sorted, streams: streams)
+                    return (i, r.sessions, r.days, ActivityFacts.collect(sorted: sorted, strings: strings))
                 }
             }
-            var collected = [(Int, [Session], [ActorDay])]()
+            var collected = [(Int, [Session], [ActorDay], ActivityFacts)]()
             for await r in group { collected.append(r) }
             return collected.sorted { $0.0 < $1.0 }
         }
         var sessions = results.flatMap { $0.1 }
         var days = results.flatMap { $0.2 }
+        var facts = ActivityFacts()
+        for r in results { facts.merge(r.3) }
         sessions.sort { ($0.stream, $0.actor, $0.start) < ($1.stream, $1.actor, $1.start) }
         days.sort { ($0.stream, $0.actor, $0.day) < ($1.stream, $1.actor, $1.day) }
-        return (sessions, days)
+        return Output(sessions: sessions, days: days, facts: facts)
+    }
+
+    /// Events ordered by (stream, actor, time): by timestamp, not by line.
+    static func sorted(_ events: [Event]) -> [Event] {
+        events.sorted {
+            if $0.stream != $1.stream { return $0.stream < $1.stream }
+            if $0.actor != $1.actor { return $0.actor < $1.actor }
+            if $0.time != $1.time { return $0.time < $1.time }
+            if $0.kind != $1.kind { return $0.kind.rawValue < $1.kind.rawValue }
+            return $0.object < $1.object
+        }
     }
 
     /// Single-threaded core, also used by tests; streams without a name are called `stream<N>`.
     public func sessionise(_ input: [Event], streams: [String] = []) -> (sessions: [Session], days: [ActorDay]) {
+        sessionise(sorted: Sessioniser.sorted(input), streams: streams)
+    }
+
+    func sessionise(sorted events: [Event], streams: [String]) -> (sessions: [Session], days: [ActorDay]) {
         let names = (0...255).map { $0 < streams.count ? streams[$0] : "stream\($0)" }
-        let events = input.sorted {
-            if $0.stream != $1.stream { return $0.stream < $1.stream }
-            if $0.actor != $1.actor { return $0.actor < $1.actor }
-            if $0.time != $1.time { return $0.time < $1.time }
-            return $0.object < $1.object
-        }
         var sessions: [Session] = []
         var days: [ActorDay] = []
         var current: Session? = nil
         var today: ActorDay? = nil
         var currentStream: UInt8 = 0
-        for e in events {
+        for e in events where !e.isFact {
             let page: Int32 = e.kind.countsAsPage ? 1 : 0
             let sameActor = current != nil && currentStream == e.stream && current!.actor == e.actor
             currentStream = e.stream

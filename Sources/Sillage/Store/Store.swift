@@ -102,6 +102,33 @@ public final class Store {
                 count INTEGER NOT NULL,
                 PRIMARY KEY (day, stream, measure)
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS enrolments (
+                course TEXT NOT NULL, actor BLOB NOT NULL, first_ms INTEGER NOT NULL,
+                PRIMARY KEY (course, actor)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS completions (
+                course TEXT NOT NULL, actor BLOB NOT NULL, completed_ms INTEGER NOT NULL,
+                PRIMARY KEY (course, actor)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS course_activity (
+                course TEXT NOT NULL, actor BLOB NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,
+                events INTEGER NOT NULL,
+                PRIMARY KEY (course, actor)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS activity_completions (
+                object TEXT NOT NULL, actor BLOB NOT NULL, course TEXT NOT NULL, completed_ms INTEGER NOT NULL,
+                PRIMARY KEY (object, actor)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS content_views (
+                object TEXT NOT NULL, week INTEGER NOT NULL, actor BLOB NOT NULL, course TEXT NOT NULL,
+                views INTEGER NOT NULL,
+                PRIMARY KEY (object, week, actor)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS searches (
+                term TEXT NOT NULL, day INTEGER NOT NULL, actor BLOB NOT NULL, searches INTEGER NOT NULL,
+                failed INTEGER NOT NULL,
+                PRIMARY KEY (term, day, actor)
+            ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS actor_days (
                 stream TEXT NOT NULL,
                 actor BLOB NOT NULL,
@@ -180,6 +207,8 @@ public final class Store {
         public var actorDays: [ActorDay] = []
         /// Events and skips per (local day, stream), added to what the store holds.
         public var daily: [DailyKey: DailyCounts] = [:]
+        /// Learning facts, merged into what the store holds.
+        public var facts = ActivityFacts()
         public init() {}
     }
 
@@ -239,6 +268,7 @@ public final class Store {
                     try counts.bind([.integer(Int64(key.day)), .text(key.stream), .text(measure), .integer(Int64(n))]).run()
                 }
             }
+            try commitFacts(batch.facts)
             let day = try database.prepare("""
                 INSERT INTO actor_days(stream, actor, day, events, pages) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(stream, actor, day) DO UPDATE SET events = events + excluded.events,
@@ -296,6 +326,89 @@ public final class Store {
             out[DailyKey(day: Int32(q.int(0)), stream: q.text(1)), default: [:]][q.text(2)] = Int(q.int(3))
         }
         return out
+    }
+
+    /// Writes learning facts: first times keep their minimum, counts add up.
+    private func commitFacts(_ f: ActivityFacts) throws(SillageError) {
+        let enrol = try database.prepare("""
+            INSERT INTO enrolments(course, actor, first_ms) VALUES (?, ?, ?)
+            ON CONFLICT(course, actor) DO UPDATE SET first_ms = min(first_ms, excluded.first_ms)
+            """)
+        for (k, t) in f.enrolments.sorted(by: { $0.key < $1.key }) {
+            enrol.reset(); enrol.bindText(1, k.course); enrol.bindActor(2, k.actor); enrol.bindInt(3, t)
+            try enrol.run()
+        }
+        let complete = try database.prepare("""
+            INSERT INTO completions(course, actor, completed_ms) VALUES (?, ?, ?)
+            ON CONFLICT(course, actor) DO UPDATE SET completed_ms = min(completed_ms, excluded.completed_ms)
+            """)
+        for (k, t) in f.completions.sorted(by: { $0.key < $1.key }) {
+            complete.reset(); complete.bindText(1, k.course); complete.bindActor(2, k.actor); complete.bindInt(3, t)
+            try complete.run()
+        }
+        let activity = try database.prepare("""
+            INSERT INTO course_activity(course, actor, first_ms, last_ms, events) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(course, actor) DO UPDATE SET first_ms = min(first_ms, excluded.first_ms),
+                last_ms = max(last_ms, excluded.last_ms), events = events + excluded.events
+            """)
+        for (k, a) in f.courseActivity.sorted(by: { $0.key < $1.key }) {
+            activity.reset(); activity.bindText(1, k.course); activity.bindActor(2, k.actor)
+            activity.bindInt(3, a.first); activity.bindInt(4, a.last); activity.bindInt(5, Int64(a.events))
+            try activity.run()
+        }
+        let activityCompletion = try database.prepare("""
+            INSERT INTO activity_completions(object, actor, course, completed_ms) VALUES (?, ?, ?, ?)
+            ON CONFLICT(object, actor) DO UPDATE SET completed_ms = min(completed_ms, excluded.completed_ms),
+                course = CASE WHEN excluded.completed_ms < completed_ms THEN excluded.course ELSE course END
+            """)
+        for (k, c) in f.activityCompletions.sorted(by: { $0.key < $1.key }) {
+            activityCompletion.reset(); activityCompletion.bindText(1, k.object); activityCompletion.bindActor(2, k.actor)
+            activityCompletion.bindText(3, c.course); activityCompletion.bindInt(4, c.time)
+            try activityCompletion.run()
+        }
+        let view = try database.prepare("""
+            INSERT INTO content_views(object, week, actor, course, views) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(object, week, actor) DO UPDATE SET views = views + excluded.views
+            """)
+        for (k, n) in f.contentViews.sorted(by: { $0.key < $1.key }) {
+            view.reset(); view.bindText(1, k.object); view.bindInt(2, Int64(k.week)); view.bindActor(3, k.actor)
+            view.bindText(4, k.course); view.bindInt(5, Int64(n))
+            try view.run()
+        }
+        let search = try database.prepare("""
+            INSERT INTO searches(term, day, actor, searches, failed) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(term, day, actor) DO UPDATE SET searches = searches + excluded.searches, failed = failed + excluded.failed
+            """)
+        for (k, c) in f.searches.sorted(by: { $0.key < $1.key }) {
+            search.reset(); search.bindText(1, k.term); search.bindInt(2, Int64(k.day)); search.bindActor(3, k.actor)
+            search.bindInt(4, Int64(c.searches)); search.bindInt(5, Int64(c.failed))
+            try search.run()
+        }
+    }
+
+    /// The learning facts the store holds. Times are not filtered here: the table builders
+    /// decide what a period covers.
+    public func facts() throws(SillageError) -> ActivityFacts {
+        var f = ActivityFacts()
+        var q = try database.prepare("SELECT course, actor, first_ms FROM enrolments")
+        while try q.step() { f.enrolments[.init(actor: q.actor(1), course: q.text(0))] = q.int(2) }
+        q = try database.prepare("SELECT course, actor, completed_ms FROM completions")
+        while try q.step() { f.completions[.init(actor: q.actor(1), course: q.text(0))] = q.int(2) }
+        q = try database.prepare("SELECT course, actor, first_ms, last_ms, events FROM course_activity")
+        while try q.step() {
+            f.courseActivity[.init(actor: q.actor(1), course: q.text(0))] = .init(first: q.int(2), last: q.int(3), events: Int(q.int(4)))
+        }
+        q = try database.prepare("SELECT object, actor, course, completed_ms FROM activity_completions")
+        while try q.step() { f.activityCompletions[.init(actor: q.actor(1), object: q.text(0))] = .init(course: q.text(2), time: q.int(3)) }
+        q = try database.prepare("SELECT object, week, actor, course, views FROM content_views")
+        while try q.step() {
+            f.contentViews[.init(object: q.text(0), course: q.text(3), week: Int32(q.int(1)), actor: q.actor(2))] = Int(q.int(4))
+        }
+        q = try database.prepare("SELECT term, day, actor, searches, failed FROM searches")
+        while try q.step() {
+            f.searches[.init(term: q.text(0), actor: q.actor(2), day: Int32(q.int(1)))] = .init(searches: Int(q.int(3)), failed: Int(q.int(4)))
+        }
+        return f
     }
 
     /// Counts of rows per table, for summaries and tests.
