@@ -105,6 +105,7 @@ func logstoreRowsBecomeCanonicalEvents(csv: String, expected: String) throws {
     (row("\\mod_page\\event\\course_module_viewed", anonymous: 1), SkipReason.anonymous),
     (row("\\mod_page\\event\\course_module_viewed", real: "2"), .loggedInAs),
     (row("\\core\\event\\course_viewed", origin: "cli"), .systemOrigin),
+    (row("\\core\\event\\user_loggedin", origin: "cli"), .systemOrigin),
     (row("\\core\\event\\course_viewed", origin: "restore"), .systemOrigin),
     (row("\\core\\event\\course_viewed", user: 0), .unauthenticated),
     (row("\\core\\event\\course_viewed", user: -1), .unauthenticated),
@@ -125,6 +126,21 @@ func badLogstoreRowsAreCountedRejects(csv: String, reason: RejectReason) throws 
     let r = parseCSV(try logstoreParser(), logstoreHeader + csv)
     #expect(r.counts[reject: reason] == 1)
     #expect(r.rejectSamples.first?.line == 2)
+}
+
+@Test func completionsMadeByCronOrATeacherAreFactsNotActivity() throws {
+    let csv = logstoreHeader
+        + row("\\core\\event\\course_completed", user: 0, related: "7", level: 50, origin: "cli")
+        + row("\\core\\event\\user_enrolment_created", user: 2, related: "7", level: 50)
+        + row("\\core\\event\\user_enrolment_created", user: 7, related: "7", level: 50)
+        + row("\\core\\event\\course_module_completion_updated", user: 7, related: "7", other: "{\"completionstate\":1}")
+    let r = parseCSV(try logstoreParser(), csv)
+    #expect(r.events.map(\.kind) == [.courseCompleted, .enrolled, .enrolled, .activityCompleted])
+    #expect(r.events.map(\.isFact) == [true, true, false, false])
+    #expect(r.events.allSatisfy { $0.actor == moodleUser(7) })
+    // Facts never make sessions.
+    let sessions = Sessioniser(inactivityMinutes: 30).sessionise(r.events.filter(\.isFact)).sessions
+    #expect(sessions.isEmpty)
 }
 
 @Test func aLogstoreExportWithoutItsColumnsIsExplained() throws {

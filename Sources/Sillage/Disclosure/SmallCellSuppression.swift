@@ -20,6 +20,23 @@ public struct SmallCellSuppression: Sendable {
     public func apply(_ table: inout Table) -> SuppressionReport {
         var report = SuppressionReport(table: table.name, rows: table.rows.count, rowsSuppressed: 0, cellsSuppressed: 0)
         let measures = table.columns.indices.filter { table.columns[$0].isMeasure }
+        if table.omitSuppressedRows {
+            var kept: [[Cell]] = []
+            var keptActors: [Int] = []
+            for r in table.rows.indices {
+                let actors = table.actorsPerRow[r]
+                if actors < minCount {
+                    report.rowsSuppressed += 1
+                    report.cellsSuppressed += table.columns.count
+                } else {
+                    kept.append(table.rows[r])
+                    keptActors.append(actors)
+                }
+            }
+            table.rows = kept
+            table.actorsPerRow = keptActors
+            return report
+        }
         for r in table.rows.indices {
             let actors = table.actorsPerRow[r]
             guard actors > 0, actors < minCount else { continue }

@@ -20,9 +20,11 @@ public enum Codebook {
 
         Every row computed from fewer than **\(export.minCount)** distinct people (and more than none) has all
         its measures left **empty**; the row's dimensions stay so that the gap is visible. An empty
-        cell therefore means *withheld*, except `median_session_seconds` and `mean_pages_per_session`
-        on a day-stream where no session started, which are undefined. `privacy-report.json` gives
-        the counts per table.
+        cell therefore means *withheld*, except where a measure is undefined (`median_session_seconds`
+        and `mean_pages_per_session` on a day-stream where no session started, a median with no
+        completer). In `course_completion` the smallest of learners, completers and non-completers
+        decides. `failed_searches` leaves such rows out instead. `privacy-report.json` gives the
+        counts per table.
 
         | table | rows | rows suppressed | cells suppressed |
         |---|---|---|---|
@@ -46,6 +48,9 @@ public enum Codebook {
         for table in tables {
             md += "\n## `\(table.fileName)` — \(table.title)\n\n\(table.description)\n\n"
             md += "Key: \(table.primaryKey.map { "`\($0)`" }.joined(separator: ", ")).\n\n"
+            if table.omitSuppressedRows {
+                md += "Rows computed from fewer than \(export.minCount) distinct people are left out entirely, since their key itself could identify someone.\n\n"
+            }
             md += "| column | type | meaning |\n|---|---|---|\n"
             for c in table.columns {
                 var meaning = c.description

@@ -71,6 +71,9 @@ public struct Table: Sendable {
     /// Distinct actors behind each row, used by disclosure control; never published itself
     /// unless a column also holds it.
     public var actorsPerRow: [Int]
+    /// Drop a suppressed row entirely instead of blanking its measures: for tables whose
+    /// dimensions are themselves sensitive (a search term).
+    public var omitSuppressedRows = false
 
     public init(name: String, title: String, description: String, columns: [Column], primaryKey: [String]) {
         self.name = name
@@ -95,13 +98,39 @@ public struct Table: Sendable {
 public struct MetricInput: Sendable {
     public var sessions: [Session]
     public var actorDays: [ActorDay]
+    /// Learning facts (all of them: builders apply the period).
+    public var facts: ActivityFacts
+    /// Local days the export covers (nil: all).
+    public var days: ClosedRange<Int>?
+    public var zone: ZoneRules
     /// Stream names in a fixed order.
     public var streams: [String]
 
-    public init(sessions: [Session], actorDays: [ActorDay]) {
+    public init(sessions: [Session], actorDays: [ActorDay], facts: ActivityFacts = ActivityFacts(),
+                days: ClosedRange<Int>? = nil, zone: ZoneRules = ZoneRules(fixedOffsetSeconds: 0)) {
         self.sessions = sessions
         self.actorDays = actorDays
+        self.facts = facts
+        self.days = days
+        self.zone = zone
         streams = Array(Set(sessions.map(\.stream)).union(actorDays.map(\.stream))).sorted()
+    }
+
+    /// The UTC instant (ms) just after the period's last local day, or `Int64.max` for all.
+    public var periodEnd: Int64 {
+        guard let days else { return Int64.max }
+        return zone.startOfLocalDay(days.upperBound + 1) * 1000
+    }
+
+    /// The UTC instant (ms) at which the period's first local day begins, or `Int64.min` for all.
+    public var periodStart: Int64 {
+        guard let days else { return Int64.min }
+        return zone.startOfLocalDay(days.lowerBound) * 1000
+    }
+
+    /// True when local day `day` is in the period.
+    public func covers(day: Int32) -> Bool {
+        days.map { $0.contains(Int(day)) } ?? true
     }
 }
 

@@ -36,11 +36,14 @@ struct ActivityChunk {
         bytes.withUnsafeBytes { intern($0) }
     }
 
-    mutating func emit(time: Int64, actor: ActorKey, kind: EventKind, course: UInt32, object: UInt32, searchResults: Int32 = -1) {
+    /// Records an event; a fact (something recorded about the learner, not done by them then)
+    /// feeds completion metrics only.
+    mutating func emit(time: Int64, actor: ActorKey, kind: EventKind, course: UInt32, object: UInt32, searchResults: Int32 = -1,
+                       isFact: Bool = false) {
         let day = zone.localDay(utcMillis: time)
         result.daily[day, default: DailyCounts()].events += 1
         result.events.append(Event(time: time, actor: actor, day: day, stream: stream, kind: kind, object: object,
-                                   course: course, searchResults: searchResults))
+                                   course: course, searchResults: searchResults, isFact: isFact))
     }
 
     mutating func skip(_ reason: SkipReason, time: Int64?) {

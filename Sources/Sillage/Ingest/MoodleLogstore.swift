@@ -90,18 +90,22 @@ public struct MoodleLogstoreParser: ChunkParser {
                     out.skip(.loggedInAs, time: time)
                     continue
                 }
-                if let c = columns.origin {
+                let isSystem = columns.origin.map { c -> Bool in
                     let origin = reader.raw(c)
-                    if origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8) {
-                        out.skip(.systemOrigin, time: time)
-                        continue
-                    }
-                }
-                // Completion and enrolment events are about the related user.
-                var user = reader.int(columns.userID) ?? 0
-                if kind == .activityCompleted || kind == .courseCompleted || kind == .enrolled,
-                   let c = columns.relatedUserID, let related = reader.int(c), related > 0 {
+                    return origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8)
+                } ?? false
+                // Completion and enrolment events are about the related user. Made by someone
+                // else (a teacher, cron), they are facts about the learner, not their activity.
+                let aboutLearner = kind == .activityCompleted || kind == .courseCompleted || kind == .enrolled
+                let doer = reader.int(columns.userID) ?? 0
+                var user = doer
+                if aboutLearner, let c = columns.relatedUserID, let related = reader.int(c), related > 0 {
                     user = related
+                }
+                let isFact = aboutLearner && (isSystem || doer != user)
+                if isSystem && !aboutLearner {
+                    out.skip(.systemOrigin, time: time)
+                    continue
                 }
                 guard user > 0 else {
                     out.skip(.unauthenticated, time: time)
@@ -136,7 +140,7 @@ public struct MoodleLogstoreParser: ChunkParser {
                 }
                 if !scratch.isEmpty { object = out.intern(scratch) }
                 if kind == .courseView && object == 0 { object = course }
-                out.emit(time: time, actor: actor, kind: kind, course: course, object: object)
+                out.emit(time: time, actor: actor, kind: kind, course: course, object: object, isFact: isFact && kind != .other)
             }
         }
         // Physical lines in the chunk, so later chunks number their records right.

@@ -152,16 +152,19 @@ public struct MoodleReportParser: ChunkParser {
                     kinds.insert(raw) { EventMapping.moodleReportKind(String(decoding: raw, as: UTF8.self)) }
                 }
                 let kind = kinds.values[kindIndex]
-                if let c = columns.origin {
+                let isSystem = columns.origin.map { c -> Bool in
                     let origin = reader.raw(c)
-                    if origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8) {
-                        out.skip(.systemOrigin, time: time)
-                        continue
-                    }
-                }
+                    return origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8)
+                } ?? false
                 let ids = MoodleReportParser.describedIDs(reader.raw(columns.description))
                 let subjectIsRelated = kind == .activityCompleted || kind == .courseCompleted || kind == .enrolled
+                if isSystem && !subjectIsRelated {
+                    out.skip(.systemOrigin, time: time)
+                    continue
+                }
                 let user = subjectIsRelated ? ids.users.last : ids.users.first
+                // Made by someone else (a teacher, cron): a fact about the learner, not their activity.
+                let isFact = subjectIsRelated && (isSystem || (ids.users.first != nil && ids.users.first != user))
                 var actor: ActorKey? = nil
                 if let user {
                     if user > 0 { actor = Array(String(user).utf8).withUnsafeBytes { out.actor(users, tag: 1, $0) } }
@@ -183,7 +186,7 @@ public struct MoodleReportParser: ChunkParser {
                 } else if kind == .courseView {
                     object = course
                 }
-                out.emit(time: time, actor: actor, kind: kind, course: course, object: object)
+                out.emit(time: time, actor: actor, kind: kind, course: course, object: object, isFact: isFact)
             }
         }
         let lines = chunk.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } + (chunk.bytes.last == 0x0A || chunk.bytes.isEmpty ? 0 : 1)

@@ -116,6 +116,8 @@ public struct OpenEdxTrackingParser: ChunkParser {
             // The learner: the payload's user for events about a learner, else the context's.
             let subjectFirst = kind == .enrolled || kind == .activityCompleted || kind == .courseCompleted
             var actor: ActorKey? = nil
+            var actorNode: (JSONTape, Int)? = nil
+            let contextUser = context.flatMap { c in tape.member(c, "user_id") }.flatMap { tape.int($0) }
             let candidates: [(JSONTape, Int)?] = subjectFirst
                 ? [payloadNode("user_id"), context.flatMap { c in tape.member(c, "user_id").map { (tape, $0) } }]
                 : [context.flatMap { c in tape.member(c, "user_id").map { (tape, $0) } }, payloadNode("user_id")]
@@ -124,6 +126,7 @@ public struct OpenEdxTrackingParser: ChunkParser {
                 if t.kind(node) == .number || t.kind(node) == .string, let id = t.int(node), id > 0 {
                     let text = Array(String(id).utf8)
                     actor = text.withUnsafeBytes { out.actor(users, tag: 1, $0) }
+                    actorNode = (t, node)
                     break
                 }
             }
@@ -186,7 +189,11 @@ public struct OpenEdxTrackingParser: ChunkParser {
             }
             if !scratch.isEmpty { object = out.intern(scratch) }
             if kind == .courseView && object == 0 { object = course }
-            out.emit(time: time, actor: actor, kind: kind, course: course, object: object, searchResults: results)
+            // An enrolment or completion made by someone else (staff, a management command) is
+            // a fact about the learner, not their activity.
+            let subjectID = actorNode.flatMap { $0.0.int($0.1) }
+            let isFact = subjectFirst && kind != .other && subjectID != nil && contextUser != subjectID
+            out.emit(time: time, actor: actor, kind: kind, course: course, object: object, searchResults: results, isFact: isFact)
         }
     }
 

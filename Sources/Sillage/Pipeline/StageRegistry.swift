@@ -122,6 +122,10 @@ public enum StageRegistry {
         TableStage(name: DailyActivity.name, build: DailyActivity.build),
         TableStage(name: SessionLengths.name, build: SessionLengths.build),
         TableStage(name: ConnectionDays.name, build: ConnectionDays.build),
+        TableStage(name: CourseCompletion.name, build: CourseCompletion.build),
+        TableStage(name: ActivityCompletion.name, build: ActivityCompletion.build),
+        TableStage(name: ContentViews.name, build: ContentViews.build),
+        TableStage(name: FailedSearches.name, build: FailedSearches.build),
     ]
 
     public static let tables: [String: TableStage] = Dictionary(uniqueKeysWithValues: tableList.map { ($0.name, $0) })
