@@ -161,3 +161,38 @@ func badLogstoreRowsAreCountedRejects(csv: String, reason: RejectReason) throws 
     #expect(r.events.count == 2)
     #expect(r.counts.totalRejects == 0)
 }
+
+@Test func referenceTablesBecomeFactsCatalogueEntriesAndMemberships() throws {
+    func parser(_ kind: ReferenceTableParser.Kind, _ header: String) throws -> ReferenceTableParser {
+        try ReferenceTableParser(kind: kind, header: try #require(CSVHeader(head: Array(header.utf8))), file: "ref.csv", stream: 0,
+                                 zone: paris, pseudonymiser: Pseudonymiser(key: key))
+    }
+    let completions = "id,userid,course,timeenrolled,timestarted,timecompleted,reaggregate\n"
+        + "1,7,5,1774778400,1774778500,1775642400,0\n2,8,5,1774778400,0,,0\n3,9,5,0,0,0,0\n4,x,5,1,1,1,0\n"
+    let r = parseCSV(try parser(.courseCompletions, completions), completions)
+    #expect(r.events.map(\.kind) == [.enrolled, .courseCompleted, .enrolled])
+    #expect(r.events.allSatisfy { $0.isFact })
+    #expect(r.events.first?.actor == moodleUser(7))
+    #expect(r.events[1].time == 1_775_642_400_000)
+    #expect(r.counts[reject: .missingField] == 1)
+    #expect(r.counts[skip: .blankLine] == 1, "a row with neither enrolment nor completion time")
+    let enrolments = "userid,courseid,timestart\n7,course-v1:a+b+c,2026-03-29\n8,course-v1:a+b+c,2026-03-29T10:00:00Z\n9,course-v1:a+b+c,soon\n"
+    let e = parseCSV(try parser(.enrolments, enrolments), enrolments)
+    #expect(e.events.count == 2)
+    #expect(e.events[0].time == 1_774_738_800_000, "a date is local midnight in the pipeline zone (still UTC+1 that night)")
+    #expect(e.counts[reject: .badTimestamp] == 1)
+    let catalogue = "key,name,course,position\n5,\"Statistique, niveau 1\",,\n51,Lesson 1,5,2\n"
+    let c = parseCSV(try parser(.catalogue, catalogue), catalogue)
+    #expect(c.references == [.catalogue(key: "5", course: "", name: "Statistique, niveau 1", position: nil),
+                             .catalogue(key: "cm:51", course: "5", name: "Lesson 1", position: 2)])
+    let members = "userid,organisation\n7,Lycée Jean Moulin\n"
+    let m = parseCSV(try parser(.organisations, members), members)
+    #expect(m.references == [.membership(actor: moodleUser(7), organisation: "Lycée Jean Moulin")])
+    do throws(SillageError) {
+        _ = try ReferenceTableParser(kind: .courseCompletions, header: CSVHeader(head: Array("a,b\n".utf8))!, file: "ref.csv",
+                                     stream: 0, zone: paris, pseudonymiser: Pseudonymiser(key: key))
+        Issue.record("expected an error")
+    } catch {
+        #expect(error.description.hasPrefix("ref.csv: the moodle-course-completions table has no userid column"))
+    }
+}

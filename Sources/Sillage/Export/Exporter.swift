@@ -10,8 +10,9 @@ public enum Exporter {
     public static func run(_ export: ExportDefinition, store: Store, outputRoot: String,
                            pipeline: PipelineDefinition, scanner: PIIScanner) throws(SillageError) -> ExportOutcome {
         let days = export.period.dayRange
-        let input = MetricInput(sessions: try store.sessions(days: days), actorDays: try store.actorDays(days: days),
+        var input = MetricInput(sessions: try store.sessions(days: days), actorDays: try store.actorDays(days: days),
                                 facts: try store.facts(), days: days, zone: try ZoneRules(identifier: pipeline.timezone))
+        input.catalogue = try store.catalogue()
         let suppression = SmallCellSuppression(minCount: export.minCount)
         var tables: [Table] = []
         var reports: [SuppressionReport] = []

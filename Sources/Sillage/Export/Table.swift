@@ -102,6 +102,8 @@ public struct MetricInput: Sendable {
     public var facts: ActivityFacts
     /// Local days the export covers (nil: all).
     public var days: ClosedRange<Int>?
+    /// Course and activity names and positions, from catalogue inputs.
+    public var catalogue: [String: CatalogueEntry] = [:]
     public var zone: ZoneRules
     /// Stream names in a fixed order.
     public var streams: [String]

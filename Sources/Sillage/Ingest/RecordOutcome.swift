@@ -127,6 +127,14 @@ public struct DailyCounts: Sendable, Equatable {
     }
 }
 
+/// A row of a reference table that is not an event: a catalogue entry or a membership.
+public enum ReferenceRow: Sendable, Equatable {
+    /// A course or activity key with its display name; `position` orders a course's activities.
+    case catalogue(key: String, course: String, name: String, position: Int?)
+    /// A learner's organisation.
+    case membership(actor: ActorKey, organisation: String)
+}
+
 /// What parsing one chunk produced.
 public struct ChunkResult: Sendable {
     public var events: [Event] = []
@@ -136,6 +144,8 @@ public struct ChunkResult: Sendable {
     public var counts = OutcomeCounts()
     /// Events and skips per local day (records with a readable timestamp).
     public var daily: [Int32: DailyCounts] = [:]
+    /// Catalogue entries and memberships read from reference tables.
+    public var references: [ReferenceRow] = []
     /// The first few rejects, with chunk-relative line numbers (1-based).
     public var rejectSamples: [RejectSample] = []
     /// The first rejected line's leading bytes, kept in memory only, to guess a wrong format.

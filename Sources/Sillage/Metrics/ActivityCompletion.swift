@@ -13,7 +13,8 @@ public enum ActivityCompletion {
             columns: [
                 Column("course", .string, "Course key."),
                 Column("activity", .string, "Activity key: cm:<course module id> (Moodle) or the Open edX block key."),
-                Column("rank", .integer, "Position in the course's funnel: 1 is the activity completed by the most learners."),
+                Column("activity_name", .string, "The activity's name from the catalogue input (empty without one)."),
+                Column("rank", .integer, "Position in the course's funnel: the catalogue's order when it gives one, otherwise 1 is the activity completed by the most learners."),
                 Column("completers", .integer, "Learners who completed the activity by the end of the period.", measure: true),
                 Column("share_of_learners", .number, "completers ÷ the course's learners as in course_completion (3 decimals).", measure: true),
             ],
@@ -25,10 +26,16 @@ public enum ActivityCompletion {
         }
         for (course, activities) in byCourse.sorted(by: { $0.key < $1.key }) {
             let learners = cohorts[course]?.learners.count ?? 0
-            let ranked = activities.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }
+            let ranked = activities.sorted { a, b in
+                let pa = input.catalogue[a.key]?.position, pb = input.catalogue[b.key]?.position
+                if let pa, let pb, pa != pb { return pa < pb }
+                if (pa == nil) != (pb == nil) { return pa != nil }
+                return a.value.count != b.value.count ? a.value.count > b.value.count : a.key < b.key
+            }
             for (rank, (activity, completers)) in ranked.enumerated() {
                 table.append([
-                    .text(course), .text(activity), .integer(Int64(rank + 1)), .integer(Int64(completers.count)),
+                    .text(course), .text(activity), .text(input.catalogue[activity]?.name ?? ""), .integer(Int64(rank + 1)),
+                    .integer(Int64(completers.count)),
                     learners > 0 ? .decimal(Double(completers.count) / Double(max(learners, completers.count)), digits: 3) : .empty,
                 ], actors: completers.count)
             }

@@ -42,6 +42,7 @@ public enum CourseCompletion {
             description: "Per course: learners concerned, completers, completion rate and median time to complete, up to the end of the export period.",
             columns: [
                 Column("course", .string, "Course key: the Moodle course id, or the Open edX course key."),
+                Column("course_name", .string, "The course's name from the catalogue input (empty without one)."),
                 Column("denominator", .string, "Who the rate is computed over: enrolled (enrolment data) or active (learners with activity in the course during the period).",
                        allowed: ["enrolled", "active"]),
                 Column("learners", .integer, "Learners in the denominator.", measure: true),
@@ -63,7 +64,7 @@ public enum CourseCompletion {
             // Disclosure: the smallest group a figure reveals (learners, completers, non-completers).
             let groups = [learners, completers, learners - completers].filter { $0 > 0 }
             table.append([
-                .text(course), .text(cohort.denominator), .integer(Int64(learners)), .integer(Int64(completers)),
+                .text(course), .text(input.catalogue[course]?.name ?? ""), .text(cohort.denominator), .integer(Int64(learners)), .integer(Int64(completers)),
                 learners > 0 ? .decimal(Double(completers) / Double(learners), digits: 3) : .empty,
                 medianDays.map { .decimal($0, digits: 1) } ?? .empty,
             ], actors: groups.min() ?? 0)

@@ -13,6 +13,8 @@ public struct FileIngest: Sendable {
     public var counts = OutcomeCounts()
     /// Events and skips per local day.
     public var daily: [Int32: DailyCounts] = [:]
+    /// Catalogue entries and memberships.
+    public var references: [ReferenceRow] = []
     /// Rejects with absolute line numbers (1-based), the first few only.
     public var rejectSamples: [RejectSample] = []
     /// The first rejected line's leading bytes, in memory only, to guess a wrong format.
@@ -23,7 +25,7 @@ public struct FileIngest: Sendable {
     public var heldBackBytes = 0
 
     /// Records that produced an event, a skip or a reject.
-    public var records: Int { events.count + counts.totalSkips + counts.totalRejects }
+    public var records: Int { events.count + references.count + counts.totalSkips + counts.totalRejects }
 }
 
 /// Reads one input with large sequential reads and parses its chunks on all cores.
@@ -66,6 +68,7 @@ public struct IngestDriver {
             }
             if out.firstRejectedLine == nil { out.firstRejectedLine = r.firstRejectedLine }
             out.counts.add(r.counts)
+            out.references += r.references
             for (day, counts) in r.daily { out.daily[day, default: DailyCounts()].add(counts) }
             out.lines += r.lines
             lineBase += r.lines

@@ -109,9 +109,11 @@ public struct InputDefinition: Sendable {
     /// The JSON path of this input, for messages.
     public var location: String = "--input"
 
+    /// An input of `type` reading `paths`, in the stage's default stream.
     public init(type: String, paths: [String]) {
         self.type = type
         self.paths = paths
+        stream = StageRegistry.ingest[type]?.defaultStream ?? "web"
     }
 
     static func parse(_ r: JSONObjectReader) throws(SillageError) -> InputDefinition {

@@ -16,6 +16,7 @@ public enum RunSummary {
             ("bytesRead", .int(r.bytesRead)),
             ("records", .int(Int64(r.records))),
             ("events", .int(Int64(r.events))),
+            ("referenceRows", .int(Int64(r.references))),
             ("skips", skips),
             ("rejects", rejects),
             ("sessions", .int(Int64(r.sessions))),
@@ -47,7 +48,7 @@ public enum RunSummary {
         let mb = Double(r.bytesRead) / 1_000_000
         let rate = r.seconds > 0 ? mb / r.seconds : 0
         lines.append("run \(r.runID): \(r.files.count) file(s), \(Cell.formatDecimal(mb, digits: 1)) MB in \(Cell.formatDecimal(r.seconds, digits: 2)) s (\(Cell.formatDecimal(rate, digits: 1)) MB/s)")
-        lines.append("  records  \(r.records): \(r.events) events, \(r.counts.totalSkips) skipped, \(r.counts.totalRejects) rejected")
+        lines.append("  records  \(r.records): \(r.events) events\(r.references > 0 ? ", \(r.references) reference rows" : ""), \(r.counts.totalSkips) skipped, \(r.counts.totalRejects) rejected")
         let skips = SkipReason.allCases.filter { r.counts[skip: $0] > 0 }.map { "\($0.name) \(r.counts[skip: $0])" }
         if !skips.isEmpty { lines.append("  skipped  " + skips.joined(separator: ", ")) }
         let rejects = RejectReason.allCases.filter { r.counts[reject: $0] > 0 }.map { "\($0.name) \(r.counts[reject: $0])" }

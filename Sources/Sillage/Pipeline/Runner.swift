@@ -35,6 +35,8 @@ public struct RunReport: Sendable {
     public var runID: Int64 = 0
     public var files: [FileReport] = []
     public var events = 0
+    /// Catalogue entries and memberships read from reference tables.
+    public var references = 0
     public var counts = OutcomeCounts()
     public var sessions = 0
     public var actorDays = 0
@@ -46,7 +48,7 @@ public struct RunReport: Sendable {
     /// Seconds spent in each phase, in order: ingest, sessionise, commit, export.
     public var phases: [(name: String, seconds: Double)] = []
 
-    public var records: Int { events + counts.totalSkips + counts.totalRejects }
+    public var records: Int { events + references + counts.totalSkips + counts.totalRejects }
 }
 
 /// Runs a pipeline: ingest every input, sessionise, commit to the store, publish exports.
@@ -229,6 +231,8 @@ public final class Runner {
                 file.heldBackBytes = ingest.heldBackBytes
                 try checkRejectRate(ingest, input: input, file: opened.displayName)
                 events.append(contentsOf: ingest.events)
+                batch.references += ingest.references
+                report.references += ingest.references.count
                 for (day, counts) in ingest.daily {
                     batch.daily[Store.DailyKey(day: day, stream: input.stream), default: DailyCounts()].add(counts)
                 }

@@ -64,6 +64,20 @@ public enum StageRegistry {
             })
     }
 
+    static func referenceStage(_ kind: ReferenceTableParser.Kind, _ summary: String) -> IngestStage {
+        IngestStage(
+            name: kind.rawValue, summary: summary, defaultStream: "lms", needsLogFormat: false,
+            validate: { (_, _) throws(SillageError) in },
+            prepareFile: { (d, c, head, file) throws(SillageError) in
+                guard let header = CSVHeader(head: head) else {
+                    throw SillageError.configuration("the file has no CSV header", at: file)
+                }
+                return FileParsing(parser: try ReferenceTableParser(kind: kind, header: header, file: file, stream: c.streamIndex,
+                                                                    zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity),
+                                   boundary: .csvNewline)
+            })
+    }
+
     /// Input types by name.
     public static let ingest: [String: IngestStage] = {
         let stages = [
@@ -101,6 +115,10 @@ public enum StageRegistry {
                                                                       pseudonymiser: c.pseudonymiser, identity: d.identity),
                                        boundary: .csvNewline)
                 }),
+            referenceStage(.courseCompletions, "Moodle's course_completions table (userid, course, timeenrolled, timecompleted)"),
+            referenceStage(.enrolments, "enrolments: learner, course, enrolment time"),
+            referenceStage(.catalogue, "course catalogue: course and activity keys with their names and positions"),
+            referenceStage(.organisations, "organisation membership: learner, organisation"),
             IngestStage(
                 name: "xapi", summary: "xAPI statements: NDJSON, a JSON array, or LRS pages",
                 defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },

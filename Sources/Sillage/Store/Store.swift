@@ -15,6 +15,13 @@ public struct LedgerEntry: Sendable, Equatable {
     public var isGzip: Bool
 }
 
+/// A course's or activity's name and place, from a catalogue table.
+public struct CatalogueEntry: Sendable, Equatable {
+    public var course: String
+    public var name: String
+    public var position: Int?
+}
+
 /// The Sillage store: one SQLite file (WAL) holding the run journal, the input ledger,
 /// pseudonymous sessions and learner-day summaries (SPEC §2). It never holds a raw identifier.
 ///
@@ -129,6 +136,12 @@ public final class Store {
                 failed INTEGER NOT NULL,
                 PRIMARY KEY (term, day, actor)
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS catalogue (
+                key TEXT PRIMARY KEY, course TEXT NOT NULL, name TEXT NOT NULL, position INTEGER
+            );
+            CREATE TABLE IF NOT EXISTS memberships (
+                actor BLOB PRIMARY KEY, organisation TEXT NOT NULL
+            );
             CREATE TABLE IF NOT EXISTS actor_days (
                 stream TEXT NOT NULL,
                 actor BLOB NOT NULL,
@@ -209,6 +222,8 @@ public final class Store {
         public var daily: [DailyKey: DailyCounts] = [:]
         /// Learning facts, merged into what the store holds.
         public var facts = ActivityFacts()
+        /// Catalogue entries and memberships; a later row replaces an earlier one.
+        public var references: [ReferenceRow] = []
         public init() {}
     }
 
@@ -269,6 +284,17 @@ public final class Store {
                 }
             }
             try commitFacts(batch.facts)
+            let catalogue = try database.prepare("INSERT OR REPLACE INTO catalogue(key, course, name, position) VALUES (?, ?, ?, ?)")
+            let membership = try database.prepare("INSERT OR REPLACE INTO memberships(actor, organisation) VALUES (?, ?)")
+            for row in batch.references {
+                switch row {
+                case .catalogue(let key, let course, let name, let position):
+                    try catalogue.bind([.text(key), .text(course), .text(name), position.map { .integer(Int64($0)) } ?? .null]).run()
+                case .membership(let actor, let organisation):
+                    membership.reset(); membership.bindActor(1, actor); membership.bindText(2, organisation)
+                    try membership.run()
+                }
+            }
             let day = try database.prepare("""
                 INSERT INTO actor_days(stream, actor, day, events, pages) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(stream, actor, day) DO UPDATE SET events = events + excluded.events,
@@ -409,6 +435,16 @@ public final class Store {
             f.searches[.init(term: q.text(0), actor: q.actor(2), day: Int32(q.int(1)))] = .init(searches: Int(q.int(3)), failed: Int(q.int(4)))
         }
         return f
+    }
+
+    /// Catalogue entries by key: display name, course, and position in the course.
+    public func catalogue() throws(SillageError) -> [String: CatalogueEntry] {
+        let q = try database.prepare("SELECT key, course, name, position FROM catalogue")
+        var out: [String: CatalogueEntry] = [:]
+        while try q.step() {
+            out[q.text(0)] = CatalogueEntry(course: q.text(1), name: q.text(2), position: q.isNull(3) ? nil : Int(q.int(3)))
+        }
+        return out
     }
 
     /// Counts of rows per table, for summaries and tests.
