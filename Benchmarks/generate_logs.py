@@ -8,9 +8,16 @@ strings, escaped quotes and a few malformed lines are mixed in. Lines are writte
 order requests *finish*, with the time they *started* (as Apache does), so timestamps are
 slightly out of order. Days and offsets follow Europe/Paris, DST included.
 
+With --activity, the same learners' activity is also written as the LMS sees it (see
+activity.py): a Moodle logstore export, a Moodle Logs report of the week before, Moodle
+course_completions, a course catalogue, organisations, an Open edX tracking log of a MOOC
+some of them follow, xAPI statements from an orientation site, and ground_truth.json.
+
 Usage:
   generate_logs.py --out DIR [--seed 7] [--learners 160] [--start 2026-03-26] [--days 8]
       [--rotate]               write access.log, access.log.1 and access.log.2.gz
+      [--activity DIR]         also write the activity logs into DIR
+      [--xapi-mirror]          also write the Moodle activity as xAPI (moodle-as-xapi.jsonl)
   generate_logs.py --out DIR --target-mb 1000 --single access.log
       write one file of about that size (benchmarks), learners scaled up
 """
@@ -134,11 +141,18 @@ def page_for(rng, learner):
 
 
 def line(ip, user, t, method, target, status, size, referer, ua):
+    if ACTIVITY is not None and status < 400 and method in ("GET", "POST"):
+        ACTIVITY.page(CURRENT_LEARNER[0], t, target)
     return f'{ip} - {user} [{fmt_time(t)}] "{method} {target} HTTP/1.1" {status} {size} "{referer}" "{ua}"\n'
+
+
+ACTIVITY = None          # an activity.Activity when --activity is given
+CURRENT_LEARNER = [None]
 
 
 def learner_day(rng, learner, day_start, out):
     """Appends (finish_time, text) for one learner's day."""
+    CURRENT_LEARNER[0] = learner
     sessions = 1 + (rng.random() < 0.35) + (rng.random() < 0.1)
     user = learner.username if learner.authenticated else "-"
     host = "https://moodle.example.fr"
@@ -179,6 +193,7 @@ def learner_day(rng, learner, day_start, out):
 
 
 def noise_day(rng, day_start, out, scale):
+    CURRENT_LEARNER[0] = None
     for _ in range(int(60 * scale)):
         t = day_start + dt.timedelta(seconds=rng.randrange(86400))
         ua = rng.choice(CRAWLERS)
@@ -229,8 +244,15 @@ def main():
     ap.add_argument("--rotate", action="store_true", help="split into access.log, access.log.1, access.log.2.gz")
     ap.add_argument("--target-mb", type=float, default=0, help="keep adding days until the file reaches this size")
     ap.add_argument("--single", default="access.log", help="file name when not rotating")
+    ap.add_argument("--activity", help="also write the learners' activity logs into this directory")
+    ap.add_argument("--xapi-mirror", action="store_true", help="with --activity: the Moodle activity as xAPI too")
     a = ap.parse_args()
     rng = random.Random(a.seed)
+    global ACTIVITY
+    if a.activity:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import activity
+        ACTIVITY = activity.Activity(random.Random(a.seed + 1000))
     os.makedirs(a.out, exist_ok=True)
     learners_n = a.learners if a.target_mb <= 0 else max(a.learners, 20000)
     learners = [Learner(rng, i) for i in range(learners_n)]
@@ -252,7 +274,11 @@ def main():
                 print(f"{day} {written / 1e6:.0f} MB", file=sys.stderr)
         return
     days = [start + dt.timedelta(days=i) for i in range(a.days)]
+    if ACTIVITY is not None:
+        ACTIVITY.begin(learners, days)
     per_day = [day_lines(rng, learners, d, scale) for d in days]
+    if ACTIVITY is not None:
+        ACTIVITY.finish(a.activity, a.xapi_mirror)
     if not a.rotate:
         with open(os.path.join(a.out, a.single), "w", encoding="utf-8", newline="\n") as f:
             for lines in per_day:

@@ -33,7 +33,8 @@ private func moodleUser(_ id: Int) -> ActorKey {
     let login = try #require(zip(r.events, events).first { $0.1.kind == .login })
     #expect(login.0.actor == moodleUser(58))
     #expect(login.1.time == 1_674_472_140_000)
-    // "The user with id '0' viewed the course" is not a learner.
+    // "The user with id '0' viewed the course" is not a learner; course 1 is the site front page, not a course.
+    #expect(!events.contains { $0.course == "1" })
     #expect(r.counts[skip: .unauthenticated] > 0)
     // "The user with id '287' viewed the course with id '36'."
     #expect(zip(r.events, events).contains { $0.1.kind == .courseView && $0.1.course == "36" && $0.0.actor == moodleUser(287) })
@@ -68,6 +69,8 @@ func reportTimesAreReadWithOrWithoutSeconds(text: String) throws {
                                                  wholeDocument: true), statements)
     #expect(resolve(fromLogstore).count == 1)
     #expect(resolve(fromLogstore) == resolve(fromXAPI))
+    // The fixture's course is id 1, Moodle's site front page: on both sides, a view with no course.
+    #expect(resolve(fromLogstore).first?.kind == .courseView && resolve(fromLogstore).first?.course == "")
     #expect(fromLogstore.events.map(\.actor) == fromXAPI.events.map(\.actor))
     #expect(fromLogstore.events.first?.actor == moodleUser(1))
 }

@@ -104,6 +104,8 @@ public enum ObjectKeys {
             let isNumber = !id.isEmpty && id.count < 12 && id.allSatisfy { $0 >= 48 && $0 <= 57 }
             // Moodle: /course/view.php?id=N is course N; /mod/<type>/view.php?id=N is activity <type>:N.
             if isNumber, pathBytes.elementsEqual(Array("/course/view.php".utf8)) {
+                // Course 1 is Moodle's site front page, not a course (as in the logstore parser).
+                if id == [UInt8(ascii: "1")] { return false }
                 out.append(contentsOf: id)
                 return true
             }

@@ -7,6 +7,8 @@
 /// completion state and search terms only. The IP address and free text never leave.
 public struct MoodleLogstoreParser: ChunkParser {
     public static let userNamespace = "moodle-userid"
+    /// Moodle's site "course" (the front page, SITEID): not a course anyone enrols in.
+    public static let siteCourseID: Int64 = 1
 
     struct Columns: Sendable {
         var eventName: Int, userID: Int, timeCreated: Int
@@ -123,7 +125,7 @@ public struct MoodleLogstoreParser: ChunkParser {
                 }
                 let actor = Array(String(user).utf8).withUnsafeBytes { out.actor(users, tag: 1, $0) }
                 var course: UInt32 = 0
-                if let c = columns.courseID, let id = reader.int(c), id > 0 {
+                if let c = columns.courseID, let id = reader.int(c), id > 0, id != MoodleLogstoreParser.siteCourseID {
                     course = out.intern(Array(String(id).utf8))
                 }
                 var object: UInt32 = 0

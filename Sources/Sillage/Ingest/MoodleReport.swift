@@ -177,7 +177,7 @@ public struct MoodleReportParser: ChunkParser {
                     out.skip(.unauthenticated, time: time)
                     continue
                 }
-                let course = ids.course.map { out.intern(Array(String($0).utf8)) } ?? 0
+                let course = ids.course.flatMap { $0 == MoodleLogstoreParser.siteCourseID ? nil : out.intern(Array(String($0).utf8)) } ?? 0
                 var object: UInt32 = 0
                 if let module = ids.module {
                     scratch.removeAll(keepingCapacity: true)

@@ -5,7 +5,8 @@
 /// enrolment data, otherwise the learners active in the course during the period; the
 /// `denominator` column says which. Completers are learners of that denominator whose first
 /// completion came by the end of the period (a completer without an enrolment record counts
-/// as enrolled). Time to completion runs from enrolment, or else from first activity.
+/// as enrolled). Time to completion runs from enrolment, or else from first activity; a
+/// completion recorded before its start (inconsistent records) is left out of the median.
 public enum CourseCompletion {
     public static let name = "course_completion"
 
