@@ -167,3 +167,27 @@ func damagedGzipIsAnErrorNamingTheMember(kind: String, message: String) throws {
     #expect(first.bytes == text)
     #expect(try chunker.next() == nil)
 }
+
+@Test func courseAndObjectIdsAreMappedToTheRunsStringsAcrossChunks() async throws {
+    // Two chunks intern different strings first: a course id that is not remapped shows up
+    // as another chunk's object.
+    let header = "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n"
+    var csv = header
+    for i in 0..<400 {
+        csv += "\(i),\"\\mod_page\\event\\course_module_viewed\",mod_page,v,t,,,r,2,1,70,\(900 + i),7,\(i % 2 == 0 ? 3 : 4),,0,,\(1_774_778_400 + i),web,,\n"
+    }
+    let parsing = FileParsing(parser: try MoodleLogstoreParser(header: try #require(CSVHeader(head: Array(header.utf8))), file: "f",
+                                                               stream: 0, zone: ZoneRules(fixedOffsetSeconds: 0),
+                                                               pseudonymiser: Pseudonymiser(key: [UInt8](repeating: 1, count: 32))),
+                              boundary: .csvNewline)
+    var interner = Interner()
+    _ = interner.intern("something-else-first")
+    let ingest = try await IngestDriver(threads: 2, chunkSize: 2048).ingest(
+        reader: MemoryReader(Array(csv.utf8)), displayName: "f", parsing: parsing, startOffset: 0, startLine: 0,
+        holdBackUnterminatedLine: false, objects: &interner, progress: nil, rawBytesRead: { 0 }, rawSize: nil)
+    #expect(ingest.events.count == 400)
+    for (i, e) in ingest.events.enumerated() {
+        #expect(interner[e.course] == (i % 2 == 0 ? "3" : "4"))
+        #expect(interner[e.object] == "cm:\(900 + i)")
+    }
+}

@@ -8,8 +8,9 @@ private func parsePipeline(_ text: String) throws(SillageError) -> PipelineDefin
 
 @Test func theSamplePipelineIsValid() throws {
     let p = try PipelineDefinition.load(path: TestSupport.packageRoot + "/Pipelines/sample.json")
-    #expect(p.inputs.count == 1)
-    #expect(p.inputs[0].type == "combined")
+    #expect(p.inputs.map(\.type) == ["combined", "moodle-logstore", "moodle-report", "moodle-course-completions",
+                                      "course-catalogue", "organisations", "openedx-tracking", "xapi"])
+    #expect(p.inputs.last?.identity == "moodle-userid")
     #expect(p.store.hasPrefix("var/"))
     #expect(p.output == "out")
     #expect(p.exports[0].minCount == 11)
@@ -109,7 +110,7 @@ func everyCommandHasHelp(arguments: [String]) throws {
 @Test func validateChecksThePipelineAndItsInputs() throws {
     let r = try TestSupport.run(TestSupport.binary, ["validate", "Pipelines/sample.json"], in: TestSupport.packageRoot)
     #expect(r.status == 0, "\(r.stderr)")
-    #expect(r.stdout.contains("valid — 1 input(s) matching 3 file(s)"))
+    #expect(r.stdout.contains("valid — 8 input(s) matching 10 file(s)"))
     let dir = TestSupport.temporaryDirectory("validate")
     let path = dir + "/p.json"
     try #"{"version": 1, "inputs": [{"type": "combined", "paths": ["nowhere/access.log*"]}]}"#.write(toFile: path, atomically: true, encoding: .utf8)

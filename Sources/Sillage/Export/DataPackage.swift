@@ -10,7 +10,7 @@ public enum DataPackage {
                     ("description", .string(column.description)),
                 ]
                 var constraints: [(String, JSONValue)] = []
-                if !column.isMeasure { constraints.append(("required", .bool(true))) }
+                if !column.isMeasure && !column.isOptional { constraints.append(("required", .bool(true))) }
                 if column.type == .integer || column.type == .number { constraints.append(("minimum", .int(0))) }
                 if let allowed = column.allowedValues { constraints.append(("enum", .array(allowed.map { .string($0) }))) }
                 if !constraints.isEmpty { field.append(("constraints", .object(constraints))) }

@@ -50,13 +50,17 @@ public struct Column: Sendable {
     public var isMeasure: Bool
     /// Allowed values, for categorical dimensions.
     public var allowedValues: [String]? = nil
+    /// The column may be empty without meaning "suppressed" (a name the catalogue lacks).
+    public var isOptional: Bool
 
-    public init(_ name: String, _ type: ColumnType, _ description: String, measure: Bool = false, allowed: [String]? = nil) {
+    public init(_ name: String, _ type: ColumnType, _ description: String, measure: Bool = false, allowed: [String]? = nil,
+                optional: Bool = false) {
         self.name = name
         self.type = type
         self.description = description
         self.isMeasure = measure
         self.allowedValues = allowed
+        self.isOptional = optional
     }
 }
 

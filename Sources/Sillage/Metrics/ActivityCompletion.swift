@@ -11,9 +11,9 @@ public enum ActivityCompletion {
             name: name, title: "Activity completion funnel",
             description: "Per course, activities by number of learners who completed them, and that number as a share of the course's learners.",
             columns: [
-                Column("course", .string, "Course key."),
+                Column("course", .string, "Course key (empty when the source did not say).", optional: true),
                 Column("activity", .string, "Activity key: cm:<course module id> (Moodle) or the Open edX block key."),
-                Column("activity_name", .string, "The activity's name from the catalogue input (empty without one)."),
+                Column("activity_name", .string, "The activity's name from the catalogue input (empty without one).", optional: true),
                 Column("rank", .integer, "Position in the course's funnel: the catalogue's order when it gives one, otherwise 1 is the activity completed by the most learners."),
                 Column("completers", .integer, "Learners who completed the activity by the end of the period.", measure: true),
                 Column("share_of_learners", .number, "completers ÷ the course's learners as in course_completion (3 decimals).", measure: true),

@@ -12,7 +12,7 @@ public enum ContentViews {
             description: "Consultations of course content (pages, resources, videos, files) per local week, after the 30-second double-click rule, with unique viewers.",
             columns: [
                 Column("week", .date, "Monday of the local week."),
-                Column("course", .string, "Course key (empty when the source did not say)."),
+                Column("course", .string, "Course key (empty when the source did not say).", optional: true),
                 Column("object", .string, "Content key: cm:<course module id>, an Open edX block key, or a scrubbed path."),
                 Column("views", .integer, "Consultations, views within 30 s of the previous view of the same object by the same learner counted once.", measure: true),
                 Column("unique_viewers", .integer, "Distinct learners who consulted it that week.", measure: true),

@@ -60,7 +60,9 @@ public struct IngestDriver {
             var remap = [UInt32](repeating: 0, count: r.objects.count + 1)
             for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o) }
             for var e in r.events {
+                // Both ids index the chunk's strings: both must be mapped to the run's.
                 e.object = remap[Int(e.object)]
+                e.course = remap[Int(e.course)]
                 out.events.append(e)
             }
             for s in r.rejectSamples where out.rejectSamples.count < ChunkResult.maxSamples {
