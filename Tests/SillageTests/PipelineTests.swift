@@ -118,3 +118,17 @@ func everyCommandHasHelp(arguments: [String]) throws {
     #expect(bad.status == 2)
     #expect(bad.stderr.contains("$.inputs[0].paths: nowhere/access.log*: the glob matches no file"))
 }
+
+@Test func theReadmeListsTheEventMappingTablesOfTheCode() throws {
+    let readme = try String(contentsOfFile: TestSupport.packageRoot + "/README.md", encoding: .utf8)
+    if ProcessInfo.processInfo.environment["SILLAGE_UPDATE_GOLDEN"] == "1" {
+        try EventMapping.markdown.write(toFile: NSTemporaryDirectory() + "sillage-event-mapping.md", atomically: true, encoding: .utf8)
+    }
+    #expect(readme.contains(EventMapping.markdown), "README.md must carry EventMapping.markdown verbatim")
+    for type in StageRegistry.ingestTypeNames {
+        #expect(readme.contains("`\(type)`"), "README.md does not document the input type \(type)")
+    }
+    for table in StageRegistry.tableNames {
+        #expect(readme.contains("`\(table)`"), "README.md does not document the table \(table)")
+    }
+}
