@@ -5,7 +5,12 @@ Builds the release binary, generates the log once (fixed seed) into a cache dire
 outside the repository, then runs a fresh ingest + export and prints wall time, MB/s,
 lines/s and peak resident memory.
 
+With --parsers, also measures each activity-log parser on the generated activity of
+--learners simulated learners (Moodle logstore and report, Open edX tracking log, xAPI
+statements) and prints MB/s and records/s per parser.
+
 Usage: run_benchmark.py [--size-mb 1000] [--threads N] [--cache DIR] [--repeat 1]
+                        [--parsers] [--learners 8000] [--skip-web]
 """
 import argparse
 import os
@@ -26,12 +31,19 @@ def main():
     ap.add_argument("--cache", default=os.environ.get("SILLAGE_BENCH_CACHE", os.path.expanduser("~/.cache/sillage-bench")))
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--parsers", action="store_true", help="also benchmark each activity-log parser")
+    ap.add_argument("--learners", type=int, default=8000, help="simulated learners for --parsers")
+    ap.add_argument("--skip-web", action="store_true", help="skip the access-log run")
     a = ap.parse_args()
 
     subprocess.run(["swift", "build", "-c", "release", "--product", "sillage"], cwd=ROOT, check=True)
     binary = os.path.join(ROOT, ".build", "release", "sillage")
 
     os.makedirs(a.cache, exist_ok=True)
+    if a.parsers:
+        parsers(a, binary)
+    if a.skip_web:
+        return
     log_name = f"access-{int(a.size_mb)}MB-seed{a.seed}.log"
     log = os.path.join(a.cache, log_name)
     if not os.path.exists(log):
@@ -72,6 +84,56 @@ def main():
                   f"cpu {cpu:.1f} s   peak RSS {peak_mb:.0f} MB")
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def run_once(binary, input_spec, threads, extra=()):
+    """One fresh `sillage run` on one input; returns (wall seconds, report, peak RSS MB)."""
+    import json
+    work = tempfile.mkdtemp(prefix="sillage-bench-")
+    try:
+        key = os.path.join(work, "bench.key")
+        with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as k:
+            k.write(os.urandom(32))
+        cmd = [binary, "run", "--input", input_spec, "--store", os.path.join(work, "store.sqlite"),
+               "--out", os.path.join(work, "out"), "--key-file", key, "--json"] + list(extra)
+        if threads:
+            cmd += ["--threads", str(threads)]
+        start = time.monotonic()
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.monotonic() - start
+        if result.returncode != 0:
+            print(result.stderr, file=sys.stderr)
+            sys.exit(result.returncode)
+        return wall, json.loads(result.stdout), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def parsers(a, binary):
+    import gzip as gz
+    directory = os.path.join(a.cache, f"activity-{a.learners}-seed{a.seed}")
+    if not os.path.exists(os.path.join(directory, "lms", "ground_truth.json")):
+        print(f"generating activity logs for {a.learners} learners into {directory} (once; cached)", file=sys.stderr)
+        subprocess.run([sys.executable, os.path.join(ROOT, "Benchmarks", "generate_logs.py"), "--out", os.path.join(directory, "web"),
+                        "--learners", str(a.learners), "--days", "8", "--seed", str(a.seed), "--activity",
+                        os.path.join(directory, "lms"), "--xapi-mirror"], check=True)
+    lms = os.path.join(directory, "lms")
+    for name in ["tracking.log", "orientation-statements.jsonl"]:
+        plain = os.path.join(lms, name)
+        if not os.path.exists(plain):
+            with gz.open(plain + ".gz", "rb") as src, open(plain, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+    cases = [("moodle-logstore", "logstore.csv"), ("moodle-report", "report.csv"), ("openedx-tracking", "tracking.log"),
+             ("xapi", "moodle-as-xapi.jsonl"), ("xapi", "orientation-statements.jsonl")]
+    print(f"parsers on the activity of {a.learners} simulated learners over 8 days:")
+    for kind, name in cases:
+        path = os.path.join(lms, name)
+        size = os.path.getsize(path)
+        wall, report, _ = run_once(binary, f"{kind}:{path}", a.threads)
+        ingest = report["phases"].get("ingest", wall)
+        print(f"  {kind:17} {name:30} {size / 1e6:7.1f} MB  {report['records']:>9} records  "
+              f"ingest {ingest:6.2f} s  {size / 1e6 / ingest:7.1f} MB/s  {report['records'] / ingest / 1e6:5.2f} M records/s  "
+              f"(whole run {wall:.2f} s)")
 
 
 if __name__ == "__main__":

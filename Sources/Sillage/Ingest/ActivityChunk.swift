@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Per-chunk state shared by the activity-log parsers: memoised pseudonyms, interned objects
 /// and courses, per-day counts and the chunk's result.
 ///
@@ -114,7 +118,7 @@ public enum ObjectKeys {
                 out.append(contentsOf: id)
                 return false
             }
-            text.withUnsafeBytes { URLScrubber(profile: .moodle).normalise($0, into: &out) }
+            text.withUnsafeBytes { moodleScrubber.normalise($0, into: &out) }
             return false
         }
         // Other identifiers (uuid://…, urn:…): kept, unless they hold something personal.
@@ -167,6 +171,19 @@ public enum ObjectKeys {
             return PIIScanner().finding(in: String(decoding: term, as: UTF8.self)) != nil ? Array("{personal}".utf8) : nil
         }
         if let personal { out.append(contentsOf: personal) } else { URLScrubber.appendEncodedText(term, into: &out) }
+    }
+
+    static let moodleScrubber = URLScrubber(profile: .moodle)
+
+    /// True when `haystack` contains `needle`, without copying either.
+    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        guard n > 0, haystack.count >= n else { return n == 0 }
+        let first = needle.utf8Start[0]
+        for i in 0...(haystack.count - n) where haystack[i] == first {
+            if memcmp(haystack.baseAddress! + i, needle.utf8Start, n) == 0 { return true }
+        }
+        return false
     }
 
     static func hexValue(_ c: UInt8) -> UInt8? {

@@ -123,10 +123,10 @@ public struct MoodleLogstoreParser: ChunkParser {
                     // 1 = complete, 2 = complete with a pass; 0 and 3 (fail) are not completions.
                     if state != 1 && state != 2 { kind = .other }
                 }
-                let actor = Array(String(user).utf8).withUnsafeBytes { out.actor(users, tag: 1, $0) }
+                let actor = withDecimalBytes(user) { out.actor(users, tag: 1, $0) }
                 var course: UInt32 = 0
                 if let c = columns.courseID, let id = reader.int(c), id > 0, id != MoodleLogstoreParser.siteCourseID {
-                    course = out.intern(Array(String(id).utf8))
+                    course = withDecimalBytes(id) { out.intern($0) }
                 }
                 var object: UInt32 = 0
                 scratch.removeAll(keepingCapacity: true)

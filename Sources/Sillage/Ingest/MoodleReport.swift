@@ -167,7 +167,7 @@ public struct MoodleReportParser: ChunkParser {
                 let isFact = subjectIsRelated && (isSystem || (ids.users.first != nil && ids.users.first != user))
                 var actor: ActorKey? = nil
                 if let user {
-                    if user > 0 { actor = Array(String(user).utf8).withUnsafeBytes { out.actor(users, tag: 1, $0) } }
+                    if user > 0 { actor = withDecimalBytes(user) { out.actor(users, tag: 1, $0) } }
                 } else if let c = columns.fullName, !reader.isNull(c) {
                     scratch.removeAll(keepingCapacity: true)
                     reader.append(c, to: &scratch)
@@ -177,7 +177,7 @@ public struct MoodleReportParser: ChunkParser {
                     out.skip(.unauthenticated, time: time)
                     continue
                 }
-                let course = ids.course.flatMap { $0 == MoodleLogstoreParser.siteCourseID ? nil : out.intern(Array(String($0).utf8)) } ?? 0
+                let course = ids.course.flatMap { id in id == MoodleLogstoreParser.siteCourseID ? nil : withDecimalBytes(id) { out.intern($0) } } ?? 0
                 var object: UInt32 = 0
                 if let module = ids.module {
                     scratch.removeAll(keepingCapacity: true)

@@ -34,6 +34,7 @@ public struct OpenEdxTrackingParser: ChunkParser {
         }
         var tape = JSONTape()
         var payload = JSONTape()
+        var kinds = ByteKeyTable<EventKind>(capacity: 128)
         var scratch: [UInt8] = []
         var unescaped: [UInt8] = []
         var lines = 0
@@ -48,7 +49,7 @@ public struct OpenEdxTrackingParser: ChunkParser {
                 lines += 1
                 let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
                 start = end + 1
-                parseLine(line, lines, &out, &tape, &payload, &scratch, &unescaped)
+                parseLine(line, lines, &out, &tape, &payload, &scratch, &unescaped, &kinds)
             }
         }
         return out.finish(lines: lines)
@@ -56,7 +57,8 @@ public struct OpenEdxTrackingParser: ChunkParser {
 
     /// Parses one tracking-log line (exposed for tests of single events).
     func parseLine(_ line: UnsafeRawBufferPointer, _ number: Int, _ out: inout ActivityChunk, _ tape: inout JSONTape,
-                   _ payload: inout JSONTape, _ scratch: inout [UInt8], _ unescaped: inout [UInt8]) {
+                   _ payload: inout JSONTape, _ scratch: inout [UInt8], _ unescaped: inout [UInt8],
+                   _ kinds: inout ByteKeyTable<EventKind>) {
         guard let brace = line.firstIndex(of: UInt8(ascii: "{")) else {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { out.skip(.blankLine, time: nil) } else {
                 out.reject(.invalidJSON, line: number, bytes: line)
@@ -107,7 +109,9 @@ public struct OpenEdxTrackingParser: ChunkParser {
                 isPath = true
                 kind = OpenEdxTrackingParser.pathKind(typeBytes)
             } else {
-                kind = EventMapping.openEdxKind(tape.string(typeNode))
+                // Memoised by the type's bytes: a String is made once per distinct event type.
+                let index = kinds.insert(typeBytes) { EventMapping.openEdxKind(tape.string(typeNode)) }
+                kind = kinds.values[index]
             }
             if kind == .activityCompleted {
                 let completion = payloadNode("completion").flatMap { $0.0.double($0.1) } ?? 0
@@ -124,8 +128,7 @@ public struct OpenEdxTrackingParser: ChunkParser {
             for candidate in candidates {
                 guard let (t, node) = candidate, t.isPresent(node) else { continue }
                 if t.kind(node) == .number || t.kind(node) == .string, let id = t.int(node), id > 0 {
-                    let text = Array(String(id).utf8)
-                    actor = text.withUnsafeBytes { out.actor(users, tag: 1, $0) }
+                    actor = withDecimalBytes(id) { out.actor(users, tag: 1, $0) }
                     actorNode = (t, node)
                     break
                 }
@@ -154,8 +157,9 @@ public struct OpenEdxTrackingParser: ChunkParser {
             var results: Int32 = -1
             scratch.removeAll(keepingCapacity: true)
             if isPath {
-                if let block = ObjectKeys.find(Array(typeBytes), Array("block-v1:".utf8)) {
-                    ObjectKeys.appendUntil(Array(typeBytes), from: block, into: &scratch)
+                if ObjectKeys.contains(typeBytes, "block-v1:") {
+                    let bytes = Array(typeBytes)
+                    ObjectKeys.appendUntil(bytes, from: ObjectKeys.find(bytes, Array("block-v1:".utf8))!, into: &scratch)
                 } else {
                     scrubber.normalise(typeBytes, into: &scratch)
                 }
@@ -174,7 +178,7 @@ public struct OpenEdxTrackingParser: ChunkParser {
                 t.appendUnescaped(node, to: &raw)
                 // Video events name the block by its bare hash: rebuild the usage key from the
                 // course key, as Open edX's own xAPI transformer does, so both sides agree.
-                let isVideo = ObjectKeys.find(Array(typeBytes), Array("video".utf8)) != nil
+                let isVideo = ObjectKeys.contains(typeBytes, "video")
                 if isVideo, ObjectKeys.find(raw, Array("block-v1:".utf8)) == nil, ObjectKeys.find(raw, Array(":".utf8)) == nil,
                    let courseNode = context.flatMap({ tape.member($0, "course_id") }) {
                     let courseKey = Array(tape.bytes(courseNode))
@@ -198,18 +202,13 @@ public struct OpenEdxTrackingParser: ChunkParser {
     }
 
     /// The kind of a server event whose type is a request path.
-    static func pathKind(_ path: UnsafeRawBufferPointer) -> EventKind {
-        let p = Array(path)
-        if ObjectKeys.find(p, Array("/handler".utf8)) != nil || ObjectKeys.find(p, Array("/xblock/".utf8)) != nil
-            || ObjectKeys.find(p, Array("/api/".utf8)) != nil || ObjectKeys.find(p, Array("_ajax".utf8)) != nil {
+    static func pathKind(_ p: UnsafeRawBufferPointer) -> EventKind {
+        if ObjectKeys.contains(p, "/handler") || ObjectKeys.contains(p, "/xblock/") || ObjectKeys.contains(p, "/api/")
+            || ObjectKeys.contains(p, "_ajax") {
             return .other
         }
-        if ObjectKeys.find(p, Array("/courseware".utf8)) != nil || ObjectKeys.find(p, Array("/jump_to".utf8)) != nil {
-            return .contentView
-        }
-        if ObjectKeys.find(p, Array("/courses/".utf8)) != nil || ObjectKeys.find(p, Array("/course/".utf8)) != nil {
-            return .courseView
-        }
+        if ObjectKeys.contains(p, "/courseware") || ObjectKeys.contains(p, "/jump_to") { return .contentView }
+        if ObjectKeys.contains(p, "/courses/") || ObjectKeys.contains(p, "/course/") { return .courseView }
         return .pageView
     }
 }

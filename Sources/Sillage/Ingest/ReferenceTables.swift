@@ -113,14 +113,14 @@ public struct ReferenceTableParser: ChunkParser {
                         out.reject(.missingField, line: line, bytes: record)
                         continue
                     }
-                    let actor = Array(String(id).utf8).withUnsafeBytes { out.actor(users, tag: 1, $0) }
+                    let actor = withDecimalBytes(id) { out.actor(users, tag: 1, $0) }
                     out.result.references.append(.membership(actor: actor, organisation: reader.string(o)))
                 case .courseCompletions, .enrolments:
                     guard let u = columns.user, let c = columns.course, let id = reader.int(u), id > 0, !reader.isNull(c) else {
                         out.reject(.missingField, line: line, bytes: record)
                         continue
                     }
-                    let actor = Array(String(id).utf8).withUnsafeBytes { out.actor(users, tag: 1, $0) }
+                    let actor = withDecimalBytes(id) { out.actor(users, tag: 1, $0) }
                     let course = out.intern(reader.raw(c))
                     var any = false
                     if let e = columns.enrolled, !reader.isNull(e), reader.raw(e).count > 0, !(reader.raw(e).count == 1 && reader.raw(e)[0] == 48) {

@@ -59,6 +59,7 @@ public struct XAPIStatementsParser: ChunkParser {
         }
         var tape = JSONTape()
         var scratch: [UInt8] = []
+        var verbs = ByteKeyTable<EventKind>(capacity: 64)
         var lines = 0
         chunk.bytes.withUnsafeBytes { all in
             if wholeDocument {
@@ -68,7 +69,7 @@ public struct XAPIStatementsParser: ChunkParser {
                     return
                 }
                 for (index, statement) in statements(tape, root).enumerated() {
-                    handle(tape, statement, record: index + 1, &out, &scratch, raw: all)
+                    handle(tape, statement, record: index + 1, &out, &scratch, &verbs, raw: all)
                 }
                 return
             }
@@ -91,7 +92,7 @@ public struct XAPIStatementsParser: ChunkParser {
                     continue
                 }
                 for statement in statements(tape, root) {
-                    handle(tape, statement, record: lines, &out, &scratch, raw: line)
+                    handle(tape, statement, record: lines, &out, &scratch, &verbs, raw: line)
                 }
             }
         }
@@ -118,7 +119,7 @@ public struct XAPIStatementsParser: ChunkParser {
     }
 
     func handle(_ tape: JSONTape, _ s: Int, record: Int, _ out: inout ActivityChunk, _ scratch: inout [UInt8],
-                raw: UnsafeRawBufferPointer) {
+                _ verbs: inout ByteKeyTable<EventKind>, raw: UnsafeRawBufferPointer) {
         guard tape.kind(s) == .object else {
             out.reject(.missingField, line: record, bytes: raw)
             return
@@ -138,7 +139,9 @@ public struct XAPIStatementsParser: ChunkParser {
             out.reject(.missingField, line: record, bytes: raw)
             return
         }
-        var kind = EventMapping.xapiKind(verb: tape.string(verbID))
+        // Memoised by the verb's bytes: a String is made once per distinct verb.
+        let verbIndex = verbs.insert(tape.bytes(verbID)) { EventMapping.xapiKind(verb: tape.string(verbID)) }
+        var kind = verbs.values[verbIndex]
         // Object and course.
         let object = tape.member(s, "object")!
         scratch.removeAll(keepingCapacity: true)
