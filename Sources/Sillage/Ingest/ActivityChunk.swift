@@ -67,6 +67,74 @@ struct ActivityChunk {
     }
 }
 
+extension ActivityChunk {
+    /// Parses a chunk of CSV records with the steps every CSV input shares: the overlong-record
+    /// marker, the header (the input's first record), malformed records and records shorter
+    /// than `minFields`, and the chunk's physical line count. `body` gets each data record with
+    /// its line and bytes, and must account for it (an event, a skip or a reject).
+    static func parseCSV(_ chunk: LineChunk, zone: ZoneRules, stream: UInt8, delimiter: UInt8, minFields: Int,
+                         _ body: (inout ActivityChunk, CSVRecordReader, _ line: Int, _ record: UnsafeRawBufferPointer) -> Void) -> ChunkResult {
+        var out = ActivityChunk(zone: zone, stream: stream)
+        if chunk.isOverlongLine {
+            out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
+            return out.finish(lines: 1)
+        }
+        chunk.bytes.withUnsafeBytes { all in
+            var reader = CSVRecordReader(all, delimiter: delimiter)
+            var first = chunk.offset == 0
+            while reader.next() {
+                defer { first = false }
+                let record = reader.fields.isEmpty ? UnsafeRawBufferPointer(start: nil, count: 0)
+                    : UnsafeRawBufferPointer(rebasing: all[reader.fields[0].start..<reader.fields[reader.fields.count - 1].end])
+                if first {
+                    out.skip(.header, time: nil)
+                    continue
+                }
+                if reader.isMalformed || reader.fields.count < minFields {
+                    out.reject(.malformedCSV, line: reader.line, bytes: record)
+                    continue
+                }
+                body(&out, reader, reader.line, record)
+            }
+        }
+        let lines = chunk.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } + (chunk.bytes.last == 0x0A || chunk.bytes.isEmpty ? 0 : 1)
+        return out.finish(lines: lines)
+    }
+
+    /// Parses a chunk of newline-separated records (JSON lines); `body` gets each line
+    /// (without its newline) and its 1-based number, and must account for it.
+    static func parseLines(_ chunk: LineChunk, zone: ZoneRules, stream: UInt8,
+                           _ body: (inout ActivityChunk, UnsafeRawBufferPointer, _ number: Int) -> Void) -> ChunkResult {
+        var out = ActivityChunk(zone: zone, stream: stream)
+        if chunk.isOverlongLine {
+            out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
+            return out.finish(lines: 1)
+        }
+        var lines = 0
+        chunk.bytes.withUnsafeBytes { all in
+            var start = 0
+            let n = all.count
+            while start < n {
+                var end = n
+                if let hit = memchr(all.baseAddress! + start, 0x0A, n - start) {
+                    end = all.baseAddress!.distance(to: UnsafeRawPointer(hit))
+                }
+                lines += 1
+                var lineEnd = end
+                if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                let line = UnsafeRawBufferPointer(rebasing: all[start..<lineEnd])
+                start = end + 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                    out.skip(.blankLine, time: nil)
+                    continue
+                }
+                body(&out, line, lines)
+            }
+        }
+        return out.finish(lines: lines)
+    }
+}
+
 /// Canonical keys for courses and activities, shared by every source so that the same
 /// course read from Moodle, from xAPI or from Open edX gets the same key.
 ///

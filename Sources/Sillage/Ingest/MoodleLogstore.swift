@@ -44,109 +44,84 @@ public struct MoodleLogstoreParser: ChunkParser {
     }
 
     public func parse(_ chunk: LineChunk) -> ChunkResult {
-        var out = ActivityChunk(zone: zone, stream: stream)
-        if chunk.isOverlongLine {
-            out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
-            return out.finish(lines: 1)
-        }
         var kinds = ByteKeyTable<EventKind>(capacity: 128)
         var tape = JSONTape()
         var scratch: [UInt8] = []
         var value: [UInt8] = []
         var other: [UInt8] = []
-        chunk.bytes.withUnsafeBytes { all in
-            var reader = CSVRecordReader(all, delimiter: delimiter)
-            var first = chunk.offset == 0
-            let needed = max(columns.eventName, columns.userID, columns.timeCreated)
-            while reader.next() {
-                defer { first = false }
-                let line = reader.line
-                let record = reader.fields.isEmpty ? UnsafeRawBufferPointer(start: nil, count: 0)
-                    : UnsafeRawBufferPointer(rebasing: all[reader.fields[0].start..<reader.fields[reader.fields.count - 1].end])
-                if first {
-                    out.skip(.header, time: nil)
-                    continue
-                }
-                if reader.isMalformed || reader.fields.count <= needed {
-                    out.reject(.malformedCSV, line: line, bytes: record)
-                    continue
-                }
-                guard let seconds = reader.int(columns.timeCreated), seconds > 0 else {
-                    out.reject(.badTimestamp, line: line, bytes: record)
-                    continue
-                }
-                let time = seconds * 1000
-                let name = reader.raw(columns.eventName)
-                guard name.count > 0 else {
-                    out.reject(.missingField, line: line, bytes: record)
-                    continue
-                }
-                // The index first: `kinds.values[kinds.insert(...)]` would read the values before the insert.
-                let kindIndex = kinds.insert(name) { EventMapping.moodleKind(String(decoding: name, as: UTF8.self)) }
-                var kind = kinds.values[kindIndex]
-                if let c = columns.anonymous, reader.int(c) == 1 {
-                    out.skip(.anonymous, time: time)
-                    continue
-                }
-                if let c = columns.realUserID, !reader.isNull(c), reader.int(c) != 0 {
-                    out.skip(.loggedInAs, time: time)
-                    continue
-                }
-                let isSystem = columns.origin.map { c -> Bool in
-                    let origin = reader.raw(c)
-                    return origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8)
-                } ?? false
-                // Completion and enrolment events are about the related user. Made by someone
-                // else (a teacher, cron), they are facts about the learner, not their activity.
-                let aboutLearner = kind == .activityCompleted || kind == .courseCompleted || kind == .enrolled
-                let doer = reader.int(columns.userID) ?? 0
-                var user = doer
-                if aboutLearner, let c = columns.relatedUserID, let related = reader.int(c), related > 0 {
-                    user = related
-                }
-                let isFact = aboutLearner && (isSystem || doer != user)
-                if isSystem && !aboutLearner {
-                    out.skip(.systemOrigin, time: time)
-                    continue
-                }
-                guard user > 0 else {
-                    out.skip(.unauthenticated, time: time)
-                    continue
-                }
-                // `other`, with the CSV's doubled quotes undone, for the events that need it.
-                other.removeAll(keepingCapacity: true)
-                if kind == .activityCompleted || kind == .search, let c = columns.other { reader.append(c, to: &other) }
-                if kind == .activityCompleted {
-                    value.removeAll(keepingCapacity: true)
-                    let found = other.withUnsafeBytes { MoodleOther.value($0, "completionstate", tape: &tape, into: &value) }
-                    let state: Int64? = found ? Int64(String(decoding: value, as: UTF8.self)) : nil
-                    // 1 = complete, 2 = complete with a pass; 0 and 3 (fail) are not completions.
-                    if state != 1 && state != 2 { kind = .other }
-                }
-                let actor = withDecimalBytes(user) { out.actor(users, tag: 1, $0) }
-                var course: UInt32 = 0
-                if let c = columns.courseID, let id = reader.int(c), id > 0, id != MoodleLogstoreParser.siteCourseID {
-                    course = withDecimalBytes(id) { out.intern($0) }
-                }
-                var object: UInt32 = 0
-                scratch.removeAll(keepingCapacity: true)
-                if kind == .search {
-                    value.removeAll(keepingCapacity: true)
-                    let found = other.withUnsafeBytes { raw in
-                        MoodleOther.value(raw, "q", tape: &tape, into: &value) || MoodleOther.value(raw, "searchterm", tape: &tape, into: &value)
-                    }
-                    if found { value.withUnsafeBytes { ObjectKeys.searchTerm($0, into: &scratch) } }
-                } else if let level = columns.contextLevel.flatMap({ reader.int($0) }), level == 70,
-                          let cm = columns.contextInstanceID.flatMap({ reader.int($0) }), cm > 0 {
-                    ObjectKeys.moodleModule(cmid: cm, into: &scratch)
-                }
-                if !scratch.isEmpty { object = out.intern(scratch) }
-                if kind == .courseView && object == 0 { object = course }
-                out.emit(time: time, actor: actor, kind: kind, course: course, object: object, isFact: isFact && kind != .other)
+        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, delimiter: delimiter, minFields: max(columns.eventName, columns.userID, columns.timeCreated) + 1) { out, reader, line, record in
+            guard let seconds = reader.int(columns.timeCreated), seconds > 0 else {
+                out.reject(.badTimestamp, line: line, bytes: record)
+                return
             }
+            let time = seconds * 1000
+            let name = reader.raw(columns.eventName)
+            guard name.count > 0 else {
+                out.reject(.missingField, line: line, bytes: record)
+                return
+            }
+            // The index first: `kinds.values[kinds.insert(...)]` would read the values before the insert.
+            let kindIndex = kinds.insert(name) { EventMapping.moodleKind(String(decoding: name, as: UTF8.self)) }
+            var kind = kinds.values[kindIndex]
+            if let c = columns.anonymous, reader.int(c) == 1 {
+                out.skip(.anonymous, time: time)
+                return
+            }
+            if let c = columns.realUserID, !reader.isNull(c), reader.int(c) != 0 {
+                out.skip(.loggedInAs, time: time)
+                return
+            }
+            let isSystem = columns.origin.map { c -> Bool in
+                let origin = reader.raw(c)
+                return origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8)
+            } ?? false
+            // Completion and enrolment events are about the related user. Made by someone
+            // else (a teacher, cron), they are facts about the learner, not their activity.
+            let aboutLearner = kind == .activityCompleted || kind == .courseCompleted || kind == .enrolled
+            let doer = reader.int(columns.userID) ?? 0
+            var user = doer
+            if aboutLearner, let c = columns.relatedUserID, let related = reader.int(c), related > 0 {
+                user = related
+            }
+            let isFact = aboutLearner && (isSystem || doer != user)
+            if isSystem && !aboutLearner {
+                out.skip(.systemOrigin, time: time)
+                return
+            }
+            guard user > 0 else {
+                out.skip(.unauthenticated, time: time)
+                return
+            }
+            // `other`, with the CSV's doubled quotes undone, for the events that need it.
+            other.removeAll(keepingCapacity: true)
+            if kind == .activityCompleted || kind == .search, let c = columns.other { reader.append(c, to: &other) }
+            if kind == .activityCompleted {
+                value.removeAll(keepingCapacity: true)
+                let found = other.withUnsafeBytes { MoodleOther.value($0, "completionstate", tape: &tape, into: &value) }
+                let state: Int64? = found ? Int64(String(decoding: value, as: UTF8.self)) : nil
+                // 1 = complete, 2 = complete with a pass; 0 and 3 (fail) are not completions.
+                if state != 1 && state != 2 { kind = .other }
+            }
+            let actor = withDecimalBytes(user) { out.actor(users, tag: 1, $0) }
+            var course: UInt32 = 0
+            if let c = columns.courseID, let id = reader.int(c), id > 0, id != MoodleLogstoreParser.siteCourseID {
+                course = withDecimalBytes(id) { out.intern($0) }
+            }
+            var object: UInt32 = 0
+            scratch.removeAll(keepingCapacity: true)
+            if kind == .search {
+                value.removeAll(keepingCapacity: true)
+                let found = other.withUnsafeBytes { raw in
+                    MoodleOther.value(raw, "q", tape: &tape, into: &value) || MoodleOther.value(raw, "searchterm", tape: &tape, into: &value)
+                }
+                if found { value.withUnsafeBytes { ObjectKeys.searchTerm($0, into: &scratch) } }
+            } else if let level = columns.contextLevel.flatMap({ reader.int($0) }), level == 70,
+                      let cm = columns.contextInstanceID.flatMap({ reader.int($0) }), cm > 0 {
+                ObjectKeys.moodleModule(cmid: cm, into: &scratch)
+            }
+            if !scratch.isEmpty { object = out.intern(scratch) }
+            if kind == .courseView && object == 0 { object = course }
+            out.emit(time: time, actor: actor, kind: kind, course: course, object: object, isFact: isFact && kind != .other)
         }
-        // Physical lines in the chunk, so later chunks number their records right.
-        let lines = chunk.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } + (chunk.bytes.last == 0x0A || chunk.bytes.isEmpty ? 0 : 1)
-        return out.finish(lines: lines)
     }
 }

@@ -112,84 +112,60 @@ public struct MoodleReportParser: ChunkParser {
     }
 
     public func parse(_ chunk: LineChunk) -> ChunkResult {
-        var out = ActivityChunk(zone: zone, stream: stream)
-        if chunk.isOverlongLine {
-            out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
-            return out.finish(lines: 1)
-        }
         var kinds = ByteKeyTable<EventKind>(capacity: 64)
         var scratch: [UInt8] = []
         var name: [UInt8] = []
-        chunk.bytes.withUnsafeBytes { all in
-            var reader = CSVRecordReader(all, delimiter: delimiter)
-            var first = chunk.offset == 0
-            let needed = max(columns.time, columns.eventName, columns.description)
-            while reader.next() {
-                defer { first = false }
-                let line = reader.line
-                let record = reader.fields.isEmpty ? UnsafeRawBufferPointer(start: nil, count: 0)
-                    : UnsafeRawBufferPointer(rebasing: all[reader.fields[0].start..<reader.fields[reader.fields.count - 1].end])
-                if first {
-                    out.skip(.header, time: nil)
-                    continue
-                }
-                if reader.isMalformed || reader.fields.count <= needed {
-                    out.reject(.malformedCSV, line: line, bytes: record)
-                    continue
-                }
-                guard let local = MoodleReportParser.localSeconds(reader.raw(columns.time)) else {
-                    out.reject(.badTimestamp, line: line, bytes: record)
-                    continue
-                }
-                let time = zone.utcSeconds(fromLocalSeconds: local) * 1000
-                name.removeAll(keepingCapacity: true)
-                reader.append(columns.eventName, to: &name)
-                guard !name.isEmpty else {
-                    out.reject(.missingField, line: line, bytes: record)
-                    continue
-                }
-                let kindIndex = name.withUnsafeBytes { raw in
-                    kinds.insert(raw) { EventMapping.moodleReportKind(String(decoding: raw, as: UTF8.self)) }
-                }
-                let kind = kinds.values[kindIndex]
-                let isSystem = columns.origin.map { c -> Bool in
-                    let origin = reader.raw(c)
-                    return origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8)
-                } ?? false
-                let ids = MoodleReportParser.describedIDs(reader.raw(columns.description))
-                let subjectIsRelated = kind == .activityCompleted || kind == .courseCompleted || kind == .enrolled
-                if isSystem && !subjectIsRelated {
-                    out.skip(.systemOrigin, time: time)
-                    continue
-                }
-                let user = subjectIsRelated ? ids.users.last : ids.users.first
-                // Made by someone else (a teacher, cron): a fact about the learner, not their activity.
-                let isFact = subjectIsRelated && (isSystem || (ids.users.first != nil && ids.users.first != user))
-                var actor: ActorKey? = nil
-                if let user {
-                    if user > 0 { actor = withDecimalBytes(user) { out.actor(users, tag: 1, $0) } }
-                } else if let c = columns.fullName, !reader.isNull(c) {
-                    scratch.removeAll(keepingCapacity: true)
-                    reader.append(c, to: &scratch)
-                    actor = scratch.withUnsafeBytes { out.actor(names, tag: 2, $0) }
-                }
-                guard let actor else {
-                    out.skip(.unauthenticated, time: time)
-                    continue
-                }
-                let course = ids.course.flatMap { id in id == MoodleLogstoreParser.siteCourseID ? nil : withDecimalBytes(id) { out.intern($0) } } ?? 0
-                var object: UInt32 = 0
-                if let module = ids.module {
-                    scratch.removeAll(keepingCapacity: true)
-                    ObjectKeys.moodleModule(cmid: module, into: &scratch)
-                    object = out.intern(scratch)
-                } else if kind == .courseView {
-                    object = course
-                }
-                out.emit(time: time, actor: actor, kind: kind, course: course, object: object, isFact: isFact)
+        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, delimiter: delimiter, minFields: max(columns.time, columns.eventName, columns.description) + 1) { out, reader, line, record in
+            guard let local = MoodleReportParser.localSeconds(reader.raw(columns.time)) else {
+                out.reject(.badTimestamp, line: line, bytes: record)
+                return
             }
+            let time = zone.utcSeconds(fromLocalSeconds: local) * 1000
+            name.removeAll(keepingCapacity: true)
+            reader.append(columns.eventName, to: &name)
+            guard !name.isEmpty else {
+                out.reject(.missingField, line: line, bytes: record)
+                return
+            }
+            let kindIndex = name.withUnsafeBytes { raw in
+                kinds.insert(raw) { EventMapping.moodleReportKind(String(decoding: raw, as: UTF8.self)) }
+            }
+            let kind = kinds.values[kindIndex]
+            let isSystem = columns.origin.map { c -> Bool in
+                let origin = reader.raw(c)
+                return origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8)
+            } ?? false
+            let ids = MoodleReportParser.describedIDs(reader.raw(columns.description))
+            let subjectIsRelated = kind == .activityCompleted || kind == .courseCompleted || kind == .enrolled
+            if isSystem && !subjectIsRelated {
+                out.skip(.systemOrigin, time: time)
+                return
+            }
+            let user = subjectIsRelated ? ids.users.last : ids.users.first
+            // Made by someone else (a teacher, cron): a fact about the learner, not their activity.
+            let isFact = subjectIsRelated && (isSystem || (ids.users.first != nil && ids.users.first != user))
+            var actor: ActorKey? = nil
+            if let user {
+                if user > 0 { actor = withDecimalBytes(user) { out.actor(users, tag: 1, $0) } }
+            } else if let c = columns.fullName, !reader.isNull(c) {
+                scratch.removeAll(keepingCapacity: true)
+                reader.append(c, to: &scratch)
+                actor = scratch.withUnsafeBytes { out.actor(names, tag: 2, $0) }
+            }
+            guard let actor else {
+                out.skip(.unauthenticated, time: time)
+                return
+            }
+            let course = ids.course.flatMap { id in id == MoodleLogstoreParser.siteCourseID ? nil : withDecimalBytes(id) { out.intern($0) } } ?? 0
+            var object: UInt32 = 0
+            if let module = ids.module {
+                scratch.removeAll(keepingCapacity: true)
+                ObjectKeys.moodleModule(cmid: module, into: &scratch)
+                object = out.intern(scratch)
+            } else if kind == .courseView {
+                object = course
+            }
+            out.emit(time: time, actor: actor, kind: kind, course: course, object: object, isFact: isFact)
         }
-        let lines = chunk.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } + (chunk.bytes.last == 0x0A || chunk.bytes.isEmpty ? 0 : 1)
-        return out.finish(lines: lines)
     }
 }

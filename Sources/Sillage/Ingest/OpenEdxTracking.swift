@@ -27,32 +27,14 @@ public struct OpenEdxTrackingParser: ChunkParser {
     }
 
     public func parse(_ chunk: LineChunk) -> ChunkResult {
-        var out = ActivityChunk(zone: zone, stream: stream)
-        if chunk.isOverlongLine {
-            out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
-            return out.finish(lines: 1)
-        }
         var tape = JSONTape()
         var payload = JSONTape()
         var kinds = ByteKeyTable<EventKind>(capacity: 128)
         var scratch: [UInt8] = []
         var unescaped: [UInt8] = []
-        var lines = 0
-        chunk.bytes.withUnsafeBytes { all in
-            var start = 0
-            let n = all.count
-            while start < n {
-                var end = n
-                if let hit = memchr(all.baseAddress! + start, 0x0A, n - start) {
-                    end = all.baseAddress!.distance(to: UnsafeRawPointer(hit))
-                }
-                lines += 1
-                let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
-                start = end + 1
-                parseLine(line, lines, &out, &tape, &payload, &scratch, &unescaped, &kinds)
-            }
+        return ActivityChunk.parseLines(chunk, zone: zone, stream: stream) { out, line, number in
+            parseLine(line, number, &out, &tape, &payload, &scratch, &unescaped, &kinds)
         }
-        return out.finish(lines: lines)
     }
 
     /// Parses one tracking-log line (exposed for tests of single events).

@@ -82,62 +82,49 @@ public struct ReferenceTableParser: ChunkParser {
     }
 
     public func parse(_ chunk: LineChunk) -> ChunkResult {
-        var out = ActivityChunk(zone: zone, stream: stream)
         var scratch: [UInt8] = []
-        chunk.bytes.withUnsafeBytes { all in
-            var reader = CSVRecordReader(all, delimiter: delimiter)
-            var first = chunk.offset == 0
-            while reader.next() {
-                defer { first = false }
-                let line = reader.line
-                let record = reader.fields.isEmpty ? UnsafeRawBufferPointer(start: nil, count: 0)
-                    : UnsafeRawBufferPointer(rebasing: all[reader.fields[0].start..<reader.fields[reader.fields.count - 1].end])
-                if first { out.skip(.header, time: nil); continue }
-                if reader.isMalformed { out.reject(.malformedCSV, line: line, bytes: record); continue }
-                switch kind {
-                case .catalogue:
-                    guard let k = columns.key, let n = columns.name, !reader.isNull(k), !reader.isNull(n) else {
-                        out.reject(.missingField, line: line, bytes: record)
-                        continue
-                    }
-                    scratch.removeAll(keepingCapacity: true)
-                    reader.append(k, to: &scratch)
-                    var key = String(decoding: scratch, as: UTF8.self)
-                    // A bare Moodle course-module id in an activity row becomes its canonical key.
-                    let course = columns.course.map { reader.string($0) } ?? ""
-                    if !course.isEmpty, key.allSatisfy(\.isNumber) { key = "cm:" + key }
-                    out.result.references.append(.catalogue(key: key, course: course, name: reader.string(n),
-                                                            position: columns.position.flatMap { reader.int($0) }.map(Int.init)))
-                case .organisations:
-                    guard let u = columns.user, let o = columns.organisation, let id = reader.int(u), id > 0, !reader.isNull(o) else {
-                        out.reject(.missingField, line: line, bytes: record)
-                        continue
-                    }
-                    let actor = withDecimalBytes(id) { out.actor(users, tag: 1, $0) }
-                    out.result.references.append(.membership(actor: actor, organisation: reader.string(o)))
-                case .courseCompletions, .enrolments:
-                    guard let u = columns.user, let c = columns.course, let id = reader.int(u), id > 0, !reader.isNull(c) else {
-                        out.reject(.missingField, line: line, bytes: record)
-                        continue
-                    }
-                    let actor = withDecimalBytes(id) { out.actor(users, tag: 1, $0) }
-                    let course = out.intern(reader.raw(c))
-                    var any = false
-                    if let e = columns.enrolled, !reader.isNull(e), reader.raw(e).count > 0, !(reader.raw(e).count == 1 && reader.raw(e)[0] == 48) {
-                        guard let t = time(reader.raw(e)) else { out.reject(.badTimestamp, line: line, bytes: record); continue }
-                        out.emit(time: t, actor: actor, kind: .enrolled, course: course, object: 0, isFact: true)
-                        any = true
-                    }
-                    if let d = columns.completed, !reader.isNull(d), !(reader.raw(d).count == 1 && reader.raw(d)[0] == 48) {
-                        guard let t = time(reader.raw(d)) else { out.reject(.badTimestamp, line: line, bytes: record); continue }
-                        out.emit(time: t, actor: actor, kind: .courseCompleted, course: course, object: 0, isFact: true)
-                        any = true
-                    }
-                    if !any { out.skip(.blankLine, time: nil) }
+        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, delimiter: delimiter, minFields: 1) { out, reader, line, record in
+            switch kind {
+            case .catalogue:
+                guard let k = columns.key, let n = columns.name, !reader.isNull(k), !reader.isNull(n) else {
+                    out.reject(.missingField, line: line, bytes: record)
+                    return
                 }
+                scratch.removeAll(keepingCapacity: true)
+                reader.append(k, to: &scratch)
+                var key = String(decoding: scratch, as: UTF8.self)
+                // A bare Moodle course-module id in an activity row becomes its canonical key.
+                let course = columns.course.map { reader.string($0) } ?? ""
+                if !course.isEmpty, key.allSatisfy(\.isNumber) { key = "cm:" + key }
+                out.result.references.append(.catalogue(key: key, course: course, name: reader.string(n),
+                                                        position: columns.position.flatMap { reader.int($0) }.map(Int.init)))
+            case .organisations:
+                guard let u = columns.user, let o = columns.organisation, let id = reader.int(u), id > 0, !reader.isNull(o) else {
+                    out.reject(.missingField, line: line, bytes: record)
+                    return
+                }
+                let actor = withDecimalBytes(id) { out.actor(users, tag: 1, $0) }
+                out.result.references.append(.membership(actor: actor, organisation: reader.string(o)))
+            case .courseCompletions, .enrolments:
+                guard let u = columns.user, let c = columns.course, let id = reader.int(u), id > 0, !reader.isNull(c) else {
+                    out.reject(.missingField, line: line, bytes: record)
+                    return
+                }
+                let actor = withDecimalBytes(id) { out.actor(users, tag: 1, $0) }
+                let course = out.intern(reader.raw(c))
+                var any = false
+                if let e = columns.enrolled, !reader.isNull(e), reader.raw(e).count > 0, !(reader.raw(e).count == 1 && reader.raw(e)[0] == 48) {
+                    guard let t = time(reader.raw(e)) else { out.reject(.badTimestamp, line: line, bytes: record); return }
+                    out.emit(time: t, actor: actor, kind: .enrolled, course: course, object: 0, isFact: true)
+                    any = true
+                }
+                if let d = columns.completed, !reader.isNull(d), !(reader.raw(d).count == 1 && reader.raw(d)[0] == 48) {
+                    guard let t = time(reader.raw(d)) else { out.reject(.badTimestamp, line: line, bytes: record); return }
+                    out.emit(time: t, actor: actor, kind: .courseCompleted, course: course, object: 0, isFact: true)
+                    any = true
+                }
+                if !any { out.skip(.blankLine, time: nil) }
             }
         }
-        let lines = chunk.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } + (chunk.bytes.last == 0x0A || chunk.bytes.isEmpty ? 0 : 1)
-        return out.finish(lines: lines)
     }
 }

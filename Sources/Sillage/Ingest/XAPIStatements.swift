@@ -52,48 +52,35 @@ public struct XAPIStatementsParser: ChunkParser {
     }
 
     public func parse(_ chunk: LineChunk) -> ChunkResult {
+        var tape = JSONTape()
+        var scratch: [UInt8] = []
+        var verbs = ByteKeyTable<EventKind>(capacity: 64)
+        guard wholeDocument else {
+            return ActivityChunk.parseLines(chunk, zone: zone, stream: stream) { out, line, number in
+                guard tape.parse(line), let root = tape.root else {
+                    out.reject(.invalidJSON, line: number, bytes: line)
+                    return
+                }
+                for statement in statements(tape, root) {
+                    handle(tape, statement, record: number, &out, &scratch, &verbs, raw: line)
+                }
+            }
+        }
+        // One document: statements are numbered by their position in it.
         var out = ActivityChunk(zone: zone, stream: stream)
         if chunk.isOverlongLine {
             out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
             return out.finish(lines: 1)
         }
-        var tape = JSONTape()
-        var scratch: [UInt8] = []
-        var verbs = ByteKeyTable<EventKind>(capacity: 64)
         var lines = 0
         chunk.bytes.withUnsafeBytes { all in
-            if wholeDocument {
-                lines = all.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-                guard tape.parse(all), let root = tape.root else {
-                    out.reject(.invalidJSON, line: 1, bytes: all)
-                    return
-                }
-                for (index, statement) in statements(tape, root).enumerated() {
-                    handle(tape, statement, record: index + 1, &out, &scratch, &verbs, raw: all)
-                }
+            lines = all.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            guard tape.parse(all), let root = tape.root else {
+                out.reject(.invalidJSON, line: 1, bytes: all)
                 return
             }
-            var start = 0
-            let n = all.count
-            while start < n {
-                var end = n
-                if let hit = memchr(all.baseAddress! + start, 0x0A, n - start) {
-                    end = all.baseAddress!.distance(to: UnsafeRawPointer(hit))
-                }
-                lines += 1
-                let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
-                start = end + 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                    out.skip(.blankLine, time: nil)
-                    continue
-                }
-                guard tape.parse(line), let root = tape.root else {
-                    out.reject(.invalidJSON, line: lines, bytes: line)
-                    continue
-                }
-                for statement in statements(tape, root) {
-                    handle(tape, statement, record: lines, &out, &scratch, &verbs, raw: line)
-                }
+            for (index, statement) in statements(tape, root).enumerated() {
+                handle(tape, statement, record: index + 1, &out, &scratch, &verbs, raw: all)
             }
         }
         return out.finish(lines: lines)
