@@ -68,8 +68,13 @@ public struct ActivityFacts: Sendable, Equatable {
         return day - Int32(weekday)
     }
 
-    /// Collects facts from events sorted by (stream, actor, time); `strings` resolves ids.
-    public static func collect(sorted events: [Event], strings: [String]) -> ActivityFacts {
+    /// Last view time per learner and object (the next run's double-click rule needs them).
+    public var lastViews: [ActorObject: Int64] = [:]
+
+    /// Collects facts from events sorted by (stream, actor, time); `strings` resolves ids;
+    /// `recentViews` are the last views carried from the previous run.
+    public static func collect(sorted events: [Event], strings: [String],
+                               recentViews: [ActorObject: Int64] = [:]) -> ActivityFacts {
         var facts = ActivityFacts()
         var lastView: [UInt32: Int64] = [:]
         var currentActor: ActorKey? = nil
@@ -77,6 +82,9 @@ public struct ActivityFacts: Sendable, Equatable {
         func string(_ id: UInt32) -> String { id == 0 || Int(id) >= strings.count ? "" : strings[Int(id)] }
         for e in events {
             if e.actor != currentActor || e.stream != currentStream {
+                if let actor = currentActor {
+                    for (object, t) in lastView { facts.lastViews[ActorObject(actor: actor, object: string(object))] = t }
+                }
                 lastView.removeAll(keepingCapacity: true)
                 currentActor = e.actor
                 currentStream = e.stream
@@ -97,6 +105,9 @@ public struct ActivityFacts: Sendable, Equatable {
             case .contentView, .download:
                 let object = string(e.object)
                 guard !object.isEmpty else { break }
+                if lastView[e.object] == nil, let carried = recentViews[ActorObject(actor: e.actor, object: object)] {
+                    lastView[e.object] = carried
+                }
                 if let last = lastView[e.object], e.time - last <= doubleClickMillis {
                     lastView[e.object] = e.time
                     break
@@ -124,6 +135,9 @@ public struct ActivityFacts: Sendable, Equatable {
                 }
             }
         }
+        if let actor = currentActor {
+            for (object, t) in lastView { facts.lastViews[ActorObject(actor: actor, object: string(object))] = t }
+        }
         return facts
     }
 
@@ -145,6 +159,7 @@ public struct ActivityFacts: Sendable, Equatable {
             activityCompletions[k] = v
         }
         for (k, v) in other.contentViews { contentViews[k, default: 0] += v }
+        for (k, v) in other.lastViews { lastViews[k] = max(lastViews[k] ?? v, v) }
         for (k, v) in other.searches {
             var c = searches[k] ?? SearchCounts(searches: 0, failed: 0)
             c.searches += v.searches
@@ -156,6 +171,12 @@ public struct ActivityFacts: Sendable, Equatable {
     public var isEmpty: Bool {
         enrolments.isEmpty && completions.isEmpty && courseActivity.isEmpty && activityCompletions.isEmpty
             && contentViews.isEmpty && searches.isEmpty
+    }
+
+    /// Equality of the published facts (the carried last views are not compared).
+    public static func == (a: ActivityFacts, b: ActivityFacts) -> Bool {
+        a.enrolments == b.enrolments && a.completions == b.completions && a.courseActivity == b.courseActivity
+            && a.activityCompletions == b.activityCompletions && a.contentViews == b.contentViews && a.searches == b.searches
     }
 }
 

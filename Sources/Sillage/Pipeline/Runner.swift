@@ -250,10 +250,27 @@ public final class Runner {
         report.phases.append(("ingest", phaseStart.timeIntervalSince(ingestStart)))
         progress?.phase("sessionising \(events.count) events")
         let sessioniser = Sessioniser(inactivityMinutes: pipeline.inactivityMinutes)
-        let output = await sessioniser.run(events, streams: streams, strings: objects.strings, partitions: options.threads)
-        (batch.sessions, batch.actorDays, batch.facts) = (output.sessions, output.days, output.facts)
+        var carried = try store.carriedState()
+        var latestByStream = [Int64](repeating: Int64.min, count: streams.count)
+        for e in events where !e.isFact && e.time > latestByStream[Int(e.stream)] { latestByStream[Int(e.stream)] = e.time }
+        for (i, latest) in latestByStream.enumerated() where latest != Int64.min {
+            carried.clocks[streams[i]] = max(carried.clocks[streams[i]] ?? latest, latest)
+        }
+        let output = await sessioniser.run(events, streams: streams, strings: objects.strings, partitions: options.threads,
+                                           recentViews: carried.recentViews)
+        // Sessions that may still grow stay open; the others are final.
+        let merged = CarriedState.merge(carried: carried.openSessions, new: output.sessions, gap: sessioniser.inactivityMillis,
+                                        clocks: carried.clocks)
+        batch.sessions = merged.closed
+        batch.carried.openSessions = merged.open
+        batch.carried.clocks = carried.clocks
+        var views = carried.recentViews
+        for (k, t) in output.facts.lastViews { views[k] = max(views[k] ?? t, t) }
+        let latest = carried.clocks.values.max() ?? Int64.min
+        batch.carried.recentViews = views.filter { $0.value >= latest - ActivityFacts.doubleClickMillis - CarriedState.latenessMillis }
+        (batch.actorDays, batch.facts) = (output.days, output.facts)
         events = []
-        report.sessions = batch.sessions.count
+        report.sessions = output.sessions.count
         report.actorDays = batch.actorDays.count
         report.phases.append(("sessionise", Date().timeIntervalSince(phaseStart)))
         phaseStart = Date()

@@ -73,12 +73,13 @@ public struct Sessioniser: Sendable {
     /// learning facts gathered on the same ordering.
     ///
     /// `streams` names the events' stream indices; `strings` resolves their course and object ids.
-    public func run(_ events: [Event], streams: [String], strings: [String] = [], partitions: Int = 1) async -> Output {
+    public func run(_ events: [Event], streams: [String], strings: [String] = [], partitions: Int = 1,
+                    recentViews: [ActivityFacts.ActorObject: Int64] = [:]) async -> Output {
         let parts = max(1, partitions)
         if parts == 1 || events.count < 100_000 {
             let sorted = Sessioniser.sorted(events)
             let (sessions, days) = sessionise(sorted: sorted, streams: streams)
-            return Output(sessions: sessions, days: days, facts: ActivityFacts.collect(sorted: sorted, strings: strings))
+            return Output(sessions: sessions, days: days, facts: ActivityFacts.collect(sorted: sorted, strings: strings, recentViews: recentViews))
         }
         var buckets = [[Event]](repeating: [], count: parts)
         for event in events {
@@ -89,7 +90,7 @@ public struct Sessioniser: Sendable {
                 group.addTask {
                     let sorted = Sessioniser.sorted(bucket)
                     let r = self.sessionise(sorted: sorted, streams: streams)
-                    return (i, r.sessions, r.days, ActivityFacts.collect(sorted: sorted, strings: strings))
+                    return (i, r.sessions, r.days, ActivityFacts.collect(sorted: sorted, strings: strings, recentViews: recentViews))
                 }
             }
             var collected = [(Int, [Session], [ActorDay], ActivityFacts)]()

@@ -136,6 +136,15 @@ public final class Store {
                 failed INTEGER NOT NULL,
                 PRIMARY KEY (term, day, actor)
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS open_sessions (
+                stream TEXT NOT NULL, actor BLOB NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
+                day INTEGER NOT NULL, events INTEGER NOT NULL, pages INTEGER NOT NULL, agent TEXT NOT NULL,
+                PRIMARY KEY (stream, actor, start_ms)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS stream_clocks (stream TEXT PRIMARY KEY, latest_ms INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS recent_views (
+                actor BLOB NOT NULL, object TEXT NOT NULL, last_ms INTEGER NOT NULL, PRIMARY KEY (actor, object)
+            ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS catalogue (
                 key TEXT PRIMARY KEY, course TEXT NOT NULL, name TEXT NOT NULL, position INTEGER
             );
@@ -224,6 +233,8 @@ public final class Store {
         public var facts = ActivityFacts()
         /// Catalogue entries and memberships; a later row replaces an earlier one.
         public var references: [ReferenceRow] = []
+        /// The state handed to the next run; replaces the stored one.
+        public var carried = CarriedState()
         public init() {}
     }
 
@@ -256,6 +267,26 @@ public final class Store {
             for entry in batch.ledger {
                 try ledger.bind([.text(entry.fingerprint), .text(entry.path), .integer(entry.offset),
                                  .integer(entry.lines), .integer(entry.isGzip ? 1 : 0), .integer(run)]).run()
+            }
+            try database.execute("DELETE FROM open_sessions; DELETE FROM recent_views;")
+            let open = try database.prepare("""
+                INSERT INTO open_sessions(stream, actor, start_ms, end_ms, day, events, pages, agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for s in batch.carried.openSessions {
+                open.reset()
+                open.bindText(1, s.stream); open.bindActor(2, s.actor); open.bindInt(3, s.start); open.bindInt(4, s.end)
+                open.bindInt(5, Int64(s.day)); open.bindInt(6, Int64(s.events)); open.bindInt(7, Int64(s.pages))
+                open.bindText(8, s.agentClass.name)
+                try open.run()
+            }
+            let clock = try database.prepare("INSERT OR REPLACE INTO stream_clocks(stream, latest_ms) VALUES (?, ?)")
+            for (stream, t) in batch.carried.clocks.sorted(by: { $0.key < $1.key }) {
+                try clock.bind([.text(stream), .integer(t)]).run()
+            }
+            let recent = try database.prepare("INSERT INTO recent_views(actor, object, last_ms) VALUES (?, ?, ?)")
+            for (k, t) in batch.carried.recentViews.sorted(by: { $0.key < $1.key }) {
+                recent.reset(); recent.bindActor(1, k.actor); recent.bindText(2, k.object); recent.bindInt(3, t)
+                try recent.run()
             }
             let session = try database.prepare("""
                 INSERT OR REPLACE INTO sessions(stream, actor, start_ms, end_ms, day, events, pages, agent, run_id)
@@ -312,10 +343,27 @@ public final class Store {
         }
     }
 
-    /// Sessions starting on local days in `days` (all when nil), in key order.
+    /// The state the previous run handed over.
+    public func carriedState() throws(SillageError) -> CarriedState {
+        var state = CarriedState()
+        state.openSessions = try sessions(from: "open_sessions", days: nil)
+        var q = try database.prepare("SELECT stream, latest_ms FROM stream_clocks")
+        while try q.step() { state.clocks[q.text(0)] = q.int(1) }
+        q = try database.prepare("SELECT actor, object, last_ms FROM recent_views")
+        while try q.step() { state.recentViews[.init(actor: q.actor(0), object: q.text(1))] = q.int(2) }
+        return state
+    }
+
+    /// Sessions starting on local days in `days` (all when nil), closed and still open, in key order.
     public func sessions(days: ClosedRange<Int>? = nil) throws(SillageError) -> [Session] {
+        var all = try sessions(from: "sessions", days: days) + sessions(from: "open_sessions", days: days)
+        all.sort { ($0.stream, $0.actor, $0.start) < ($1.stream, $1.actor, $1.start) }
+        return all
+    }
+
+    private func sessions(from table: String, days: ClosedRange<Int>?) throws(SillageError) -> [Session] {
         let q = try database.prepare("""
-            SELECT stream, actor, start_ms, end_ms, day, events, pages, agent FROM sessions
+            SELECT stream, actor, start_ms, end_ms, day, events, pages, agent FROM \(table)
             WHERE day BETWEEN ? AND ? ORDER BY stream, actor, start_ms
             """)
         q.bind([.integer(Int64(days?.lowerBound ?? Int(Int32.min))), .integer(Int64(days?.upperBound ?? Int(Int32.max)))])
