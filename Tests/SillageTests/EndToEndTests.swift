@@ -198,6 +198,13 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     #expect(r.status == 3, "\(r.stderr)")
     #expect(r.stderr.contains("events.log: 100% of 50 records rejected (malformed-line: 50; first at line 1, line 2, line 3)"))
     #expect(r.stderr.contains("likely cause: the lines look like JSON objects"))
+    // The raw rejected lines go to a private file beside the store, never to the terminal.
+    #expect(r.stderr.contains("the first rejected records are in var/rejects/run-1.tsv (private, mode 0600)"))
+    #expect(!r.stderr.contains("remote_addr"))
+    let rejects = try String(contentsOfFile: dir + "/var/rejects/run-1.tsv", encoding: .utf8)
+    #expect(rejects.hasPrefix("file\tline\treason\trecord\nevents.log\t1\tmalformed-line\t{\"time\""))
+    #expect((try FileManager.default.attributesOfItem(atPath: dir + "/var/rejects/run-1.tsv")[.posixPermissions] as? Int) == 0o600)
+    #expect((try FileManager.default.attributesOfItem(atPath: dir + "/var/rejects")[.posixPermissions] as? Int) == 0o700)
     #expect(!FileManager.default.fileExists(atPath: dir + "/out"), "nothing is published")
     let store = try Store(path: dir + "/var/s.sqlite")
     #expect(try store.count("sessions") == 0)

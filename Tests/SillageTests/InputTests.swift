@@ -191,3 +191,14 @@ func damagedGzipIsAnErrorNamingTheMember(kind: String, message: String) throws {
         #expect(interner[e.object] == "cm:\(900 + i)")
     }
 }
+
+@Test(arguments: [
+    ("plain line", "plain line"), ("tab\there", "tab\\there"), ("back\\slash", "back\\\\slash"), ("été", "été"),
+])
+func rejectSamplesAreEscapedOnOneLine(raw: String, expected: String) {
+    #expect(String(decoding: RejectFile.escaped(Array(raw.utf8)), as: UTF8.self) == expected)
+}
+
+@Test func invalidBytesInRejectSamplesAreEscaped() {
+    #expect(String(decoding: RejectFile.escaped([0x41, 0xFF, 0x00, 0xC3]), as: UTF8.self) == "A\\xff\\x00\\xc3")
+}

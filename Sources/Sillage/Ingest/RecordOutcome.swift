@@ -148,6 +148,8 @@ public struct ChunkResult: Sendable {
     public var references: [ReferenceRow] = []
     /// The first few rejects, with chunk-relative line numbers (1-based).
     public var rejectSamples: [RejectSample] = []
+    /// The raw bytes of those rejects (first 2 KiB each), for the private reject file only.
+    public var rejectedBytes: [[UInt8]] = []
     /// The first rejected line's leading bytes, kept in memory only, to guess a wrong format.
     public var firstRejectedLine: [UInt8]? = nil
 
@@ -159,6 +161,7 @@ public struct ChunkResult: Sendable {
         counts[reject: reason] += 1
         if rejectSamples.count < ChunkResult.maxSamples {
             rejectSamples.append(RejectSample(line: line, reason: reason))
+            rejectedBytes.append(Array(bytes.prefix(2048)))
         }
         if firstRejectedLine == nil { firstRejectedLine = Array(bytes.prefix(512)) }
     }

@@ -17,6 +17,8 @@ public struct FileIngest: Sendable {
     public var references: [ReferenceRow] = []
     /// Rejects with absolute line numbers (1-based), the first few only.
     public var rejectSamples: [RejectSample] = []
+    /// Their raw bytes, for the private reject file.
+    public var rejectedBytes: [[UInt8]] = []
     /// The first rejected line's leading bytes, in memory only, to guess a wrong format.
     public var firstRejectedLine: [UInt8]? = nil
     /// Decompressed bytes consumed, from the start of the content.
@@ -65,8 +67,9 @@ public struct IngestDriver {
                 e.course = remap[Int(e.course)]
                 out.events.append(e)
             }
-            for s in r.rejectSamples where out.rejectSamples.count < ChunkResult.maxSamples {
+            for (i, s) in r.rejectSamples.enumerated() where out.rejectSamples.count < ChunkResult.maxSamples {
                 out.rejectSamples.append(RejectSample(line: lineBase + s.line, reason: s.reason))
+                out.rejectedBytes.append(i < r.rejectedBytes.count ? r.rejectedBytes[i] : [])
             }
             if out.firstRejectedLine == nil { out.firstRejectedLine = r.firstRejectedLine }
             out.counts.add(r.counts)

@@ -39,6 +39,7 @@ public enum RunSummary {
                     ("suppressedCells", .int(Int64(e.suppression.reduce(0) { $0 + $1.cellsSuppressed }))),
                 ])
             })),
+            ("rejectFile", r.rejectFile.map { .string($0) } ?? .null),
             ("notices", .array(r.notices.map { .string($0) })),
         ])
     }
@@ -57,6 +58,7 @@ public enum RunSummary {
             let where_ = f.rejectSamples.prefix(5).map { "\($0.line) (\($0.reason.name))" }.joined(separator: ", ")
             lines.append("           \(f.path): line \(where_)\(f.counts.totalRejects > 5 ? ", …" : "")")
         }
+        if let path = r.rejectFile { lines.append("           first rejected records in \(path) (private)") }
         for f in r.files where f.status != .read || f.heldBackBytes > 0 {
             var note = f.note ?? f.status.rawValue
             if f.heldBackBytes > 0 { note += (f.note == nil ? "" : "; ") + "\(f.heldBackBytes) bytes of an unfinished last line left for the next run" }

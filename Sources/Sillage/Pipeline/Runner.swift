@@ -45,6 +45,8 @@ public struct RunReport: Sendable {
     public var seconds = 0.0
     public var bytesRead: Int64 = 0
     public var storePath = ""
+    /// The private file holding this run's reject samples, when there were rejects.
+    public var rejectFile: String? = nil
     /// Seconds spent in each phase, in order: ingest, sessionise, commit, export.
     public var phases: [(name: String, seconds: Double)] = []
 
@@ -146,6 +148,7 @@ public final class Runner {
         var events: [Event] = []
         var batch = Store.Batch()
         var seenThisRun: [String: String] = [:]
+        var rejectSamples: [RejectFile.Sample] = []
         let ingestStart = Date()
         for (i, input) in pipeline.inputs.enumerated() {
             guard let stage = StageRegistry.ingest[input.type] else {
@@ -229,7 +232,17 @@ public final class Runner {
                 file.rejectSamples = ingest.rejectSamples
                 file.bytes = opened.file.bytesRead
                 file.heldBackBytes = ingest.heldBackBytes
-                try checkRejectRate(ingest, input: input, file: opened.displayName)
+                for (i, sample) in ingest.rejectSamples.enumerated() {
+                    rejectSamples.append(RejectFile.Sample(file: opened.displayName, line: sample.line, reason: sample.reason,
+                                                           bytes: i < ingest.rejectedBytes.count ? ingest.rejectedBytes[i] : []))
+                }
+                do throws(SillageError) {
+                    try checkRejectRate(ingest, input: input, file: opened.displayName)
+                } catch {
+                    let path = try? RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
+                    throw SillageError(error.kind, error.message, at: error.location,
+                                       hint: (error.hint ?? "") + (path.map { "\n  the first rejected records are in \($0) (private, mode 0600)" } ?? ""))
+                }
                 events.append(contentsOf: ingest.events)
                 batch.references += ingest.references
                 report.references += ingest.references.count
@@ -245,6 +258,7 @@ public final class Runner {
                 }
             }
         }
+        report.rejectFile = try RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
         report.events = events.count
         var phaseStart = Date()
         report.phases.append(("ingest", phaseStart.timeIntervalSince(ingestStart)))
