@@ -43,6 +43,8 @@ let runSpec = CommandSpec(
         OptionSpec("--out", value: "DIR", help: "export root directory (default out)"),
         OptionSpec("--key-file", value: "PATH", help: "master key file (default var/sillage.key)"),
         OptionSpec("--threads", value: "N", help: "parsing threads (default: all cores)"),
+        OptionSpec("--since", value: "DATE", help: "read only records from this local day on (YYYY-MM-DD)"),
+        OptionSpec("--until", value: "DATE", help: "read only records up to this local day (YYYY-MM-DD, inclusive)"),
         OptionSpec("--json", help: "print the run report as JSON on standard output"),
     ],
     details: "Progress is shown on standard error when it is a terminal. The summary lists events, skips and rejects by reason, sessions and the files written.")
@@ -102,6 +104,18 @@ func runCommand(_ words: [String]) async throws(SillageError) -> Int32 {
     if let t = args.value("--threads") {
         guard let n = Int(t), n >= 1, n <= 256 else { throw SillageError.usage("--threads takes a number from 1 to 256") }
         options.threads = n
+    }
+    if args.value("--since") != nil || args.value("--until") != nil {
+        var bounds: [Int] = []
+        for (name, fallback) in [("--since", Int(Int32.min)), ("--until", Int(Int32.max))] {
+            guard let text = args.value(name) else { bounds.append(fallback); continue }
+            guard let day = CivilTime.parseISODate(text) else {
+                throw SillageError.usage("\(name) takes a date as YYYY-MM-DD, not \"\(text)\"")
+            }
+            bounds.append(day)
+        }
+        guard bounds[0] <= bounds[1] else { throw SillageError.usage("--since is after --until") }
+        options.window = Int32(bounds[0])...Int32(bounds[1])
     }
     let runner = Runner(pipeline: pipeline, options: options)
     let progress = TerminalProgress.isTerminal ? TerminalProgress() : nil

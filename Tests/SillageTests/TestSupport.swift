@@ -38,10 +38,13 @@ enum TestSupport {
 
     /// Runs a program and waits for it.
     static func run(_ executable: String, _ arguments: [String], in directory: String? = nil,
-                    stdin: Data? = nil) throws -> ProcessResult {
+                    stdin: Data? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

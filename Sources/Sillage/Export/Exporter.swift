@@ -1,6 +1,8 @@
 /// What one published export contains.
 public struct ExportOutcome: Sendable {
     public var directory: String
+    /// An earlier export of the same name, recipient and period was replaced.
+    public var replaced = false
     public var files: [String]
     public var suppression: [SuppressionReport]
 }
@@ -52,7 +54,7 @@ public enum Exporter {
         }
         files.append(("SHA256SUMS", Array(sums.utf8)))
         let directory = "\(outputRoot)/\(export.name)/\(export.recipient)/\(export.period.directoryName)"
-        try Publisher.publish(files: files, to: directory)
-        return ExportOutcome(directory: directory, files: files.map(\.name).sorted(), suppression: reports)
+        let replaced = try Publisher.publish(files: files, to: directory)
+        return ExportOutcome(directory: directory, replaced: replaced, files: files.map(\.name).sorted(), suppression: reports)
     }
 }

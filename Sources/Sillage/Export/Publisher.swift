@@ -10,7 +10,9 @@ import Foundation
 /// and removed after the new one is in place. If anything fails, the hidden directory is
 /// removed and the previous export, if any, is left as it was.
 public enum Publisher {
-    public static func publish(files: [(name: String, bytes: [UInt8])], to directory: String) throws(SillageError) {
+    /// Publishes `files` as `directory`; returns true when an earlier export was replaced.
+    @discardableResult
+    public static func publish(files: [(name: String, bytes: [UInt8])], to directory: String) throws(SillageError) -> Bool {
         try makeDirectories(parentOf: directory)
         let parent = directory.lastIndex(of: "/").map { String(directory[..<$0]) } ?? "."
         let base = directory.split(separator: "/").last.map(String.init) ?? directory
@@ -22,7 +24,12 @@ public enum Publisher {
         }
         do throws(SillageError) {
             for file in files {
-                try writeFile(file.bytes, to: "\(staging)/\(file.name)")
+                do throws(SillageError) {
+                    try writeFile(file.bytes, to: "\(staging)/\(file.name)")
+                } catch {
+                    // Name the file as it would have been published, not the hidden staging copy.
+                    throw SillageError(error.kind, error.message, at: "\(directory)/\(file.name)", hint: error.hint)
+                }
             }
             try syncDirectory(staging)
             var info = stat()
@@ -39,11 +46,14 @@ public enum Publisher {
                     throw SillageError.runtime("cannot publish the export: \(systemErrorText(code))", at: directory)
                 }
                 removeTree(retired)
+                try syncDirectory(parent)
+                return true
             } else if rename(staging, directory) != 0 {
                 let code = errno
                 throw SillageError.runtime("cannot publish the export: \(systemErrorText(code))", at: directory)
             }
             try syncDirectory(parent)
+            return false
         } catch {
             removeTree(staging)
             throw error
@@ -60,7 +70,8 @@ public enum Publisher {
         defer { close(fd) }
         var written = 0
         while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            var n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if Failpoints.isOn("export-enospc") { n = -1; errno = ENOSPC }
             if n < 0 {
                 let code = errno
                 if code == EINTR { continue }

@@ -55,6 +55,8 @@ public struct AccessLogParser: ChunkParser {
     private let visitors: Pseudonymiser.Prepared
     private let steps: [LayoutStep]
     private let literals: [UInt8]
+    /// Local days to read; records outside are skipped as `outside-window`.
+    public var window: ClosedRange<Int32>? = nil
 
     public init(format: AccessLogFormat, stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope,
                 zone: ZoneRules, pseudonymiser: Pseudonymiser, userNamespace: String = Pseudonymiser.Namespace.webUser,
@@ -297,6 +299,10 @@ public struct AccessLogParser: ChunkParser {
         func skip(_ reason: SkipReason) {
             result.counts[skip: reason] += 1
             result.daily[day, default: DailyCounts()][skip: reason] += 1
+        }
+        if let window, !window.contains(day) {
+            result.counts[skip: .outsideWindow] += 1
+            return
         }
         // Client class first: bots are skipped before anything is keyed.
         let agentBytes = f.hasUserAgent ? UnsafeRawBufferPointer(rebasing: line[f.userAgent]) : UnsafeRawBufferPointer(start: nil, count: 0)

@@ -14,10 +14,13 @@ struct ActivityChunk {
     private var memoKey: [UInt8] = []
     let zone: ZoneRules
     let stream: UInt8
+    /// Local days to read; events outside are skipped as `outside-window`.
+    let window: ClosedRange<Int32>?
 
-    init(zone: ZoneRules, stream: UInt8) {
+    init(zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>? = nil) {
         self.zone = zone
         self.stream = stream
+        self.window = window
         memoKey.reserveCapacity(128)
     }
 
@@ -45,6 +48,10 @@ struct ActivityChunk {
     mutating func emit(time: Int64, actor: ActorKey, kind: EventKind, course: UInt32, object: UInt32, searchResults: Int32 = -1,
                        isFact: Bool = false) {
         let day = zone.localDay(utcMillis: time)
+        if let window, !window.contains(day) {
+            result.counts[skip: .outsideWindow] += 1
+            return
+        }
         result.daily[day, default: DailyCounts()].events += 1
         result.events.append(Event(time: time, actor: actor, day: day, stream: stream, kind: kind, object: object,
                                    course: course, searchResults: searchResults, isFact: isFact))
@@ -72,9 +79,9 @@ extension ActivityChunk {
     /// marker, the header (the input's first record), malformed records and records shorter
     /// than `minFields`, and the chunk's physical line count. `body` gets each data record with
     /// its line and bytes, and must account for it (an event, a skip or a reject).
-    static func parseCSV(_ chunk: LineChunk, zone: ZoneRules, stream: UInt8, delimiter: UInt8, minFields: Int,
+    static func parseCSV(_ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>?, delimiter: UInt8, minFields: Int,
                          _ body: (inout ActivityChunk, CSVRecordReader, _ line: Int, _ record: UnsafeRawBufferPointer) -> Void) -> ChunkResult {
-        var out = ActivityChunk(zone: zone, stream: stream)
+        var out = ActivityChunk(zone: zone, stream: stream, window: window)
         if chunk.isOverlongLine {
             out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
             return out.finish(lines: 1)
@@ -103,9 +110,9 @@ extension ActivityChunk {
 
     /// Parses a chunk of newline-separated records (JSON lines); `body` gets each line
     /// (without its newline) and its 1-based number, and must account for it.
-    static func parseLines(_ chunk: LineChunk, zone: ZoneRules, stream: UInt8,
+    static func parseLines(_ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>?,
                            _ body: (inout ActivityChunk, UnsafeRawBufferPointer, _ number: Int) -> Void) -> ChunkResult {
-        var out = ActivityChunk(zone: zone, stream: stream)
+        var out = ActivityChunk(zone: zone, stream: stream, window: window)
         if chunk.isOverlongLine {
             out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
             return out.finish(lines: 1)

@@ -20,6 +20,8 @@ public struct MoodleLogstoreParser: ChunkParser {
     let delimiter: UInt8
     let stream: UInt8
     let zone: ZoneRules
+    /// Local days to read (`--since`/`--until`); events outside are skipped.
+    public var window: ClosedRange<Int32>? = nil
     let users: Pseudonymiser.Prepared
 
     /// Prepares a file from its header; a missing required column is a configuration error.
@@ -49,7 +51,7 @@ public struct MoodleLogstoreParser: ChunkParser {
         var scratch: [UInt8] = []
         var value: [UInt8] = []
         var other: [UInt8] = []
-        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, delimiter: delimiter, minFields: max(columns.eventName, columns.userID, columns.timeCreated) + 1) { out, reader, line, record in
+        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, window: window, delimiter: delimiter, minFields: max(columns.eventName, columns.userID, columns.timeCreated) + 1) { out, reader, line, record in
             guard let seconds = reader.int(columns.timeCreated), seconds > 0 else {
                 out.reject(.badTimestamp, line: line, bytes: record)
                 return

@@ -18,6 +18,8 @@ public struct MoodleReportParser: ChunkParser {
     let delimiter: UInt8
     let stream: UInt8
     let zone: ZoneRules
+    /// Local days to read (`--since`/`--until`); events outside are skipped.
+    public var window: ClosedRange<Int32>? = nil
     let users: Pseudonymiser.Prepared
     let names: Pseudonymiser.Prepared
 
@@ -115,7 +117,7 @@ public struct MoodleReportParser: ChunkParser {
         var kinds = ByteKeyTable<EventKind>(capacity: 64)
         var scratch: [UInt8] = []
         var name: [UInt8] = []
-        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, delimiter: delimiter, minFields: max(columns.time, columns.eventName, columns.description) + 1) { out, reader, line, record in
+        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, window: window, delimiter: delimiter, minFields: max(columns.time, columns.eventName, columns.description) + 1) { out, reader, line, record in
             guard let local = MoodleReportParser.localSeconds(reader.raw(columns.time)) else {
                 out.reject(.badTimestamp, line: line, bytes: record)
                 return

@@ -15,6 +15,8 @@ public struct OpenEdxTrackingParser: ChunkParser {
 
     let stream: UInt8
     let zone: ZoneRules
+    /// Local days to read (`--since`/`--until`); events outside are skipped.
+    public var window: ClosedRange<Int32>? = nil
     let users: Pseudonymiser.Prepared
     let usernames: Pseudonymiser.Prepared
     let scrubber = URLScrubber(allowedParameters: [])
@@ -32,7 +34,7 @@ public struct OpenEdxTrackingParser: ChunkParser {
         var kinds = ByteKeyTable<EventKind>(capacity: 128)
         var scratch: [UInt8] = []
         var unescaped: [UInt8] = []
-        return ActivityChunk.parseLines(chunk, zone: zone, stream: stream) { out, line, number in
+        return ActivityChunk.parseLines(chunk, zone: zone, stream: stream, window: window) { out, line, number in
             parseLine(line, number, &out, &tape, &payload, &scratch, &unescaped, &kinds)
         }
     }

@@ -11,6 +11,8 @@ public enum SkipReason: Int, Sendable, CaseIterable {
     case systemOrigin
     /// Header rows of CSV inputs.
     case header
+    /// Records dated outside the run's `--since`/`--until` window.
+    case outsideWindow
 
     public var name: String {
         switch self {
@@ -19,6 +21,7 @@ public enum SkipReason: Int, Sendable, CaseIterable {
         case .loggedInAs: "logged-in-as"
         case .systemOrigin: "system-origin"
         case .header: "header"
+        case .outsideWindow: "outside-window"
         case .bot: "bot"
         case .staticAsset: "static-asset"
         case .status: "status"

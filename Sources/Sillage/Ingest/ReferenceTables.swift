@@ -27,6 +27,8 @@ public struct ReferenceTableParser: ChunkParser {
     let delimiter: UInt8
     let stream: UInt8
     let zone: ZoneRules
+    /// Local days to read (`--since`/`--until`); events outside are skipped.
+    public var window: ClosedRange<Int32>? = nil
     let users: Pseudonymiser.Prepared
 
     public init(kind: Kind, header: CSVHeader, file: String, stream: UInt8, zone: ZoneRules, pseudonymiser: Pseudonymiser,
@@ -83,7 +85,7 @@ public struct ReferenceTableParser: ChunkParser {
 
     public func parse(_ chunk: LineChunk) -> ChunkResult {
         var scratch: [UInt8] = []
-        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, delimiter: delimiter, minFields: 1) { out, reader, line, record in
+        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, window: window, delimiter: delimiter, minFields: 1) { out, reader, line, record in
             switch kind {
             case .catalogue:
                 guard let k = columns.key, let n = columns.name, !reader.isNull(k), !reader.isNull(n) else {

@@ -17,6 +17,8 @@ public struct XAPIStatementsParser: ChunkParser {
 
     let stream: UInt8
     let zone: ZoneRules
+    /// Local days to read (`--since`/`--until`); events outside are skipped.
+    public var window: ClosedRange<Int32>? = nil
     let declaredIdentity: Bool
     let accounts: Pseudonymiser.Prepared
     let mboxes: Pseudonymiser.Prepared
@@ -56,7 +58,7 @@ public struct XAPIStatementsParser: ChunkParser {
         var scratch: [UInt8] = []
         var verbs = ByteKeyTable<EventKind>(capacity: 64)
         guard wholeDocument else {
-            return ActivityChunk.parseLines(chunk, zone: zone, stream: stream) { out, line, number in
+            return ActivityChunk.parseLines(chunk, zone: zone, stream: stream, window: window) { out, line, number in
                 guard tape.parse(line), let root = tape.root else {
                     out.reject(.invalidJSON, line: number, bytes: line)
                     return
@@ -67,7 +69,7 @@ public struct XAPIStatementsParser: ChunkParser {
             }
         }
         // One document: statements are numbered by their position in it.
-        var out = ActivityChunk(zone: zone, stream: stream)
+        var out = ActivityChunk(zone: zone, stream: stream, window: window)
         if chunk.isOverlongLine {
             out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
             return out.finish(lines: 1)

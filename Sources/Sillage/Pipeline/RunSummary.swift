@@ -59,7 +59,7 @@ public enum RunSummary {
             lines.append("           \(f.path): line \(where_)\(f.counts.totalRejects > 5 ? ", …" : "")")
         }
         if let path = r.rejectFile { lines.append("           first rejected records in \(path) (private)") }
-        for f in r.files where f.status != .read || f.heldBackBytes > 0 {
+        for f in r.files where f.status != .read || f.heldBackBytes > 0 || f.note != nil {
             var note = f.note ?? f.status.rawValue
             if f.heldBackBytes > 0 { note += (f.note == nil ? "" : "; ") + "\(f.heldBackBytes) bytes of an unfinished last line left for the next run" }
             if f.status == .read && f.note == nil { note = "\(f.heldBackBytes) bytes of an unfinished last line left for the next run" }
@@ -68,7 +68,7 @@ public enum RunSummary {
         lines.append("  sessions \(r.sessions) new, \(r.actorDays) learner-days, committed to \(r.storePath)")
         for e in r.exports {
             let suppressed = e.suppression.reduce(0) { $0 + $1.cellsSuppressed }
-            lines.append("  export   \(e.directory)/ (\(e.files.count) files, \(suppressed) cells suppressed)")
+            lines.append("  export   \(e.directory)/ (\(e.files.count) files, \(suppressed) cells suppressed\(e.replaced ? ", replacing the earlier one" : ""))")
         }
         return lines.joined(separator: "\n")
     }

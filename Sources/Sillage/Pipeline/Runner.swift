@@ -6,6 +6,8 @@ public struct RunOptions: Sendable {
     public var chunkSize = 4 << 20
     /// Skip writing exports (still reads and commits).
     public var skipExports = false
+    /// Local days to read (`--since`/`--until`, inclusive); records outside are skipped.
+    public var window: ClosedRange<Int32>? = nil
 
     public init(threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), chunkSize: Int = 4 << 20) {
         self.threads = threads
@@ -154,8 +156,9 @@ public final class Runner {
             guard let stage = StageRegistry.ingest[input.type] else {
                 throw SillageError.configuration("unknown input type \"\(input.type)\"", at: "\(input.location).type")
             }
-            let context = IngestContext(zone: zone, pseudonymiser: pseudonymiser, classifier: classifier,
+            var context = IngestContext(zone: zone, pseudonymiser: pseudonymiser, classifier: classifier,
                                         streamIndex: UInt8(streams.firstIndex(of: input.stream) ?? 0))
+            context.window = options.window
             for path in files[i] {
                 var opened = try InputFiles.open(path)
                 let peeker = PeekingReader(opened.reader)

@@ -5,6 +5,8 @@ public struct IngestContext: Sendable {
     public var classifier: UserAgentClassifier
     /// Index of the input's stream in the run's stream list.
     public var streamIndex: UInt8
+    /// Local days the run reads (`--since`/`--until`); records outside are skipped.
+    public var window: ClosedRange<Int32>? = nil
 }
 
 /// How one file is to be read: its parser and where its records may be cut.
@@ -58,9 +60,11 @@ public enum StageRegistry {
             name: name, summary: summary, defaultStream: "web", needsLogFormat: needsLogFormat,
             validate: { (d, location) throws(SillageError) in _ = try accessLogFormat(d, location) },
             prepareFile: { (d, c, _, _) throws(SillageError) in
-                FileParsing(parser: AccessLogParser(format: try accessLogFormat(d, d.location + ".logFormat"), stream: c.streamIndex,
-                                                    profile: d.profile, visitorScope: d.visitorScope, zone: c.zone,
-                                                    pseudonymiser: c.pseudonymiser, classifier: c.classifier))
+                var parser = AccessLogParser(format: try accessLogFormat(d, d.location + ".logFormat"), stream: c.streamIndex,
+                                             profile: d.profile, visitorScope: d.visitorScope, zone: c.zone,
+                                             pseudonymiser: c.pseudonymiser, classifier: c.classifier)
+                parser.window = c.window
+                return FileParsing(parser: parser)
             })
     }
 
@@ -72,9 +76,10 @@ public enum StageRegistry {
                 guard let header = CSVHeader(head: head) else {
                     throw SillageError.configuration("the file has no CSV header", at: file)
                 }
-                return FileParsing(parser: try ReferenceTableParser(kind: kind, header: header, file: file, stream: c.streamIndex,
-                                                                    zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity),
-                                   boundary: .csvNewline)
+                var parser = try ReferenceTableParser(kind: kind, header: header, file: file, stream: c.streamIndex,
+                                                      zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity)
+                parser.window = c.window
+                return FileParsing(parser: parser, boundary: .csvNewline)
             })
     }
 
@@ -90,8 +95,9 @@ public enum StageRegistry {
                 name: "openedx-tracking", summary: "Open edX tracking logs (JSON lines, optional logger prefix)",
                 defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
                 prepareFile: { (d, c, _, _) throws(SillageError) in
-                    FileParsing(parser: OpenEdxTrackingParser(stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser,
-                                                              identity: d.identity))
+                    var parser = OpenEdxTrackingParser(stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity)
+                    parser.window = c.window
+                    return FileParsing(parser: parser)
                 }),
             IngestStage(
                 name: "moodle-logstore", summary: "CSV export of Moodle's logstore_standard_log table",
@@ -100,9 +106,10 @@ public enum StageRegistry {
                     guard let header = CSVHeader(head: head) else {
                         throw SillageError.configuration("the file has no CSV header", at: file)
                     }
-                    return FileParsing(parser: try MoodleLogstoreParser(header: header, file: file, stream: c.streamIndex, zone: c.zone,
-                                                                        pseudonymiser: c.pseudonymiser, identity: d.identity),
-                                       boundary: .csvNewline)
+                    var parser = try MoodleLogstoreParser(header: header, file: file, stream: c.streamIndex, zone: c.zone,
+                                                          pseudonymiser: c.pseudonymiser, identity: d.identity)
+                    parser.window = c.window
+                    return FileParsing(parser: parser, boundary: .csvNewline)
                 }),
             IngestStage(
                 name: "moodle-report", summary: "the CSV download of Moodle's Logs report",
@@ -111,9 +118,10 @@ public enum StageRegistry {
                     guard let header = CSVHeader(head: head) else {
                         throw SillageError.configuration("the file has no CSV header", at: file)
                     }
-                    return FileParsing(parser: try MoodleReportParser(header: header, file: file, stream: c.streamIndex, zone: c.zone,
-                                                                      pseudonymiser: c.pseudonymiser, identity: d.identity),
-                                       boundary: .csvNewline)
+                    var parser = try MoodleReportParser(header: header, file: file, stream: c.streamIndex, zone: c.zone,
+                                                        pseudonymiser: c.pseudonymiser, identity: d.identity)
+                    parser.window = c.window
+                    return FileParsing(parser: parser, boundary: .csvNewline)
                 }),
             referenceStage(.courseCompletions, "Moodle's course_completions table (userid, course, timeenrolled, timecompleted)"),
             referenceStage(.enrolments, "enrolments: learner, course, enrolment time"),
@@ -124,8 +132,10 @@ public enum StageRegistry {
                 defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
                 prepareFile: { (d, c, head, _) throws(SillageError) in
                     let whole = XAPIStatementsParser.isWholeDocument(head: head)
-                    return FileParsing(parser: XAPIStatementsParser(stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser,
-                                                                    identity: d.identity, wholeDocument: whole),
+                    var parser = XAPIStatementsParser(stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser,
+                                                      identity: d.identity, wholeDocument: whole)
+                    parser.window = c.window
+                    return FileParsing(parser: parser,
                                        boundary: whole ? .wholeInput : .newline,
                                        maxRecordBytes: whole ? 512 << 20 : LineChunkerDefaults.maxLineBytes)
                 }),

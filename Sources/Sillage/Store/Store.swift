@@ -60,6 +60,10 @@ public final class Store {
         do {
             database = try SQLiteDatabase(path: path)
             try migrate()
+            if Failpoints.isOn("store-full") {
+                // As on a full disk: the file may not grow past its current size.
+                try database.execute("PRAGMA max_page_count = 1")
+            }
         } catch {
             close(fd)
             throw error
