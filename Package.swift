@@ -26,7 +26,7 @@ let package = Package(
             name: "SillageTests",
             dependencies: ["Sillage"],
             path: "Tests/SillageTests",
-            exclude: ["Golden"]
+            exclude: ["Golden", "FuzzRegressions"]
         ),
     ],
     swiftLanguageModes: [.v6]

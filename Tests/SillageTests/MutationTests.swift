@@ -76,3 +76,26 @@ private let seeds: [String] = [
     }
     #expect(checked == seeds.count * 6 * 400)
 }
+
+/// Inputs that once crashed a parser or broke an invariant under libFuzzer (Fuzz/run.sh),
+/// replayed with the fuzzer's checks. The file name starts with the fuzz target.
+@Test func fuzzerFindingsStayFixed() throws {
+    let dir = TestSupport.packageRoot + "/Tests/SillageTests/FuzzRegressions"
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".bin") }.sorted()
+    #expect(files.count >= 4)
+    let parsersByTarget = Dictionary(uniqueKeysWithValues: try parsers(for: []).map { ($0.0, $0.1) })
+    for file in files {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file)))
+        let target = String(file[..<file.lastIndex(of: "-")!])
+        if target == "json-tape" {
+            var tape = JSONTape()
+            let fast = bytes.withUnsafeBytes { tape.parse($0) }
+            #expect(fast == ((try? JSONParser.parse(bytes, source: file)) != nil), "\(file)")
+            continue
+        }
+        let parser = try #require(parsersByTarget[target == "xapi-document" ? "xapi-document" : target], "\(file)")
+        let r = parser.parse(LineChunk(bytes: bytes, index: 1, offset: 1, isOverlongLine: false))
+        #expect(r.events.count + r.references.count + r.counts.totalSkips + r.counts.totalRejects > 0, "\(file)")
+        #expect(r.events.allSatisfy { Int($0.object) <= r.objects.count && Int($0.course) <= r.objects.count }, "\(file)")
+    }
+}

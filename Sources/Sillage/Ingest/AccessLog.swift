@@ -286,7 +286,7 @@ public struct AccessLogParser: ChunkParser {
         case .epochSeconds: parsedTime = Timestamps.epochSeconds(timeBytes)
         case .epochMillis: parsedTime = Timestamps.epochMillis(timeBytes)
         }
-        guard let time = parsedTime else {
+        guard let time = parsedTime, Timestamps.plausible.contains(time) else {
             result.reject(.badTimestamp, line: lineNumber, bytes: line)
             return
         }

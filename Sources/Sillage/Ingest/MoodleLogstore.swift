@@ -52,7 +52,7 @@ public struct MoodleLogstoreParser: ChunkParser {
         var value: [UInt8] = []
         var other: [UInt8] = []
         return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, window: window, delimiter: delimiter, minFields: max(columns.eventName, columns.userID, columns.timeCreated) + 1) { out, reader, line, record in
-            guard let seconds = reader.int(columns.timeCreated), seconds > 0 else {
+            guard let seconds = reader.int(columns.timeCreated), seconds > 0, Timestamps.plausible.contains(seconds &* 1000) else {
                 out.reject(.badTimestamp, line: line, bytes: record)
                 return
             }

@@ -52,6 +52,7 @@ public struct MoodleReportParser: ChunkParser {
             if c >= 48 && c <= 57 {
                 current = (current < 0 ? 0 : current) * 10 + Int(c - 48)
                 width += 1
+                if width > 4 { return nil }
             } else if current >= 0 {
                 numbers.append(current)
                 digitsOf.append(width)

@@ -13,6 +13,8 @@ public enum SkipReason: Int, Sendable, CaseIterable {
     case header
     /// Records dated outside the run's `--since`/`--until` window.
     case outsideWindow
+    /// A JSON document (an xAPI array or LRS page) that holds no statement.
+    case emptyDocument
 
     public var name: String {
         switch self {
@@ -22,6 +24,7 @@ public enum SkipReason: Int, Sendable, CaseIterable {
         case .systemOrigin: "system-origin"
         case .header: "header"
         case .outsideWindow: "outside-window"
+        case .emptyDocument: "empty-document"
         case .bot: "bot"
         case .staticAsset: "static-asset"
         case .status: "status"

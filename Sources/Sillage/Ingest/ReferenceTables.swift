@@ -72,7 +72,8 @@ public struct ReferenceTableParser: ChunkParser {
     func time(_ raw: UnsafeRawBufferPointer) -> Int64? {
         if raw.count > 0, raw.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
             guard let v = Timestamps.epochMillis(raw), v > 0 else { return nil }
-            return raw.count <= 11 ? v * 1000 : v
+            let millis = raw.count <= 11 ? v * 1000 : v
+            return Timestamps.plausible.contains(millis) ? millis : nil
         }
         if raw.count == 10, let day = CivilTime.parseISODate(String(decoding: raw, as: UTF8.self)) {
             return zone.startOfLocalDay(day) * 1000

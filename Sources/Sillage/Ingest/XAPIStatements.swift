@@ -63,7 +63,9 @@ public struct XAPIStatementsParser: ChunkParser {
                     out.reject(.invalidJSON, line: number, bytes: line)
                     return
                 }
-                for statement in statements(tape, root) {
+                let list = statements(tape, root)
+                if list.isEmpty { out.skip(.emptyDocument, time: nil) }
+                for statement in list {
                     handle(tape, statement, record: number, &out, &scratch, &verbs, raw: line)
                 }
             }
@@ -81,7 +83,9 @@ public struct XAPIStatementsParser: ChunkParser {
                 out.reject(.invalidJSON, line: 1, bytes: all)
                 return
             }
-            for (index, statement) in statements(tape, root).enumerated() {
+            let list = statements(tape, root)
+            if list.isEmpty { out.skip(.emptyDocument, time: nil) }
+            for (index, statement) in list.enumerated() {
                 handle(tape, statement, record: index + 1, &out, &scratch, &verbs, raw: all)
             }
         }

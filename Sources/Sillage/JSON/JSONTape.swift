@@ -154,6 +154,22 @@ public struct JSONTape {
             if c == UInt8(ascii: "\"") { break }
             if c == UInt8(ascii: "\\") { escaped = true; j += 2; continue }
             if c < 0x20 { return false }
+            if c >= 0x80 {
+                // JSON text is UTF-8: check the sequence (ASCII, the common case, skips this).
+                let length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0
+                guard length > 0, c < 0xF5, j + length <= n else { return false }
+                for k in 1..<length where document[j + k] & 0xC0 != 0x80 { return false }
+                if length == 3 {
+                    let c1 = document[j + 1]
+                    if (c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) { return false }
+                }
+                if length == 4 {
+                    let c1 = document[j + 1]
+                    if (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90) { return false }
+                }
+                j += length
+                continue
+            }
             j += 1
         }
         guard j < n else { return false }

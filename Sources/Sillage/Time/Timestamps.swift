@@ -1,5 +1,9 @@
 /// Byte-level timestamp readers for log formats; no `DateFormatter`, no allocation.
 public enum Timestamps {
+    /// Instants Sillage accepts: from 1970 to 2200 (UTC ms). Anything else is a bad timestamp,
+    /// so absurd values cannot overflow date arithmetic.
+    public static let plausible: ClosedRange<Int64> = 0...7_258_118_400_000
+
     @inline(__always)
     static func digits(_ p: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> Int? {
         guard start + count <= p.count else { return nil }

@@ -61,8 +61,8 @@ public struct ZoneRules: Sendable {
     @inline(__always)
     public func localDay(utcMillis: Int64) -> Int32 {
         let seconds = utcMillis >= 0 ? utcMillis / 1000 : (utcMillis - 999) / 1000
-        let local = seconds + Int64(offset(atUTCSeconds: seconds))
-        return Int32(local >= 0 ? local / 86400 : (local - 86399) / 86400)
+        let local = seconds &+ Int64(offset(atUTCSeconds: seconds))
+        return Int32(clamping: local >= 0 ? local / 86400 : (local - 86399) / 86400)
     }
 
     /// The UTC instant (seconds) of a local wall-clock time given in seconds since the local epoch.
