@@ -16,6 +16,7 @@ public enum Publisher {
         try makeDirectories(parentOf: directory)
         let parent = directory.lastIndex(of: "/").map { String(directory[..<$0]) } ?? "."
         let base = directory.split(separator: "/").last.map(String.init) ?? directory
+        recover(parent: parent, base: base, directory: directory)
         let staging = "\(parent)/.\(base).partial-\(getpid())"
         removeTree(staging)
         guard mkdir(staging, 0o755) == 0 else {
@@ -57,6 +58,23 @@ public enum Publisher {
         } catch {
             removeTree(staging)
             throw error
+        }
+    }
+
+    /// Cleans up after a publisher that was killed: its staging directory is removed, and if
+    /// it died between moving the old export aside and moving the new one in, the old export
+    /// is put back.
+    static func recover(parent: String, base: String, directory: String) {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
+        for entry in entries.sorted() {
+            for marker in [".\(base).partial-", ".\(base).replaced-"] where entry.hasPrefix(marker) {
+                guard let pid = Int32(entry.dropFirst(marker.count)), pid != getpid() else { continue }
+                if kill(pid, 0) == 0 || errno != ESRCH { continue }  // its writer may still be running
+                let path = "\(parent)/\(entry)"
+                var info = stat()
+                if marker.hasSuffix("replaced-"), stat(directory, &info) != 0, rename(path, directory) == 0 { continue }
+                removeTree(path)
+            }
         }
     }
 

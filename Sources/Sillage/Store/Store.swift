@@ -184,8 +184,11 @@ public final class Store {
         return "\(CivilTime.isoDate(days: day))T\(CivilTime.pad(rest / 3600, 2)):\(CivilTime.pad(rest / 60 % 60, 2)):\(CivilTime.pad(rest % 60, 2))Z"
     }
 
-    /// Records the start of a run and returns its id.
+    /// Records the start of a run and returns its id. Runs still marked running were killed:
+    /// this process holds the lock, so none of them is alive.
     public func beginRun(pipelineDigest: String) throws(SillageError) -> Int64 {
+        try database.prepare("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'")
+            .bind([.text(Store.now())]).run()
         try database.prepare("INSERT INTO runs(started_at, status, pipeline_sha256) VALUES (?, 'running', ?)")
             .bind([.text(Store.now()), .text(pipelineDigest)]).run()
         return database.lastInsertRowID
