@@ -39,6 +39,7 @@ seed() {
 crashes=0
 for t in "${targets[@]}"; do
   corpus=$(seed "$t")
+  find "$work" -maxdepth 1 \( -name "$t-crash-*" -o -name "$t-leak-*" -o -name "$t-timeout-*" \) -delete
   log="$work/$t.log"
   set +e
   SILLAGE_FUZZ_TARGET=$t "$binary" "$corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \

@@ -1,3 +1,36 @@
+/// The JSON number grammar (RFC 8259 §6), shared by both JSON readers so they agree:
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+enum JSONNumberGrammar {
+    /// The length of the number starting at `start`, or nil when the bytes there are not one.
+    static func length(_ b: UnsafeRawBufferPointer, at start: Int) -> Int? {
+        let n = b.count
+        var i = start
+        @inline(__always) func digit(_ k: Int) -> Bool { k < n && b[k] >= 48 && b[k] <= 57 }
+        if i < n, b[i] == UInt8(ascii: "-") { i += 1 }
+        guard digit(i) else { return nil }
+        if b[i] == UInt8(ascii: "0") { i += 1 } else { while digit(i) { i += 1 } }
+        if i < n, b[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digit(i) else { return nil }
+            while digit(i) { i += 1 }
+        }
+        if i < n, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < n, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+            guard digit(i) else { return nil }
+            while digit(i) { i += 1 }
+        }
+        // A number is followed by a structural character, white space or the end.
+        if i < n {
+            switch b[i] {
+            case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x0A, 0x0D, 0x09: break
+            default: return nil
+            }
+        }
+        return i - start
+    }
+}
+
 /// A zero-copy index of one JSON document: one flat array of nodes holding byte ranges.
 ///
 /// Built for the hot path of JSON-lines inputs (Open edX tracking logs, xAPI): parsing a
@@ -103,12 +136,8 @@ public struct JSONTape {
                     i += word.count
                 case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                     let start = i
-                    i += 1
-                    while i < n {
-                        let d = document[i]
-                        if (d >= 48 && d <= 57) || d == UInt8(ascii: ".") || d == UInt8(ascii: "e") || d == UInt8(ascii: "E")
-                            || d == UInt8(ascii: "+") || d == UInt8(ascii: "-") { i += 1 } else { break }
-                    }
+                    guard let length = JSONNumberGrammar.length(document, at: i) else { return false }
+                    i += length
                     let index = Int32(nodes.count)
                     nodes.append(Node(kind: .number, flag: false, start: Int32(start), end: Int32(i), next: index + 1))
                 default:

@@ -261,19 +261,11 @@ public struct JSONParser {
 
     private mutating func number() throws(SillageError) -> JSONValue {
         let start = i
-        if bytes[i] == UInt8(ascii: "-") { i += 1 }
-        var isInteger = true
-        while i < bytes.count {
-            let c = bytes[i]
-            if c >= 48 && c <= 57 { i += 1; continue }
-            if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
-                isInteger = false
-                i += 1
-                continue
-            }
-            break
-        }
+        let length = bytes.withUnsafeBytes { JSONNumberGrammar.length($0, at: start) }
+        guard let length else { throw error("invalid number") }
+        i += length
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
+        let isInteger = !text.contains { $0 == "." || $0 == "e" || $0 == "E" }
         if isInteger, let v = Int64(text) { return .int(v) }
         guard let d = Double(text), d.isFinite else { i = start; throw error("invalid number \(text)") }
         return .double(d)
