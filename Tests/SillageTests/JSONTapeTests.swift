@@ -77,13 +77,13 @@ func tapeRejectsMalformedDocuments(text: String) {
     #expect(checked > 240)
 }
 
-@Test(arguments: ["-e8", "01", "1.", ".5", "1e", "1e+", "-", "--1", "1.2.3", "0x10", "1e5x", "[1,2,]", "-0", "0.5e-3", "[-1.5E+2]", "1E5"])
+@Test(arguments: ["-e8", "01", "1.", ".5", "1e", "1e+", "-", "--1", "1.2.3", "0x10", "1e5x", "[1,2,]", "-0", "0.5e-3", "[-1.5E+2]", "1E5", "32e700"])
 func bothJSONReadersFollowTheNumberGrammar(text: String) {
     var tape = JSONTape()
     let bytes = Array(text.utf8)
     let fast = bytes.withUnsafeBytes { tape.parse($0) }
     let strict = (try? JSONParser.parse(bytes, source: "t")) != nil
     #expect(fast == strict, "\(text)")
-    let valid = ["-0", "0.5e-3", "[-1.5E+2]", "1E5"].contains(text)
+    let valid = ["-0", "0.5e-3", "[-1.5E+2]", "1E5", "32e700"].contains(text)
     #expect(strict == valid, "\(text)")
 }

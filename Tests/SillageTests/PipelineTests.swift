@@ -25,6 +25,8 @@ private func parsePipeline(_ text: String) throws(SillageError) -> PipelineDefin
      "p.json at $.sessions.inactivityMinutes: expected an integer, found a string"),
     (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "sessions": {"inactivityMinutes": 0}}"#,
      "out of range"),
+    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "maxRejectRate": 32e700}"#,
+     "p.json at $.maxRejectRate: inf is out of range 0.0...1.0"),
     (#"{"inputs": []}"#, "p.json at $.version: missing required key"),
     (#"{"version": 2, "inputs": []}"#, "unsupported pipeline version 2"),
     (#"{"version": 1, "inputs": []}"#, "p.json at $.inputs: a pipeline needs at least one input"),
