@@ -181,7 +181,22 @@ public struct JSONTape {
         while j < n {
             let c = document[j]
             if c == UInt8(ascii: "\"") { break }
-            if c == UInt8(ascii: "\\") { escaped = true; j += 2; continue }
+            if c == UInt8(ascii: "\\") {
+                // Only the escapes JSON defines; \u takes four hex digits.
+                guard j + 1 < n else { return false }
+                switch document[j + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    j += 2
+                case UInt8(ascii: "u"):
+                    guard j + 6 <= n, hex4(document, j + 2) != nil else { return false }
+                    j += 6
+                default:
+                    return false
+                }
+                escaped = true
+                continue
+            }
             if c < 0x20 { return false }
             if c >= 0x80 {
                 // JSON text is UTF-8: check the sequence (ASCII, the common case, skips this).
