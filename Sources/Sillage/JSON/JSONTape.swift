@@ -313,14 +313,14 @@ public struct JSONTape {
             case UInt8(ascii: "b"): out.append(8)
             case UInt8(ascii: "f"): out.append(12)
             case UInt8(ascii: "u"):
-                guard i + 4 <= b.count, var scalar = hex4(b, i) else { out.append(UInt8(ascii: "?")); continue }
+                guard i + 4 <= b.count, var scalar = hex4(b, i) else { out.append(contentsOf: [0xEF, 0xBF, 0xBD]); continue }
                 i += 4
                 if scalar >= 0xD800, scalar < 0xDC00, i + 6 <= b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u"),
                    let low = hex4(b, i + 2), low >= 0xDC00, low < 0xE000 {
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     i += 6
                 }
-                let u = Unicode.Scalar(scalar) ?? "?"
+                let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
                 out.append(contentsOf: Array(String(Character(u)).utf8))
             default: out.append(e)
             }

@@ -250,7 +250,8 @@ public struct JSONParser {
                     guard low >= 0xDC00 && low < 0xE000 else { throw error("invalid surrogate pair") }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 }
-                guard let u = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
+                // A lone surrogate is grammatical but names no character: U+FFFD, as most readers do.
+                let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
                 out.append(contentsOf: Array(String(Character(u)).utf8))
             default: throw error("invalid escape \\\(Character(UnicodeScalar(e)))")
             }
