@@ -170,18 +170,8 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     }
     #expect(identifiers.contains { $0.contains("@example.fr") })
     #expect(identifiers.contains { $0.contains(":") }, "IPv6 clients are part of the test")
-    var published = ""
-    let exportDir = report.exports[0].directory
-    for name in try FileManager.default.contentsOfDirectory(atPath: exportDir) {
-        published += name.hasSuffix(".gz") ? try TestSupport.gunzip(exportDir + "/" + name)
-            : try String(contentsOfFile: exportDir + "/" + name, encoding: .utf8)
-    }
-    // The store, its WAL and everything else under the store's directory.
-    var stored = Data()
-    for name in try FileManager.default.contentsOfDirectory(atPath: dir) where name.hasPrefix("store.sqlite") {
-        stored.append(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name)))
-    }
-    let storedText = String(decoding: stored, as: UTF8.self)
+    let published = try TestSupport.publishedText(report.exports[0].directory)
+    let storedText = try TestSupport.storedText(dir)
     let leaks = identifiers.filter { $0.count >= 5 && (published.contains($0) || storedText.contains($0)) }
     #expect(leaks.isEmpty, "leaked: \(leaks.prefix(5))")
     #expect(!published.contains("@"))

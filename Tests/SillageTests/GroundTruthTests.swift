@@ -133,17 +133,9 @@ private func completionTable(_ dir: String, inputs: [InputDefinition], label: St
     secrets = secrets.filter { $0.count >= 6 && $0 != "-" }
     #expect(secrets.contains { $0.contains(".") && $0.first!.isLetter }, "usernames are part of the test")
     #expect(secrets.contains { $0.contains(" ") }, "full names are part of the test")
-    var published = ""
     let exportDir = report.exports[0].directory
-    for name in try FileManager.default.contentsOfDirectory(atPath: exportDir) {
-        published += name.hasSuffix(".gz") ? try TestSupport.gunzip(exportDir + "/" + name)
-            : try String(contentsOfFile: exportDir + "/" + name, encoding: .utf8)
-    }
-    var stored = Data()
-    for name in try FileManager.default.contentsOfDirectory(atPath: runDir) where name.hasPrefix("store.sqlite") {
-        stored.append(try Data(contentsOf: URL(fileURLWithPath: runDir + "/" + name)))
-    }
-    let storedText = String(decoding: stored, as: UTF8.self)
+    let published = try TestSupport.publishedText(exportDir)
+    let storedText = try TestSupport.storedText(runDir)
     let leaks = secrets.filter { published.contains($0) || storedText.contains($0) }
     #expect(leaks.isEmpty, "leaked: \(leaks.sorted().prefix(5))")
     // Every table has rows.

@@ -104,6 +104,25 @@ enum TestSupport {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Every file of an export as text, gzip files decompressed: what a recipient can read.
+    static func publishedText(_ exportDir: String) throws -> String {
+        var published = ""
+        for name in try FileManager.default.contentsOfDirectory(atPath: exportDir).sorted() {
+            published += name.hasSuffix(".gz") ? try gunzip(exportDir + "/" + name)
+                : try String(contentsOfFile: exportDir + "/" + name, encoding: .utf8)
+        }
+        return published
+    }
+
+    /// The bytes of a store (`store.sqlite`, its WAL and everything beside it with that prefix) as text.
+    static func storedText(_ directory: String) throws -> String {
+        var stored = Data()
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory).sorted() where name.hasPrefix("store.sqlite") {
+            stored.append(try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)))
+        }
+        return String(decoding: stored, as: UTF8.self)
+    }
+
     /// Parses simple CSV text (no quoted newlines) into rows of fields.
     static func csvRows(_ text: String) -> [[String]] {
         text.split(separator: "\r\n", omittingEmptySubsequences: true).map { line in
