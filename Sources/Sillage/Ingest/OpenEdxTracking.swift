@@ -172,8 +172,6 @@ public struct OpenEdxTrackingParser: ChunkParser {
                     }
                 }
                 raw.withUnsafeBytes { ObjectKeys.fromIRI($0, into: &scratch) }
-            } else if kind == .courseCompleted || kind == .enrolled {
-                // The course is the object.
             }
             if !scratch.isEmpty { object = out.intern(scratch) }
             if kind == .courseView && object == 0 { object = course }

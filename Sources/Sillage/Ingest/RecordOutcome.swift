@@ -156,8 +156,6 @@ public struct ChunkResult: Sendable {
     public var rejectSamples: [RejectSample] = []
     /// The raw bytes of those rejects (first 2 KiB each), for the private reject file only.
     public var rejectedBytes: [[UInt8]] = []
-    /// The first rejected line's leading bytes, kept in memory only, to guess a wrong format.
-    public var firstRejectedLine: [UInt8]? = nil
 
     public init() {}
 
@@ -169,7 +167,6 @@ public struct ChunkResult: Sendable {
             rejectSamples.append(RejectSample(line: line, reason: reason))
             rejectedBytes.append(Array(bytes.prefix(2048)))
         }
-        if firstRejectedLine == nil { firstRejectedLine = Array(bytes.prefix(512)) }
     }
 }
 

@@ -19,8 +19,6 @@ public struct FileIngest: Sendable {
     public var rejectSamples: [RejectSample] = []
     /// Their raw bytes, for the private reject file.
     public var rejectedBytes: [[UInt8]] = []
-    /// The first rejected line's leading bytes, in memory only, to guess a wrong format.
-    public var firstRejectedLine: [UInt8]? = nil
     /// Decompressed bytes consumed, from the start of the content.
     public var endOffset: Int64 = 0
     /// Bytes of an unterminated last line left for the next run.
@@ -71,7 +69,6 @@ public struct IngestDriver {
                 out.rejectSamples.append(RejectSample(line: lineBase + s.line, reason: s.reason))
                 out.rejectedBytes.append(i < r.rejectedBytes.count ? r.rejectedBytes[i] : [])
             }
-            if out.firstRejectedLine == nil { out.firstRejectedLine = r.firstRejectedLine }
             out.counts.add(r.counts)
             out.references += r.references
             for (day, counts) in r.daily { out.daily[day, default: DailyCounts()].add(counts) }

@@ -313,6 +313,6 @@ public final class Runner {
         throw SillageError.data(
             "\(Cell.formatDecimal(rate * 100, digits: 1))% of \(records) records rejected (\(reasons); first at \(firstLines)), over the limit of \(Cell.formatDecimal(pipeline.maxRejectRate * 100, digits: 1))%; nothing was committed",
             at: file,
-            hint: "likely cause: " + FormatDiagnosis.likelyCause(declared: input.type, sample: ingest.firstRejectedLine))
+            hint: "likely cause: " + FormatDiagnosis.likelyCause(declared: input.type, sample: ingest.rejectedBytes.first))
     }
 }
