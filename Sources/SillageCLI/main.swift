@@ -45,6 +45,10 @@ let runSpec = CommandSpec(
         OptionSpec("--threads", value: "N", help: "parsing threads (default: all cores)"),
         OptionSpec("--since", value: "DATE", help: "read only records from this local day on (YYYY-MM-DD)"),
         OptionSpec("--until", value: "DATE", help: "read only records up to this local day (YYYY-MM-DD, inclusive)"),
+        OptionSpec("--reprocess", value: "FILE", repeatable: true,
+                   help: "remove what FILE (one of the inputs) contributed before, then read it again"),
+        OptionSpec("--batch-mb", value: "N", help: "commit every N MB of input (default 256); bounds memory"),
+        OptionSpec("--dry-run", help: "read and count everything; commit and publish nothing"),
         OptionSpec("--json", help: "print the run report as JSON on standard output"),
     ],
     details: "Progress is shown on standard error when it is a terminal. The summary lists events, skips and rejects by reason, sessions and the files written.")
@@ -116,6 +120,15 @@ func runCommand(_ words: [String]) async throws(SillageError) -> Int32 {
         }
         guard bounds[0] <= bounds[1] else { throw SillageError.usage("--since is after --until") }
         options.window = Int32(bounds[0])...Int32(bounds[1])
+    }
+    if let b = args.value("--batch-mb") {
+        guard let n = Int(b), n >= 1, n <= 1 << 20 else { throw SillageError.usage("--batch-mb takes a number of megabytes from 1 to 1048576") }
+        options.batchBytes = Int64(n) << 20
+    }
+    options.reprocess = args.all("--reprocess")
+    options.dryRun = args.has("--dry-run")
+    if options.dryRun && !options.reprocess.isEmpty {
+        throw SillageError.usage("--dry-run and --reprocess cannot be combined", hint: "a dry run changes nothing in the store")
     }
     let runner = Runner(pipeline: pipeline, options: options)
     let progress = TerminalProgress.isTerminal ? TerminalProgress() : nil

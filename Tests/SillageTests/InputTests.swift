@@ -109,10 +109,21 @@ func damagedGzipIsAnErrorNamingTheMember(kind: String, message: String) throws {
     #expect(all == text)
 }
 
+@Test(arguments: [
+    (["access.log", "access.log.1", "access.log.10.gz", "access.log.2.gz"], ["access.log.10.gz", "access.log.2.gz", "access.log.1", "access.log"]),
+    (["b.log", "a.log.1", "a.log"], ["a.log.1", "a.log", "b.log"]),
+    (["access.log-20261121", "access.log-20261120.gz", "access.log"], ["access.log", "access.log-20261120.gz", "access.log-20261121"]),
+    (["logstore.csv", "logstore.2026.csv", "x.1a"], ["logstore.2026.csv", "logstore.csv", "x.1a"]),
+])
+func rotatedFilesAreReadOldestFirst(names: [String], expected: [String]) {
+    #expect(InputFiles.readingOrder(names) == expected)
+}
+
 @Test func globsExpandSortedAndMissingInputsAreNamed() throws {
     let dir = TestSupport.temporaryDirectory("glob")
     for name in ["access.log.2.gz", "access.log", "access.log.1", "other.txt"] { writeFile(dir + "/" + name, [0x0A]) }
-    #expect(try InputFiles.expand(dir + "/access.log*") == ["access.log", "access.log.1", "access.log.2.gz"].map { dir + "/" + $0 })
+    // Rotated generations oldest first, so the files are read in time order.
+    #expect(try InputFiles.expand(dir + "/access.log*") == ["access.log.2.gz", "access.log.1", "access.log"].map { dir + "/" + $0 })
     #expect(throws: SillageError.self) { try InputFiles.expand(dir + "/nothing*") }
     do {
         _ = try InputFiles.expand(dir + "/missing.log")
@@ -182,14 +193,29 @@ func damagedGzipIsAnErrorNamingTheMember(kind: String, message: String) throws {
                               boundary: .csvNewline)
     var interner = Interner()
     _ = interner.intern("something-else-first")
-    let ingest = try await IngestDriver(threads: 2, chunkSize: 2048).ingest(
+    var events: [Event] = []
+    var ends: [Int64] = []
+    var lastFlags: [Bool] = []
+    try await IngestDriver(threads: 2, chunkSize: 2048).ingest(
         reader: MemoryReader(Array(csv.utf8)), displayName: "f", parsing: parsing, startOffset: 0, startLine: 0,
-        holdBackUnterminatedLine: false, objects: &interner, progress: nil, rawBytesRead: { 0 }, rawSize: nil)
-    #expect(ingest.events.count == 400)
-    for (i, e) in ingest.events.enumerated() {
+        holdBackUnterminatedLine: false, sliceBytes: 10_000, objects: &interner, progress: nil, rawBytesRead: { 0 },
+        rawSize: nil) { slice, _ in
+        events += slice.events
+        ends.append(slice.endOffset)
+        lastFlags.append(slice.isLast)
+    }
+    #expect(events.count == 400)
+    for (i, e) in events.enumerated() {
         #expect(interner[e.course] == (i % 2 == 0 ? "3" : "4"))
         #expect(interner[e.object] == "cm:\(900 + i)")
     }
+    // Slices of about 10 kB, each ending after a whole record, the last one at the end.
+    let bytes = Array(csv.utf8)
+    #expect(ends.count >= 4)
+    #expect(ends == ends.sorted())
+    #expect(ends.last == Int64(bytes.count))
+    #expect(lastFlags == Array(repeating: false, count: ends.count - 1) + [true])
+    for end in ends { #expect(bytes[Int(end) - 1] == UInt8(ascii: "\n")) }
 }
 
 @Test(arguments: [

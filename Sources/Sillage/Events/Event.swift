@@ -66,14 +66,17 @@ public struct ActorKey: Hashable, Comparable, Sendable {
         low = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
     }
 
-    /// 32 lower-case hex digits.
-    public var hex: String {
+    /// The 16 bytes, big-endian: as stored, and as the hex form spells them.
+    public var bytes: [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(16)
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: low >> UInt64(shift))) }
-        return hexString(bytes)
+        return bytes
     }
+
+    /// 32 lower-case hex digits.
+    public var hex: String { hexString(bytes) }
 
     /// Parses 32 hex digits.
     public init?(hex: String) {

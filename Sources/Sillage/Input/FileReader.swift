@@ -66,6 +66,14 @@ public final class FileReader: ByteReader {
         return Int64(info.st_size)
     }
 
+    /// The device and inode of the open file: the same file across renames, a new one when
+    /// a log is recreated (standard input gives zeros).
+    public var identity: (device: UInt64, inode: UInt64) {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return (0, 0) }
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
+    }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SillageError) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         while true {

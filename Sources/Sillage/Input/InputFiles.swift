@@ -6,7 +6,7 @@ import Glibc
 public enum InputFiles {
     /// The files `pattern` names: `-` for standard input, a plain path, or a glob.
     ///
-    /// Matches are sorted by name so that a run is deterministic. A pattern that matches
+    /// Matches are put in reading order (`readingOrder`) so that a run is deterministic. A pattern that matches
     /// nothing, or names a missing file, is a configuration error naming the pattern.
     public static func expand(_ pattern: String) throws(SillageError) -> [String] {
         if pattern == "-" { return ["-"] }
@@ -40,7 +40,30 @@ public enum InputFiles {
         if paths.isEmpty {
             throw SillageError.configuration("the glob matches only directories", at: pattern)
         }
-        return paths.sorted()
+        return readingOrder(paths)
+    }
+
+    /// Oldest first for rotated logs: `access.log.2.gz`, `access.log.1`, then `access.log`;
+    /// other names in byte order (dated names such as `access.log-20261120` sort by date).
+    ///
+    /// Reading in time order keeps late-arrival handling (the 30-second rule of content
+    /// views) exact across files, and lets each batch extend the sessions of the previous one.
+    public static func readingOrder(_ paths: [String]) -> [String] {
+        func key(_ path: String) -> (base: String, generation: Int) {
+            var name = Substring(path)
+            if name.hasSuffix(".gz") { name = name.dropLast(3) }
+            guard let dot = name.lastIndex(of: "."), let n = Int(name[name.index(after: dot)...]),
+                  n >= 0, name[name.index(after: dot)...].allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                return (path, 0)
+            }
+            return (String(name[..<dot]), n)
+        }
+        return paths.sorted {
+            let (a, b) = (key($0), key($1))
+            if a.base != b.base { return Array(a.base.utf8).lexicographicallyPrecedes(Array(b.base.utf8)) }
+            if a.generation != b.generation { return a.generation > b.generation }
+            return Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8))
+        }
     }
 
     /// Opens a path, recognising gzip by its magic bytes rather than its name.

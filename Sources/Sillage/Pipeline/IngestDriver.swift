@@ -6,7 +6,7 @@ public protocol ProgressSink: AnyObject {
     func phase(_ description: String)
 }
 
-/// What reading one file produced, merged in chunk order.
+/// What reading one slice of a file produced, merged in chunk order.
 public struct FileIngest: Sendable {
     public var events: [Event] = []
     public var lines = 0
@@ -21,8 +21,10 @@ public struct FileIngest: Sendable {
     public var rejectedBytes: [[UInt8]] = []
     /// Decompressed bytes consumed, from the start of the content.
     public var endOffset: Int64 = 0
-    /// Bytes of an unterminated last line left for the next run.
+    /// Bytes of an unterminated last line left for the next run (last slice only).
     public var heldBackBytes = 0
+    /// The slice that ends the input.
+    public var isLast = false
 
     /// Records that produced an event, a skip or a reject.
     public var records: Int { events.count + references.count + counts.totalSkips + counts.totalRejects }
@@ -41,11 +43,18 @@ public struct IngestDriver {
         self.chunkSize = chunkSize
     }
 
-    /// Parses `reader`'s content; `objects` is the run's interner, extended with this file's objects.
+    /// Parses `reader`'s content in slices of about `sliceBytes`, handing each slice to
+    /// `onSlice` in order; `objects` is the run's interner, extended with each slice's objects.
+    ///
+    /// A slice ends after a whole chunk, never inside an overlong line being skipped, so its
+    /// `endOffset` is a point the next run may resume from. The last slice (`isLast`) may be
+    /// empty; it carries the held-back bytes of an unfinished last line.
     public func ingest(reader: any ByteReader, displayName: String, parsing: FileParsing,
                        startOffset: Int64, startLine: Int, holdBackUnterminatedLine: Bool,
+                       sliceBytes: Int64 = .max,
                        objects: inout Interner, progress: ProgressSink?, rawBytesRead: () -> Int64,
-                       rawSize: Int64?) async throws(SillageError) -> FileIngest {
+                       rawSize: Int64?,
+                       onSlice: (FileIngest, inout Interner) async throws(SillageError) -> Void) async throws(SillageError) {
         let parser = parsing.parser
         var chunker = LineChunker(reader: reader, chunkSize: chunkSize, maxLineBytes: parsing.maxRecordBytes,
                                   startOffset: startOffset, holdBackUnterminatedLine: holdBackUnterminatedLine,
@@ -53,7 +62,10 @@ public struct IngestDriver {
         var out = FileIngest()
         var lineBase = startLine
         var pending: [Int: ChunkResult] = [:]
+        // Where each chunk ends, or nil for an overlong line (no resume point).
+        var chunkEnds: [Int: Int64?] = [:]
         var nextToMerge = 0
+        var sliceStart = startOffset
         var failure: SillageError? = nil
 
         func merge(_ r: ChunkResult, into out: inout FileIngest, objects: inout Interner) {
@@ -76,9 +88,24 @@ public struct IngestDriver {
             lineBase += r.lines
         }
 
+        /// Merges the chunks that are next in order; hands over a slice when one is full.
+        func mergeReady() async throws(SillageError) {
+            while let r = pending.removeValue(forKey: nextToMerge) {
+                merge(r, into: &out, objects: &objects)
+                let end = chunkEnds.removeValue(forKey: nextToMerge) ?? nil
+                nextToMerge += 1
+                if let end, end - sliceStart >= sliceBytes {
+                    out.endOffset = end
+                    try await onSlice(out, &objects)
+                    out = FileIngest()
+                    sliceStart = end
+                }
+            }
+        }
+
         await withTaskGroup(of: (Int, ChunkResult).self) { group in
             var inFlight = 0
-            while true {
+            while failure == nil {
                 let chunk: LineChunk?
                 do throws(SillageError) {
                     chunk = try chunker.next()
@@ -87,24 +114,21 @@ public struct IngestDriver {
                     break
                 }
                 guard let chunk else { break }
+                chunkEnds[chunk.index] = chunk.isOverlongLine ? nil : chunker.consumedOffset
                 progress?.update(file: displayName, bytesDone: rawBytesRead(), bytesTotal: rawSize)
                 group.addTask { (chunk.index, parser.parse(chunk)) }
                 inFlight += 1
                 if inFlight >= threads + 1, let (index, result) = await group.next() {
                     inFlight -= 1
                     pending[index] = result
-                    while let r = pending.removeValue(forKey: nextToMerge) {
-                        merge(r, into: &out, objects: &objects)
-                        nextToMerge += 1
-                    }
+                    do throws(SillageError) { try await mergeReady() } catch { failure = error }
                 }
             }
             for await (index, result) in group {
                 pending[index] = result
             }
-            while let r = pending.removeValue(forKey: nextToMerge) {
-                merge(r, into: &out, objects: &objects)
-                nextToMerge += 1
+            if failure == nil {
+                do throws(SillageError) { try await mergeReady() } catch { failure = error }
             }
         }
         if let failure { throw failure }
@@ -112,6 +136,7 @@ public struct IngestDriver {
         progress?.finishFile()
         out.endOffset = chunker.consumedOffset
         out.heldBackBytes = chunker.heldBackBytes
-        return out
+        out.isLast = true
+        try await onSlice(out, &objects)
     }
 }

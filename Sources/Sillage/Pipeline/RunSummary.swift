@@ -11,6 +11,7 @@ public enum RunSummary {
         return .object([
             ("run", .int(r.runID)),
             ("store", .string(r.storePath)),
+            ("dryRun", .bool(r.dryRun)),
             ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
             ("phases", .object(r.phases.map { ($0.name, .double(($0.seconds * 1000).rounded() / 1000)) })),
             ("bytesRead", .int(r.bytesRead)),
@@ -65,7 +66,7 @@ public enum RunSummary {
             if f.status == .read && f.note == nil { note = "\(f.heldBackBytes) bytes of an unfinished last line left for the next run" }
             lines.append("  file     \(f.path): \(note)")
         }
-        lines.append("  sessions \(r.sessions) new, \(r.actorDays) learner-days, committed to \(r.storePath)")
+        lines.append("  sessions \(r.sessions) new, \(r.actorDays) learner-days, " + (r.dryRun ? "not committed (dry run)" : "committed to \(r.storePath)"))
         for e in r.exports {
             let suppressed = e.suppression.reduce(0) { $0 + $1.cellsSuppressed }
             lines.append("  export   \(e.directory)/ (\(e.files.count) files, \(suppressed) cells suppressed\(e.replaced ? ", replacing the earlier one" : ""))")

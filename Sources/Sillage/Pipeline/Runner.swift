@@ -8,11 +8,32 @@ public struct RunOptions: Sendable {
     public var skipExports = false
     /// Local days to read (`--since`/`--until`, inclusive); records outside are skipped.
     public var window: ClosedRange<Int32>? = nil
+    /// Decompressed bytes of input per committed batch: what bounds a run's memory, and
+    /// how much a killed run reads again.
+    public var batchBytes: Int64 = 256 << 20
+    /// Read and count everything, commit and publish nothing (`--dry-run`).
+    public var dryRun = false
+    /// Files whose earlier contribution is removed before they are read again (`--reprocess`).
+    public var reprocess: [String] = []
 
     public init(threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), chunkSize: Int = 4 << 20) {
         self.threads = threads
         self.chunkSize = chunkSize
     }
+}
+
+/// What the batches of one file added up to so far.
+struct FileTally {
+    var lines = 0
+    var events = 0
+    var references = 0
+    var counts = OutcomeCounts()
+    var rejectSamples: [RejectSample] = []
+    var rejectedBytes: [[UInt8]] = []
+    var heldBackBytes = 0
+    var endOffset: Int64 = 0
+
+    var records: Int { events + references + counts.totalSkips + counts.totalRejects }
 }
 
 /// What happened to one input file.
@@ -47,6 +68,8 @@ public struct RunReport: Sendable {
     public var seconds = 0.0
     public var bytesRead: Int64 = 0
     public var storePath = ""
+    /// Nothing was committed or published (`--dry-run`).
+    public var dryRun = false
     /// The private file holding this run's reject samples, when there were rejects.
     public var rejectFile: String? = nil
     /// Seconds spent in each phase, in order: ingest, sessionise, commit, export.
@@ -57,9 +80,11 @@ public struct RunReport: Sendable {
 
 /// Runs a pipeline: ingest every input, sessionise, commit to the store, publish exports.
 ///
-/// Nothing reaches the store until every input has been read and passed its reject-rate
-/// check; the ledger, sessions and summaries are then committed in one transaction, and
-/// exports are published atomically afterwards.
+/// Inputs are read in batches (a file, or `batchBytes` of a large one). Each batch is
+/// checked against `maxRejectRate`, sessionised, and committed with its ledger offset in
+/// one transaction, so a run killed at any point leaves the store as after its last
+/// committed batch and the next run carries on from there. Exports are published
+/// atomically after the last batch.
 public final class Runner {
     public let pipeline: PipelineDefinition
     public let options: RunOptions
@@ -94,6 +119,7 @@ public final class Runner {
         let started = Date()
         var report = RunReport()
         report.storePath = pipeline.store
+        report.dryRun = options.dryRun
         let zone = try ZoneRules(identifier: pipeline.timezone)
         var notices: [String] = []
         let key = try Runner.loadKey(pipeline) { notices.append($0) }
@@ -116,7 +142,7 @@ public final class Runner {
         report.runID = runID
         do throws(SillageError) {
             try await ingestAndCommit(store: store, key: key, zone: zone, files: expanded, report: &report)
-            if !options.skipExports {
+            if !options.skipExports && !options.dryRun {
                 let exportStart = Date()
                 defer { report.phases.append(("export", Date().timeIntervalSince(exportStart))) }
                 let scanner = PIIScanner()
@@ -127,13 +153,43 @@ public final class Runner {
                 }
             }
             report.seconds = Date().timeIntervalSince(started)
-            try store.finishRun(runID, status: "succeeded", summary: RunSummary.json(report).serialized(pretty: false))
+            try store.finishRun(runID, status: options.dryRun ? "dry-run" : "succeeded", summary: RunSummary.json(report).serialized(pretty: false))
         } catch {
             report.seconds = Date().timeIntervalSince(started)
             try? store.finishRun(runID, status: "failed", summary: JSONValue.object([("error", .string(error.description))]).serialized(pretty: false))
             throw error
         }
         return report
+    }
+
+    /// Checks `--reprocess` paths against the inputs and takes their earlier contribution out.
+    private func removeReprocessed(store: Store, files: [[String]], gap: Int64, report: inout RunReport) throws(SillageError) {
+        func identity(_ path: String) -> (UInt64, UInt64)? {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            return (UInt64(info.st_dev), UInt64(info.st_ino))
+        }
+        let inputs = files.joined().filter { $0 != "-" }
+        for path in options.reprocess {
+            guard let id = identity(path), let match = inputs.first(where: { identity($0).map { $0 == id } ?? false }) else {
+                throw SillageError.usage("--reprocess \(path): not one of the pipeline's input files",
+                                         hint: "give a file that an input's paths match; the pipeline reads \(inputs.prefix(5).joined(separator: ", "))\(inputs.count > 5 ? ", …" : "")")
+            }
+            var opened = try InputFiles.open(match)
+            let peeker = PeekingReader(opened.reader)
+            let head = try peeker.peek(Runner.fingerprintBytes)
+            opened.reader = peeker
+            let fingerprint = Store.fingerprint(head)
+            var entry = try store.ledgerEntry(fingerprint: fingerprint)
+            if entry == nil { entry = try store.ledgerEntry(path: opened.displayName, head: head) }
+            if entry == nil { entry = try store.ledgerEntries(path: opened.displayName).last }
+            guard let entry else {
+                notice("\(opened.displayName): never read into this store; read now as a new file", &report)
+                continue
+            }
+            let removal = try store.removeContribution(of: entry, gap: gap)
+            notice("\(opened.displayName): removed what it contributed before (\(removal.sessionParts) session parts, \(removal.rows) summary rows); reading it again", &report)
+        }
     }
 
     private func ingestAndCommit(store: Store, key: MasterKey, zone: ZoneRules, files: [[String]],
@@ -146,11 +202,17 @@ public final class Runner {
         let pseudonymiser = Pseudonymiser(key: key.bytes)
         let classifier = UserAgentClassifier(extraCrawlerTokens: pipeline.extraCrawlerTokens)
         let driver = IngestDriver(threads: options.threads, chunkSize: options.chunkSize)
+        let sessioniser = Sessioniser(inactivityMinutes: pipeline.inactivityMinutes)
+        if !options.dryRun {
+            try removeReprocessed(store: store, files: files, gap: sessioniser.inactivityMillis, report: &report)
+        }
         var objects = Interner()
-        var events: [Event] = []
-        var batch = Store.Batch()
         var seenThisRun: [String: String] = [:]
         var rejectSamples: [RejectFile.Sample] = []
+        var recentViews = try store.recentViews()
+        var latest = try store.latestSessionEnd() ?? Int64.min
+        var truncatedInPlace: [(path: String, notice: String, earlier: [String])] = []
+        var sessioniseSeconds = 0.0, commitSeconds = 0.0
         let ingestStart = Date()
         for (i, input) in pipeline.inputs.enumerated() {
             guard let stage = StageRegistry.ingest[input.type] else {
@@ -170,7 +232,7 @@ public final class Runner {
                     report.files.append(file)
                     continue
                 }
-                let fingerprint = hexString(SHA256.hash(head)) + "-\(head.count)"
+                let fingerprint = Store.fingerprint(head)
                 if let earlier = seenThisRun[fingerprint] {
                     file.status = .alreadyRead
                     file.note = "same content as \(earlier), read earlier in this run"
@@ -180,127 +242,133 @@ public final class Runner {
                 }
                 seenThisRun[fingerprint] = opened.displayName
                 let isStream = path == "-"
-                var startOffset: Int64 = 0
-                var startLine = 0
-                var known = try store.ledgerEntry(fingerprint: fingerprint)
-                if known == nil, !isStream, !opened.isGzip, let shorter = try store.ledgerEntry(path: opened.displayName, head: head) {
-                    // The file was shorter than the fingerprint window when last read: same file, grown.
-                    known = shorter
-                    batch.retiredFingerprints.append(shorter.fingerprint)
+                let (device, inode) = opened.file.identity
+                let plan = try ResumePlan.decide(store: store, fingerprint: fingerprint, head: head, path: opened.displayName,
+                                                 isGzip: opened.isGzip, isStream: isStream, size: opened.file.size ?? 0,
+                                                 device: device, inode: inode)
+                var entry: LedgerEntry
+                var startOffset: Int64 = 0, startLine = 0
+                switch plan {
+                case .skip(let status, let note, let text):
+                    file.status = status
+                    file.note = note
+                    if let text { notice(text, &report) }
+                    report.files.append(file)
+                    continue
+                case .read(let planned, let offset, let line, let status, let note, let text):
+                    (entry, startOffset, startLine) = (planned, offset, line)
+                    file.status = status
+                    file.note = note
+                    if let text {
+                        // Said at the end, once it is known whether the rotated copy was read too.
+                        let earlier = try store.ledgerEntries(device: device, inode: inode).map(\.fingerprint)
+                        truncatedInPlace.append((opened.displayName, text, earlier))
+                    }
                 }
-                if let entry = known {
-                    let size = opened.file.size ?? 0
-                    if opened.isGzip || entry.isGzip || isStream {
-                        file.status = .alreadyRead
-                        if entry.path == opened.displayName {
-                            file.note = "already read"
-                        } else {
-                            // Rotated or compressed since: worth telling the operator.
-                            file.note = "same content as \(entry.path), already read"
-                            notice("\(opened.displayName): same content as \(entry.path), already read; skipped", &report)
-                        }
-                        report.files.append(file)
-                        continue
+                if startOffset > 0 {
+                    if opened.isGzip {
+                        opened.reader = SkippingReader(opened.reader, skipping: startOffset, displayName: opened.displayName)
+                    } else {
+                        try opened.file.seek(to: startOffset)
+                        opened.reader = opened.file
                     }
-                    if size == entry.offset {
-                        file.status = .alreadyRead
-                        file.note = "no new lines since the last run"
-                        report.files.append(file)
-                        continue
-                    }
-                    if size < entry.offset {
-                        file.status = .shrunk
-                        file.note = "shorter (\(size) bytes) than the \(entry.offset) bytes already read; left unread"
-                        notice("\(opened.displayName): shorter than when last read (truncated?); left unread", &report)
-                        report.files.append(file)
-                        continue
-                    }
-                    try opened.file.seek(to: entry.offset)
-                    opened.reader = opened.file
-                    startOffset = entry.offset
-                    startLine = Int(entry.lines)
-                    file.status = .resumed
-                    file.note = "resumed at byte \(entry.offset)"
                 }
                 let parsing = try stage.prepareFile(input, context, head, opened.displayName)
-                let ingest = try await driver.ingest(
+                var fileIngest = FileTally()
+                var committedSlices = 0
+                try await driver.ingest(
                     reader: opened.reader, displayName: opened.displayName, parsing: parsing,
                     startOffset: startOffset, startLine: startLine,
-                    holdBackUnterminatedLine: !opened.isGzip && !isStream,
+                    holdBackUnterminatedLine: !opened.isGzip && !isStream, sliceBytes: options.batchBytes,
                     objects: &objects, progress: progress, rawBytesRead: { opened.file.bytesRead },
-                    rawSize: opened.file.size)
-                file.lines = ingest.lines
-                file.events = ingest.events.count
-                file.counts = ingest.counts
-                file.rejectSamples = ingest.rejectSamples
+                    rawSize: opened.file.size
+                ) { (slice, objects) throws(SillageError) in
+                    fileIngest.lines += slice.lines
+                    fileIngest.counts.add(slice.counts)
+                    for (k, sample) in slice.rejectSamples.enumerated() where fileIngest.rejectSamples.count < ChunkResult.maxSamples {
+                        fileIngest.rejectSamples.append(sample)
+                        let bytes = k < slice.rejectedBytes.count ? slice.rejectedBytes[k] : []
+                        fileIngest.rejectedBytes.append(bytes)
+                        rejectSamples.append(RejectFile.Sample(file: opened.displayName, line: sample.line, reason: sample.reason, bytes: bytes))
+                    }
+                    fileIngest.heldBackBytes = slice.heldBackBytes
+                    fileIngest.endOffset = slice.endOffset
+                    fileIngest.events += slice.events.count
+                    fileIngest.references += slice.references.count
+                    do throws(SillageError) {
+                        try checkRejectRate(fileIngest, input: input, file: opened.displayName, committedSlices: committedSlices)
+                    } catch {
+                        let path = try? RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
+                        throw SillageError(error.kind, error.message, at: error.location,
+                                           hint: (error.hint ?? "") + (path.map { "\n  the first rejected records are in \($0) (private, mode 0600)" } ?? ""))
+                    }
+                    var sessioniseStart = Date()
+                    progress?.phase("sessionising \(slice.events.count) events")
+                    let output = await sessioniser.run(slice.events, streams: streams, strings: objects.strings,
+                                                       partitions: options.threads, recentViews: recentViews)
+                    var batch = Store.Batch()
+                    batch.gap = sessioniser.inactivityMillis
+                    batch.sessions = output.sessions
+                    batch.actorDays = output.days
+                    batch.facts = output.facts
+                    batch.references = slice.references
+                    for (day, counts) in slice.daily {
+                        batch.daily[Store.DailyKey(day: day, stream: input.stream), default: DailyCounts()].add(counts)
+                    }
+                    for s in output.sessions where s.end > latest { latest = s.end }
+                    for (k, t) in output.facts.lastViews { recentViews[k] = max(recentViews[k] ?? t, t) }
+                    recentViews = recentViews.filter { $0.value >= latest - ActivityFacts.doubleClickMillis - SessionCoalescing.latenessMillis }
+                    batch.recentViews = recentViews
+                    if !isStream {
+                        entry.offset = slice.endOffset
+                        entry.lines = Int64(startLine + fileIngest.lines)
+                        entry.size = opened.file.size ?? 0
+                        entry.complete = slice.isLast && opened.isGzip
+                        entry.isGzip = opened.isGzip
+                        batch.ledger = entry
+                    }
+                    report.sessions += output.sessions.count
+                    report.actorDays += output.days.count
+                    sessioniseSeconds += Date().timeIntervalSince(sessioniseStart)
+                    sessioniseStart = Date()
+                    if !options.dryRun {
+                        progress?.phase("committing \(output.sessions.count) sessions to \(pipeline.store)")
+                        let id = try store.commit(batch, run: report.runID)
+                        if !isStream { entry.id = id }
+                    }
+                    committedSlices += 1
+                    commitSeconds += Date().timeIntervalSince(sessioniseStart)
+                }
+                file.lines = fileIngest.lines
+                file.events = fileIngest.events
+                file.counts = fileIngest.counts
+                file.rejectSamples = fileIngest.rejectSamples
                 file.bytes = opened.file.bytesRead
-                file.heldBackBytes = ingest.heldBackBytes
-                for (i, sample) in ingest.rejectSamples.enumerated() {
-                    rejectSamples.append(RejectFile.Sample(file: opened.displayName, line: sample.line, reason: sample.reason,
-                                                           bytes: i < ingest.rejectedBytes.count ? ingest.rejectedBytes[i] : []))
-                }
-                do throws(SillageError) {
-                    try checkRejectRate(ingest, input: input, file: opened.displayName)
-                } catch {
-                    let path = try? RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
-                    throw SillageError(error.kind, error.message, at: error.location,
-                                       hint: (error.hint ?? "") + (path.map { "\n  the first rejected records are in \($0) (private, mode 0600)" } ?? ""))
-                }
-                events.append(contentsOf: ingest.events)
-                batch.references += ingest.references
-                report.references += ingest.references.count
-                for (day, counts) in ingest.daily {
-                    batch.daily[Store.DailyKey(day: day, stream: input.stream), default: DailyCounts()].add(counts)
-                }
-                report.counts.add(ingest.counts)
+                file.heldBackBytes = fileIngest.heldBackBytes
+                report.events += fileIngest.events
+                report.references += fileIngest.references
+                report.counts.add(fileIngest.counts)
                 report.bytesRead += opened.file.bytesRead
                 report.files.append(file)
-                if !isStream {
-                    batch.ledger.append(LedgerEntry(fingerprint: fingerprint, path: opened.displayName, offset: ingest.endOffset,
-                                                    lines: Int64(startLine + ingest.lines), isGzip: opened.isGzip))
-                }
             }
         }
-        report.rejectFile = try RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
-        report.events = events.count
-        var phaseStart = Date()
-        report.phases.append(("ingest", phaseStart.timeIntervalSince(ingestStart)))
-        progress?.phase("sessionising \(events.count) events")
-        let sessioniser = Sessioniser(inactivityMinutes: pipeline.inactivityMinutes)
-        var carried = try store.carriedState()
-        var latestByStream = [Int64](repeating: Int64.min, count: streams.count)
-        for e in events where !e.isFact && e.time > latestByStream[Int(e.stream)] { latestByStream[Int(e.stream)] = e.time }
-        for (i, latest) in latestByStream.enumerated() where latest != Int64.min {
-            carried.clocks[streams[i]] = max(carried.clocks[streams[i]] ?? latest, latest)
+        for (path, text, earlier) in truncatedInPlace {
+            let rotatedCopy = earlier.compactMap { seenThisRun[$0] }.first { $0 != path }
+            notice(rotatedCopy.map { "\(path): truncated and rewritten in place since the last run (copytruncate); read from the start, and its earlier content was found in \($0)" } ?? text, &report)
         }
-        let output = await sessioniser.run(events, streams: streams, strings: objects.strings, partitions: options.threads,
-                                           recentViews: carried.recentViews)
-        // Sessions that may still grow stay open; the others are final.
-        let merged = CarriedState.merge(carried: carried.openSessions, new: output.sessions, gap: sessioniser.inactivityMillis,
-                                        clocks: carried.clocks)
-        batch.sessions = merged.closed
-        batch.carried.openSessions = merged.open
-        batch.carried.clocks = carried.clocks
-        var views = carried.recentViews
-        for (k, t) in output.facts.lastViews { views[k] = max(views[k] ?? t, t) }
-        let latest = carried.clocks.values.max() ?? Int64.min
-        batch.carried.recentViews = views.filter { $0.value >= latest - ActivityFacts.doubleClickMillis - CarriedState.latenessMillis }
-        (batch.actorDays, batch.facts) = (output.days, output.facts)
-        events = []
-        report.sessions = output.sessions.count
-        report.actorDays = batch.actorDays.count
-        report.phases.append(("sessionise", Date().timeIntervalSince(phaseStart)))
-        phaseStart = Date()
-        progress?.phase("committing \(batch.sessions.count) sessions to \(pipeline.store)")
-        try store.commit(batch, run: report.runID)
-        report.phases.append(("commit", Date().timeIntervalSince(phaseStart)))
+        report.rejectFile = try RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
+        let total = Date().timeIntervalSince(ingestStart)
+        report.phases.append(("ingest", max(0, total - sessioniseSeconds - commitSeconds)))
+        report.phases.append(("sessionise", sessioniseSeconds))
+        report.phases.append(("commit", commitSeconds))
     }
 
-    /// Fails the run (exit code 3) when a file's rejects exceed `maxRejectRate`.
+    /// Fails the run (exit code 3) when a file's rejects so far exceed `maxRejectRate`.
     ///
-    /// Files of fewer than 20 records fail only when every record is rejected, so that a
-    /// single bad line in a tiny file does not stop a nightly run.
-    func checkRejectRate(_ ingest: FileIngest, input: InputDefinition, file: String) throws(SillageError) {
+    /// Checked before each batch of a file is committed. Files of fewer than 20 records fail
+    /// only when every record is rejected, so that a single bad line in a tiny file does not
+    /// stop a nightly run.
+    func checkRejectRate(_ ingest: FileTally, input: InputDefinition, file: String, committedSlices: Int) throws(SillageError) {
         let records = ingest.records
         let rejects = ingest.counts.totalRejects
         guard records > 0, rejects > 0 else { return }
@@ -310,8 +378,10 @@ public final class Runner {
         let reasons = RejectReason.allCases.filter { ingest.counts[reject: $0] > 0 }
             .map { "\($0.name): \(ingest.counts[reject: $0])" }.joined(separator: ", ")
         let firstLines = ingest.rejectSamples.prefix(3).map { "line \($0.line)" }.joined(separator: ", ")
+        let committed = committedSlices == 0 ? "nothing of this file was committed"
+            : "the first \(committedSlices) batch(es) of this file, under the limit when checked, were committed; run with --reprocess \(file) once the cause is fixed"
         throw SillageError.data(
-            "\(Cell.formatDecimal(rate * 100, digits: 1))% of \(records) records rejected (\(reasons); first at \(firstLines)), over the limit of \(Cell.formatDecimal(pipeline.maxRejectRate * 100, digits: 1))%; nothing was committed",
+            "\(Cell.formatDecimal(rate * 100, digits: 1))% of \(records) records rejected (\(reasons); first at \(firstLines)), over the limit of \(Cell.formatDecimal(pipeline.maxRejectRate * 100, digits: 1))%; \(committed)",
             at: file,
             hint: "likely cause: " + FormatDiagnosis.likelyCause(declared: input.type, sample: ingest.rejectedBytes.first))
     }

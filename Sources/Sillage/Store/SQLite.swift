@@ -36,7 +36,7 @@ public final class SQLiteDatabase {
         let message = String(cString: sqlite3_errmsg(handle))
         let code = sqlite3_extended_errcode(handle)
         var hint: String? = nil
-        if code & 0xff == SQLITE_FULL { hint = "the disk is full; free space and run again (nothing was committed)" }
+        if code & 0xff == SQLITE_FULL { hint = "the disk is full; free space and run again (the batch being committed was rolled back; the next run resumes after the last batch committed)" }
         if code & 0xff == SQLITE_READONLY || code & 0xff == SQLITE_CANTOPEN || code & 0xff == SQLITE_PERM {
             hint = "the store's directory must be writable"
         }
