@@ -74,3 +74,168 @@ func incrementalRunsEqualOneRun(seed: UInt64, batches: Int) async throws {
     let daily = TestSupport.csvRows(try TestSupport.gunzip(second.exports[0].directory + "/daily_activity.csv.gz"))
     #expect(daily[1][3] == "2" && daily[1][5] == "1", "2 sessions, 1 bounce")
 }
+
+/// A generated web log cut at line boundaries into `parts` pieces, oldest first.
+private func webPieces(_ dir: String, seed: Int, parts: Int) throws -> [Data] {
+    try TestSupport.generateLogs(into: dir + "/gen", ["--seed", String(seed), "--learners", "60", "--days", "3"])
+    let web = try Data(contentsOf: URL(fileURLWithPath: dir + "/gen/access.log"))
+    let newlines = web.indices.filter { web[$0] == 0x0A }
+    var cuts = (1..<parts).map { newlines[newlines.count * $0 / parts] + 1 }
+    cuts = [0] + cuts + [web.count]
+    return (0..<parts).map { web.subdata(in: cuts[$0]..<cuts[$0 + 1]) }
+}
+
+private func write(_ data: Data, _ path: String) throws {
+    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try data.write(to: URL(fileURLWithPath: path))
+}
+
+/// The export of one run over `content` as a single access.log, in a directory of its own.
+private func referenceExport(_ dir: String, _ content: Data) async throws -> [String: Data] {
+    try write(content, dir + "/access.log")
+    let report = try await Runner(pipeline: try TestSupport.pipeline("combined", [dir + "/access.log"], in: dir, minCount: 2)).run()
+    return try exportFiles(report.exports[0].directory)
+}
+
+private func expectSameExport(_ a: [String: Data], _ b: [String: Data], _ what: String) {
+    #expect(a.keys.sorted() == b.keys.sorted(), "\(what): same files")
+    for name in a.keys.sorted() {
+        #expect(a[name] == b[name], "\(what): \(name) differs")
+    }
+}
+
+/// Batches of a few kilobytes (sessions cut and merged again on commit) give the export of
+/// one batch per file.
+@Test func smallBatchesGiveTheSameExport() async throws {
+    let dir = TestSupport.temporaryDirectory("batches")
+    let pieces = try webPieces(dir, seed: 61, parts: 1)
+    let reference = try await referenceExport(dir + "/ref", pieces[0])
+    try write(pieces[0], dir + "/small/access.log")
+    var options = RunOptions(chunkSize: 1024)
+    options.batchBytes = 3000
+    let report = try await Runner(pipeline: try TestSupport.pipeline("combined", [dir + "/small/access.log"], in: dir + "/small", minCount: 2),
+                                  options: options).run()
+    expectSameExport(reference, try exportFiles(report.exports[0].directory), "3 kB batches")
+    let runs = try Store(path: dir + "/small/store.sqlite")
+    #expect(try runs.count("session_parts") > runs.count("sessions"), "sessions were cut by batches and merged again")
+}
+
+/// Files arriving out of time order, one run each, newest first, give one in-order run's export.
+@Test func lateFilesJoinTheSessionsAlreadyStored() async throws {
+    let dir = TestSupport.temporaryDirectory("late")
+    let pieces = try webPieces(dir, seed: 62, parts: 4)
+    let reference = try await referenceExport(dir + "/ref", pieces.reduce(Data(), +))
+    let p = try TestSupport.pipeline("combined", [dir + "/late/access-*.log"], in: dir + "/late", minCount: 2)
+    var last: RunReport? = nil
+    for i in [3, 1, 0, 2] {
+        try write(pieces[i], dir + "/late/access-\(i).log")
+        last = try await Runner(pipeline: p).run()
+    }
+    expectSameExport(reference, try exportFiles(try #require(last).exports[0].directory), "late files")
+}
+
+/// `--reprocess` of an unchanged file changes nothing; of a corrected file, gives what a
+/// fresh store reading the corrected file gives — also when its sessions continue in
+/// another file.
+@Test func reprocessingReplacesAFilesContribution() async throws {
+    let dir = TestSupport.temporaryDirectory("reprocess")
+    let pieces = try webPieces(dir, seed: 63, parts: 2)
+    let reference = try await referenceExport(dir + "/ref", pieces[0] + pieces[1])
+    let run = dir + "/run"
+    let p = try TestSupport.pipeline("combined", [run + "/access.log*"], in: run, minCount: 2)
+    // The older file first arrives damaged after its first 8 kB: a third of its lines lost.
+    let lines = pieces[0].split(separator: 0x0A, omittingEmptySubsequences: false)
+    var damaged = Data()
+    for (i, line) in lines.enumerated() where !line.isEmpty && (damaged.count < 8192 || i % 3 != 0) { damaged += line + [0x0A] }
+    try write(damaged, run + "/access.log.1")
+    try write(pieces[1], run + "/access.log")
+    let first = try await Runner(pipeline: p).run()
+    #expect(try exportFiles(first.exports[0].directory) != reference)
+
+    // Unchanged file: the same sessions and export after taking it out and reading it again.
+    let before = try Store(path: p.store).sessions()
+    var options = RunOptions()
+    options.reprocess = [run + "/access.log"]
+    let again = try await Runner(pipeline: p, options: options).run()
+    #expect(again.notices.contains { $0.contains("access.log: removed what it contributed before") })
+    #expect(again.files.first { $0.path.hasSuffix("access.log") }?.lines == pieces[1].filter { $0 == 0x0A }.count)
+    #expect(try Store(path: p.store).sessions() == before)
+    #expect(try exportFiles(again.exports[0].directory) == exportFiles(first.exports[0].directory))
+
+    // Corrected file: same head, so a plain run would resume it; --reprocess reads it whole.
+    try write(pieces[0], run + "/access.log.1")
+    options.reprocess = [run + "/./access.log.1"]  // another spelling of the same file
+    let fixed = try await Runner(pipeline: p, options: options).run()
+    expectSameExport(reference, try exportFiles(fixed.exports[0].directory), "corrected file reprocessed")
+    #expect(try Store(path: p.store).count("inputs") == 2)
+}
+
+/// A log rotated by copytruncate: the lines written between the last run and the copy are
+/// read from the copy, the truncated file from its start, nothing twice.
+@Test func copytruncateRotationLosesAndDoublesNothing() async throws {
+    let dir = TestSupport.temporaryDirectory("copytruncate")
+    let pieces = try webPieces(dir, seed: 64, parts: 3)
+    let reference = try await referenceExport(dir + "/ref", pieces.reduce(Data(), +))
+    let run = dir + "/run"
+    let p = try TestSupport.pipeline("combined", [run + "/access.log*"], in: run, minCount: 2)
+    try write(pieces[0], run + "/access.log")
+    _ = try await Runner(pipeline: p).run()
+    // logrotate copies the file (with lines written since), then truncates it in place.
+    try write(pieces[0] + pieces[1], run + "/access.log.1")
+    let handle = try #require(FileHandle(forWritingAtPath: run + "/access.log"))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: pieces[2])
+    try handle.close()
+    let report = try await Runner(pipeline: p).run()
+    #expect(report.notices.contains { $0.contains("access.log: truncated and rewritten in place") && $0.contains("found in \(run)/access.log.1") })
+    #expect(report.files.map(\.status) == [.resumed, .read])
+    expectSameExport(reference, try exportFiles(report.exports[0].directory), "copytruncate")
+
+    // Without the rotated copy among the inputs, the operator is told what may be missing.
+    let alone = dir + "/alone"
+    let q = try TestSupport.pipeline("combined", [alone + "/access.log"], in: alone, minCount: 2)
+    try write(pieces[0], alone + "/access.log")
+    _ = try await Runner(pipeline: q).run()
+    let h = try #require(FileHandle(forWritingAtPath: alone + "/access.log"))
+    try h.truncate(atOffset: 0)
+    try h.write(contentsOf: pieces[2])
+    try h.close()
+    let warned = try await Runner(pipeline: q).run()
+    #expect(warned.notices.contains { $0.contains("Lines added to its earlier content after byte \(pieces[0].count) are read only if the rotated copy") })
+}
+
+/// A file read while growing and then rotated straight to gzip is resumed inside the gzip
+/// stream; a gzip file read whole is never read again.
+@Test func aGrowingFileRotatedToGzipIsResumedInsideIt() async throws {
+    let dir = TestSupport.temporaryDirectory("rotate-gzip")
+    let pieces = try webPieces(dir, seed: 65, parts: 3)
+    let reference = try await referenceExport(dir + "/ref", pieces.reduce(Data(), +))
+    let run = dir + "/run"
+    let p = try TestSupport.pipeline("combined", [run + "/access.log*"], in: run, minCount: 2)
+    try write(pieces[0], run + "/access.log")
+    _ = try await Runner(pipeline: p).run()
+    try FileManager.default.removeItem(atPath: run + "/access.log")
+    try write(Data(try GzipWriter.compress(Array(pieces[0] + pieces[1]))), run + "/access.log.1.gz")
+    try write(pieces[2], run + "/access.log")
+    let report = try await Runner(pipeline: p).run()
+    #expect(report.files.map(\.status) == [.resumed, .read])
+    expectSameExport(reference, try exportFiles(report.exports[0].directory), "rotated to gzip")
+    let third = try await Runner(pipeline: p).run()
+    #expect(third.files.map(\.status) == [.alreadyRead, .alreadyRead])
+    #expect(third.records == 0)
+}
+
+@Test func aDryRunCommitsAndPublishesNothing() async throws {
+    let dir = TestSupport.temporaryDirectory("dry-run")
+    let pieces = try webPieces(dir, seed: 66, parts: 1)
+    try write(pieces[0], dir + "/access.log")
+    var options = RunOptions()
+    options.dryRun = true
+    let p = try TestSupport.pipeline("combined", [dir + "/access.log"], in: dir, minCount: 2)
+    let report = try await Runner(pipeline: p, options: options).run()
+    #expect(report.events > 0 && report.sessions > 0 && report.exports.isEmpty)
+    let store = try Store(path: p.store)
+    for table in ["inputs", "sessions", "session_parts", "actor_days", "daily_counts"] { #expect(try store.count(table) == 0, "\(table)") }
+    #expect(!FileManager.default.fileExists(atPath: p.output))
+    #expect(RunSummary.text(report).contains("not committed (dry run)"))
+}

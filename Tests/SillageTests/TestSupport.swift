@@ -69,6 +69,7 @@ enum TestSupport {
 
     /// Writes a key file with mode 0600 and returns its path.
     static func keyFile(in directory: String, byte: UInt8 = 42) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/test.key"
         _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: byte, count: 32),
                                        attributes: [.posixPermissions: 0o600])

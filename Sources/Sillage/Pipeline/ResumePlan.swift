@@ -13,11 +13,12 @@ enum ResumePlan {
     ///   file that was plain when last read resumes at the same decompressed offset.
     /// - A file shorter than the 4 KiB fingerprint window when last read is recognised by
     ///   its path and the prefix of its head.
-    /// - New content in a file (device and inode) the ledger knows under another fingerprint
-    ///   means the file was truncated and rewritten in place (`copytruncate`): it is read
+    /// - New content in a file (device and inode, as the ledger knew them when the run began)
+    ///   under another fingerprint means the file was truncated and rewritten in place (`copytruncate`): it is read
     ///   from the start, and the operator is told where the earlier content's tail went.
     static func decide(store: Store, fingerprint: String, head: [UInt8], path: String, isGzip: Bool, isStream: Bool,
-                       size: Int64, device: UInt64, inode: UInt64) throws(SillageError) -> ResumePlan {
+                       size: Int64, device: UInt64, inode: UInt64,
+                       sameFileAtStart: [LedgerEntry]) throws(SillageError) -> ResumePlan {
         var fresh = LedgerEntry(fingerprint: fingerprint, path: path, device: device, inode: inode, size: size,
                                 offset: 0, lines: 0, isGzip: isGzip)
         var known = try store.ledgerEntry(fingerprint: fingerprint)
@@ -29,8 +30,7 @@ enum ResumePlan {
         }
         guard let entry = known else {
             var note: String? = nil, notice: String? = nil
-            if !isStream, device != 0 || inode != 0,
-               let earlier = try store.ledgerEntries(device: device, inode: inode).last(where: { $0.path == path && !$0.isGzip }) {
+            if !isStream, let earlier = sameFileAtStart.last(where: { $0.path == path && !$0.isGzip }) {
                 note = "new content since the last run (truncated in place, e.g. by copytruncate); read from the start"
                 notice = "\(path): truncated and rewritten in place since the last run; read from the start. Lines added to its earlier content after byte \(earlier.offset) are read only if the rotated copy (e.g. \(path).1) is among the inputs"
             }

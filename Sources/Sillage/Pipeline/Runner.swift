@@ -22,6 +22,12 @@ public struct RunOptions: Sendable {
     }
 }
 
+/// A file on disk, as `stat` names it.
+struct FileIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
+}
+
 /// What the batches of one file added up to so far.
 struct FileTally {
     var lines = 0
@@ -211,6 +217,11 @@ public final class Runner {
         var rejectSamples: [RejectFile.Sample] = []
         var recentViews = try store.recentViews()
         var latest = try store.latestSessionEnd() ?? Int64.min
+        // Files as the ledger knew them before this run moved any entry to a rotated name.
+        var ledgerAtStart: [FileIdentity: [LedgerEntry]] = [:]
+        for entry in try store.ledgerEntries() where entry.device != 0 || entry.inode != 0 {
+            ledgerAtStart[FileIdentity(device: entry.device, inode: entry.inode), default: []].append(entry)
+        }
         var truncatedInPlace: [(path: String, notice: String, earlier: [String])] = []
         var sessioniseSeconds = 0.0, commitSeconds = 0.0
         let ingestStart = Date()
@@ -245,7 +256,8 @@ public final class Runner {
                 let (device, inode) = opened.file.identity
                 let plan = try ResumePlan.decide(store: store, fingerprint: fingerprint, head: head, path: opened.displayName,
                                                  isGzip: opened.isGzip, isStream: isStream, size: opened.file.size ?? 0,
-                                                 device: device, inode: inode)
+                                                 device: device, inode: inode,
+                                                 sameFileAtStart: ledgerAtStart[FileIdentity(device: device, inode: inode)] ?? [])
                 var entry: LedgerEntry
                 var startOffset: Int64 = 0, startLine = 0
                 switch plan {
@@ -261,7 +273,7 @@ public final class Runner {
                     file.note = note
                     if let text {
                         // Said at the end, once it is known whether the rotated copy was read too.
-                        let earlier = try store.ledgerEntries(device: device, inode: inode).map(\.fingerprint)
+                        let earlier = (ledgerAtStart[FileIdentity(device: device, inode: inode)] ?? []).map(\.fingerprint)
                         truncatedInPlace.append((opened.displayName, text, earlier))
                     }
                 }

@@ -69,9 +69,9 @@ extension Store {
         return nil
     }
 
-    /// Entries last read from this device and inode, oldest first.
-    public func ledgerEntries(device: UInt64, inode: UInt64) throws(SillageError) -> [LedgerEntry] {
-        try ledgerRows(where: "device = ? AND inode = ?", [.integer(Int64(bitPattern: device)), .integer(Int64(bitPattern: inode))])
+    /// Every entry, oldest first.
+    public func ledgerEntries() throws(SillageError) -> [LedgerEntry] {
+        try ledgerRows(where: "1", [])
     }
 
     /// Entries last read at `path`, oldest first.

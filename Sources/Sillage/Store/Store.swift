@@ -106,7 +106,6 @@ public final class Store {
                     complete INTEGER NOT NULL,
                     run_id INTEGER NOT NULL REFERENCES runs(id)
                 );
-                CREATE INDEX inputs_by_file ON inputs(device, inode);
                 CREATE TABLE sessions (
                     stream TEXT NOT NULL, actor BLOB NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
                     day INTEGER NOT NULL, events INTEGER NOT NULL, pages INTEGER NOT NULL, agent TEXT NOT NULL,
