@@ -8,7 +8,7 @@ Trials where the run finished before the kill do not count; the test continues u
 --kills runs were really killed. Also checks that no staging directory is left behind and
 that the journal marks killed runs as interrupted.
 
-Usage: kill_test.py [--kills 20] [--seed 1] [--binary .build/release/sillage] [--learners 3000]
+Usage: kill_test.py [--kills 20] [--seed 1] [--binary .build/release/sillage] [--learners 3000] [--batch-mb 1]
 """
 import argparse
 import hashlib
@@ -35,8 +35,8 @@ def export_digest(out):
     return digest
 
 
-def command(binary, work, data):
-    return [binary, "run", "--input", f"combined:{data}/web/access.log", "--input", f"moodle-logstore:{data}/lms/logstore.csv",
+def command(binary, work, data, batch_mb):
+    return [binary, "run", "--batch-mb", str(batch_mb), "--input", f"combined:{data}/web/access.log", "--input", f"moodle-logstore:{data}/lms/logstore.csv",
             "--store", os.path.join(work, "var", "store.sqlite"), "--out", os.path.join(work, "out"),
             "--key-file", os.path.join(data, "key")]
 
@@ -47,6 +47,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "sillage"))
     ap.add_argument("--learners", type=int, default=3000)
+    ap.add_argument("--batch-mb", type=int, default=1, help="commit every N MB, so kills also land between batches of a file")
     a = ap.parse_args()
     if not os.path.exists(a.binary):
         subprocess.run(["swift", "build", "-c", "release", "--product", "sillage"], cwd=ROOT, check=True)
@@ -60,24 +61,30 @@ def main():
             k.write(bytes(range(32)))
         reference_dir = os.path.join(data, "reference")
         start = time.monotonic()
-        subprocess.run(command(a.binary, reference_dir, data), check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(command(a.binary, reference_dir, data, a.batch_mb), check=True, stdout=subprocess.DEVNULL)
         duration = time.monotonic() - start
         reference = export_digest(os.path.join(reference_dir, "out"))
-        killed, trials, points = 0, 0, []
+        killed, trials, points, partial = 0, 0, [], 0
         while killed < a.kills and trials < a.kills * 4:
             trials += 1
             work = os.path.join(data, f"trial-{trials}")
             delay = rng.uniform(0.0, duration)
-            process = subprocess.Popen(command(a.binary, work, data), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(command(a.binary, work, data, a.batch_mb), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(delay)
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
                 killed += 1
                 points.append(delay)
+                store = os.path.join(work, "var", "store.sqlite")
+                if os.path.exists(store):
+                    committed = sqlite3.connect(store).execute(
+                        "SELECT count(*) FROM sqlite_master WHERE name = 'inputs'").fetchone()[0]
+                    if committed and sqlite3.connect(store).execute("SELECT count(*) FROM inputs").fetchone()[0] > 0:
+                        partial += 1
             else:
                 process.wait()
-            done = subprocess.run(command(a.binary, work, data), capture_output=True, text=True)
+            done = subprocess.run(command(a.binary, work, data, a.batch_mb), capture_output=True, text=True)
             if done.returncode != 0:
                 print(f"trial {trials}: the re-run failed (exit {done.returncode}):\n{done.stderr}")
                 return 1
@@ -101,7 +108,7 @@ def main():
         points.sort()
         print(f"kill test: {killed} runs killed with SIGKILL between {points[0]:.3f} s and {points[-1]:.3f} s "
               f"(an uninterrupted run takes {duration:.2f} s); every re-run gave the reference export "
-              f"({len(reference)} files), {trials} trials")
+              f"({len(reference)} files), {trials} trials; {partial} of the killed runs had committed some batches first")
         return 0
     finally:
         shutil.rmtree(data, ignore_errors=True)
