@@ -110,7 +110,7 @@ let badInputs: [BadInput] = [
     BadInput(name: "disk full while committing (simulated)",
              files: ["a.log": Array((0..<3000).map { "192.0.\($0 / 250).\($0 % 250) - - [29/Mar/2026:10:00:00 +0200] \"GET /my/ HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (X11; Linux)\"\n" }.joined().utf8)], arguments: run + ["--input", "combined:a.log"],
              environment: ["SILLAGE_FAILPOINT": "store-full"], exitCode: 1,
-             expected: "sillage: error: var/s.sqlite: store write failed: database or disk is full [INSERT INTO session_parts(stream, actor, start_ms, input, en]\n  hint: the disk is full; free space and run again (the batch being committed was rolled back; the next run resumes after the last batch committed)\n"),
+             expected: "sillage: error: var/s.sqlite: store write failed: database or disk is full [INSERT INTO sessions(stream, actor, start_ms, end_ms, day, e]\n  hint: the disk is full; free space and run again (the batch being committed was rolled back; the next run resumes after the last batch committed)\n"),
     BadInput(name: "disk full while exporting (simulated)", files: ["a.log": goodLines(3)], arguments: run + ["--input", "combined:a.log"],
              environment: ["SILLAGE_FAILPOINT": "export-enospc"], exitCode: 1,
              expected: "sillage: error: out/research/default/all/daily_activity.csv.gz: cannot write the file: No space left on device\n  hint: the disk is full; nothing was published\n"),

@@ -22,6 +22,7 @@ public enum RunSummary {
             ("rejects", rejects),
             ("sessions", .int(Int64(r.sessions))),
             ("learnerDays", .int(Int64(r.actorDays))),
+            ("batches", .int(Int64(r.batches))),
             ("files", .array(r.files.map { f in
                 let (s, j) = countsJSON(f.counts)
                 var members: [(String, JSONValue)] = [
@@ -66,7 +67,7 @@ public enum RunSummary {
             if f.status == .read && f.note == nil { note = "\(f.heldBackBytes) bytes of an unfinished last line left for the next run" }
             lines.append("  file     \(f.path): \(note)")
         }
-        lines.append("  sessions \(r.sessions) new, \(r.actorDays) learner-days, " + (r.dryRun ? "not committed (dry run)" : "committed to \(r.storePath)"))
+        lines.append("  sessions \(r.sessions) new, \(r.actorDays) learner-days, " + (r.dryRun ? "not committed (dry run)" : "committed to \(r.storePath) in \(r.batches) batch\(r.batches == 1 ? "" : "es")"))
         for e in r.exports {
             let suppressed = e.suppression.reduce(0) { $0 + $1.cellsSuppressed }
             lines.append("  export   \(e.directory)/ (\(e.files.count) files, \(suppressed) cells suppressed\(e.replaced ? ", replacing the earlier one" : ""))")

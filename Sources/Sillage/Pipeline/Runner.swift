@@ -67,8 +67,12 @@ public struct RunReport: Sendable {
     /// Catalogue entries and memberships read from reference tables.
     public var references = 0
     public var counts = OutcomeCounts()
+    /// Sessions added to the store (a dry run: sessions formed); a late file that joins two
+    /// stored sessions can make it negative.
     public var sessions = 0
     public var actorDays = 0
+    /// Transactions committed (one per batch of input).
+    public var batches = 0
     public var exports: [ExportOutcome] = []
     public var notices: [String] = []
     public var seconds = 0.0
@@ -194,7 +198,7 @@ public final class Runner {
                 continue
             }
             let removal = try store.removeContribution(of: entry, gap: gap)
-            notice("\(opened.displayName): removed what it contributed before (\(removal.sessionParts) session parts, \(removal.rows) summary rows); reading it again", &report)
+            notice("\(opened.displayName): removed what it contributed before (\(removal.sessions) sessions removed or rebuilt, \(removal.rows) summary rows); reading it again", &report)
         }
     }
 
@@ -212,6 +216,7 @@ public final class Runner {
         if !options.dryRun {
             try removeReprocessed(store: store, files: files, gap: sessioniser.inactivityMillis, report: &report)
         }
+        let sessionsBefore = try store.count("sessions")
         var objects = Interner()
         var seenThisRun: [String: String] = [:]
         var rejectSamples: [RejectFile.Sample] = []
@@ -339,7 +344,7 @@ public final class Runner {
                         entry.isGzip = opened.isGzip
                         batch.ledger = entry
                     }
-                    report.sessions += output.sessions.count
+                    if options.dryRun { report.sessions += output.sessions.count }
                     report.actorDays += output.days.count
                     sessioniseSeconds += Date().timeIntervalSince(sessioniseStart)
                     sessioniseStart = Date()
@@ -348,6 +353,7 @@ public final class Runner {
                         let id = try store.commit(batch, run: report.runID)
                         if !isStream { entry.id = id }
                     }
+                    report.batches += 1
                     committedSlices += 1
                     commitSeconds += Date().timeIntervalSince(sessioniseStart)
                 }
@@ -369,6 +375,7 @@ public final class Runner {
             notice(rotatedCopy.map { "\(path): truncated and rewritten in place since the last run (copytruncate); read from the start, and its earlier content was found in \($0)" } ?? text, &report)
         }
         report.rejectFile = try RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
+        if !options.dryRun { report.sessions = try store.count("sessions") - sessionsBefore }
         let total = Date().timeIntervalSince(ingestStart)
         report.phases.append(("ingest", max(0, total - sessioniseSeconds - commitSeconds)))
         report.phases.append(("sessionise", sessioniseSeconds))

@@ -41,4 +41,26 @@ public enum SessionCoalescing {
         }
         return merged
     }
+
+    /// Coalesces parts labelled with the input they came from, keeping with each session the
+    /// parts it was made of.
+    public static func coalesce(labelled parts: [(part: Session, input: Int64)], gap: Int64)
+        -> [(session: Session, parts: [(part: Session, input: Int64)])] {
+        let sorted = parts.sorted { precedes($0.part, $1.part) || (!precedes($1.part, $0.part) && $0.input < $1.input) }
+        var merged: [(session: Session, parts: [(part: Session, input: Int64)])] = []
+        for p in sorted {
+            let s = p.part
+            if var last = merged.last, last.session.stream == s.stream, last.session.actor == s.actor,
+               s.start - last.session.end <= gap {
+                last.session.end = max(last.session.end, s.end)
+                last.session.events += s.events
+                last.session.pages += s.pages
+                last.parts.append(p)
+                merged[merged.count - 1] = last
+            } else {
+                merged.append((s, [p]))
+            }
+        }
+        return merged
+    }
 }

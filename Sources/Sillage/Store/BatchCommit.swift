@@ -158,7 +158,7 @@ extension Store {
     /// What taking one input back out removed, for the operator's notice.
     public struct Removal: Sendable, Equatable {
         public var path: String
-        public var sessionParts = 0
+        public var sessions = 0
         public var rows = 0
     }
 
@@ -168,7 +168,7 @@ extension Store {
         guard let id = entry.id else { return Removal(path: entry.path) }
         return try database.transaction { () throws(SillageError) -> Removal in
             var removal = Removal(path: entry.path)
-            removal.sessionParts = try removeSessionParts(input: id, gap: gap)
+            removal.sessions = try removeSessionParts(input: id, gap: gap)
             for table in ["daily_counts", "actor_days", "enrolments", "completions", "course_activity",
                           "activity_completions", "content_views", "searches", "catalogue", "memberships"] {
                 try database.prepare("DELETE FROM \(table) WHERE input = ?").bind([.integer(id)]).run()

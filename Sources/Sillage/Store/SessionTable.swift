@@ -1,6 +1,11 @@
-/// Sessions are stored twice: coalesced, as exports read them (`sessions`), and as the parts
-/// each input contributed (`session_parts`), so that one input can be taken out again.
+/// Sessions are stored coalesced, as exports read them, each naming the input it came from.
+/// A session made from parts of several inputs says `mixed` and keeps its parts in
+/// `session_parts`, so that one input can be taken out again; most sessions come from one
+/// input and cost one row.
 extension Store {
+    /// The `input` of a session made from several inputs.
+    static let mixedInputs: Int64 = -1
+
     private func spansLoaded() throws(SillageError) -> [String: (first: Int64, last: Int64)] {
         if let spans { return spans }
         var loaded: [String: (first: Int64, last: Int64)] = [:]
@@ -15,37 +20,88 @@ extension Store {
         try spansLoaded().values.map(\.last).max()
     }
 
-    /// Adds `parts` (sorted by stream, actor, start) read from `input`, and merges them into
-    /// the stored sessions they touch. Runs inside the caller's transaction.
+    /// Statements of the session tables, prepared once per commit.
+    private struct SessionStatements {
+        let find, delete, insert, parts, deleteParts, insertPart: SQLiteStatement
+
+        init(_ database: SQLiteDatabase) throws(SillageError) {
+            find = try database.prepare("""
+                SELECT start_ms, end_ms, day, events, pages, agent, input FROM sessions
+                WHERE stream = ? AND actor = ? AND start_ms <= ? ORDER BY start_ms DESC
+                """)
+            delete = try database.prepare("DELETE FROM sessions WHERE stream = ? AND actor = ? AND start_ms = ?")
+            insert = try database.prepare("""
+                INSERT INTO sessions(stream, actor, start_ms, end_ms, day, events, pages, agent, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            parts = try database.prepare("""
+                SELECT start_ms, end_ms, day, events, pages, agent, input FROM session_parts
+                WHERE stream = ? AND actor = ? AND start_ms BETWEEN ? AND ?
+                """)
+            deleteParts = try database.prepare("DELETE FROM session_parts WHERE stream = ? AND actor = ? AND start_ms BETWEEN ? AND ?")
+            insertPart = try database.prepare("""
+                INSERT INTO session_parts(stream, actor, start_ms, input, end_ms, day, events, pages, agent)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(stream, actor, start_ms, input) DO UPDATE SET end_ms = max(end_ms, excluded.end_ms),
+                    events = events + excluded.events, pages = pages + excluded.pages
+                """)
+        }
+
+        func row(_ q: SQLiteStatement, stream: String, actor: ActorKey) -> (part: Session, input: Int64) {
+            (Session(stream: stream, actor: actor, start: q.int(0), end: q.int(1), day: Int32(q.int(2)), events: Int32(q.int(3)),
+                     pages: Int32(q.int(4)), agentClass: AgentClass(name: q.text(5)) ?? .unknown), q.int(6))
+        }
+
+        func insert(_ s: Session, input: Int64) throws(SillageError) {
+            insert.reset()
+            insert.bindText(1, s.stream); insert.bindActor(2, s.actor); insert.bindInt(3, s.start); insert.bindInt(4, s.end)
+            insert.bindInt(5, Int64(s.day)); insert.bindInt(6, Int64(s.events)); insert.bindInt(7, Int64(s.pages))
+            insert.bindText(8, s.agentClass.name); insert.bindInt(9, input)
+            try insert.run()
+        }
+
+        /// The parts a stored session is made of: itself when it came from one input.
+        func components(of s: Session, input: Int64) throws(SillageError) -> [(part: Session, input: Int64)] {
+            try delete.bind([.text(s.stream), .blob(s.actor.bytes), .integer(s.start)]).run()
+            guard input == Store.mixedInputs else { return [(s, input)] }
+            parts.bind([.text(s.stream), .blob(s.actor.bytes), .integer(s.start), .integer(s.end)])
+            var out: [(part: Session, input: Int64)] = []
+            while try parts.step() { out.append(row(parts, stream: s.stream, actor: s.actor)) }
+            try deleteParts.bind([.text(s.stream), .blob(s.actor.bytes), .integer(s.start), .integer(s.end)]).run()
+            return out
+        }
+
+        /// Stores the sessions that `components` coalesce into.
+        func store(_ components: [(part: Session, input: Int64)], gap: Int64) throws(SillageError) {
+            for (session, parts) in SessionCoalescing.coalesce(labelled: components, gap: gap) {
+                let inputs = Set(parts.map(\.input))
+                if inputs.count == 1 {
+                    try insert(session, input: inputs.first!)
+                    continue
+                }
+                try insert(session, input: Store.mixedInputs)
+                for (p, input) in parts {
+                    insertPart.reset()
+                    insertPart.bindText(1, p.stream); insertPart.bindActor(2, p.actor); insertPart.bindInt(3, p.start)
+                    insertPart.bindInt(4, input); insertPart.bindInt(5, p.end); insertPart.bindInt(6, Int64(p.day))
+                    insertPart.bindInt(7, Int64(p.events)); insertPart.bindInt(8, Int64(p.pages)); insertPart.bindText(9, p.agentClass.name)
+                    try insertPart.run()
+                }
+            }
+        }
+    }
+
+    /// Adds `parts` (sorted by stream, actor, start) read from `input`, merging them with the
+    /// stored sessions they touch. Runs inside the caller's transaction.
     func mergeSessionParts(_ parts: [Session], input: Int64, gap: Int64) throws(SillageError) {
         guard !parts.isEmpty else { return }
         var spans = try spansLoaded()
-        let insertPart = try database.prepare("""
-            INSERT INTO session_parts(stream, actor, start_ms, input, end_ms, day, events, pages, agent)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(stream, actor, start_ms, input) DO UPDATE SET end_ms = max(end_ms, excluded.end_ms),
-                events = events + excluded.events, pages = pages + excluded.pages
-            """)
-        let find = try database.prepare("""
-            SELECT start_ms, end_ms, day, events, pages, agent FROM sessions
-            WHERE stream = ? AND actor = ? AND start_ms <= ? ORDER BY start_ms DESC
-            """)
-        let delete = try database.prepare("DELETE FROM sessions WHERE stream = ? AND actor = ? AND start_ms = ?")
-        let insert = try database.prepare("""
-            INSERT INTO sessions(stream, actor, start_ms, end_ms, day, events, pages, agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let statements = try SessionStatements(database)
         var i = 0
         while i < parts.count {
             var j = i
             var hi = Int64.min
             while j < parts.count, parts[j].stream == parts[i].stream, parts[j].actor == parts[i].actor {
-                let p = parts[j]
-                insertPart.reset()
-                insertPart.bindText(1, p.stream); insertPart.bindActor(2, p.actor); insertPart.bindInt(3, p.start)
-                insertPart.bindInt(4, input); insertPart.bindInt(5, p.end); insertPart.bindInt(6, Int64(p.day))
-                insertPart.bindInt(7, Int64(p.events)); insertPart.bindInt(8, Int64(p.pages)); insertPart.bindText(9, p.agentClass.name)
-                try insertPart.run()
-                hi = max(hi, p.end)
+                hi = max(hi, parts[j].end)
                 j += 1
             }
             let group = parts[i..<j]
@@ -53,33 +109,21 @@ extension Store {
             let lo = group.first!.start - gap
             hi += gap
             // Stored sessions are disjoint and ordered: walking back from `hi`, the first one
-            // ending before `lo` ends the search.
-            var existing: [Int64: Session] = [:]
+            // ending before `lo` ends the search. Far from the stream's extent, none can touch.
+            var touched: [(part: Session, input: Int64)] = []
             if let span = spans[stream], span.last >= lo, span.first <= hi {
-                find.bind([.text(stream), .blob(actor.bytes), .integer(hi)])
-                while try find.step() {
-                    let s = Session(stream: stream, actor: actor, start: find.int(0), end: find.int(1), day: Int32(find.int(2)),
-                                    events: Int32(find.int(3)), pages: Int32(find.int(4)),
-                                    agentClass: AgentClass(name: find.text(5)) ?? .unknown)
-                    if s.end < lo { break }
-                    existing[s.start] = s
+                statements.find.bind([.text(stream), .blob(actor.bytes), .integer(hi)])
+                while try statements.find.step() {
+                    let found = statements.row(statements.find, stream: stream, actor: actor)
+                    if found.part.end < lo { break }
+                    touched.append(found)
                 }
-                find.reset()
+                statements.find.reset()
             }
-            let merged = SessionCoalescing.coalesce(Array(existing.values) + group, gap: gap)
-            var kept = Set<Int64>()
-            for m in merged {
-                if existing[m.start] == m { kept.insert(m.start); continue }
-                if existing[m.start] != nil {
-                    try delete.bind([.text(stream), .blob(actor.bytes), .integer(m.start)]).run()
-                    kept.insert(m.start)
-                }
-                try insertSession(insert, m)
-            }
-            for start in existing.keys.sorted() where !kept.contains(start) {
-                try delete.bind([.text(stream), .blob(actor.bytes), .integer(start)]).run()
-            }
-            let first = merged.first!.start, last = merged.map(\.end).max()!
+            var components = group.map { (part: $0, input: input) }
+            for (s, from) in touched { components += try statements.components(of: s, input: from) }
+            try statements.store(components, gap: gap)
+            let first = group.first!.start, last = group.map(\.end).max()!
             spans[stream] = spans[stream].map { (min($0.first, first), max($0.last, last)) } ?? (first, last)
             i = j
         }
@@ -90,56 +134,34 @@ extension Store {
         self.spans = spans
     }
 
-    private func insertSession(_ insert: SQLiteStatement, _ s: Session) throws(SillageError) {
-        insert.reset()
-        insert.bindText(1, s.stream); insert.bindActor(2, s.actor); insert.bindInt(3, s.start); insert.bindInt(4, s.end)
-        insert.bindInt(5, Int64(s.day)); insert.bindInt(6, Int64(s.events)); insert.bindInt(7, Int64(s.pages))
-        insert.bindText(8, s.agentClass.name)
-        try insert.run()
-    }
-
-    /// Takes `input`'s parts out of the stored sessions: each session it contributed to is
-    /// rebuilt from the parts that remain (it may shrink, split in two or vanish). Runs
-    /// inside the caller's transaction; returns the number of parts removed.
+    /// Takes `input` out of the stored sessions: its own sessions go, and each session it
+    /// shares with other inputs is rebuilt from their parts (it may shrink, split in two or
+    /// become a one-input session again). Runs inside the caller's transaction; returns the
+    /// number of sessions removed or rebuilt.
     func removeSessionParts(input: Int64, gap: Int64) throws(SillageError) -> Int {
-        struct Key: Hashable { var stream: String; var actor: ActorKey; var start: Int64 }
-        let parts = try database.prepare("SELECT stream, actor, start_ms FROM session_parts WHERE input = ?")
-        parts.bind([.integer(input)])
-        let containing = try database.prepare("""
-            SELECT start_ms, end_ms FROM sessions WHERE stream = ? AND actor = ? AND start_ms <= ? ORDER BY start_ms DESC LIMIT 1
-            """)
-        var affected: [Key: Int64] = [:]
-        var removed = 0
+        try database.prepare("DELETE FROM sessions WHERE input = ?").bind([.integer(input)]).run()
+        var changed = database.changes
+        let statements = try SessionStatements(database)
+        let shared = try database.prepare("SELECT stream, actor, start_ms FROM session_parts WHERE input = ?")
+        shared.bind([.integer(input)])
         var found: [(String, ActorKey, Int64)] = []
-        while try parts.step() { found.append((parts.text(0), parts.actor(1), parts.int(2))) }
+        while try shared.step() { found.append((shared.text(0), shared.actor(1), shared.int(2))) }
+        struct Key: Hashable { var stream: String; var actor: ActorKey; var start: Int64 }
+        var affected: [Key: (part: Session, input: Int64)] = [:]
         for (stream, actor, start) in found {
-            removed += 1
-            containing.bind([.text(stream), .blob(actor.bytes), .integer(start)])
-            if try containing.step() { affected[Key(stream: stream, actor: actor, start: containing.int(0))] = containing.int(1) }
-            containing.reset()
-        }
-        try database.prepare("DELETE FROM session_parts WHERE input = ?").bind([.integer(input)]).run()
-        let delete = try database.prepare("DELETE FROM sessions WHERE stream = ? AND actor = ? AND start_ms = ?")
-        let remaining = try database.prepare("""
-            SELECT start_ms, end_ms, day, events, pages, agent FROM session_parts
-            WHERE stream = ? AND actor = ? AND start_ms BETWEEN ? AND ?
-            """)
-        let insert = try database.prepare("""
-            INSERT INTO sessions(stream, actor, start_ms, end_ms, day, events, pages, agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let gapOfStore = gap
-        for (key, end) in affected.sorted(by: { ($0.key.stream, $0.key.actor, $0.key.start) < ($1.key.stream, $1.key.actor, $1.key.start) }) {
-            try delete.bind([.text(key.stream), .blob(key.actor.bytes), .integer(key.start)]).run()
-            remaining.bind([.text(key.stream), .blob(key.actor.bytes), .integer(key.start), .integer(end)])
-            var rest: [Session] = []
-            while try remaining.step() {
-                rest.append(Session(stream: key.stream, actor: key.actor, start: remaining.int(0), end: remaining.int(1),
-                                    day: Int32(remaining.int(2)), events: Int32(remaining.int(3)), pages: Int32(remaining.int(4)),
-                                    agentClass: AgentClass(name: remaining.text(5)) ?? .unknown))
+            statements.find.bind([.text(stream), .blob(actor.bytes), .integer(start)])
+            if try statements.find.step() {
+                let s = statements.row(statements.find, stream: stream, actor: actor)
+                affected[Key(stream: stream, actor: actor, start: s.part.start)] = s
             }
-            for s in SessionCoalescing.coalesce(rest, gap: gapOfStore) { try insertSession(insert, s) }
+            statements.find.reset()
         }
-        return removed
+        for (_, s) in affected.sorted(by: { ($0.key.stream, $0.key.actor, $0.key.start) < ($1.key.stream, $1.key.actor, $1.key.start) }) {
+            let rest = try statements.components(of: s.part, input: s.input).filter { $0.input != input }
+            try statements.store(rest, gap: gap)
+            changed += 1
+        }
+        return changed
     }
 
     /// Sessions starting on local days in `days` (all when nil), in (stream, actor, start) order.

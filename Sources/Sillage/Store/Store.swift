@@ -82,6 +82,7 @@ public final class Store {
         }
         // Every derived row names the input it came from (`input`, the ledger id; 0 for
         // standard input), so that `--reprocess` can take one file's contribution back out.
+        // A session made from several inputs says -1 and keeps its parts in `session_parts`.
         try database.transaction { () throws(SillageError) in
             try database.execute("""
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,6 +110,7 @@ public final class Store {
                 CREATE TABLE sessions (
                     stream TEXT NOT NULL, actor BLOB NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
                     day INTEGER NOT NULL, events INTEGER NOT NULL, pages INTEGER NOT NULL, agent TEXT NOT NULL,
+                    input INTEGER NOT NULL,
                     PRIMARY KEY (stream, actor, start_ms)
                 ) WITHOUT ROWID;
                 CREATE TABLE session_parts (
