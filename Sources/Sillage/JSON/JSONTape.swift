@@ -1,5 +1,26 @@
 /// The JSON number grammar (RFC 8259 §6), shared by both JSON readers so they agree:
 /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+/// The four hex digits of a `\u` escape (RFC 8259 §7): exactly four, no sign, no space;
+/// shared by both JSON readers so that they accept the same escapes.
+enum JSONEscapeGrammar {
+    static func hex4(_ b: UnsafeRawBufferPointer, at: Int) -> UInt32? {
+        guard at >= 0, at + 4 <= b.count else { return nil }
+        var v: UInt32 = 0
+        for k in 0..<4 {
+            let c = b[at + k]
+            let d: UInt32
+            switch c {
+            case 48...57: d = UInt32(c - 48)
+            case 97...102: d = UInt32(c - 87)
+            case 65...70: d = UInt32(c - 55)
+            default: return nil
+            }
+            v = v << 4 | d
+        }
+        return v
+    }
+}
+
 enum JSONNumberGrammar {
     /// The length of the number starting at `start`, or nil when the bytes there are not one.
     static func length(_ b: UnsafeRawBufferPointer, at start: Int) -> Int? {
@@ -327,21 +348,7 @@ public struct JSONTape {
         }
     }
 
-    private func hex4(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt32? {
-        var v: UInt32 = 0
-        for k in 0..<4 {
-            let c = b[at + k]
-            let d: UInt32
-            switch c {
-            case 48...57: d = UInt32(c - 48)
-            case 97...102: d = UInt32(c - 87)
-            case 65...70: d = UInt32(c - 55)
-            default: return nil
-            }
-            v = v << 4 | d
-        }
-        return v
-    }
+    private func hex4(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt32? { JSONEscapeGrammar.hex4(b, at: at) }
 
     /// A string node's text, unescaped (allocates: not for every line).
     public func string(_ node: Int) -> String {

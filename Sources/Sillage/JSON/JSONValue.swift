@@ -215,7 +215,8 @@ public struct JSONParser {
     }
 
     private mutating func hex4() throws(SillageError) -> UInt32 {
-        guard i + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) else {
+        // Not `UInt32(_:radix:)`, which takes a sign: `\u+ca2` is not an escape.
+        guard let v = bytes.withUnsafeBytes({ JSONEscapeGrammar.hex4($0, at: i) }) else {
             throw error("invalid \\u escape")
         }
         i += 4
