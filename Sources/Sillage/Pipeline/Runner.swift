@@ -204,6 +204,18 @@ public final class Runner {
 
     private func ingestAndCommit(store: Store, key: MasterKey, zone: ZoneRules, files: [[String]],
                                  report: inout RunReport) async throws(SillageError) {
+        let commits = CommitQueue(store: store, run: report.runID)
+        do throws(SillageError) {
+            try await ingestInputs(store: store, commits: commits, key: key, zone: zone, files: files, report: &report)
+        } catch {
+            // The store must be idle before the failure is journalled.
+            try? await commits.wait()
+            throw error
+        }
+    }
+
+    private func ingestInputs(store: Store, commits: CommitQueue, key: MasterKey, zone: ZoneRules, files: [[String]],
+                              report: inout RunReport) async throws(SillageError) {
         var streams: [String] = []
         for input in pipeline.inputs where !streams.contains(input.stream) { streams.append(input.stream) }
         guard streams.count <= Int(UInt8.max) else {
@@ -229,6 +241,12 @@ public final class Runner {
         }
         var truncatedInPlace: [(path: String, notice: String, earlier: [String])] = []
         var sessioniseSeconds = 0.0, commitSeconds = 0.0
+        /// Time spent waiting for commits is the commit time that did not overlap parsing.
+        func waitForCommits() async throws(SillageError) {
+            let start = Date()
+            try await commits.wait()
+            commitSeconds += Date().timeIntervalSince(start)
+        }
         let ingestStart = Date()
         for (i, input) in pipeline.inputs.enumerated() {
             guard let stage = StageRegistry.ingest[input.type] else {
@@ -259,6 +277,7 @@ public final class Runner {
                 seenThisRun[fingerprint] = opened.displayName
                 let isStream = path == "-"
                 let (device, inode) = opened.file.identity
+                try await waitForCommits()
                 let plan = try ResumePlan.decide(store: store, fingerprint: fingerprint, head: head, path: opened.displayName,
                                                  isGzip: opened.isGzip, isStream: isStream, size: opened.file.size ?? 0,
                                                  device: device, inode: inode,
@@ -349,9 +368,8 @@ public final class Runner {
                     sessioniseSeconds += Date().timeIntervalSince(sessioniseStart)
                     sessioniseStart = Date()
                     if !options.dryRun {
-                        progress?.phase("committing \(output.sessions.count) sessions to \(pipeline.store)")
-                        let id = try store.commit(batch, run: report.runID)
-                        if !isStream { entry.id = id }
+                        // Waits only for the previous batch's commit; this one overlaps the next parse.
+                        try await commits.submit(batch)
                     }
                     report.batches += 1
                     committedSlices += 1
@@ -370,6 +388,7 @@ public final class Runner {
                 report.files.append(file)
             }
         }
+        try await waitForCommits()
         for (path, text, earlier) in truncatedInPlace {
             let rotatedCopy = earlier.compactMap { seenThisRun[$0] }.first { $0 != path }
             notice(rotatedCopy.map { "\(path): truncated and rewritten in place since the last run (copytruncate); read from the start, and its earlier content was found in \($0)" } ?? text, &report)

@@ -4,7 +4,7 @@ extension Store {
     /// A batch is a slice of an input (at most `RunOptions.batchBytes` of it): its ledger
     /// offset, session parts, summaries and facts become visible together or not at all, so
     /// a run killed at any point resumes exactly after the last committed batch.
-    public struct Batch {
+    public struct Batch: Sendable {
         /// The input the batch was read from, with the offset reached; nil for standard input.
         public var ledger: LedgerEntry?
         /// Session parts formed from this batch, sorted by (stream, actor, start).

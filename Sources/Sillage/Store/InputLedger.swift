@@ -98,10 +98,20 @@ extension Store {
                 """).bind(values + [.integer(id)]).run()
             return id
         }
+        // A later batch of a new input may be prepared before the first one committed: it
+        // finds the row by fingerprint.
         try database.prepare("""
             INSERT INTO inputs(fingerprint, path, device, inode, size, offset, lines, is_gzip, complete, run_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, device = excluded.device, inode = excluded.inode,
+                size = excluded.size, offset = excluded.offset, lines = excluded.lines, is_gzip = excluded.is_gzip,
+                complete = excluded.complete, run_id = excluded.run_id
             """).bind(values).run()
-        return database.lastInsertRowID
+        let id = try database.prepare("SELECT id FROM inputs WHERE fingerprint = ?")
+        id.bind([.text(entry.fingerprint)])
+        _ = try id.step()
+        let found = id.int(0)
+        id.reset()
+        return found
     }
 }
