@@ -39,6 +39,8 @@ private func withTape<T>(_ text: String, _ body: (inout JSONTape, Bool) -> T) ->
     "", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "[1,]", "[1 2]", "{\"a\":1 \"b\":2}", "tru", "nul", "\"abc",
     "{\"a\":1}}", "[[]", "{\"a\":[1,2}", "{} {}", "{\"a\":\"\u{1}\"}", "{'a':1}", "[1]x",
     #"{"a": "\u121{x"}"#, #"{"a": "\q"}"#, #"{"a": "\u12"}"#, #"{"a": "\u+ca2"}"#, #"{"a": "\u-0a2"}"#, #"{"a": "\u 0a2"}"#,
+    #"{"a": 1, "a": 2}"#, #"{"a": 1, "\u0061": 2}"#, #"[{"x": {"a": [], "b": 0, "a": {}}}]"#,
+    "{" + (0..<20).map { "\"k\($0)\": 0" }.joined(separator: ", ") + ", \"k3\": 1}",
 ])
 func tapeRejectsMalformedDocuments(text: String) {
     withTape(text) { _, ok in #expect(!ok, "accepted: \(text)") }

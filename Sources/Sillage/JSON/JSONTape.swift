@@ -184,13 +184,46 @@ public struct JSONTape {
         return i == n
     }
 
-    /// Closes the innermost container at `i`.
+    /// Closes the innermost container at `i`; an object with a key twice is not accepted.
     private mutating func close(_ i: inout Int, _ bracket: UInt8) -> Bool {
         guard let top = stack.popLast() else { return false }
         nodes[Int(top)].end = Int32(i + 1)
         nodes[Int(top)].next = Int32(nodes.count)
         i += 1
-        return true
+        return bracket != UInt8(ascii: "}") || !hasDuplicateKey(Int(top))
+    }
+
+    /// Whether object `node` names a key twice (compared after unescaping, byte for byte):
+    /// which of two values a reader would take is undefined (RFC 8259 §4), so neither is.
+    private func hasDuplicateKey(_ node: Int) -> Bool {
+        var keys: [Int] = []
+        var k = node + 1
+        let end = Int(nodes[node].next)
+        while k < end {
+            keys.append(k)
+            k = Int(nodes[k + 1].next)
+        }
+        guard keys.count > 1 else { return false }
+        func same(_ a: Int, _ b: Int) -> Bool {
+            if !nodes[a].flag && !nodes[b].flag { return bytes(a).elementsEqual(bytes(b)) }
+            var x: [UInt8] = [], y: [UInt8] = []
+            appendUnescaped(a, to: &x)
+            appendUnescaped(b, to: &y)
+            return x == y
+        }
+        if keys.count <= 16 {
+            for a in 1..<keys.count {
+                for b in 0..<a where same(keys[a], keys[b]) { return true }
+            }
+            return false
+        }
+        var seen = Set<[UInt8]>()
+        for key in keys {
+            var decoded: [UInt8] = []
+            appendUnescaped(key, to: &decoded)
+            if !seen.insert(decoded).inserted { return true }
+        }
+        return false
     }
 
     /// Scans a string starting at the quote at `i`, appending its node.
