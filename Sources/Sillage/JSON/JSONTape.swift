@@ -1,5 +1,3 @@
-/// The JSON number grammar (RFC 8259 §6), shared by both JSON readers so they agree:
-/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
 /// The four hex digits of a `\u` escape (RFC 8259 §7): exactly four, no sign, no space;
 /// shared by both JSON readers so that they accept the same escapes.
 enum JSONEscapeGrammar {
@@ -21,6 +19,8 @@ enum JSONEscapeGrammar {
     }
 }
 
+/// The JSON number grammar (RFC 8259 §6), shared by both JSON readers so they agree:
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
 enum JSONNumberGrammar {
     /// The length of the number starting at `start`, or nil when the bytes there are not one.
     static func length(_ b: UnsafeRawBufferPointer, at start: Int) -> Int? {
@@ -75,6 +75,7 @@ public struct JSONTape {
 
     public private(set) var nodes: [Node] = []
     private var stack: [Int32] = []
+    private var keyScratch: [Int32] = []
     /// The document the nodes point into; valid only during `withDocument`.
     public private(set) var base: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
 
@@ -195,17 +196,25 @@ public struct JSONTape {
 
     /// Whether object `node` names a key twice (compared after unescaping, byte for byte):
     /// which of two values a reader would take is undefined (RFC 8259 §4), so neither is.
-    private func hasDuplicateKey(_ node: Int) -> Bool {
-        var keys: [Int] = []
+    private mutating func hasDuplicateKey(_ node: Int) -> Bool {
+        // Objects are small: the key list reuses one buffer, and most pairs differ in length.
+        keyScratch.removeAll(keepingCapacity: true)
         var k = node + 1
         let end = Int(nodes[node].next)
         while k < end {
-            keys.append(k)
+            keyScratch.append(Int32(k))
             k = Int(nodes[k + 1].next)
         }
+        let keys = keyScratch
         guard keys.count > 1 else { return false }
-        func same(_ a: Int, _ b: Int) -> Bool {
-            if !nodes[a].flag && !nodes[b].flag { return bytes(a).elementsEqual(bytes(b)) }
+        func same(_ a32: Int32, _ b32: Int32) -> Bool {
+            let (a, b) = (Int(a32), Int(b32))
+            let (na, nb) = (nodes[a], nodes[b])
+            if !na.flag && !nb.flag {
+                let length = Int(na.end - na.start)
+                guard length == Int(nb.end - nb.start) else { return false }
+                return length == 0 || memcmp(base.baseAddress! + Int(na.start), base.baseAddress! + Int(nb.start), length) == 0
+            }
             var x: [UInt8] = [], y: [UInt8] = []
             appendUnescaped(a, to: &x)
             appendUnescaped(b, to: &y)
@@ -220,7 +229,7 @@ public struct JSONTape {
         var seen = Set<[UInt8]>()
         for key in keys {
             var decoded: [UInt8] = []
-            appendUnescaped(key, to: &decoded)
+            appendUnescaped(Int(key), to: &decoded)
             if !seen.insert(decoded).inserted { return true }
         }
         return false
