@@ -26,6 +26,8 @@ commands:
   run [PIPELINE]        read inputs, update the store, publish exports
   validate PIPELINE     check a pipeline file and its inputs without running it
   keys init             create a new master key (mode 0600)
+  purge [PIPELINE]      enforce the retention policy now, and journal what it removed
+  journal [PIPELINE]    list what was purged, erased, accessed and exported, and when
 
 `sillage COMMAND --help` describes each command. Exit codes: 0 success, 1 run failure,
 2 usage or configuration error, 3 data error (reject rate over the limit, PII guard hit).
@@ -52,6 +54,73 @@ let runSpec = CommandSpec(
         OptionSpec("--json", help: "print the run report as JSON on standard output"),
     ],
     details: "Progress is shown on standard error when it is a terminal. The summary lists events, skips and rejects by reason, sessions and the files written.")
+
+let purgeSpec = CommandSpec(
+    path: "sillage purge",
+    summary: "Enforces the pipeline's retention policy now (every run also does): purges sessions and learner-day summaries older than their period, anonymises inactive learners, deletes old reject samples, and journals it.",
+    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
+    options: [OptionSpec("--store", value: "PATH", help: "SQLite store (default: the pipeline's)"),
+              OptionSpec("--json", help: "print what was removed as JSON")],
+    details: "SILLAGE_NOW=YYYY-MM-DD judges retention as on that day (for audits and tests).")
+
+let journalSpec = CommandSpec(
+    path: "sillage journal",
+    summary: "Lists the store's journal: every retention purge, erasure, access request and export, with when, by which run, and how many.",
+    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
+    options: [OptionSpec("--store", value: "PATH", help: "SQLite store (default: the pipeline's)"),
+              OptionSpec("--action", value: "NAME", help: "only retention, erasure, access, export or reprocess entries"),
+              OptionSpec("--json", help: "print the entries as JSON")])
+
+/// The pipeline named by the first positional (or the defaults), with `--store` applied.
+func pipelineAndStore(_ args: ParsedArguments) throws(SillageError) -> PipelineDefinition {
+    var pipeline = try args.positionals.first.map { p throws(SillageError) in try PipelineDefinition.load(path: p) } ?? PipelineDefinition()
+    if let store = args.value("--store") { pipeline.store = store }
+    return pipeline
+}
+
+func purgeCommand(_ words: [String]) throws(SillageError) -> Int32 {
+    let args = try ArgumentParser.parse(words, purgeSpec)
+    if args.wantsHelp { say(purgeSpec.help); return 0 }
+    let pipeline = try pipelineAndStore(args)
+    let store = try Store(path: pipeline.store)
+    let t = try Retention.enforce(pipeline.retention, store: store, zone: try ZoneRules(identifier: pipeline.timezone),
+                                  now: Clock.nowSeconds(), run: nil)
+    if args.has("--json") {
+        say(JSONValue.object([
+            ("keptFromDay", .string(t.keptFromDay)),
+            ("purged", .object(t.purged.sorted(by: { $0.key < $1.key }).map { ($0.key, .int(Int64($0.value))) })),
+            ("anonymisedLearners", .int(Int64(t.anonymisedLearners))), ("rejectFilesDeleted", .int(Int64(t.rejectFilesDeleted))),
+        ]).serialized())
+    } else {
+        let purged = t.purged.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        say("retention on \(pipeline.store): kept from \(t.keptFromDay); purged \(purged); \(t.anonymisedLearners) inactive learner(s) anonymised; \(t.rejectFilesDeleted) reject file(s) deleted")
+    }
+    return 0
+}
+
+func journalCommand(_ words: [String]) throws(SillageError) -> Int32 {
+    let args = try ArgumentParser.parse(words, journalSpec)
+    if args.wantsHelp { say(journalSpec.help); return 0 }
+    let pipeline = try pipelineAndStore(args)
+    guard FileManager.default.fileExists(atPath: pipeline.store) else {
+        throw SillageError.configuration("no store here yet", at: pipeline.store, hint: "run the pipeline first")
+    }
+    let entries = try Store(path: pipeline.store).journalEntries(action: args.value("--action"))
+    if args.has("--json") {
+        say(JSONValue.array(entries.map { e in .object([
+            ("id", .int(e.id)), ("at", .string(e.at)), ("run", e.run.map { .int($0) } ?? .null), ("action", .string(e.action)),
+            ("subject", .string(e.subject)), ("count", .int(e.count)),
+            ("details", (try? JSONParser.parse(Array(e.details.utf8), source: "journal")) ?? .string(e.details)),
+        ]) }).serialized())
+        return 0
+    }
+    say("id    at                    run   action      count  subject")
+    for e in entries {
+        let run = e.run.map(String.init) ?? "-"
+        say("\(e.id.description.padding(toLength: 5, withPad: " ", startingAt: 0)) \(e.at)  \(run.padding(toLength: 5, withPad: " ", startingAt: 0)) \(e.action.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(e.count).padding(toLength: 6, withPad: " ", startingAt: 0)) \(e.subject)")
+    }
+    return 0
+}
 
 let validateSpec = CommandSpec(
     path: "sillage validate",
@@ -209,10 +278,12 @@ func main() async -> Int32 {
         case "run": return try await runCommand(rest)
         case "validate": return try validateCommand(rest)
         case "keys": return try keysCommand(rest)
+        case "purge": return try purgeCommand(rest)
+        case "journal": return try journalCommand(rest)
         case "--help", "-h", "help": say(topHelp); return 0
         case "--version", "version": say("sillage \(version)"); return 0
         default:
-            throw SillageError.usage("unknown command \"\(command)\"", hint: "commands: run, validate, keys init")
+            throw SillageError.usage("unknown command \"\(command)\"", hint: "commands: run, validate, keys init, purge, journal")
         }
     } catch {
         printError(error)

@@ -42,9 +42,10 @@ enum TestSupport {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        // A fixed day, so that retention (a function of the date) gives the same results
+        // on fixed test data next year; a test may set its own.
+        process.environment = ProcessInfo.processInfo.environment.merging(["SILLAGE_NOW": TestSupport.today]) { $1 }
+            .merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -76,6 +77,11 @@ enum TestSupport {
         return path
     }
 
+    /// The day the tests run "on" (UTC): recent enough for the generated logs to be within
+    /// the default retention.
+    static let today = "2026-11-23T12:00:00Z"
+    static var todaySeconds: Int64 { Clock.parse(today)! }
+
     /// A pipeline reading `paths` as `type`, with store and output in `directory`.
     static func pipeline(_ type: String, _ paths: [String], in directory: String, minCount: Int = 11,
                          keyByte: UInt8 = 42) throws -> PipelineDefinition {
@@ -85,6 +91,10 @@ enum TestSupport {
         p.store = directory + "/store.sqlite"
         p.output = directory + "/out"
         p.inputs = [InputDefinition(type: type, paths: paths)]
+        // Generated logs have fixed dates: keep them whatever day the tests run
+        // (retention tests set their own policy and clock).
+        p.retention.sessionDays = 36500
+        p.retention.inactiveLearnerDays = 36500
         var export = ExportDefinition()
         export.minCount = minCount
         p.exports = [export]

@@ -17,6 +17,7 @@ public struct PipelineDefinition: Sendable {
     public var maxRejectRate = 0.05
     public var extraCrawlerTokens: [String] = []
     public var exports: [ExportDefinition] = [ExportDefinition()]
+    public var retention = RetentionPolicy()
 
     public init() {}
 
@@ -58,6 +59,7 @@ public struct PipelineDefinition: Sendable {
             try sessions.finish()
         }
         if let rate = try root.double("maxRejectRate", in: 0...1) { p.maxRejectRate = rate }
+        if let retention = try root.object("retention") { p.retention = try RetentionPolicy.parse(retention) }
         if let tokens = try root.strings("crawlerTokens") { p.extraCrawlerTokens = tokens }
         guard let inputs = try root.objects("inputs"), !inputs.isEmpty else {
             throw SillageError.configuration("a pipeline needs at least one input", at: root.location("inputs"))
@@ -82,7 +84,8 @@ public struct PipelineDefinition: Sendable {
     /// A canonical text of the definition, hashed into the run journal.
     public var canonicalDescription: String {
         var parts = ["v\(version)", name, timezone, "gap=\(inactivityMinutes)", "reject=\(maxRejectRate)",
-                     "crawlers=\(extraCrawlerTokens.joined(separator: ","))"]
+                     "crawlers=\(extraCrawlerTokens.joined(separator: ","))",
+                     "retention=\(retention.sessionDays),\(retention.inactiveLearnerDays),\(retention.rawLogDays)"]
         for i in inputs {
             parts.append("input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? "")")
         }

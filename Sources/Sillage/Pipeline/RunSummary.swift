@@ -42,6 +42,12 @@ public enum RunSummary {
                 ])
             })),
             ("rejectFile", r.rejectFile.map { .string($0) } ?? .null),
+            ("retention", r.retention.map { t in .object([
+                ("keptFromDay", .string(t.keptFromDay)),
+                ("purged", .object(t.purged.sorted(by: { $0.key < $1.key }).map { ($0.key, .int(Int64($0.value))) })),
+                ("anonymisedLearners", .int(Int64(t.anonymisedLearners))),
+                ("rejectFilesDeleted", .int(Int64(t.rejectFilesDeleted))),
+            ]) } ?? .null),
             ("notices", .array(r.notices.map { .string($0) })),
         ])
     }
@@ -68,6 +74,10 @@ public enum RunSummary {
             lines.append("  file     \(f.path): \(note)")
         }
         lines.append("  sessions \(r.sessions) new, \(r.actorDays) learner-days, " + (r.dryRun ? "not committed (dry run)" : "committed to \(r.storePath) in \(r.batches) batch\(r.batches == 1 ? "" : "es")"))
+        if let t = r.retention, t.total > 0 {
+            let purged = t.purged.values.reduce(0, +)
+            lines.append("  retention \(purged) rows from before \(t.keptFromDay) purged, \(t.anonymisedLearners) inactive learner(s) anonymised, \(t.rejectFilesDeleted) old reject file(s) deleted")
+        }
         for e in r.exports {
             let suppressed = e.suppression.reduce(0) { $0 + $1.cellsSuppressed }
             lines.append("  export   \(e.directory)/ (\(e.files.count) files, \(suppressed) cells suppressed\(e.replaced ? ", replacing the earlier one" : ""))")

@@ -15,6 +15,8 @@ public struct RunOptions: Sendable {
     public var dryRun = false
     /// Files whose earlier contribution is removed before they are read again (`--reprocess`).
     public var reprocess: [String] = []
+    /// The instant retention is judged at (UTC seconds); nil: `Clock.nowSeconds()`.
+    public var now: Int64? = nil
 
     public init(threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), chunkSize: Int = 4 << 20) {
         self.threads = threads
@@ -73,6 +75,8 @@ public struct RunReport: Sendable {
     public var actorDays = 0
     /// Transactions committed (one per batch of input).
     public var batches = 0
+    /// What the retention policy removed on this run (nil on a dry run).
+    public var retention: RetentionOutcome? = nil
     public var exports: [ExportOutcome] = []
     public var notices: [String] = []
     public var seconds = 0.0
@@ -152,14 +156,24 @@ public final class Runner {
         report.runID = runID
         do throws(SillageError) {
             try await ingestAndCommit(store: store, key: key, zone: zone, files: expanded, report: &report)
+            if !options.dryRun {
+                progress?.phase("enforcing retention")
+                report.retention = try Retention.enforce(pipeline.retention, store: store, zone: zone, now: options.now ?? Clock.nowSeconds(),
+                                                         run: runID)
+            }
             if !options.skipExports && !options.dryRun {
                 let exportStart = Date()
                 defer { report.phases.append(("export", Date().timeIntervalSince(exportStart))) }
                 let scanner = PIIScanner()
                 for export in pipeline.exports {
                     progress?.phase("publishing \(export.name)/\(export.recipient)/\(export.period.directoryName)")
-                    report.exports.append(try Exporter.run(export, store: store, outputRoot: pipeline.output,
-                                                           pipeline: pipeline, scanner: scanner))
+                    let outcome = try Exporter.run(export, store: store, outputRoot: pipeline.output, pipeline: pipeline, scanner: scanner)
+                    report.exports.append(outcome)
+                    try store.journal("export", subject: outcome.directory, count: Int64(outcome.files.count), details: .object([
+                        ("recipient", .string(export.recipient)), ("period", .string(export.period.directoryName)),
+                        ("tables", .array(export.tables.map { .string($0) })),
+                        ("cellsSuppressed", .int(Int64(outcome.suppression.reduce(0) { $0 + $1.cellsSuppressed }))),
+                    ]), run: runID)
                 }
             }
             report.seconds = Date().timeIntervalSince(started)
@@ -198,6 +212,10 @@ public final class Runner {
                 continue
             }
             let removal = try store.removeContribution(of: entry, gap: gap)
+            try store.journal("reprocess", subject: "contribution of \(opened.displayName) removed to read it again",
+                              count: Int64(removal.sessions + removal.rows),
+                              details: .object([("sessions", .int(Int64(removal.sessions))), ("rows", .int(Int64(removal.rows)))]),
+                              run: report.runID)
             notice("\(opened.displayName): removed what it contributed before (\(removal.sessions) sessions removed or rebuilt, \(removal.rows) summary rows); reading it again", &report)
         }
     }

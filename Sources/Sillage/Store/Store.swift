@@ -16,7 +16,7 @@ public struct CatalogueEntry: Sendable, Equatable {
 /// One process at a time: opening takes an exclusive lock on `<store>.lock`, and a second
 /// run on the same store fails at once with a message naming the holder.
 public final class Store {
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
     public let path: String
     public let database: SQLiteDatabase
     private let lockDescriptor: Int32
@@ -167,18 +167,19 @@ public final class Store {
                 CREATE TABLE memberships (
                     actor BLOB PRIMARY KEY, organisation TEXT NOT NULL, input INTEGER NOT NULL
                 );
+                CREATE TABLE journal (
+                    id INTEGER PRIMARY KEY, at TEXT NOT NULL, run_id INTEGER, action TEXT NOT NULL,
+                    subject TEXT NOT NULL, count INTEGER NOT NULL, details TEXT NOT NULL
+                );
+                CREATE TABLE opt_outs (actor BLOB PRIMARY KEY, added_at TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TABLE anonymised (actor BLOB PRIMARY KEY) WITHOUT ROWID;
                 """)
             try database.execute("INSERT INTO meta(key, value) VALUES ('schema', '\(Store.schemaVersion)')")
         }
     }
 
     /// The current instant as `2026-03-29T10:15:00Z`, for the journal.
-    static func now() -> String {
-        let seconds = Int(Date().timeIntervalSince1970)
-        let day = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let rest = seconds - day * 86400
-        return "\(CivilTime.isoDate(days: day))T\(CivilTime.pad(rest / 3600, 2)):\(CivilTime.pad(rest / 60 % 60, 2)):\(CivilTime.pad(rest % 60, 2))Z"
-    }
+    static func now() -> String { Clock.iso(Clock.nowSeconds()) }
 
     /// Records the start of a run and returns its id. Runs still marked running were killed:
     /// this process holds the lock, so none of them is alive.
