@@ -28,6 +28,8 @@ commands:
   keys init             create a new master key (mode 0600)
   purge [PIPELINE]      enforce the retention policy now, and journal what it removed
   journal [PIPELINE]    list what was purged, erased, accessed and exported, and when
+  forget [PIPELINE]     erase people from the store and drop their records from later runs
+  access [PIPELINE]     write everything the store holds about one person (JSON and CSV)
 
 `sillage COMMAND --help` describes each command. Exit codes: 0 success, 1 run failure,
 2 usage or configuration error, 3 data error (reject rate over the limit, PII guard hit).
@@ -119,6 +121,81 @@ func journalCommand(_ words: [String]) throws(SillageError) -> Int32 {
         let run = e.run.map(String.init) ?? "-"
         say("\(e.id.description.padding(toLength: 5, withPad: " ", startingAt: 0)) \(e.at)  \(run.padding(toLength: 5, withPad: " ", startingAt: 0)) \(e.action.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(e.count).padding(toLength: 6, withPad: " ", startingAt: 0)) \(e.subject)")
     }
+    return 0
+}
+
+let forgetSpec = CommandSpec(
+    path: "sillage forget",
+    summary: "Deletes everything the store derived from the people named, adds their keyed hash to the opt-out list so that later runs drop their records as they are parsed, and journals it (counts only). Asking twice is harmless.",
+    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
+    options: [OptionSpec("--namespace", value: "NS", help: "how the identifiers name people: " + PersonIdentifier.namespaces.map(\.name).joined(separator: ", ") + ", or an identity the pipeline declares"),
+              OptionSpec("--id", value: "ID", repeatable: true, help: "an identifier (repeatable)"),
+              OptionSpec("--file", value: "PATH", help: "a file of identifiers, one per line"),
+              OptionSpec("--store", value: "PATH", help: "SQLite store (default: the pipeline's)"),
+              OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)")])
+
+let accessSpec = CommandSpec(
+    path: "sillage access",
+    summary: "Writes everything the store holds about one person — sessions, learner-day summaries, courses, completions, content views, searches — as person.json and CSV files in a private directory (mode 0700), for access and portability requests, and journals it.",
+    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
+    options: [OptionSpec("--namespace", value: "NS", help: "how the identifier names the person (see `sillage forget --help`)"),
+              OptionSpec("--id", value: "ID", help: "the person's identifier"),
+              OptionSpec("--out", value: "DIR", help: "the directory to write (replaced atomically if it exists)"),
+              OptionSpec("--store", value: "PATH", help: "SQLite store (default: the pipeline's)"),
+              OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)")])
+
+/// The people a `forget` or `access` names, read in the pipeline's declared namespaces.
+func people(_ args: ParsedArguments, _ pipeline: PipelineDefinition, allowFile: Bool) throws(SillageError) -> [(PersonIdentifier, String)] {
+    guard let namespace = args.value("--namespace") else {
+        throw SillageError.usage("--namespace is required", hint: "namespaces: " + PersonIdentifier.namespaces.map(\.name).joined(separator: ", "))
+    }
+    var texts = args.all("--id")
+    if allowFile, let file = args.value("--file") {
+        let bytes = try readWholeFileForCLI(file)
+        texts += String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+    guard !texts.isEmpty else { throw SillageError.usage("name someone: --id ID" + (allowFile ? " or --file PATH" : "")) }
+    let declared = pipeline.inputs.compactMap(\.identity)
+    var out: [(PersonIdentifier, String)] = []
+    for text in texts { out.append((try PersonIdentifier(namespace: namespace, text, declared: declared), text)) }
+    return out
+}
+
+func readWholeFileForCLI(_ path: String) throws(SillageError) -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw SillageError.configuration("cannot read the file of identifiers", at: path)
+    }
+    return [UInt8](data)
+}
+
+func forgetCommand(_ words: [String]) throws(SillageError) -> Int32 {
+    let args = try ArgumentParser.parse(words, forgetSpec)
+    if args.wantsHelp { say(forgetSpec.help); return 0 }
+    var pipeline = try pipelineAndStore(args)
+    if let key = args.value("--key-file") { pipeline.keyFile = key }
+    let named = try people(args, pipeline, allowFile: true)
+    let key = try MasterKey.load(path: pipeline.keyFile)
+    let store = try Store(path: pipeline.store)
+    let outcome = try Erasure.forget(named.map(\.0), store: store, pseudonymiser: Pseudonymiser(key: key.bytes))
+    say("forgot \(outcome.people) person(s): \(outcome.rows) row(s) deleted from \(pipeline.store)\(outcome.alreadyOptedOut > 0 ? " (\(outcome.alreadyOptedOut) already on the opt-out list)" : ""); later runs drop their records")
+    return 0
+}
+
+func accessCommand(_ words: [String]) throws(SillageError) -> Int32 {
+    let args = try ArgumentParser.parse(words, accessSpec)
+    if args.wantsHelp { say(accessSpec.help); return 0 }
+    var pipeline = try pipelineAndStore(args)
+    if let key = args.value("--key-file") { pipeline.keyFile = key }
+    guard let out = args.value("--out") else { throw SillageError.usage("--out DIR is required") }
+    let named = try people(args, pipeline, allowFile: false)
+    guard named.count == 1 else { throw SillageError.usage("an access request names one person") }
+    let key = try MasterKey.load(path: pipeline.keyFile)
+    let store = try Store(path: pipeline.store)
+    let outcome = try AccessRequest.answer(named[0].0, identifier: named[0].1, store: store, pseudonymiser: Pseudonymiser(key: key.bytes),
+                                           zone: try ZoneRules(identifier: pipeline.timezone), to: out)
+    let rows = outcome.rows.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    say("wrote \(outcome.files.count) files to \(out)/ (private, mode 0700): \(rows)")
     return 0
 }
 
@@ -280,10 +357,12 @@ func main() async -> Int32 {
         case "keys": return try keysCommand(rest)
         case "purge": return try purgeCommand(rest)
         case "journal": return try journalCommand(rest)
+        case "forget": return try forgetCommand(rest)
+        case "access": return try accessCommand(rest)
         case "--help", "-h", "help": say(topHelp); return 0
         case "--version", "version": say("sillage \(version)"); return 0
         default:
-            throw SillageError.usage("unknown command \"\(command)\"", hint: "commands: run, validate, keys init, purge, journal")
+            throw SillageError.usage("unknown command \"\(command)\"", hint: "commands: run, validate, keys init, purge, journal, forget, access")
         }
     } catch {
         printError(error)

@@ -11,22 +11,26 @@ import Foundation
 /// removed and the previous export, if any, is left as it was.
 public enum Publisher {
     /// Publishes `files` as `directory`; returns true when an earlier export was replaced.
+    ///
+    /// `personal` files (an access request's answer) are readable by their owner only: the
+    /// directory is created with mode 0700 and the files with 0600.
     @discardableResult
-    public static func publish(files: [(name: String, bytes: [UInt8])], to directory: String) throws(SillageError) -> Bool {
+    public static func publish(files: [(name: String, bytes: [UInt8])], to directory: String,
+                               personal: Bool = false) throws(SillageError) -> Bool {
         try makeDirectories(parentOf: directory)
         let parent = directory.lastIndex(of: "/").map { String(directory[..<$0]) } ?? "."
         let base = directory.split(separator: "/").last.map(String.init) ?? directory
         recover(parent: parent, base: base, directory: directory)
         let staging = "\(parent)/.\(base).partial-\(getpid())"
         removeTree(staging)
-        guard mkdir(staging, 0o755) == 0 else {
+        guard mkdir(staging, personal ? 0o700 : 0o755) == 0 else {
             let code = errno
             throw SillageError.runtime("cannot create the staging directory: \(systemErrorText(code))", at: staging)
         }
         do throws(SillageError) {
             for file in files {
                 do throws(SillageError) {
-                    try writeFile(file.bytes, to: "\(staging)/\(file.name)")
+                    try writeFile(file.bytes, to: "\(staging)/\(file.name)", mode: personal ? 0o600 : 0o644)
                 } catch {
                     // Name the file as it would have been published, not the hidden staging copy.
                     throw SillageError(error.kind, error.message, at: "\(directory)/\(file.name)", hint: error.hint)

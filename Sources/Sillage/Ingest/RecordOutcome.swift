@@ -15,6 +15,8 @@ public enum SkipReason: Int, Sendable, CaseIterable {
     case outsideWindow
     /// A JSON document (an xAPI array or LRS page) that holds no statement.
     case emptyDocument
+    /// Records of a person who objected or asked for erasure (`sillage forget`).
+    case optedOut
 
     public var name: String {
         switch self {
@@ -25,6 +27,7 @@ public enum SkipReason: Int, Sendable, CaseIterable {
         case .header: "header"
         case .outsideWindow: "outside-window"
         case .emptyDocument: "empty-document"
+        case .optedOut: "opted-out"
         case .bot: "bot"
         case .staticAsset: "static-asset"
         case .status: "status"

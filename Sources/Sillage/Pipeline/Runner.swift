@@ -247,6 +247,7 @@ public final class Runner {
             try removeReprocessed(store: store, files: files, gap: sessioniser.inactivityMillis, report: &report)
         }
         let sessionsBefore = try store.count("sessions")
+        let optOuts = OptOutFilter(actors: try store.optOuts())
         var objects = Interner()
         var seenThisRun: [String: String] = [:]
         var rejectSamples: [RejectFile.Sample] = []
@@ -336,7 +337,9 @@ public final class Runner {
                     holdBackUnterminatedLine: !opened.isGzip && !isStream, sliceBytes: options.batchBytes,
                     objects: &objects, progress: progress, rawBytesRead: { opened.file.bytesRead },
                     rawSize: opened.file.size
-                ) { (slice, objects) throws(SillageError) in
+                ) { (parsed, objects) throws(SillageError) in
+                    var slice = parsed
+                    optOuts.apply(to: &slice)
                     fileIngest.lines += slice.lines
                     fileIngest.counts.add(slice.counts)
                     for (k, sample) in slice.rejectSamples.enumerated() where fileIngest.rejectSamples.count < ChunkResult.maxSamples {

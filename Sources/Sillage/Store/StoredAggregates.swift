@@ -32,33 +32,34 @@ extension Store {
         return out
     }
 
-    /// The learning facts the store holds, all inputs combined. Times are not filtered here:
-    /// the table builders decide what a period covers.
-    public func facts() throws(SillageError) -> ActivityFacts {
+    /// The learning facts the store holds (of one person when `actor` is given), all inputs
+    /// combined. Times are not filtered here: the table builders decide what a period covers.
+    public func facts(of actor: ActorKey? = nil) throws(SillageError) -> ActivityFacts {
+        func query(_ columns: String, _ table: String, _ tail: String = "") throws(SillageError) -> SQLiteStatement {
+            let q = try database.prepare("SELECT \(columns) FROM \(table)\(actor == nil ? "" : " WHERE actor = ?") \(tail)")
+            if let actor { q.bindActor(1, actor) }
+            return q
+        }
         var f = ActivityFacts()
-        var q = try database.prepare("SELECT course, actor, min(first_ms) FROM enrolments GROUP BY course, actor")
+        var q = try query("course, actor, min(first_ms)", "enrolments", "GROUP BY course, actor")
         while try q.step() { f.enrolments[.init(actor: q.actor(1), course: q.text(0))] = q.int(2) }
-        q = try database.prepare("SELECT course, actor, min(completed_ms) FROM completions GROUP BY course, actor")
+        q = try query("course, actor, min(completed_ms)", "completions", "GROUP BY course, actor")
         while try q.step() { f.completions[.init(actor: q.actor(1), course: q.text(0))] = q.int(2) }
-        q = try database.prepare("""
-            SELECT course, actor, min(first_ms), max(last_ms), sum(events) FROM course_activity GROUP BY course, actor
-            """)
+        q = try query("course, actor, min(first_ms), max(last_ms), sum(events)", "course_activity", "GROUP BY course, actor")
         while try q.step() {
             f.courseActivity[.init(actor: q.actor(1), course: q.text(0))] = .init(first: q.int(2), last: q.int(3), events: Int(q.int(4)))
         }
         // The earliest completion wins, and its course with it; ties go to the smaller course id.
-        q = try database.prepare("SELECT object, actor, course, completed_ms FROM activity_completions ORDER BY object, actor, completed_ms, course")
+        q = try query("object, actor, course, completed_ms", "activity_completions", "ORDER BY object, actor, completed_ms, course")
         while try q.step() {
             let key = ActivityFacts.ActorObject(actor: q.actor(1), object: q.text(0))
             if f.activityCompletions[key] == nil { f.activityCompletions[key] = .init(course: q.text(2), time: q.int(3)) }
         }
-        q = try database.prepare("""
-            SELECT object, week, actor, course, sum(views) FROM content_views GROUP BY object, week, actor, course
-            """)
+        q = try query("object, week, actor, course, sum(views)", "content_views", "GROUP BY object, week, actor, course")
         while try q.step() {
             f.contentViews[.init(object: q.text(0), course: q.text(3), week: Int32(q.int(1)), actor: q.actor(2)), default: 0] += Int(q.int(4))
         }
-        q = try database.prepare("SELECT term, day, actor, sum(searches), sum(failed) FROM searches GROUP BY term, day, actor")
+        q = try query("term, day, actor, sum(searches), sum(failed)", "searches", "GROUP BY term, day, actor")
         while try q.step() {
             f.searches[.init(term: q.text(0), actor: q.actor(2), day: Int32(q.int(1)))] = .init(searches: Int(q.int(3)), failed: Int(q.int(4)))
         }

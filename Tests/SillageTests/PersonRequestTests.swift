@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+@testable import Sillage
+
+/// A store filled from generated web and Moodle activity, and its busiest learner's Moodle id.
+private func filled(_ dir: String) async throws -> (PipelineDefinition, String) {
+    try TestSupport.generateLogs(into: dir + "/gen/web", ["--seed", "81", "--learners", "40", "--days", "3", "--activity", dir + "/gen/lms"])
+    var p = try TestSupport.pipeline("combined", [dir + "/gen/web/access.log"], in: dir, minCount: 1)
+    p.inputs.append(InputDefinition(type: "moodle-logstore", paths: [dir + "/gen/lms/logstore.csv"]))
+    _ = try await Runner(pipeline: p).run()
+    let rows = try String(contentsOfFile: dir + "/gen/lms/logstore.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+    var counts: [String: Int] = [:]
+    for row in rows { counts[String(row.split(separator: ",", omittingEmptySubsequences: false)[12]), default: 0] += 1 }
+    let busiest = counts.filter { Int($0.key).map { $0 > 100 } ?? false }.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
+    return (p, busiest)
+}
+
+/// Rows keyed by `actor` in every table that keys rows by learner.
+private func rows(of actor: ActorKey, in store: Store) throws -> Int {
+    var n = 0
+    for table in Store.actorTables {
+        let q = try store.database.prepare("SELECT count(*) FROM \(table) WHERE actor = ?")
+        q.bindActor(1, actor)
+        _ = try q.step()
+        n += Int(q.int(0))
+        q.reset()
+    }
+    return n
+}
+
+@Test func forgetThenReRunDoesNotBringThePersonBack() async throws {
+    let dir = TestSupport.temporaryDirectory("forget")
+    let (p, userid) = try await filled(dir)
+    let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
+    let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, userid)
+    let actor = person.pseudonym(pseudonymiser)
+    let others: Int
+    do {
+        let store = try Store(path: p.store)
+        let before = try rows(of: actor, in: store)
+        #expect(before > 10)
+        others = try store.sessions().filter { $0.actor != actor }.count
+        let outcome = try Erasure.forget([person], store: store, pseudonymiser: pseudonymiser)
+        #expect(outcome.rows == before && outcome.people == 1 && outcome.alreadyOptedOut == 0)
+        #expect(try rows(of: actor, in: store) == 0)
+        #expect(try store.sessions().count == others, "nobody else's sessions were touched")
+        #expect(try store.optOuts().contains(actor))
+    }
+    // Reading the same logstore again (and a copy of it under another name) does not bring them back.
+    var options = RunOptions()
+    options.reprocess = [dir + "/gen/lms/logstore.csv"]
+    let again = try await Runner(pipeline: p, options: options).run()
+    #expect(again.counts[skip: .optedOut] > 10)
+    let store = try Store(path: p.store)
+    #expect(try rows(of: actor, in: store) == 0)
+    #expect(try store.sessions().count == others)
+
+    // Asking twice is harmless, and the journal names nobody.
+    let twice = try Erasure.forget([person], store: store, pseudonymiser: pseudonymiser)
+    #expect(twice.rows == 0 && twice.alreadyOptedOut == 1)
+    let erasures = try store.journalEntries(action: "erasure")
+    #expect(erasures.count == 2)
+    let journal = try store.journalEntries().map { "\($0.subject) \($0.details)" }.joined(separator: "\n")
+    #expect(!journal.contains(actor.hex) && !journal.contains("\"\(userid)\""))
+}
+
+@Test func accessReturnsExactlyThatPersonsSessions() async throws {
+    let dir = TestSupport.temporaryDirectory("access")
+    let (p, userid) = try await filled(dir)
+    let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
+    let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, userid)
+    let actor = person.pseudonym(pseudonymiser)
+    let store = try Store(path: p.store)
+    let theirs = try store.sessions().filter { $0.actor == actor }
+    #expect(theirs.count > 2)
+    let outcome = try AccessRequest.answer(person, identifier: userid, store: store, pseudonymiser: pseudonymiser,
+                                           zone: try ZoneRules(identifier: p.timezone), to: dir + "/answer")
+    #expect(outcome.files == ["person.json", "sessions.csv", "learner_days.csv", "courses.csv", "activity_completions.csv",
+                              "content_views.csv", "searches.csv"])
+    let csv = TestSupport.csvRows(try String(contentsOfFile: dir + "/answer/sessions.csv", encoding: .utf8))
+    #expect(csv.count == theirs.count + 1)
+    for (row, s) in zip(csv.dropFirst(), theirs.sorted { ($0.stream, $0.start) < ($1.stream, $1.start) }) {
+        #expect(row == [s.stream, Clock.iso(s.start / 1000), Clock.iso(s.end / 1000), CivilTime.isoDate(days: Int(s.day)),
+                        String(s.durationSeconds), String(s.events), String(s.pages), s.agentClass.name])
+    }
+    let json = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/answer/person.json"))), source: "person.json")
+    guard case .array(let sessions)? = json["sessions"] else { Issue.record("no sessions array"); return }
+    #expect(sessions.count == theirs.count)
+    #expect(sessions.first?["events"] == .int(Int64(theirs.sorted { ($0.stream, $0.start) < ($1.stream, $1.start) }[0].events)))
+    // Private: the directory and its files are the owner's only.
+    var info = stat()
+    #expect(stat(dir + "/answer", &info) == 0 && info.st_mode & 0o777 == 0o700)
+    #expect(stat(dir + "/answer/sessions.csv", &info) == 0 && info.st_mode & 0o777 == 0o600)
+    #expect(try store.journalEntries(action: "access").count == 1)
+}
+
+@Test(arguments: [
+    ("moodle-userid", "42", "42"),
+    ("xapi-mbox", "Jean.Dupont@Example.fr", "mailto:jean.dupont@example.fr"),
+    ("xapi-mbox", "mailto:a@b.fr", "mailto:a@b.fr"),
+    ("xapi-account", "https://lms.example.fr|u42", "https://lms.example.fr\u{0}u42"),
+])
+func identifiersAreReadAsTheParsersKeyThem(namespace: String, text: String, keyed: String) throws {
+    #expect(try PersonIdentifier(namespace: namespace, text).bytes == Array(keyed.utf8))
+}
+
+@Test(arguments: [
+    ("web-visitor", "192.0.2.1", "anonymous web visitors cannot be named"),
+    ("nope", "1", "unknown namespace \"nope\""),
+    ("xapi-account", "u42", "an xapi-account identifier is HOMEPAGE|NAME"),
+])
+func unusableIdentifiersAreRefused(namespace: String, text: String, message: String) {
+    #expect { try PersonIdentifier(namespace: namespace, text) } throws: { ($0 as? SillageError)?.message.hasPrefix(message) == true }
+}
+
+/// The pseudonym `forget` and `access` compute is the one the xAPI parser gave the statement's actor.
+@Test(arguments: [
+    (#"{"mbox": "mailto:Jean.Dupont@Example.fr"}"#, "xapi-mbox", "jean.dupont@example.fr"),
+    (#"{"account": {"homePage": "https://lms.example.fr", "name": "u42"}}"#, "xapi-account", "https://lms.example.fr|u42"),
+    (#"{"openid": "https://id.example.fr/u42"}"#, "xapi-openid", "https://id.example.fr/u42"),
+])
+func aRequestReachesTheActorTheParserKeyed(actor: String, namespace: String, text: String) throws {
+    let pseudonymiser = Pseudonymiser(key: [UInt8](repeating: 9, count: 32))
+    let statement = #"{"actor": \#(actor), "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "object": {"id": "https://lms.example.fr/page/1"}, "timestamp": "2026-03-26T10:00:00Z"}"# + "\n"
+    let r = parseText(XAPIStatementsParser(stream: 0, zone: try ZoneRules(identifier: "UTC"), pseudonymiser: pseudonymiser), statement)
+    let event = try #require(r.events.first)
+    #expect(event.actor == (try PersonIdentifier(namespace: namespace, text)).pseudonym(pseudonymiser))
+}
