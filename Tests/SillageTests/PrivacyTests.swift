@@ -127,10 +127,16 @@ func piiScannerFindsPersonalData(text: String, isPersonal: Bool) {
     #expect((PIIScanner().finding(in: text) != nil) == isPersonal, "\(text)")
 }
 
-@Test func piiScannerFindsRegisteredRawIdentifiers() {
-    let scanner = PIIScanner(identifiers: ["camille.martin12"])
-    #expect(scanner.finding(in: "/x/camille.martin12/y") != nil)
-    #expect(scanner.finding(in: "/x/other/y") == nil)
+@Test(arguments: [
+    ("/x/camille.martin12/y", true), ("/x/other/y", false), ("Notes de Jean  Dupont", true), ("jean", false),
+    ("Dupont, Jean", false), ("cm:42", false), ("Cours JDUPONT", true), ("jdupont42", false), ("ab", false),
+    ("Groupe (jdupont)", true),
+])
+func piiScannerFindsRegisteredRawIdentifiers(text: String, found: Bool) {
+    // Identifiers of digits only or under three characters are not looked for: "42" and
+    // "ab" would match counts and ids.
+    let scanner = PIIScanner(identifiers: ["camille.martin12", "Jean Dupont", "42", "ab", "jdupont"])
+    #expect((scanner.finding(in: text) != nil) == found)
 }
 
 @Test func keysInitWritesAPrivateKeyOnceThroughTheCommandLine() throws {
@@ -144,4 +150,49 @@ func piiScannerFindsPersonalData(text: String, isPersonal: Bool) {
     let again = try TestSupport.run(TestSupport.binary, ["keys", "init", "--key-file", "keys/master.key"], in: dir)
     #expect(again.status == 2)
     #expect(again.stderr.contains("a key file already exists; it was left untouched"))
+}
+
+private let logstoreHeader = "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n"
+
+private let reportHeader = "Time,User full name,Affected user,Event context,Component,Event name,Description,Origin,IP address\n"
+private func reportRow(_ name: String, _ id: Int) -> String {
+    "\"29/03/26, 10:00\",\(name),-,Course: Cours 12,System,Course viewed,The user with id '\(id)' viewed the course with id '12'.,web,0.0.0.0\n"
+}
+
+/// Inputs that smuggle personal data into a published cell: the run fails with exit code 3,
+/// names table, row and column, and publishes nothing (an earlier export stays as it was).
+/// Raw identifiers are those met in the same run (held in memory only).
+@Test(arguments: [
+    ("an e-mail in a course name",
+     ["logstore.csv": logstoreHeader + "1,\\core\\event\\course_viewed,core,viewed,course,,,r,2,100,50,12,501,12,,0,,1774778400,web,,\n"],
+     ["catalogue.csv": "key,name,course,position\n12,Atelier jean.dupont@example.fr,,\n"],
+     ["moodle-logstore:logstore.csv", "course-catalogue:catalogue.csv"],
+     "holds an e-mail address (…@….fr)"),
+    ("a learner's full name, dropped by the report parser, in a course name",
+     ["report.csv": reportHeader + reportRow("Paul Martin", 500)],
+     ["report.csv": reportHeader + reportRow("Paul Martin", 500) + reportRow("Marie Durand", 501),
+      "catalogue.csv": "key,name,course,position\n12,Tutorat de Marie Durand,,\n"],
+     ["moodle-report:report.csv", "course-catalogue:catalogue.csv"],
+     "holds a raw identifier from the input"),
+])
+func personalDataInACellStopsThePublication(name: String, first: [String: String], then: [String: String], inputs: [String],
+                                            finding: String) throws {
+    let dir = TestSupport.temporaryDirectory("pii-guard")
+    _ = try TestSupport.keyFile(in: dir)
+    var arguments = ["run", "--store", "var/s.sqlite", "--out", "out", "--key-file", "test.key"]
+    for input in inputs { arguments += ["--input", input] }
+    // A first, clean publication.
+    try "key,name,course,position\n12,Atelier,,\n".write(toFile: dir + "/catalogue.csv", atomically: false, encoding: .utf8)
+    for (file, text) in first { try text.write(toFile: dir + "/" + file, atomically: false, encoding: .utf8) }
+    let clean = try TestSupport.run(TestSupport.binary, arguments, in: dir)
+    #expect(clean.status == 0, "\(clean.stderr)")
+    let published = try TestSupport.publishedText(dir + "/out/research/default/all")
+    // Then new input smuggles personal data in.
+    for (file, text) in then { try text.write(toFile: dir + "/" + file, atomically: false, encoding: .utf8) }
+    let r = try TestSupport.run(TestSupport.binary, arguments + ["--reprocess", "catalogue.csv"], in: dir)
+    #expect(r.status == 3, "\(name): \(r.stderr)")
+    #expect(r.stderr.contains("sillage: error: out/research: PII guard: table course_completion, row 1, column course_name \(finding); nothing was published\n"))
+    #expect(try TestSupport.publishedText(dir + "/out/research/default/all") == published, "the earlier export is untouched")
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir + "/out/research/default")
+    #expect(leftovers == ["all"], "no staging directory is left")
 }

@@ -32,7 +32,7 @@ public enum Exporter {
                     throw SillageError.data(
                         "PII guard: table \(table.name), row \(r + 1), column \(table.columns[c].name) holds \(finding); nothing was published",
                         at: "\(outputRoot)/\(export.name)",
-                        hint: "find which input value reaches this column and scrub it at the parser (profile, keepParameters)")
+                        hint: "find the input value that reaches this column (a catalogue name, a URL, an object id) and correct it at its source, or scrub it with the input's profile; nothing is published until then")
                 }
             }
             tables.append(table)

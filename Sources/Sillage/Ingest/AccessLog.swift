@@ -380,6 +380,7 @@ public struct AccessLogParser: ChunkParser {
             scratch.append(0)
             scratch.append(contentsOf: agentBytes)
         }
+        let known = actors.count
         let actorIndex = scratch.withUnsafeBytes { key in
             actors.insert(key) {
                 if isUser { return users.key(userBytes) }
@@ -393,6 +394,7 @@ public struct AccessLogParser: ChunkParser {
             }
         }
         let actor = actors.values[actorIndex]
+        if isUser && actors.count > known { result.noteIdentifier(userBytes) }
         scratch.removeAll(keepingCapacity: true)
         scrubber.normalise(targetBytes, into: &scratch)
         let objectIndex = scratch.withUnsafeBytes { objects.insert($0) { () } }

@@ -11,6 +11,7 @@ struct ActivityChunk {
     var result = ChunkResult()
     private var strings = ByteKeyTable<Void>(capacity: 512)
     private var actors = ByteKeyTable<ActorKey>(capacity: 512)
+    private var names = ByteKeyTable<Void>(capacity: 64)
     private var memoKey: [UInt8] = []
     let zone: ZoneRules
     let stream: UInt8
@@ -29,8 +30,17 @@ struct ActivityChunk {
         memoKey.removeAll(keepingCapacity: true)
         memoKey.append(tag)
         memoKey.append(contentsOf: identifier)
+        let known = actors.count
         let index = memoKey.withUnsafeBytes { key in actors.insert(key) { namespace.key(identifier) } }
+        if actors.count > known { result.noteIdentifier(identifier) }
         return actors.values[index]
+    }
+
+    /// Notes a name the parser drops (a report's full names) for the PII guard, once per chunk.
+    mutating func noteName(_ bytes: UnsafeRawBufferPointer) {
+        let known = names.count
+        _ = names.insert(bytes) { () }
+        if names.count > known { result.noteIdentifier(bytes) }
     }
 
     /// The id of an object or course key (0 for none).

@@ -11,7 +11,7 @@ public struct MoodleReportParser: ChunkParser {
 
     struct Columns: Sendable {
         var time: Int, eventName: Int, description: Int
-        var fullName: Int?, origin: Int?
+        var fullName: Int?, affectedUser: Int?, origin: Int?
     }
 
     let columns: Columns
@@ -34,6 +34,7 @@ public struct MoodleReportParser: ChunkParser {
                           eventName: try required("Event name", "Nom de l'événement", "Nom de l’événement"),
                           description: try required("Description"),
                           fullName: header.index("User full name", "Nom complet de l'utilisateur", "Nom complet de l’utilisateur"),
+                          affectedUser: header.index("Affected user", "Utilisateur concerné"),
                           origin: header.index("Origin", "Origine"))
         delimiter = header.delimiter
         self.stream = stream
@@ -138,6 +139,12 @@ public struct MoodleReportParser: ChunkParser {
                 let origin = reader.raw(c)
                 return origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8)
             } ?? false
+            // Names are dropped here, but the PII guard must know them.
+            for c in [columns.fullName, columns.affectedUser].compactMap({ $0 }) where !reader.isNull(c) {
+                scratch.removeAll(keepingCapacity: true)
+                reader.append(c, to: &scratch)
+                if scratch != [UInt8(ascii: "-")] { scratch.withUnsafeBytes { out.noteName($0) } }
+            }
             let ids = MoodleReportParser.describedIDs(reader.raw(columns.description))
             let subjectIsRelated = kind == .activityCompleted || kind == .courseCompleted || kind == .enrolled
             if isSystem && !subjectIsRelated {

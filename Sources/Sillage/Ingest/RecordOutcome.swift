@@ -164,6 +164,21 @@ public struct ChunkResult: Sendable {
 
     static let maxSamples = 20
 
+    /// Raw identifiers met in this chunk (distinct, in memory only): the PII guard refuses
+    /// to publish a cell that contains one.
+    public var identifiers: [[UInt8]] = []
+
+    /// Notes a raw identifier for the PII guard. Of a composite key (`homePage ‖ 0 ‖ name`)
+    /// only the last part names the person; identifiers of digits only, or shorter than 3
+    /// bytes, cannot be told apart from counts and ids and are not noted.
+    mutating func noteIdentifier(_ bytes: UnsafeRawBufferPointer) {
+        var start = bytes.count
+        while start > 0, bytes[start - 1] != 0 { start -= 1 }
+        let part = UnsafeRawBufferPointer(rebasing: bytes[start...])
+        guard part.count >= 3, part.contains(where: { $0 < 48 || $0 > 57 }) else { return }
+        identifiers.append(Array(part))
+    }
+
     mutating func reject(_ reason: RejectReason, line: Int, bytes: UnsafeRawBufferPointer) {
         counts[reject: reason] += 1
         if rejectSamples.count < ChunkResult.maxSamples {

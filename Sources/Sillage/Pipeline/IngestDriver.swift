@@ -15,6 +15,8 @@ public struct FileIngest: Sendable {
     public var daily: [Int32: DailyCounts] = [:]
     /// Catalogue entries and memberships.
     public var references: [ReferenceRow] = []
+    /// Raw identifiers met (in memory only, for the PII guard).
+    public var identifiers: [[UInt8]] = []
     /// Rejects with absolute line numbers (1-based), the first few only.
     public var rejectSamples: [RejectSample] = []
     /// Their raw bytes, for the private reject file.
@@ -82,6 +84,7 @@ public struct IngestDriver {
                 out.rejectedBytes.append(i < r.rejectedBytes.count ? r.rejectedBytes[i] : [])
             }
             out.counts.add(r.counts)
+            out.identifiers += r.identifiers
             out.references += r.references
             for (day, counts) in r.daily { out.daily[day, default: DailyCounts()].add(counts) }
             out.lines += r.lines

@@ -105,6 +105,8 @@ public final class Runner {
     public weak var progress: ProgressSink?
     /// Called with one-line notices (key created, file already read) as they happen.
     public var onNotice: ((String) -> Void)?
+    /// Raw identifiers met by the parsers in this run, for the PII guard; never written anywhere.
+    private var seenIdentifiers = Set<[UInt8]>()
 
     /// Bytes of a file's decompressed head that identify it across renames and compression.
     public static let fingerprintBytes = 4096
@@ -164,7 +166,7 @@ public final class Runner {
             if !options.skipExports && !options.dryRun {
                 let exportStart = Date()
                 defer { report.phases.append(("export", Date().timeIntervalSince(exportStart))) }
-                let scanner = PIIScanner()
+                let scanner = PIIScanner(identifiers: Set(seenIdentifiers.map { String(decoding: $0, as: UTF8.self) }))
                 for export in pipeline.exports {
                     progress?.phase("publishing \(export.name)/\(export.recipient)/\(export.period.directoryName)")
                     let outcome = try Exporter.run(export, store: store, outputRoot: pipeline.output, pipeline: pipeline, scanner: scanner)
@@ -340,6 +342,7 @@ public final class Runner {
                 ) { (parsed, objects) throws(SillageError) in
                     var slice = parsed
                     optOuts.apply(to: &slice)
+                    seenIdentifiers.formUnion(slice.identifiers)
                     fileIngest.lines += slice.lines
                     fileIngest.counts.add(slice.counts)
                     for (k, sample) in slice.rejectSamples.enumerated() where fileIngest.rejectSamples.count < ChunkResult.maxSamples {

@@ -3,10 +3,34 @@
 /// Checks every cell for e-mail addresses, IPv4 and IPv6 addresses and French phone
 /// numbers, and for any of the raw identifiers the caller registers (held in memory only).
 public struct PIIScanner: Sendable {
-    private var identifiers: Set<String> = []
+    /// Registered identifiers of one word, and of several words (joined by one space),
+    /// lower-cased.
+    private var words: Set<String> = []
+    private var phrases: Set<String> = []
+    private var longestPhrase = 1
 
+    /// `identifiers` are raw identifiers met in the run; those of digits only or shorter than
+    /// three characters cannot be told apart from counts and ids and are not looked for.
     public init(identifiers: Set<String> = []) {
-        self.identifiers = identifiers.filter { $0.utf8.count >= 3 }
+        for id in identifiers {
+            let parts = PIIScanner.tokens(id.lowercased())
+            guard let first = parts.first, parts.joined().utf8.count >= 3,
+                  parts.joined().utf8.contains(where: { $0 < 48 || $0 > 57 }) else { continue }
+            if parts.count == 1 {
+                words.insert(first)
+            } else {
+                phrases.insert(parts.joined(separator: " "))
+                longestPhrase = max(longestPhrase, parts.count)
+            }
+        }
+    }
+
+    /// Words of `text`: runs between white space and punctuation that never occurs inside a
+    /// user name or an address (`. _ - @ +` stay inside words).
+    static func tokens(_ text: String) -> [String] {
+        text.split(whereSeparator: { c in
+            c.isWhitespace || ",;:()[]{}\"'/?=&<>|!*#«»".contains(c)
+        }).map(String.init)
     }
 
     /// What was found in `text`, or nil.
@@ -16,7 +40,16 @@ public struct PIIScanner: Sendable {
         if PIIScanner.findIPv4(b) { return "an IPv4 address" }
         if PIIScanner.findIPv6(b) { return "an IPv6 address" }
         if PIIScanner.findFrenchPhone(b) { return "a phone number" }
-        for id in identifiers where text.contains(id) { return "a raw identifier from the input" }
+        if words.isEmpty && phrases.isEmpty { return nil }
+        let found = PIIScanner.tokens(text.lowercased())
+        for (i, word) in found.enumerated() {
+            if words.contains(word) { return "a raw identifier from the input" }
+            var phrase = word
+            for n in 1..<longestPhrase where i + n < found.count {
+                phrase += " " + found[i + n]
+                if phrases.contains(phrase) { return "a raw identifier from the input" }
+            }
+        }
         return nil
     }
 
