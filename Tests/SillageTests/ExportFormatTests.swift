@@ -108,3 +108,51 @@ this line is not a log line
     #expect(try FileManager.default.contentsOfDirectory(atPath: target) == ["a.csv"], "a republished export replaces the old one whole")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/out/research/partner") == ["all"])
 }
+
+@Test(arguments: [
+    ([5, 5, 5], 5.0 / 15.0), ([90, 5, 5], 0.9), ([1], 1.0), ([], 0.0), ([0, 3], 1.0),
+])
+func contributionsGiveTheTopShare(values: [Int64], share: Double) {
+    var c = Contributions()
+    for (i, v) in values.enumerated() { c.add(ActorKey(high: 0, low: UInt64(i)), v) }
+    #expect(abs(c.topShare - share) < 1e-12)
+}
+
+/// A day on which one of twelve learners makes 95 % of the sessions is withheld, although
+/// twelve people are behind it; the day before, shared evenly, is published.
+@Test func aRowOneLearnerDominatesIsWithheld() {
+    var sessions: [Session] = []
+    for a in 0..<12 {
+        let actor = ActorKey(high: 1, low: UInt64(a))
+        for day in [Int32(20538), 20539] {
+            let count = day == 20539 && a == 0 ? 230 : 1
+            for k in 0..<count {
+                let start = Int64(day) * 86_400_000 + Int64(k) * 3_600_000 / 10
+                sessions.append(Session(stream: "web", actor: actor, start: start, end: start + 1000, day: day, events: 2, pages: 2,
+                                        agentClass: .desktop))
+            }
+        }
+    }
+    let days = Dictionary(grouping: sessions) { "\($0.actor.low)-\($0.day)" }.values.map { group in
+        ActorDay(stream: "web", actor: group[0].actor, day: group[0].day, events: Int32(group.count * 2), pages: Int32(group.count * 2))
+    }
+    var table = DailyActivity.build(MetricInput(sessions: sessions, actorDays: days))
+    var report = SmallCellSuppression(minCount: 11).apply(&table)
+    DominanceRule().apply(&table, report: &report)
+    #expect(report.rowsSuppressed == 0 && report.rowsDominated == 1)
+    #expect(table.rows[0][3] == .integer(12), "the even day is published")
+    #expect(table.rows[1][2...].allSatisfy { $0 == .empty }, "the dominated day is withheld")
+}
+
+@Test func theDominanceRuleLeavesOnePersonRowsAndWithheldRowsToMinCount() {
+    var table = Table(name: "t", title: "t", description: "t",
+                      columns: [Column("k", .string, "k"), Column("n", .integer, "n", measure: true)], primaryKey: ["k"])
+    table.append([.text("a"), .integer(100)], actors: 12, topShare: 0.9)
+    table.append([.text("b"), .integer(100)], actors: 12, topShare: 0.85)
+    table.append([.text("c"), .integer(100)], actors: 1, topShare: 1)
+    table.append([.text("d"), .empty], actors: 3, topShare: 0.99)
+    var report = SuppressionReport(table: "t", rows: 4, rowsSuppressed: 0, cellsSuppressed: 0)
+    DominanceRule(maxShare: 0.85).apply(&table, report: &report)
+    #expect(table.rows.map { $0[1] } == [.empty, .integer(100), .integer(100), .empty])
+    #expect(report.rowsDominated == 1 && report.cellsSuppressed == 1)
+}

@@ -2,8 +2,19 @@
 public struct SuppressionReport: Sendable, Equatable {
     public var table: String
     public var rows: Int
+    /// Rows suppressed because fewer than `minCount` people are behind them.
     public var rowsSuppressed: Int
     public var cellsSuppressed: Int
+    /// Rows suppressed because one person dominates a sum (dominance rule).
+    public var rowsDominated = 0
+
+    public init(table: String, rows: Int, rowsSuppressed: Int, cellsSuppressed: Int, rowsDominated: Int = 0) {
+        self.table = table
+        self.rows = rows
+        self.rowsSuppressed = rowsSuppressed
+        self.cellsSuppressed = cellsSuppressed
+        self.rowsDominated = rowsDominated
+    }
 }
 
 /// Suppresses every measure of a row computed from fewer than `minCount` distinct actors (SPEC §6).
@@ -23,6 +34,7 @@ public struct SmallCellSuppression: Sendable {
         if table.omitSuppressedRows {
             var kept: [[Cell]] = []
             var keptActors: [Int] = []
+            var keptShares: [Double] = []
             for r in table.rows.indices {
                 let actors = table.actorsPerRow[r]
                 if actors < minCount {
@@ -31,10 +43,12 @@ public struct SmallCellSuppression: Sendable {
                 } else {
                     kept.append(table.rows[r])
                     keptActors.append(actors)
+                    keptShares.append(table.topSharePerRow[r])
                 }
             }
             table.rows = kept
             table.actorsPerRow = keptActors
+            table.topSharePerRow = keptShares
             return report
         }
         for r in table.rows.indices {

@@ -23,15 +23,17 @@ public enum Codebook {
         cell therefore means *withheld*, except where a measure is undefined (`median_session_seconds`
         and `mean_pages_per_session` on a day-stream where no session started, a median with no
         completer). In `course_completion` the smallest of learners, completers and non-completers
-        decides. `failed_searches` leaves such rows out instead. `privacy-report.json` gives the
-        counts per table.
+        decides. Rows in which one person holds more than **\(Cell.formatDecimal(export.dominance * 100, digits: 1)) %** of a sum
+        (sessions, page views, views, failed searches; session durations follow their sessions)
+        are withheld the same way (dominance rule). `failed_searches` leaves such rows out
+        instead. `privacy-report.json` gives the counts per table.
 
-        | table | rows | rows suppressed | cells suppressed |
-        |---|---|---|---|
+        | table | rows | rows under minCount | rows dominated | cells suppressed |
+        |---|---|---|---|---|
 
         """
         for r in reports {
-            md += "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.cellsSuppressed) |\n"
+            md += "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.cellsSuppressed) |\n"
         }
         md += """
 

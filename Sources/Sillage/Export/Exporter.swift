@@ -24,7 +24,9 @@ public enum Exporter {
                 throw SillageError.configuration("unknown table \"\(name)\"")
             }
             var table = stage.build(input)
-            reports.append(suppression.apply(&table))
+            var report = suppression.apply(&table)
+            DominanceRule(maxShare: export.dominance).apply(&table, report: &report)
+            reports.append(report)
             for (r, row) in table.rows.enumerated() {
                 for (c, cell) in row.enumerated() {
                     cellsScanned += 1

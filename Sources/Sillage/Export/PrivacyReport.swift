@@ -9,7 +9,8 @@ public enum PrivacyReport {
             ("minCount", .int(Int64(export.minCount))),
             ("suppressionRule", .string("a row whose measures come from 1 to \(export.minCount - 1) distinct actors has all its measures emptied")),
             ("rounding", .null),
-            ("dominanceRule", .null),
+            ("dominanceRule", .string("a row in which one actor holds more than \(Cell.formatDecimal(export.dominance * 100, digits: 1)) % of a sum (sessions, page views, views, failed searches; durations follow their sessions) has all its measures emptied")),
+            ("dominanceMaxShare", .double(export.dominance)),
             ("complementarySuppression", .bool(false)),
             ("differentialPrivacy", .object([
                 ("enabled", .bool(false)),
@@ -25,13 +26,14 @@ public enum PrivacyReport {
             ("piiGuard", .object([
                 ("cellsScanned", .int(Int64(cellsScanned))),
                 ("findings", .int(0)),
-                ("checks", .array(["e-mail", "IPv4", "IPv6", "French phone number"].map { .string($0) })),
+                ("checks", .array(["e-mail", "IPv4", "IPv6", "French phone number", "raw identifiers met in the run"].map { .string($0) })),
             ])),
             ("tables", .array(reports.map { r in
                 .object([
                     ("name", .string(r.table)),
                     ("rows", .int(Int64(r.rows))),
                     ("rowsSuppressed", .int(Int64(r.rowsSuppressed))),
+                    ("rowsDominated", .int(Int64(r.rowsDominated))),
                     ("cellsSuppressed", .int(Int64(r.cellsSuppressed))),
                 ])
             })),

@@ -75,6 +75,9 @@ public struct Table: Sendable {
     /// Distinct actors behind each row, used by disclosure control; never published itself
     /// unless a column also holds it.
     public var actorsPerRow: [Int]
+    /// The largest share one actor holds of the row's sums (sessions, views…), for the
+    /// dominance rule; 0 where every measure counts distinct people.
+    public var topSharePerRow: [Double]
     /// Drop a suppressed row entirely instead of blanking its measures: for tables whose
     /// dimensions are themselves sensitive (a search term).
     public var omitSuppressedRows = false
@@ -87,12 +90,14 @@ public struct Table: Sendable {
         self.primaryKey = primaryKey
         rows = []
         actorsPerRow = []
+        topSharePerRow = []
     }
 
-    public mutating func append(_ row: [Cell], actors: Int) {
+    public mutating func append(_ row: [Cell], actors: Int, topShare: Double = 0) {
         precondition(row.count == columns.count, "row width must match the columns of \(name)")
         rows.append(row)
         actorsPerRow.append(actors)
+        topSharePerRow.append(topShare)
     }
 
     public var fileName: String { "\(name).csv.gz" }

@@ -26,15 +26,18 @@ public enum ContentViews {
         }
         var views: [Key: Int] = [:]
         var viewers: [Key: Set<ActorKey>] = [:]
+        var viewsBy: [Key: Contributions] = [:]
         for (k, n) in input.facts.contentViews where input.covers(day: k.week) {
             let key = Key(week: k.week, course: k.course, object: k.object)
             views[key, default: 0] += n
             viewers[key, default: []].insert(k.actor)
+            viewsBy[key, default: Contributions()].add(k.actor, Int64(n))
         }
         for key in views.keys.sorted() {
             let unique = viewers[key]?.count ?? 0
             table.append([.text(CivilTime.isoDate(days: Int(key.week))), .text(key.course), .text(key.object),
-                          .integer(Int64(views[key]!)), .integer(Int64(unique))], actors: unique)
+                          .integer(Int64(views[key]!)), .integer(Int64(unique))], actors: unique,
+                         topShare: viewsBy[key]?.topShare ?? 0)
         }
         return table
     }

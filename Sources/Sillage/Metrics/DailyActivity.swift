@@ -32,18 +32,23 @@ public enum DailyActivity {
             var durations: [Int64] = []
             var bounces = 0
             var sessionPages: Int64 = 0
+            // Sessions (and so bounces and durations) and page views are sums over people.
+            var sessionsBy = Contributions()
+            var pagesBy = Contributions()
         }
         var acc: [Key: Acc] = [:]
         for d in input.actorDays {
             let k = Key(day: d.day, stream: d.stream)
             acc[k, default: Acc()].users += 1
             acc[k, default: Acc()].pageViews += Int64(d.pages)
+            acc[k, default: Acc()].pagesBy.add(d.actor, Int64(d.pages))
         }
         for s in input.sessions {
             let k = Key(day: s.day, stream: s.stream)
             acc[k, default: Acc()].durations.append(s.durationSeconds)
             if s.isBounce { acc[k, default: Acc()].bounces += 1 }
             acc[k, default: Acc()].sessionPages += Int64(s.pages)
+            acc[k, default: Acc()].sessionsBy.add(s.actor, 1)
         }
         for key in acc.keys.sorted() {
             let a = acc[key]!
@@ -57,7 +62,7 @@ public enum DailyActivity {
                 .integer(Int64(a.bounces)),
                 median(a.durations).map { .decimal($0, digits: 1) } ?? .empty,
                 sessions > 0 ? .decimal(Double(a.sessionPages) / Double(sessions), digits: 2) : .empty,
-            ], actors: a.users)
+            ], actors: a.users, topShare: max(a.sessionsBy.topShare, a.pagesBy.topShare))
         }
         return table
     }

@@ -20,13 +20,16 @@ public enum FailedSearches {
         table.omitSuppressedRows = true
         var searchers: [String: Set<ActorKey>] = [:]
         var failed: [String: Int] = [:]
+        var failedBy: [String: Contributions] = [:]
         for (k, c) in input.facts.searches where c.failed > 0 && input.covers(day: k.day) {
             searchers[k.term, default: []].insert(k.actor)
             failed[k.term, default: 0] += c.failed
+            failedBy[k.term, default: Contributions()].add(k.actor, Int64(c.failed))
         }
         for term in searchers.keys.sorted() {
             let n = searchers[term]!.count
-            table.append([.text(term), .integer(Int64(n)), .integer(Int64(failed[term]!))], actors: n)
+            table.append([.text(term), .integer(Int64(n)), .integer(Int64(failed[term]!))], actors: n,
+                         topShare: failedBy[term]?.topShare ?? 0)
         }
         return table
     }

@@ -23,14 +23,16 @@ public enum SessionLengths {
         for stream in input.streams {
             var sessions = [Int](repeating: 0, count: scale.buckets.count)
             var users = [Set<ActorKey>](repeating: [], count: scale.buckets.count)
+            var sessionsBy = [Contributions](repeating: Contributions(), count: scale.buckets.count)
             for s in input.sessions where s.stream == stream {
                 let b = scale.index(of: s.durationSeconds)
                 sessions[b] += 1
                 users[b].insert(s.actor)
+                sessionsBy[b].add(s.actor, 1)
             }
             for (i, b) in scale.buckets.enumerated() {
                 table.append([.text(stream), .text(b.label), .integer(Int64(sessions[i])), .integer(Int64(users[i].count))],
-                             actors: users[i].count)
+                             actors: users[i].count, topShare: sessionsBy[i].topShare)
             }
         }
         return table

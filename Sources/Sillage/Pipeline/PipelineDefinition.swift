@@ -90,7 +90,7 @@ public struct PipelineDefinition: Sendable {
             parts.append("input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? "")")
         }
         for e in exports {
-            parts.append("export:\(e.name):\(e.recipient):\(e.period.directoryName):\(e.minCount):\(e.tables.joined(separator: ","))")
+            parts.append("export:\(e.name):\(e.recipient):\(e.period.directoryName):\(e.minCount):\(e.dominance):\(e.tables.joined(separator: ","))")
         }
         return parts.joined(separator: "\n")
     }
@@ -227,6 +227,8 @@ public struct ExportDefinition: Sendable {
     public var period = ExportPeriod.all
     /// Minimum distinct actors behind a published cell (SPEC §6; French threshold 11).
     public var minCount = 11
+    /// Largest share of a sum or duration cell one person may hold (SPEC §6: 85 %).
+    public var dominance = 0.85
     public var tables: [String] = StageRegistry.defaultTables
 
     public init() {}
@@ -253,6 +255,7 @@ public struct ExportDefinition: Sendable {
             e.period = p
         }
         if let minCount = try r.int("minCount", in: 1...1_000_000) { e.minCount = Int(minCount) }
+        if let dominance = try r.double("dominance", in: 0.5...1) { e.dominance = dominance }
         if let tables = try r.strings("tables") {
             for (i, t) in tables.enumerated() where StageRegistry.tables[t] == nil {
                 throw SillageError.configuration("unknown table \"\(t)\"", at: "\(r.location("tables"))[\(i)]",

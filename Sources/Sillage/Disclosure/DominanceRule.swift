@@ -1,0 +1,59 @@
+/// The largest share one actor holds of a sum, accumulated while a table is built.
+///
+/// A count of sessions, page views, views or failed searches is a sum over people; when
+/// one person makes most of it, publishing it publishes them (SPEC §6).
+public struct Contributions: Sendable {
+    private var total: Int64 = 0
+    private var byActor: [ActorKey: Int64] = [:]
+
+    public init() {}
+
+    public mutating func add(_ actor: ActorKey, _ value: Int64) {
+        guard value > 0 else { return }
+        total += value
+        byActor[actor, default: 0] += value
+    }
+
+    /// The top contributor's share of the sum (0 for an empty sum).
+    public var topShare: Double {
+        guard total > 0, let top = byActor.values.max() else { return 0 }
+        return Double(top) / Double(total)
+    }
+}
+
+/// Suppresses every measure of a row whose sums or durations one actor dominates: more than
+/// `maxShare` (default 0.85) of the row's largest-share sum comes from one person.
+public struct DominanceRule: Sendable {
+    public let maxShare: Double
+
+    public init(maxShare: Double = 0.85) {
+        self.maxShare = maxShare
+    }
+
+    /// Applies the rule to rows that small-cell suppression left published; adds to `report`.
+    public func apply(_ table: inout Table, report: inout SuppressionReport) {
+        let measures = table.columns.indices.filter { table.columns[$0].isMeasure }
+        var kept: [[Cell]] = [], keptActors: [Int] = [], keptShares: [Double] = []
+        for r in table.rows.indices {
+            let published = measures.contains { table.rows[r][$0] != .empty }
+            // A one-person row is minCount's to judge: it dominates itself by definition.
+            guard published, table.actorsPerRow[r] >= 2, table.topSharePerRow[r] > maxShare else {
+                kept.append(table.rows[r]); keptActors.append(table.actorsPerRow[r]); keptShares.append(table.topSharePerRow[r])
+                continue
+            }
+            report.rowsDominated += 1
+            if table.omitSuppressedRows {
+                report.cellsSuppressed += table.columns.count
+                continue
+            }
+            for c in measures where table.rows[r][c] != .empty {
+                table.rows[r][c] = .empty
+                report.cellsSuppressed += 1
+            }
+            kept.append(table.rows[r]); keptActors.append(table.actorsPerRow[r]); keptShares.append(table.topSharePerRow[r])
+        }
+        table.rows = kept
+        table.actorsPerRow = keptActors
+        table.topSharePerRow = keptShares
+    }
+}
