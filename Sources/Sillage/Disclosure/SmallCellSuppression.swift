@@ -7,6 +7,8 @@ public struct SuppressionReport: Sendable, Equatable {
     public var cellsSuppressed: Int
     /// Rows suppressed because one person dominates a sum (dominance rule).
     public var rowsDominated = 0
+    /// Rows withheld so that a suppressed value cannot be recovered from a total (complementary suppression).
+    public var rowsComplementary = 0
 
     public init(table: String, rows: Int, rowsSuppressed: Int, cellsSuppressed: Int, rowsDominated: Int = 0) {
         self.table = table

@@ -26,14 +26,17 @@ public enum Codebook {
         decides. Rows in which one person holds more than **\(Cell.formatDecimal(export.dominance * 100, digits: 1)) %** of a sum
         (sessions, page views, views, failed searches; session durations follow their sessions)
         are withheld the same way (dominance rule). `failed_searches` leaves such rows out
-        instead. `privacy-report.json` gives the counts per table.
+        instead. The sessions of `daily_activity` and of `session_lengths` add up, per stream,
+        to the same total: where only one of them is withheld, the smallest published one is
+        withheld too, so that none can be recovered by subtraction (complementary suppression).
+        `privacy-report.json` gives the counts per table.
 
-        | table | rows | rows under minCount | rows dominated | cells suppressed |
-        |---|---|---|---|---|
+        | table | rows | rows under minCount | rows dominated | rows withheld with them | cells suppressed |
+        |---|---|---|---|---|---|
 
         """
         for r in reports {
-            md += "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.cellsSuppressed) |\n"
+            md += "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.rowsComplementary) | \(r.cellsSuppressed) |\n"
         }
         md += """
 

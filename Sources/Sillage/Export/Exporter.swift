@@ -27,6 +27,10 @@ public enum Exporter {
             var report = suppression.apply(&table)
             DominanceRule(maxShare: export.dominance).apply(&table, report: &report)
             reports.append(report)
+            tables.append(table)
+        }
+        LinkedTotals.protect(&tables, reports: &reports)
+        for table in tables {
             for (r, row) in table.rows.enumerated() {
                 for (c, cell) in row.enumerated() {
                     cellsScanned += 1
@@ -37,7 +41,6 @@ public enum Exporter {
                         hint: "find the input value that reaches this column (a catalogue name, a URL, an object id) and correct it at its source, or scrub it with the input's profile; nothing is published until then")
                 }
             }
-            tables.append(table)
         }
         var files: [(name: String, bytes: [UInt8])] = []
         for table in tables {

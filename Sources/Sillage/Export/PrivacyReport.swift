@@ -11,7 +11,7 @@ public enum PrivacyReport {
             ("rounding", .null),
             ("dominanceRule", .string("a row in which one actor holds more than \(Cell.formatDecimal(export.dominance * 100, digits: 1)) % of a sum (sessions, page views, views, failed searches; durations follow their sessions) has all its measures emptied")),
             ("dominanceMaxShare", .double(export.dominance)),
-            ("complementarySuppression", .bool(false)),
+            ("complementarySuppression", .string("per stream, the sessions of daily_activity and of session_lengths add up to the same total: a lone withheld cell among them is never left, the smallest published one is withheld with it")),
             ("differentialPrivacy", .object([
                 ("enabled", .bool(false)),
                 ("epsilonSpent", .int(0)),
@@ -34,6 +34,7 @@ public enum PrivacyReport {
                     ("rows", .int(Int64(r.rows))),
                     ("rowsSuppressed", .int(Int64(r.rowsSuppressed))),
                     ("rowsDominated", .int(Int64(r.rowsDominated))),
+                    ("rowsComplementary", .int(Int64(r.rowsComplementary))),
                     ("cellsSuppressed", .int(Int64(r.cellsSuppressed))),
                 ])
             })),

@@ -1,0 +1,99 @@
+import Testing
+@testable import Sillage
+
+/// The suppressed cells of `t` whose value the published cells and totals determine: cell k
+/// is determined exactly when its unit vector lies in the row space of the equations
+/// (Gaussian elimination; independent of the graph argument the protection uses).
+private func recoverableCells(_ t: MarginalTable) -> [(Int, Int)] {
+    var unknowns: [(Int, Int)] = []
+    for r in t.values.indices { for c in t.values[r].indices where t.suppressed[r][c] { unknowns.append((r, c)) } }
+    guard !unknowns.isEmpty else { return [] }
+    var equations: [[Double]] = []
+    if t.rowTotals {
+        for r in t.values.indices { equations.append(unknowns.map { $0.0 == r ? 1 : 0 }) }
+    }
+    if t.columnTotals {
+        for c in t.values[0].indices { equations.append(unknowns.map { $0.1 == c ? 1 : 0 }) }
+    }
+    func rank(_ m: [[Double]]) -> Int {
+        var m = m, rank = 0
+        let columns = m.first?.count ?? 0
+        for col in 0..<columns where rank < m.count {
+            guard let pivot = (rank..<m.count).max(by: { abs(m[$0][col]) < abs(m[$1][col]) }), abs(m[pivot][col]) > 1e-9 else { continue }
+            m.swapAt(rank, pivot)
+            for i in 0..<m.count where i != rank {
+                let f = m[i][col] / m[rank][col]
+                if f != 0 { for j in 0..<columns { m[i][j] -= f * m[rank][j] } }
+            }
+            rank += 1
+        }
+        return rank
+    }
+    let base = rank(equations)
+    return unknowns.indices.filter { k in
+        rank(equations + [unknowns.indices.map { $0 == k ? 1 : 0 }]) == base
+    }.map { unknowns[$0] }
+}
+
+/// Random tables with totals, small cells suppressed first: after complementary suppression
+/// no suppressed cell can be recovered, and every primary suppression is still in place.
+@Test(arguments: [(true, true), (true, false), (false, true)])
+func noSuppressedCellIsRecoverableFromTheTotals(rowTotals: Bool, columnTotals: Bool) {
+    var rng = SplitMix(state: rowTotals ? (columnTotals ? 11 : 12) : 13)
+    var protectedTables = 0
+    for _ in 0..<400 {
+        let rows = 2 + rng.below(5), columns = 2 + rng.below(5)
+        let values = (0..<rows).map { _ in (0..<columns).map { _ in Int64(rng.below(4) == 0 ? rng.below(11) : rng.below(200)) } }
+        let primary = values.map { $0.map { $0 > 0 && $0 < 11 } }
+        var t = MarginalTable(values: values, suppressed: primary, rowTotals: rowTotals, columnTotals: columnTotals)
+        let before = recoverableCells(t)
+        ComplementarySuppression.protect(&t)
+        let after = recoverableCells(t)
+        #expect(after.isEmpty, "recoverable \(after) in \(values) suppressed \(t.suppressed)")
+        for r in 0..<rows { for c in 0..<columns where primary[r][c] { #expect(t.suppressed[r][c]) } }
+        if !before.isEmpty { protectedTables += 1 }
+    }
+    #expect(protectedTables > 50, "the generator must produce tables that need protecting")
+}
+
+@Test func aLoneSuppressedCellTakesTheSmallestPublishedOneWithIt() {
+    var t = MarginalTable(values: [[40, 3, 25, 0, 60]], suppressed: [[false, true, false, false, false]], rowTotals: true, columnTotals: false)
+    #expect(ComplementarySuppression.protect(&t) == 1)
+    #expect(t.suppressed == [[false, true, true, false, false]], "25 goes, not the zero")
+}
+
+@Test func aBridgeIsClosedByTheCheapestRectangle() {
+    // Suppressing (0,0) alone: row 0 and column 0 each give it away.
+    var t = MarginalTable(values: [[5, 90, 12], [80, 70, 60], [14, 100, 13]],
+                          suppressed: [[true, false, false], [false, false, false], [false, false, false]],
+                          rowTotals: true, columnTotals: true)
+    ComplementarySuppression.protect(&t)
+    #expect(t.suppressed == [[true, false, true], [false, false, false], [true, false, true]])
+    #expect(recoverableCells(t).isEmpty)
+}
+
+/// daily_activity and session_lengths publish the same per-stream session total: a lone
+/// withheld bucket would be recoverable from the days, so the smallest published cell goes too.
+@Test func sessionsWithheldInOneTableCannotBeRecoveredFromTheOther() {
+    func table(_ name: String, _ rows: [(String, Cell)]) -> Table {
+        var t = Table(name: name, title: name, description: name,
+                      columns: [Column("stream", .string, "s"), Column("key", .string, "k"),
+                                Column("sessions", .integer, "n", measure: true), Column("users", .integer, "u", measure: true)],
+                      primaryKey: ["stream", "key"])
+        for (i, (stream, sessions)) in rows.enumerated() {
+            t.append([.text(stream), .text("\(i)"), sessions, sessions == .empty ? .empty : .integer(12)], actors: 12)
+        }
+        return t
+    }
+    var tables = [
+        table("daily_activity", [("web", .integer(30)), ("web", .integer(40)), ("lms", .integer(50))]),
+        table("session_lengths", [("web", .empty), ("web", .integer(25)), ("web", .integer(40)), ("web", .integer(0)),
+                                  ("lms", .empty), ("lms", .empty), ("lms", .integer(20))]),
+    ]
+    var reports = tables.map { SuppressionReport(table: $0.name, rows: $0.rows.count, rowsSuppressed: 0, cellsSuppressed: 0) }
+    LinkedTotals.protect(&tables, reports: &reports)
+    #expect(tables[1].rows[1][2] == .empty && tables[1].rows[1][3] == .empty, "web: the 25-session bucket goes with the withheld one")
+    #expect(tables[0].rows.map { $0[2] } == [.integer(30), .integer(40), .integer(50)])
+    #expect(tables[1].rows[6][2] == .integer(20), "lms already has two withheld cells")
+    #expect(reports[1].rowsComplementary == 1 && reports[1].cellsSuppressed == 2)
+}
