@@ -97,3 +97,37 @@ func noSuppressedCellIsRecoverableFromTheTotals(rowTotals: Bool, columnTotals: B
     #expect(tables[1].rows[6][2] == .integer(20), "lms already has two withheld cells")
     #expect(reports[1].rowsComplementary == 1 && reports[1].cellsSuppressed == 2)
 }
+
+@Test(arguments: [
+    (5, 0, 0), (5, 2, 0), (5, 3, 5), (5, 7, 5), (5, 8, 10), (5, 12, 10), (5, 13, 15), (10, 15, 20), (10, 14, 10),
+    (1, 7, 7), (3, 4, 3), (3, 5, 6), (5, -3, -5), (5, -2, 0),
+])
+func countsRoundToTheNearestMultiple(base: Int, value: Int64, rounded: Int64) {
+    #expect(Rounding(base: base).round(value) == rounded)
+}
+
+@Test func roundingTouchesIntegerMeasuresOnly() {
+    var t = Table(name: "t", title: "t", description: "t",
+                  columns: [Column("k", .integer, "k"), Column("n", .integer, "n", measure: true),
+                            Column("median", .number, "m", measure: true), Column("empty", .integer, "e", measure: true)],
+                  primaryKey: ["k"])
+    t.append([.integer(13), .integer(13), .decimal(13.3, digits: 1), .empty], actors: 12)
+    #expect(Rounding(base: 5).apply(&t) == 1)
+    #expect(t.rows[0] == [.integer(13), .integer(15), .decimal(13.3, digits: 1), .empty])
+}
+
+@Test func anExportRoundsItsCountsWhenAsked() async throws {
+    let dir = TestSupport.temporaryDirectory("rounding")
+    try TestSupport.generateLogs(into: dir + "/gen", ["--seed", "91", "--learners", "60", "--days", "3"])
+    var p = try TestSupport.pipeline("combined", [dir + "/gen/access.log"], in: dir, minCount: 2)
+    p.exports[0].roundTo = 5
+    let report = try await Runner(pipeline: p).run()
+    let rows = TestSupport.csvRows(try TestSupport.gunzip(report.exports[0].directory + "/daily_activity.csv.gz"))
+    #expect(rows.count > 2)
+    for row in rows.dropFirst() {
+        for field in row[2...5] where !field.isEmpty { #expect(Int(field)! % 5 == 0, "\(row)") }
+    }
+    let privacy = try String(contentsOfFile: report.exports[0].directory + "/privacy-report.json", encoding: .utf8)
+    #expect(privacy.contains("\"base\": 5"))
+    #expect(try String(contentsOfFile: report.exports[0].directory + "/README.md", encoding: .utf8).contains("nearest multiple of **5**"))
+}

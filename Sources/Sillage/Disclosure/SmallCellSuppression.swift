@@ -9,6 +9,8 @@ public struct SuppressionReport: Sendable, Equatable {
     public var rowsDominated = 0
     /// Rows withheld so that a suppressed value cannot be recovered from a total (complementary suppression).
     public var rowsComplementary = 0
+    /// Published counts changed by rounding to the export's base.
+    public var cellsRounded = 0
 
     public init(table: String, rows: Int, rowsSuppressed: Int, cellsSuppressed: Int, rowsDominated: Int = 0) {
         self.table = table

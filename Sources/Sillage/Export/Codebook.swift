@@ -38,6 +38,9 @@ public enum Codebook {
         for r in reports {
             md += "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.rowsComplementary) | \(r.cellsSuppressed) |\n"
         }
+        if export.roundTo > 1 {
+            md += "\nCounts (integer measures) are rounded to the nearest multiple of **\(export.roundTo)**, halves up, after suppression; medians, rates and shares are not.\n"
+        }
         md += """
 
         ## Files

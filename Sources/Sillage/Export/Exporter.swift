@@ -30,6 +30,8 @@ public enum Exporter {
             tables.append(table)
         }
         LinkedTotals.protect(&tables, reports: &reports)
+        let rounding = Rounding(base: export.roundTo)
+        for t in tables.indices { reports[t].cellsRounded = rounding.apply(&tables[t]) }
         for table in tables {
             for (r, row) in table.rows.enumerated() {
                 for (c, cell) in row.enumerated() {

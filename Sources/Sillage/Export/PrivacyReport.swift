@@ -8,7 +8,8 @@ public enum PrivacyReport {
             ("period", .string(export.period.directoryName)),
             ("minCount", .int(Int64(export.minCount))),
             ("suppressionRule", .string("a row whose measures come from 1 to \(export.minCount - 1) distinct actors has all its measures emptied")),
-            ("rounding", .null),
+            ("rounding", export.roundTo > 1 ? .object([("base", .int(Int64(export.roundTo))),
+                                                        ("applies", .string("integer measures (counts), after suppression; halves round up"))]) : .null),
             ("dominanceRule", .string("a row in which one actor holds more than \(Cell.formatDecimal(export.dominance * 100, digits: 1)) % of a sum (sessions, page views, views, failed searches; durations follow their sessions) has all its measures emptied")),
             ("dominanceMaxShare", .double(export.dominance)),
             ("complementarySuppression", .string("per stream, the sessions of daily_activity and of session_lengths add up to the same total: a lone withheld cell among them is never left, the smallest published one is withheld with it")),
@@ -35,6 +36,7 @@ public enum PrivacyReport {
                     ("rowsSuppressed", .int(Int64(r.rowsSuppressed))),
                     ("rowsDominated", .int(Int64(r.rowsDominated))),
                     ("rowsComplementary", .int(Int64(r.rowsComplementary))),
+                    ("cellsRounded", .int(Int64(r.cellsRounded))),
                     ("cellsSuppressed", .int(Int64(r.cellsSuppressed))),
                 ])
             })),

@@ -90,7 +90,7 @@ public struct PipelineDefinition: Sendable {
             parts.append("input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? "")")
         }
         for e in exports {
-            parts.append("export:\(e.name):\(e.recipient):\(e.period.directoryName):\(e.minCount):\(e.dominance):\(e.tables.joined(separator: ","))")
+            parts.append("export:\(e.name):\(e.recipient):\(e.period.directoryName):\(e.minCount):\(e.dominance):\(e.roundTo):\(e.tables.joined(separator: ","))")
         }
         return parts.joined(separator: "\n")
     }
@@ -229,6 +229,8 @@ public struct ExportDefinition: Sendable {
     public var minCount = 11
     /// Largest share of a sum or duration cell one person may hold (SPEC §6: 85 %).
     public var dominance = 0.85
+    /// Base published counts are rounded to (1: no rounding).
+    public var roundTo = 1
     public var tables: [String] = StageRegistry.defaultTables
 
     public init() {}
@@ -256,6 +258,7 @@ public struct ExportDefinition: Sendable {
         }
         if let minCount = try r.int("minCount", in: 1...1_000_000) { e.minCount = Int(minCount) }
         if let dominance = try r.double("dominance", in: 0.5...1) { e.dominance = dominance }
+        if let base = try r.int("roundTo", in: 1...1000) { e.roundTo = Int(base) }
         if let tables = try r.strings("tables") {
             for (i, t) in tables.enumerated() where StageRegistry.tables[t] == nil {
                 throw SillageError.configuration("unknown table \"\(t)\"", at: "\(r.location("tables"))[\(i)]",
