@@ -150,23 +150,12 @@ func people(_ args: ParsedArguments, _ pipeline: PipelineDefinition, allowFile: 
         throw SillageError.usage("--namespace is required", hint: "namespaces: " + PersonIdentifier.namespaces.map(\.name).joined(separator: ", "))
     }
     var texts = args.all("--id")
-    if allowFile, let file = args.value("--file") {
-        let bytes = try readWholeFileForCLI(file)
-        texts += String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
+    if allowFile, let file = args.value("--file") { texts += try PersonIdentifier.lines(ofFile: file) }
     guard !texts.isEmpty else { throw SillageError.usage("name someone: --id ID" + (allowFile ? " or --file PATH" : "")) }
     let declared = pipeline.inputs.compactMap(\.identity)
     var out: [(PersonIdentifier, String)] = []
     for text in texts { out.append((try PersonIdentifier(namespace: namespace, text, declared: declared), text)) }
     return out
-}
-
-func readWholeFileForCLI(_ path: String) throws(SillageError) -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw SillageError.configuration("cannot read the file of identifiers", at: path)
-    }
-    return [UInt8](data)
 }
 
 func forgetCommand(_ words: [String]) throws(SillageError) -> Int32 {

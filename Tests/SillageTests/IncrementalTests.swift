@@ -172,6 +172,14 @@ private func expectSameExport(_ a: [String: Data], _ b: [String: Data], _ what: 
     #expect(try Store(path: p.store).count("inputs") == 2)
 }
 
+/// Truncates `path` in place (same inode, as copytruncate does) and writes `content` into it.
+private func rewriteInPlace(_ path: String, _ content: Data) throws {
+    let handle = try #require(FileHandle(forWritingAtPath: path))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: content)
+    try handle.close()
+}
+
 /// A log rotated by copytruncate: the lines written between the last run and the copy are
 /// read from the copy, the truncated file from its start, nothing twice.
 @Test func copytruncateRotationLosesAndDoublesNothing() async throws {
@@ -184,10 +192,7 @@ private func expectSameExport(_ a: [String: Data], _ b: [String: Data], _ what: 
     _ = try await Runner(pipeline: p).run()
     // logrotate copies the file (with lines written since), then truncates it in place.
     try write(pieces[0] + pieces[1], run + "/access.log.1")
-    let handle = try #require(FileHandle(forWritingAtPath: run + "/access.log"))
-    try handle.truncate(atOffset: 0)
-    try handle.write(contentsOf: pieces[2])
-    try handle.close()
+    try rewriteInPlace(run + "/access.log", pieces[2])
     let report = try await Runner(pipeline: p).run()
     #expect(report.notices.contains { $0.contains("access.log: truncated and rewritten in place") && $0.contains("found in \(run)/access.log.1") })
     #expect(report.files.map(\.status) == [.resumed, .read])
@@ -198,10 +203,7 @@ private func expectSameExport(_ a: [String: Data], _ b: [String: Data], _ what: 
     let q = try TestSupport.pipeline("combined", [alone + "/access.log"], in: alone, minCount: 2)
     try write(pieces[0], alone + "/access.log")
     _ = try await Runner(pipeline: q).run()
-    let h = try #require(FileHandle(forWritingAtPath: alone + "/access.log"))
-    try h.truncate(atOffset: 0)
-    try h.write(contentsOf: pieces[2])
-    try h.close()
+    try rewriteInPlace(alone + "/access.log", pieces[2])
     let warned = try await Runner(pipeline: q).run()
     #expect(warned.notices.contains { $0.contains("Lines added to its earlier content after byte \(pieces[0].count) are read only if the rotated copy") })
 }

@@ -15,6 +15,13 @@ private func filled(_ dir: String) async throws -> (PipelineDefinition, String) 
     return (p, busiest)
 }
 
+/// The Moodle user `userid` as a request names them, and their pseudonym under the pipeline's key.
+private func learner(_ p: PipelineDefinition, _ userid: String) throws -> (Pseudonymiser, PersonIdentifier, ActorKey) {
+    let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
+    let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, userid)
+    return (pseudonymiser, person, person.pseudonym(pseudonymiser))
+}
+
 /// Rows keyed by `actor` in every table that keys rows by learner.
 private func rows(of actor: ActorKey, in store: Store) throws -> Int {
     var n = 0
@@ -31,9 +38,7 @@ private func rows(of actor: ActorKey, in store: Store) throws -> Int {
 @Test func forgetThenReRunDoesNotBringThePersonBack() async throws {
     let dir = TestSupport.temporaryDirectory("forget")
     let (p, userid) = try await filled(dir)
-    let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
-    let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, userid)
-    let actor = person.pseudonym(pseudonymiser)
+    let (pseudonymiser, person, actor) = try learner(p, userid)
     let others: Int
     do {
         let store = try Store(path: p.store)
@@ -67,9 +72,7 @@ private func rows(of actor: ActorKey, in store: Store) throws -> Int {
 @Test func accessReturnsExactlyThatPersonsSessions() async throws {
     let dir = TestSupport.temporaryDirectory("access")
     let (p, userid) = try await filled(dir)
-    let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
-    let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, userid)
-    let actor = person.pseudonym(pseudonymiser)
+    let (pseudonymiser, person, actor) = try learner(p, userid)
     let store = try Store(path: p.store)
     let theirs = try store.sessions().filter { $0.actor == actor }
     #expect(theirs.count > 2)

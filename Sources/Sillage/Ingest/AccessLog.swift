@@ -222,12 +222,8 @@ public struct AccessLogParser: ChunkParser {
     }
 
     public func parse(_ chunk: LineChunk) -> ChunkResult {
+        if let rejected = ChunkResult.overlong(chunk) { return rejected }
         var result = ChunkResult()
-        if chunk.isOverlongLine {
-            result.lines = 1
-            result.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
-            return result
-        }
         var agents = ByteKeyTable<AgentClass>(capacity: 256)
         var objects = ByteKeyTable<Void>(capacity: 1024)
         // Pseudonyms of the identities seen in this chunk. The identity bytes stay inside this

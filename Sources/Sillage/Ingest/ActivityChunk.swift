@@ -91,11 +91,8 @@ extension ActivityChunk {
     /// its line and bytes, and must account for it (an event, a skip or a reject).
     static func parseCSV(_ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>?, delimiter: UInt8, minFields: Int,
                          _ body: (inout ActivityChunk, CSVRecordReader, _ line: Int, _ record: UnsafeRawBufferPointer) -> Void) -> ChunkResult {
+        if let rejected = ChunkResult.overlong(chunk) { return rejected }
         var out = ActivityChunk(zone: zone, stream: stream, window: window)
-        if chunk.isOverlongLine {
-            out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
-            return out.finish(lines: 1)
-        }
         chunk.bytes.withUnsafeBytes { all in
             var reader = CSVRecordReader(all, delimiter: delimiter)
             var first = chunk.offset == 0
@@ -122,11 +119,8 @@ extension ActivityChunk {
     /// (without its newline) and its 1-based number, and must account for it.
     static func parseLines(_ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>?,
                            _ body: (inout ActivityChunk, UnsafeRawBufferPointer, _ number: Int) -> Void) -> ChunkResult {
+        if let rejected = ChunkResult.overlong(chunk) { return rejected }
         var out = ActivityChunk(zone: zone, stream: stream, window: window)
-        if chunk.isOverlongLine {
-            out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
-            return out.finish(lines: 1)
-        }
         var lines = 0
         chunk.bytes.withUnsafeBytes { all in
             var start = 0

@@ -179,6 +179,16 @@ public struct ChunkResult: Sendable {
         identifiers.append(Array(part))
     }
 
+    /// The result of a chunk that stands for one record over the length limit (its one
+    /// reject), or nil for an ordinary chunk.
+    static func overlong(_ chunk: LineChunk) -> ChunkResult? {
+        guard chunk.isOverlongLine else { return nil }
+        var result = ChunkResult()
+        result.lines = 1
+        result.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
+        return result
+    }
+
     mutating func reject(_ reason: RejectReason, line: Int, bytes: UnsafeRawBufferPointer) {
         counts[reject: reason] += 1
         if rejectSamples.count < ChunkResult.maxSamples {

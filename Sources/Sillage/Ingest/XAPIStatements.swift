@@ -71,11 +71,8 @@ public struct XAPIStatementsParser: ChunkParser {
             }
         }
         // One document: statements are numbered by their position in it.
+        if let rejected = ChunkResult.overlong(chunk) { return rejected }
         var out = ActivityChunk(zone: zone, stream: stream, window: window)
-        if chunk.isOverlongLine {
-            out.reject(.lineTooLong, line: 1, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
-            return out.finish(lines: 1)
-        }
         var lines = 0
         chunk.bytes.withUnsafeBytes { all in
             lines = all.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }

@@ -196,12 +196,13 @@ public final class Runner {
             return (UInt64(info.st_dev), UInt64(info.st_ino))
         }
         let inputs = files.joined().filter { $0 != "-" }
+        let identities = options.reprocess.isEmpty ? [] : inputs.map(identity)
         for path in options.reprocess {
-            guard let id = identity(path), let match = inputs.first(where: { identity($0).map { $0 == id } ?? false }) else {
+            guard let id = identity(path), let k = identities.firstIndex(where: { $0.map { $0 == id } ?? false }) else {
                 throw SillageError.usage("--reprocess \(path): not one of the pipeline's input files",
                                          hint: "give a file that an input's paths match; the pipeline reads \(inputs.prefix(5).joined(separator: ", "))\(inputs.count > 5 ? ", …" : "")")
             }
-            var opened = try InputFiles.open(match)
+            var opened = try InputFiles.open(inputs[k])
             let peeker = PeekingReader(opened.reader)
             let head = try peeker.peek(Runner.fingerprintBytes)
             opened.reader = peeker

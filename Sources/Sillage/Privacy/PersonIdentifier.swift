@@ -49,6 +49,12 @@ public struct PersonIdentifier: Sendable {
         }
     }
 
+    /// The identifiers in a file, one per line (blank lines ignored), for `forget --file`.
+    public static func lines(ofFile path: String) throws(SillageError) -> [String] {
+        String(decoding: try readWholeFile(path), as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     /// The person's pseudonym under `pseudonymiser`'s key.
     public func pseudonym(_ pseudonymiser: Pseudonymiser) -> ActorKey {
         bytes.withUnsafeBytes { pseudonymiser.prepare(namespace).key($0) }
