@@ -270,7 +270,7 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     let files = try FileManager.default.contentsOfDirectory(atPath: exportDir).sorted()
     #expect(files == ["README.md", "SHA256SUMS", "activity_completion.csv.gz", "connection_days.csv.gz", "content_views.csv.gz",
                       "course_completion.csv.gz", "daily_activity.csv.gz", "datapackage.json", "failed_searches.csv.gz",
-                      "privacy-report.json", "session_lengths.csv.gz"])
+                      "privacy-report.json", "session_lengths.csv.gz", "sessions.csv.gz"])
     let check = try TestSupport.run("/usr/bin/env", ["sha256sum", "-c", "SHA256SUMS"], in: exportDir)
     #expect(check.status == 0, "\(check.stdout)")
     guard let frictionless = ["/usr/local/bin/frictionless", "/root/.pyenv/shims/frictionless", "/usr/bin/frictionless"]

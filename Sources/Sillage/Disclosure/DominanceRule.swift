@@ -14,6 +14,9 @@ public struct Contributions: Sendable {
         byActor[actor, default: 0] += value
     }
 
+    /// Each person's part of the sum.
+    public var perActor: [ActorKey: Int64] { byActor }
+
     /// The top contributor's share of the sum (0 for an empty sum).
     public var topShare: Double {
         guard total > 0, let top = byActor.values.max() else { return 0 }

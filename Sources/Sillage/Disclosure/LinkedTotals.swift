@@ -8,7 +8,9 @@ public enum LinkedTotals {
     /// The tables and columns whose cells add up to the same total, per stream.
     static let sessionSums: [(table: String, column: String)] = [("daily_activity", "sessions"), ("session_lengths", "sessions")]
 
-    public static func protect(_ tables: inout [Table], reports: inout [SuppressionReport]) {
+    /// `exempt`: tables published with noise, whose exact values no subtraction can recover.
+    public static func protect(_ tables: inout [Table], reports: inout [SuppressionReport], exempt: Set<String> = []) {
+        guard sessionSums.allSatisfy({ !exempt.contains($0.table) }) else { return }
         let members = sessionSums.compactMap { link -> (Int, Int, Int)? in
             guard let t = tables.firstIndex(where: { $0.name == link.table }),
                   let column = tables[t].columns.firstIndex(where: { $0.name == link.column }),

@@ -1,12 +1,13 @@
 /// Writes the export's `README.md`: what each table and column means and what was withheld.
 public enum Codebook {
     public static func markdown(export: ExportDefinition, tables: [Table], reports: [SuppressionReport],
-                                timezone: String, inactivityMinutes: Int) -> String {
+                                timezone: String, inactivityMinutes: Int, noise: [NoiseReport] = [], budget: BudgetPosition? = nil,
+                                microdata: MicrodataReport? = nil) -> String {
         var md = """
         # Sillage export `\(export.name)` — recipient `\(export.recipient)`, period `\(export.period.directoryName)`
 
         Anonymised statistics computed by Sillage from platform logs. No file here holds an
-        identifier: people are counted, never listed.
+        identifier: people are counted, never listed\(microdata == nil ? "" : " — except in `sessions.csv.gz`, where each learner appears under a pseudonym made for this recipient and period only").
 
         - Days, weeks and months are local to **\(timezone)**.
         - A **session** is a run of one person's events in one stream with no gap over \(inactivityMinutes) minutes;
@@ -40,6 +41,55 @@ public enum Codebook {
         }
         if export.roundTo > 1 {
             md += "\nCounts (integer measures) are rounded to the nearest multiple of **\(export.roundTo)**, halves up, after suppression; medians, rates and shares are not.\n"
+        }
+        if let budget, !noise.isEmpty {
+            md += """
+
+            ## Differential privacy
+
+            The counts of the tables below carry random noise (two-sided geometric, mean 0), so
+            that no single person's presence can be inferred from them, whatever else is known.
+            Each person counts in at most *rows per person* rows of a table and adds at most
+            *cap per cell* to a sum (1 to a count of people); the noise is scaled to that bound
+            (the sensitivity) divided by ε. Negative noisy counts are published as 0; medians,
+            rates and shares are left empty; a row whose noisy count of people is under
+            \(export.minCount) is withheld. The same data exported again gives the same values.
+            This export uses ε \(formatEpsilon(budget.exportEpsilon)); the recipient has used
+            ε \(formatEpsilon(budget.spentThrough)) of a budget of \(formatEpsilon(budget.budget)) so far.
+
+            | table | ε | rows per person | cap per cell | sensitivity | noise standard deviation |
+            |---|---|---|---|---|---|
+
+            """
+            for n in noise {
+                md += "| `\(n.table)` | \(formatEpsilon(n.epsilon)) | \(n.maxRowsPerActor) | \(n.maxPerCell) | \(n.sensitivity) | \(Cell.formatDecimal(n.noiseVariance.squareRoot(), digits: 2)) |\n"
+            }
+        }
+        if let m = microdata {
+            let o = m.outcome
+            md += """
+
+            ## Session microdata (k-anonymity)
+
+            `sessions.csv.gz` lists sessions one per row. Its quasi-identifiers
+            (\(m.quasiIdentifiers.map { "`\($0.attribute.rawValue)`" }.joined(separator: ", "))) were generalised together,
+            then rare combinations removed (at most \(Cell.formatDecimal(m.maxSuppression * 100, digits: 1)) % of sessions), so that every
+            combination published is shared by at least \(m.k) sessions of at least \(m.k) distinct learners.
+            Published: \(m.records - m.recordsSuppressed) of \(m.records) sessions in \(o.groups) groups;
+            smallest group \(o.smallestGroup.map(String.init) ?? "—") sessions, \(o.smallestGroupPeople.map(String.init) ?? "—") learners\(m.sensitive.map { s in "; at least \(o.lDiversity.map(String.init) ?? "—") distinct `\(s.rawValue)` values per group (l-diversity)" } ?? "").
+            Re-identification risk (1 / learners in the group): at most \(Cell.formatDecimal(o.maxRisk, digits: 4)), \(Cell.formatDecimal(o.averageRisk, digits: 4)) on average.
+
+            | column | published as |
+            |---|---|
+
+            """
+            for a in MicrodataAttribute.allCases {
+                let level = m.quasiIdentifiers.first { $0.attribute == a }?.level ?? 0
+                md += "| `\(a.rawValue)` | \(SessionMicrodata.levels(a)[level]) |\n"
+            }
+            if !o.feasible {
+                md += "\nNo generalisation reached k within the suppression allowance (too few sessions): no session is published.\n"
+            }
         }
         md += """
 

@@ -33,11 +33,9 @@ public enum DataPackage {
                     ("doubleQuote", .bool(true)),
                     ("header", .bool(true)),
                 ])),
-                ("schema", .object([
-                    ("fields", .array(fields)),
-                    ("primaryKey", .array(table.primaryKey.map { .string($0) })),
-                    ("missingValues", .array([.string("")])),
-                ])),
+                ("schema", .object([("fields", .array(fields))]
+                    + (table.primaryKey.isEmpty ? [] : [("primaryKey", .array(table.primaryKey.map { .string($0) }))])
+                    + [("missingValues", .array([.string("")]))])),
             ])
         }
         return .object([

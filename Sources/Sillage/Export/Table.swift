@@ -52,9 +52,15 @@ public struct Column: Sendable {
     public var allowedValues: [String]? = nil
     /// The column may be empty without meaning "suppressed" (a name the catalogue lacks).
     public var isOptional: Bool
+    /// The measure counts distinct people: one person adds at most 1 to a cell.
+    public var countsPeople: Bool
+    /// The column holds recipient pseudonyms (32 hex digits), which the PII guard checks for
+    /// form instead of scanning for patterns that random hex digits can mimic.
+    public var isPseudonym = false
 
     public init(_ name: String, _ type: ColumnType, _ description: String, measure: Bool = false, allowed: [String]? = nil,
-                optional: Bool = false) {
+                optional: Bool = false, people: Bool = false) {
+        self.countsPeople = people
         self.name = name
         self.type = type
         self.description = description
@@ -81,6 +87,9 @@ public struct Table: Sendable {
     /// Drop a suppressed row entirely instead of blanking its measures: for tables whose
     /// dimensions are themselves sensitive (a search term).
     public var omitSuppressedRows = false
+    /// Per row, each person's part of each count, when the builder was asked to record them
+    /// (`MetricInput.recordContributions`); empty otherwise.
+    public var contributions: [RowContributions] = []
 
     public init(name: String, title: String, description: String, columns: [Column], primaryKey: [String]) {
         self.name = name
@@ -93,8 +102,9 @@ public struct Table: Sendable {
         topSharePerRow = []
     }
 
-    public mutating func append(_ row: [Cell], actors: Int, topShare: Double = 0) {
+    public mutating func append(_ row: [Cell], actors: Int, topShare: Double = 0, contributions: RowContributions? = nil) {
         precondition(row.count == columns.count, "row width must match the columns of \(name)")
+        if let contributions { self.contributions.append(contributions) }
         rows.append(row)
         actorsPerRow.append(actors)
         topSharePerRow.append(topShare)
@@ -116,6 +126,9 @@ public struct MetricInput: Sendable {
     public var zone: ZoneRules
     /// Stream names in a fixed order.
     public var streams: [String]
+    /// Builders record each person's part of each count (`Table.contributions`), for
+    /// differential privacy; off by default, since it costs memory.
+    public var recordContributions = false
 
     public init(sessions: [Session], actorDays: [ActorDay], facts: ActivityFacts = ActivityFacts(),
                 days: ClosedRange<Int>? = nil, zone: ZoneRules = ZoneRules(fixedOffsetSeconds: 0)) {

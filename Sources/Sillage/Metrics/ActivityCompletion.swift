@@ -15,7 +15,7 @@ public enum ActivityCompletion {
                 Column("activity", .string, "Activity key: cm:<course module id> (Moodle) or the Open edX block key."),
                 Column("activity_name", .string, "The activity's name from the catalogue input (empty without one).", optional: true),
                 Column("rank", .integer, "Position in the course's funnel: the catalogue's order when it gives one, otherwise 1 is the activity completed by the most learners."),
-                Column("completers", .integer, "Learners who completed the activity by the end of the period.", measure: true),
+                Column("completers", .integer, "Learners who completed the activity by the end of the period.", measure: true, people: true),
                 Column("share_of_learners", .number, "completers ÷ the course's learners as in course_completion (3 decimals).", measure: true),
             ],
             primaryKey: ["course", "activity"])
@@ -30,6 +30,8 @@ public enum ActivityCompletion {
                 let pa = input.catalogue[a.key]?.position, pb = input.catalogue[b.key]?.position
                 if let pa, let pb, pa != pb { return pa < pb }
                 if (pa == nil) != (pb == nil) { return pa != nil }
+                // Under differential privacy the exact counts must not order the rows.
+                if input.recordContributions { return a.key < b.key }
                 return a.value.count != b.value.count ? a.value.count > b.value.count : a.key < b.key
             }
             for (rank, (activity, completers)) in ranked.enumerated() {
@@ -37,7 +39,11 @@ public enum ActivityCompletion {
                     .text(course), .text(activity), .text(input.catalogue[activity]?.name ?? ""), .integer(Int64(rank + 1)),
                     .integer(Int64(completers.count)),
                     learners > 0 ? .decimal(Double(completers.count) / Double(max(learners, completers.count)), digits: 3) : .empty,
-                ], actors: completers.count)
+                ], actors: completers.count, contributions: input.recordContributions ? {
+                    var parts = RowContributions()
+                    parts.people(4, completers)
+                    return parts
+                }() : nil)
             }
         }
         return table

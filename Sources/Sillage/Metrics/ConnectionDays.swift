@@ -18,7 +18,7 @@ public enum ConnectionDays {
                 Column("stream", .string, "Input stream."),
                 Column("connection_days", .string, "Distinct local days with at least one event in the month (bucket).",
                        allowed: scale.labels),
-                Column("users", .integer, "Distinct pseudonymous actors in the bucket.", measure: true),
+                Column("users", .integer, "Distinct pseudonymous actors in the bucket.", measure: true, people: true),
                 Column("median_connected_seconds", .number, "Median over those actors of the summed durations of their sessions started in the month, in seconds.", measure: true),
             ],
             primaryKey: ["month", "stream", "connection_days"])
@@ -44,16 +44,23 @@ public enum ConnectionDays {
             }
         }
         var groups: [Key: [Int64]] = [:]
+        var members: [Key: [ActorKey]] = [:]
         for (am, n) in days {
-            groups[Key(month: am.month, stream: am.stream, bucket: scale.index(of: Int64(n))), default: []].append(seconds[am] ?? 0)
+            let key = Key(month: am.month, stream: am.stream, bucket: scale.index(of: Int64(n)))
+            groups[key, default: []].append(seconds[am] ?? 0)
+            if input.recordContributions { members[key, default: []].append(am.actor) }
         }
         let months = Set(groups.keys.map { MonthStream(month: $0.month, stream: $0.stream) }).sorted()
         for ms in months {
             for (i, b) in scale.buckets.enumerated() {
-                let values = groups[Key(month: ms.month, stream: ms.stream, bucket: i)] ?? []
+                let key = Key(month: ms.month, stream: ms.stream, bucket: i)
+                let values = groups[key] ?? []
+                var parts = RowContributions()
+                if input.recordContributions { parts.people(3, members[key] ?? []) }
                 let label = "\(ms.month / 12)-\(ms.month % 12 + 1 < 10 ? "0" : "")\(ms.month % 12 + 1)"
                 table.append([.text(label), .text(ms.stream), .text(b.label), .integer(Int64(values.count)),
-                              median(values).map { .decimal($0, digits: 1) } ?? .empty], actors: values.count)
+                              median(values).map { .decimal($0, digits: 1) } ?? .empty], actors: values.count,
+                             contributions: input.recordContributions ? parts : nil)
             }
         }
         return table

@@ -15,7 +15,7 @@ public enum ContentViews {
                 Column("course", .string, "Course key (empty when the source did not say).", optional: true),
                 Column("object", .string, "Content key: cm:<course module id>, an Open edX block key, or a scrubbed path."),
                 Column("views", .integer, "Consultations, views within 30 s of the previous view of the same object by the same learner counted once.", measure: true),
-                Column("unique_viewers", .integer, "Distinct learners who consulted it that week.", measure: true),
+                Column("unique_viewers", .integer, "Distinct learners who consulted it that week.", measure: true, people: true),
             ],
             primaryKey: ["week", "course", "object"])
         struct Key: Hashable, Comparable {
@@ -37,7 +37,13 @@ public enum ContentViews {
             let unique = viewers[key]?.count ?? 0
             table.append([.text(CivilTime.isoDate(days: Int(key.week))), .text(key.course), .text(key.object),
                           .integer(Int64(views[key]!)), .integer(Int64(unique))], actors: unique,
-                         topShare: viewsBy[key]?.topShare ?? 0)
+                         topShare: viewsBy[key]?.topShare ?? 0,
+                         contributions: input.recordContributions ? {
+                             var parts = RowContributions()
+                             parts.sum(3, viewsBy[key] ?? Contributions())
+                             parts.people(4, viewers[key] ?? [])
+                             return parts
+                         }() : nil)
         }
         return table
     }

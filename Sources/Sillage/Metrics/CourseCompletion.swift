@@ -46,8 +46,8 @@ public enum CourseCompletion {
                 Column("course_name", .string, "The course's name from the catalogue input (empty without one).", optional: true),
                 Column("denominator", .string, "Who the rate is computed over: enrolled (enrolment data) or active (learners with activity in the course during the period).",
                        allowed: ["enrolled", "active"]),
-                Column("learners", .integer, "Learners in the denominator.", measure: true),
-                Column("completers", .integer, "Learners who completed the course by the end of the period.", measure: true),
+                Column("learners", .integer, "Learners in the denominator.", measure: true, people: true),
+                Column("completers", .integer, "Learners who completed the course by the end of the period.", measure: true, people: true),
                 Column("completion_rate", .number, "completers ÷ learners (3 decimals).", measure: true),
                 Column("median_days_to_complete", .number, "Median, over completers, of the days from enrolment (or first activity) to completion (1 decimal).", measure: true),
             ],
@@ -64,11 +64,16 @@ public enum CourseCompletion {
             let medianDays = median(durations).map { $0 / 86_400_000 }
             // Disclosure: the smallest group a figure reveals (learners, completers, non-completers).
             let groups = [learners, completers, learners - completers].filter { $0 > 0 }
+            var parts = RowContributions()
+            if input.recordContributions {
+                parts.people(3, cohort.learners)
+                parts.people(4, cohort.completers.keys)
+            }
             table.append([
                 .text(course), .text(input.catalogue[course]?.name ?? ""), .text(cohort.denominator), .integer(Int64(learners)), .integer(Int64(completers)),
                 learners > 0 ? .decimal(Double(completers) / Double(learners), digits: 3) : .empty,
                 medianDays.map { .decimal($0, digits: 1) } ?? .empty,
-            ], actors: groups.min() ?? 0)
+            ], actors: groups.min() ?? 0, contributions: input.recordContributions ? parts : nil)
         }
         return table
     }

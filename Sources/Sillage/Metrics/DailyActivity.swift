@@ -13,7 +13,7 @@ public enum DailyActivity {
             columns: [
                 Column("date", .date, "Local day (pipeline time zone)."),
                 Column("stream", .string, "Input stream: web (access logs) or lms (activity logs)."),
-                Column("users", .integer, "Distinct pseudonymous actors with at least one event that day in that stream.", measure: true),
+                Column("users", .integer, "Distinct pseudonymous actors with at least one event that day in that stream.", measure: true, people: true),
                 Column("sessions", .integer, "Sessions that started that day.", measure: true),
                 Column("page_views", .integer, "Page views (web) or course and content views (lms) that day.", measure: true),
                 Column("bounces", .integer, "Sessions of a single event among those that started that day.", measure: true),
@@ -35,6 +35,7 @@ public enum DailyActivity {
             // Sessions (and so bounces and durations) and page views are sums over people.
             var sessionsBy = Contributions()
             var pagesBy = Contributions()
+            var parts = RowContributions()
         }
         var acc: [Key: Acc] = [:]
         for d in input.actorDays {
@@ -42,6 +43,10 @@ public enum DailyActivity {
             acc[k, default: Acc()].users += 1
             acc[k, default: Acc()].pageViews += Int64(d.pages)
             acc[k, default: Acc()].pagesBy.add(d.actor, Int64(d.pages))
+            if input.recordContributions {
+                acc[k, default: Acc()].parts.add(d.actor, column: 2, 1)
+                acc[k, default: Acc()].parts.add(d.actor, column: 4, Int64(d.pages))
+            }
         }
         for s in input.sessions {
             let k = Key(day: s.day, stream: s.stream)
@@ -49,6 +54,10 @@ public enum DailyActivity {
             if s.isBounce { acc[k, default: Acc()].bounces += 1 }
             acc[k, default: Acc()].sessionPages += Int64(s.pages)
             acc[k, default: Acc()].sessionsBy.add(s.actor, 1)
+            if input.recordContributions {
+                acc[k, default: Acc()].parts.add(s.actor, column: 3, 1)
+                if s.isBounce { acc[k, default: Acc()].parts.add(s.actor, column: 5, 1) }
+            }
         }
         for key in acc.keys.sorted() {
             let a = acc[key]!
@@ -62,7 +71,8 @@ public enum DailyActivity {
                 .integer(Int64(a.bounces)),
                 median(a.durations).map { .decimal($0, digits: 1) } ?? .empty,
                 sessions > 0 ? .decimal(Double(a.sessionPages) / Double(sessions), digits: 2) : .empty,
-            ], actors: a.users, topShare: max(a.sessionsBy.topShare, a.pagesBy.topShare))
+            ], actors: a.users, topShare: max(a.sessionsBy.topShare, a.pagesBy.topShare),
+               contributions: input.recordContributions ? a.parts : nil)
         }
         return table
     }

@@ -17,7 +17,7 @@ public enum SessionLengths {
                 Column("duration_bucket", .string, "Session duration (last event minus first): 0s is a single-event session or events in the same second; 1-2h means 1 h to under 2 h.",
                        allowed: scale.labels),
                 Column("sessions", .integer, "Sessions in the bucket.", measure: true),
-                Column("users", .integer, "Distinct pseudonymous actors with at least one session in the bucket.", measure: true),
+                Column("users", .integer, "Distinct pseudonymous actors with at least one session in the bucket.", measure: true, people: true),
             ],
             primaryKey: ["stream", "duration_bucket"])
         for stream in input.streams {
@@ -32,9 +32,17 @@ public enum SessionLengths {
             }
             for (i, b) in scale.buckets.enumerated() {
                 table.append([.text(stream), .text(b.label), .integer(Int64(sessions[i])), .integer(Int64(users[i].count))],
-                             actors: users[i].count, topShare: sessionsBy[i].topShare)
+                             actors: users[i].count, topShare: sessionsBy[i].topShare,
+                             contributions: input.recordContributions ? parts(users[i], sessionsBy[i]) : nil)
             }
         }
         return table
+    }
+
+    static func parts(_ users: Set<ActorKey>, _ sessions: Contributions) -> RowContributions {
+        var parts = RowContributions()
+        parts.sum(2, sessions)
+        parts.people(3, users)
+        return parts
     }
 }

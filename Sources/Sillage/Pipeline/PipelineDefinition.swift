@@ -17,6 +17,8 @@ public struct PipelineDefinition: Sendable {
     public var maxRejectRate = 0.05
     public var extraCrawlerTokens: [String] = []
     public var exports: [ExportDefinition] = [ExportDefinition()]
+    /// Who receives exports; without a `recipients` key, one recipient named `default`.
+    public var recipients: [RecipientDefinition] = [RecipientDefinition(name: "default")]
     public var retention = RetentionPolicy()
 
     public init() {}
@@ -66,6 +68,16 @@ public struct PipelineDefinition: Sendable {
         }
         p.inputs = []
         for input in inputs { p.inputs.append(try InputDefinition.parse(input)) }
+        if let recipients = try root.objects("recipients") {
+            p.recipients = []
+            for (i, r) in recipients.enumerated() {
+                let d = try RecipientDefinition.parse(r)
+                guard !p.recipients.contains(where: { $0.name == d.name }) else {
+                    throw SillageError.configuration("recipient \"\(d.name)\" is declared twice", at: "\(source) at $.recipients[\(i)].name")
+                }
+                p.recipients.append(d)
+            }
+        }
         if let exports = try root.objects("exports") {
             p.exports = []
             for export in exports { p.exports.append(try ExportDefinition.parse(export)) }
@@ -77,8 +89,24 @@ public struct PipelineDefinition: Sendable {
                 }
             }
         }
+        for (i, e) in p.exports.enumerated() {
+            guard let recipient = p.recipient(named: e.recipient) else {
+                throw SillageError.configuration("recipient \"\(e.recipient)\" is not declared", at: "\(source) at $.exports[\(i)].recipient",
+                                                 hint: "declare it in $.recipients: [{\"name\": \"\(e.recipient)\"}]")
+            }
+            if !e.noisyTables.isEmpty && recipient.epsilonBudget == nil {
+                throw SillageError.configuration("the export adds differential-privacy noise but recipient \"\(e.recipient)\" has no epsilonBudget",
+                                                 at: "\(source) at $.exports[\(i)].differentialPrivacy",
+                                                 hint: "give the recipient a total ε in $.recipients, e.g. \"epsilonBudget\": 2")
+            }
+        }
         try root.finish()
         return p
+    }
+
+    /// The declared recipient of that name.
+    public func recipient(named name: String) -> RecipientDefinition? {
+        recipients.first { $0.name == name }
     }
 
     /// A canonical text of the definition, hashed into the run journal.
@@ -91,7 +119,12 @@ public struct PipelineDefinition: Sendable {
         }
         for e in exports {
             parts.append("export:\(e.name):\(e.recipient):\(e.period.directoryName):\(e.minCount):\(e.dominance):\(e.roundTo):\(e.tables.joined(separator: ","))")
+            if let m = e.microdata {
+                parts.append("microdata:\(m.quasiIdentifiers.map(\.rawValue).joined(separator: ",")):\(m.sensitive?.rawValue ?? ""):\(m.maxSuppression)")
+            }
+            for n in e.noisyTables { parts.append("dp:\(n.table):\(n.epsilon):\(n.maxRowsPerActor):\(n.maxPerCell)") }
         }
+        for r in recipients { parts.append("recipient:\(r.name):\(r.epsilonBudget.map { "\($0)" } ?? "")") }
         return parts.joined(separator: "\n")
     }
 }
@@ -232,8 +265,17 @@ public struct ExportDefinition: Sendable {
     /// Base published counts are rounded to (1: no rounding).
     public var roundTo = 1
     public var tables: [String] = StageRegistry.defaultTables
+    /// The opt-in k-anonymous `sessions.csv.gz`; nil: not published.
+    public var microdata: MicrodataDefinition? = nil
+    /// Tables published with differential-privacy noise instead of exact counts.
+    public var noisyTables: [NoisyTableDefinition] = []
 
     public init() {}
+
+    /// The noise settings of `table`, if it is published with differential privacy.
+    public func noise(for table: String) -> NoisyTableDefinition? {
+        noisyTables.first { $0.table == table }
+    }
 
     static func parse(_ r: JSONObjectReader) throws(SillageError) -> ExportDefinition {
         var e = ExportDefinition()
@@ -268,6 +310,16 @@ public struct ExportDefinition: Sendable {
                 throw SillageError.configuration("an export needs at least one table", at: r.location("tables"))
             }
             e.tables = tables
+        }
+        if let microdata = try r.object("microdata") { e.microdata = try MicrodataDefinition.parse(microdata) }
+        if let noisy = try r.objects("differentialPrivacy") {
+            for (i, n) in noisy.enumerated() {
+                let d = try NoisyTableDefinition.parse(n, tables: e.tables)
+                guard e.noise(for: d.table) == nil else {
+                    throw SillageError.configuration("\(d.table) has two noise settings", at: "\(r.location("differentialPrivacy"))[\(i)].table")
+                }
+                e.noisyTables.append(d)
+            }
         }
         try r.finish()
         return e

@@ -169,12 +169,16 @@ public final class Runner {
                 let scanner = PIIScanner(identifiers: Set(seenIdentifiers.map { String(decoding: $0, as: UTF8.self) }))
                 for export in pipeline.exports {
                     progress?.phase("publishing \(export.name)/\(export.recipient)/\(export.period.directoryName)")
-                    let outcome = try Exporter.run(export, store: store, outputRoot: pipeline.output, pipeline: pipeline, scanner: scanner)
+                    let outcome = try Exporter.run(export, store: store, outputRoot: pipeline.output, pipeline: pipeline, key: key,
+                                                   scanner: scanner, run: runID)
                     report.exports.append(outcome)
                     try store.journal("export", subject: outcome.directory, count: Int64(outcome.files.count), details: .object([
                         ("recipient", .string(export.recipient)), ("period", .string(export.period.directoryName)),
                         ("tables", .array(export.tables.map { .string($0) })),
                         ("cellsSuppressed", .int(Int64(outcome.suppression.reduce(0) { $0 + $1.cellsSuppressed }))),
+                        ("epsilonCharged", outcome.budget.map { .double($0.charged) } ?? .null),
+                        ("epsilonSpent", outcome.budget.map { .double($0.spentThrough) } ?? .null),
+                        ("microdataSessions", outcome.microdata.map { .int(Int64($0.records - $0.recordsSuppressed)) } ?? .null),
                     ]), run: runID)
                 }
             }

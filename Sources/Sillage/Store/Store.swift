@@ -16,7 +16,7 @@ public struct CatalogueEntry: Sendable, Equatable {
 /// One process at a time: opening takes an exclusive lock on `<store>.lock`, and a second
 /// run on the same store fails at once with a message naming the holder.
 public final class Store {
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
     public let path: String
     public let database: SQLiteDatabase
     private let lockDescriptor: Int32
@@ -74,6 +74,14 @@ public final class Store {
         if exists, case let version = try database.prepare("SELECT value FROM meta WHERE key = 'schema'"), try version.step() {
             let found = Int(version.text(0)) ?? 0
             version.reset()
+            if found == 3 {
+                // Schema 4 only adds the privacy-budget ledger.
+                try database.transaction { () throws(SillageError) in
+                    try database.execute(Store.budgetTable)
+                    try database.execute("UPDATE meta SET value = '\(Store.schemaVersion)' WHERE key = 'schema'")
+                }
+                return
+            }
             guard found == Store.schemaVersion else {
                 throw SillageError.runtime("the store has schema version \(found), this sillage expects \(Store.schemaVersion)",
                                            at: path, hint: "use the sillage version that created it, or start a new store")
@@ -174,9 +182,19 @@ public final class Store {
                 CREATE TABLE opt_outs (actor BLOB PRIMARY KEY, added_at TEXT NOT NULL) WITHOUT ROWID;
                 CREATE TABLE anonymised (actor BLOB PRIMARY KEY) WITHOUT ROWID;
                 """)
+            try database.execute(Store.budgetTable)
             try database.execute("INSERT INTO meta(key, value) VALUES ('schema', '\(Store.schemaVersion)')")
         }
     }
+
+    /// ε charged to recipients, one row per differentially private table release.
+    static let budgetTable = """
+        CREATE TABLE privacy_budget (
+            id INTEGER PRIMARY KEY, recipient TEXT NOT NULL, export TEXT NOT NULL, period TEXT NOT NULL,
+            table_name TEXT NOT NULL, epsilon REAL NOT NULL, release TEXT NOT NULL, at TEXT NOT NULL, run_id INTEGER
+        );
+        CREATE INDEX privacy_budget_recipient ON privacy_budget(recipient);
+        """
 
     /// The current instant as `2026-03-29T10:15:00Z`, for the journal.
     static func now() -> String { Clock.iso(Clock.nowSeconds()) }

@@ -50,6 +50,19 @@ public enum CivilTime {
         return "\(pad(y, 4))-\(pad(m, 2))"
     }
 
+    /// Day number of the Monday that starts the ISO week of a day (1970-01-01 was a Thursday).
+    public static func mondayOfWeek(days: Int) -> Int {
+        days - (((days + 3) % 7) + 7) % 7
+    }
+
+    /// ISO 8601 week text (`2026-W10`) of a day number: the week's year is its Thursday's.
+    public static func isoWeek(days: Int) -> String {
+        let thursday = mondayOfWeek(days: days) + 3
+        let year = date(days: thursday).year
+        let week = (thursday - CivilTime.days(year: year, month: 1, day: 1)) / 7 + 1
+        return "\(pad(year, 4))-W\(pad(week, 2))"
+    }
+
     /// Month number (year × 12 + month − 1) of a day number, for grouping.
     public static func monthIndex(days: Int) -> Int {
         let (y, m, _) = date(days: days)

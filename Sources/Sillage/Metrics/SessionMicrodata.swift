@@ -1,0 +1,170 @@
+/// What k-anonymisation did to the `sessions` microdata, for `privacy-report.json` and the codebook.
+public struct MicrodataReport: Sendable, Equatable {
+    public var records: Int
+    public var recordsSuppressed: Int
+    public var maxSuppression: Double
+    /// The k asked for (the export's `minCount`), per group in sessions and in distinct learners.
+    public var k: Int
+    public var outcome: KAnonymity.Outcome
+    /// Each quasi-identifier with the generalisation chosen for it.
+    public var quasiIdentifiers: [(attribute: MicrodataAttribute, level: Int)]
+    public var sensitive: MicrodataAttribute?
+
+    public static func == (a: MicrodataReport, b: MicrodataReport) -> Bool {
+        a.records == b.records && a.outcome == b.outcome && a.k == b.k
+    }
+}
+
+/// `sessions`: opt-in pseudonymous session microdata, one row per session, k-anonymised.
+///
+/// Each column has a generalisation hierarchy (`SessionMicrodata.levels`); the declared
+/// quasi-identifiers are generalised together by `KAnonymity`, the other columns are published
+/// at their finest level. The learner column holds the recipient's pseudonym
+/// (`RecipientPseudonyms`), never the store's.
+public enum SessionMicrodata {
+    public static let name = "sessions"
+
+    /// What each level of each column publishes, finest first; the last is `*` (withheld).
+    public static func levels(_ a: MicrodataAttribute) -> [String] {
+        switch a {
+        case .start: return ["local date and part of day (night 0-6 h, morning 6-12 h, afternoon 12-18 h, evening 18-24 h)",
+                             "local date", "ISO week", "month", "*"]
+        case .duration: return ["7 buckets (0 s, 1-59 s, 1-4, 5-14, 15-29, 30-59 min, 60 min or more)",
+                                "3 buckets (under 1 min, 1-14 min, 15 min or more)", "*"]
+        case .pages: return ["7 buckets (0, 1, 2-3, 4-7, 8-15, 16-31, 32 or more)", "3 buckets (0-1, 2-7, 8 or more)", "*"]
+        case .device: return ["client class", "*"]
+        case .stream: return ["stream", "*"]
+        }
+    }
+
+    static let durationBounds: [Int64] = [0, 1, 60, 300, 900, 1800, 3600]
+    static let durationLabels = ["0 s", "1-59 s", "1-4 min", "5-14 min", "15-29 min", "30-59 min", "60 min or more"]
+    static let durationCoarse = ["under 1 min", "1-14 min", "15 min or more"]
+    static let pageBounds: [Int64] = [0, 1, 2, 4, 8, 16, 32]
+    static let pageLabels = ["0", "1", "2-3", "4-7", "8-15", "16-31", "32 or more"]
+    static let pageCoarse = ["0-1", "2-7", "8 or more"]
+    static let partsOfDay = ["night", "morning", "afternoon", "evening"]
+    /// Fine bucket → coarse bucket, for duration and pages alike.
+    static let coarse: [Int] = [0, 0, 1, 1, 2, 2, 2]
+
+    static func bucket(_ value: Int64, _ bounds: [Int64]) -> Int {
+        var i = 0
+        while i + 1 < bounds.count && value >= bounds[i + 1] { i += 1 }
+        return i
+    }
+
+    struct Context {
+        var zone: ZoneRules
+        var streams: [String]
+    }
+
+    static func partOfDay(_ s: Session, _ zone: ZoneRules) -> Int {
+        let seconds = s.start / 1000
+        let local = seconds + Int64(zone.offset(atUTCSeconds: seconds))
+        return Int(((local % 86400) + 86400) % 86400 / 21600)
+    }
+
+    /// The code of a session's value at a level (equal codes ⇔ equal published text).
+    static func code(_ a: MicrodataAttribute, _ s: Session, level: Int, _ c: Context) -> Int32 {
+        let top = levels(a).count - 1
+        if level == top { return 0 }
+        switch a {
+        case .start:
+            let day = Int(s.day)
+            switch level {
+            case 0: return Int32(day * 4 + partOfDay(s, c.zone))
+            case 1: return Int32(day)
+            case 2: return Int32(CivilTime.mondayOfWeek(days: day))
+            default: return Int32(CivilTime.monthIndex(days: day))
+            }
+        case .duration:
+            let b = bucket(s.durationSeconds, durationBounds)
+            return Int32(level == 0 ? b : coarse[b])
+        case .pages:
+            let b = bucket(Int64(s.pages), pageBounds)
+            return Int32(level == 0 ? b : coarse[b])
+        case .device: return Int32(s.agentClass.rawValue)
+        case .stream: return Int32(c.streams.firstIndex(of: s.stream) ?? 0)
+        }
+    }
+
+    /// The published text of a session's value at a level.
+    static func label(_ a: MicrodataAttribute, _ s: Session, level: Int, _ c: Context) -> String {
+        let top = levels(a).count - 1
+        if level == top { return "*" }
+        switch a {
+        case .start:
+            let day = Int(s.day)
+            switch level {
+            case 0: return "\(CivilTime.isoDate(days: day)) \(partsOfDay[partOfDay(s, c.zone)])"
+            case 1: return CivilTime.isoDate(days: day)
+            case 2: return CivilTime.isoWeek(days: day)
+            default: return CivilTime.isoMonth(days: day)
+            }
+        case .duration:
+            let b = bucket(s.durationSeconds, durationBounds)
+            return level == 0 ? durationLabels[b] : durationCoarse[coarse[b]]
+        case .pages:
+            let b = bucket(Int64(s.pages), pageBounds)
+            return level == 0 ? pageLabels[b] : pageCoarse[coarse[b]]
+        case .device: return s.agentClass.name
+        case .stream: return s.stream
+        }
+    }
+
+    /// Builds the k-anonymised table of `sessions` for one recipient and period.
+    public static func build(sessions: [Session], zone: ZoneRules, definition: MicrodataDefinition, k: Int,
+                             pseudonyms: RecipientPseudonyms) -> (Table, MicrodataReport) {
+        let context = Context(zone: zone, streams: Array(Set(sessions.map(\.stream))).sorted())
+        var personIndex: [ActorKey: Int32] = [:]
+        let people = sessions.map { s -> Int32 in
+            if let i = personIndex[s.actor] { return i }
+            let i = Int32(personIndex.count)
+            personIndex[s.actor] = i
+            return i
+        }
+        let qis = definition.quasiIdentifiers
+        let hierarchies = qis.map { a in
+            KAnonymity.Hierarchy(name: a.rawValue, codes: levels(a).indices.map { level in
+                sessions.map { code(a, $0, level: level, context) }
+            })
+        }
+        let sensitive = definition.sensitive.map { a in sessions.map { code(a, $0, level: 0, context) } }
+        let allowed = Int((definition.maxSuppression * Double(sessions.count)).rounded(.down))
+        let outcome = KAnonymity(k: k, maxSuppressed: allowed).anonymise(hierarchies: hierarchies, people: people, sensitive: sensitive)
+
+        var table = Table(
+            name: name, title: "Sessions (k-anonymised microdata)",
+            description: "One row per session, pseudonymous and generalised so that every combination of the quasi-identifiers (\(qis.map(\.rawValue).joined(separator: ", "))) is shared by at least \(k) sessions of at least \(k) distinct learners.",
+            columns: [
+                Column("learner", .string, "The learner's pseudonym for this recipient and period (not linkable to any other recipient's or period's)."),
+                Column("start", .string, "When the session started, generalised: local date and part of day, date, ISO week, month, or * (see privacy-report.json)."),
+                Column("duration", .string, "Last event minus first, as a bucket (or *)."),
+                Column("pages", .string, "Pages or course views in the session, as a bucket (or *)."),
+                Column("device", .string, "Client class of the session's first event (or *)."),
+                Column("stream", .string, "Input stream (or *)."),
+            ],
+            primaryKey: [])
+        table.columns[0].isPseudonym = true
+        var rows: [[String]] = []
+        for (i, s) in sessions.enumerated() where outcome.kept[i] {
+            var row = [pseudonyms.pseudonym(s.actor)]
+            for a in MicrodataAttribute.allCases {
+                let level = qis.firstIndex(of: a).map { outcome.levels[$0] } ?? 0
+                row.append(label(a, s, level: level, context))
+            }
+            rows.append(row)
+        }
+        // Sorted on the published values, so the order of rows says nothing about the store.
+        rows.sort { a, b in
+            for i in [1, 2, 3, 4, 5, 0] where a[i] != b[i] { return a[i] < b[i] }
+            return false
+        }
+        for row in rows { table.append(row.map { .text($0) }, actors: 0) }
+        let report = MicrodataReport(records: sessions.count, recordsSuppressed: outcome.recordsSuppressed,
+                                     maxSuppression: definition.maxSuppression, k: k, outcome: outcome,
+                                     quasiIdentifiers: qis.enumerated().map { ($0.element, outcome.levels[$0.offset]) },
+                                     sensitive: definition.sensitive)
+        return (table, report)
+    }
+}
