@@ -68,6 +68,16 @@ enum TestSupport {
         #expect(result.status == 0, "generator failed: \(result.stderr)")
     }
 
+    /// The month (`YYYY-MM`) of the first line of a generated access log.
+    static func generatedMonth(_ log: String) throws -> String {
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        let stamp = try #require(text.split(separator: "[", maxSplits: 1).last?.prefix(11))  // 02/Mar/2026
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let parts = stamp.split(separator: "/")
+        let month = try #require(months.firstIndex(of: String(parts[1]))) + 1
+        return "\(parts[2])-\(month < 10 ? "0" : "")\(month)"
+    }
+
     /// Writes a key file with mode 0600 and returns its path.
     static func keyFile(in directory: String, byte: UInt8 = 42) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
