@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+@testable import Sillage
+
+@Test(arguments: [(0.1, 1), (0.5, 1), (1.0, 1), (1.0, 10), (2.0, 3)])
+func geometricNoiseHasTheMechanismsMeanAndVariance(epsilon: Double, sensitivity: Int) {
+    let mechanism = GeometricMechanism(epsilon: epsilon, sensitivity: sensitivity)
+    let n = 200_000
+    var sum = 0.0, squares = 0.0, zeros = 0
+    for i in 0..<n {
+        let z = Double(mechanism.sample(SHA256.hash(Array("draw \(epsilon) \(sensitivity) \(i)".utf8))))
+        sum += z
+        squares += z * z
+        if z == 0 { zeros += 1 }
+    }
+    let mean = sum / Double(n), variance = squares / Double(n) - mean * mean
+    let sd = mechanism.variance.squareRoot()
+    #expect(abs(mean) < 5 * sd / Double(n).squareRoot(), "mean \(mean), expected 0 ± \(5 * sd / Double(n).squareRoot())")
+    #expect(abs(variance / mechanism.variance - 1) < 0.05, "variance \(variance), expected \(mechanism.variance)")
+    let p0 = mechanism.zeroProbability
+    #expect(abs(Double(zeros) / Double(n) - p0) < 5 * (p0 * (1 - p0) / Double(n)).squareRoot(), "P(0) \(Double(zeros) / Double(n)), expected \(p0)")
+}
+
+private func actor(_ i: Int) -> ActorKey { ActorKey(high: UInt64(i) &* 0x9E37_79B9_7F4A_7C15, low: UInt64(i)) }
+
+/// `rows` rows, each with `people` people of its own, each adding `each` to the sum column.
+private func syntheticTable(rows: Int, people: Int, each: Int64) -> Table {
+    var table = Table(name: "synthetic", title: "", description: "", columns: [
+        Column("cell", .string, ""),
+        Column("users", .integer, "", measure: true, people: true),
+        Column("views", .integer, "", measure: true),
+        Column("median", .number, "", measure: true),
+    ], primaryKey: ["cell"])
+    for r in 0..<rows {
+        var parts = RowContributions()
+        for p in 0..<people {
+            parts.add(actor(r * people + p), column: 1, 1)
+            parts.add(actor(r * people + p), column: 2, each)
+        }
+        table.append([.text("c\(r)"), .integer(Int64(people)), .integer(Int64(people) * each), .decimal(1.5, digits: 1)],
+                     actors: people, contributions: parts)
+    }
+    return table
+}
+
+private func key(_ recipient: String) throws -> HMACSHA256 {
+    DifferentialPrivacy.tableKey(master: try MasterKey(bytes: [UInt8](repeating: 9, count: 32)), recipient: recipient,
+                                 export: "e", period: "all", table: "synthetic")
+}
+
+@Test func publishedCellsCarryNoiseOfTheStatedScale() throws {
+    var table = syntheticTable(rows: 10_000, people: 8, each: 5)
+    let settings = NoisyTableDefinition(table: "synthetic", epsilon: 2, maxRowsPerActor: 1, maxPerCell: 5)
+    let dp = DifferentialPrivacy(settings: settings, minCount: 0)
+    #expect(dp.sensitivity(of: table) == 6, "1 row × (1 for users + 5 for views)")
+    let (_, report) = dp.apply(&table, key: try key("lab"))
+    let mechanism = GeometricMechanism(epsilon: 2, sensitivity: 6)
+    #expect(report.sensitivity == 6 && report.cellsNoised == 20_000 && report.cellsWithheld == 10_000)
+    var noise: [Double] = []
+    for row in table.rows {
+        guard case .integer(let v) = row[2] else { Issue.record("views withheld: \(row)"); return }
+        noise.append(Double(v - 40))
+        #expect(row[3] == .empty, "medians are not published under noise")
+    }
+    let mean = noise.reduce(0, +) / Double(noise.count)
+    let variance = noise.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(noise.count)
+    #expect(abs(mean) < 5 * mechanism.variance.squareRoot() / 100, "mean noise \(mean)")
+    #expect(abs(variance / mechanism.variance - 1) < 0.12, "variance \(variance), mechanism \(mechanism.variance)")
+    #expect(noise.contains { $0 != 0 }, "noise was added")
+}
+
+@Test func theSameReleaseRepeatsItsNoiseAndAnotherRecipientOrChangedDataDoNot() throws {
+    let settings = NoisyTableDefinition(table: "synthetic", epsilon: 1, maxRowsPerActor: 1, maxPerCell: 5)
+    let dp = DifferentialPrivacy(settings: settings, minCount: 0)
+    var a = syntheticTable(rows: 200, people: 8, each: 3), b = a, c = a
+    _ = dp.apply(&a, key: try key("lab"))
+    _ = dp.apply(&b, key: try key("lab"))
+    _ = dp.apply(&c, key: try key("ministry"))
+    #expect(a.rows == b.rows, "a re-export repeats every noisy value: nothing to average")
+    #expect(zip(a.rows, c.rows).filter { $0 != $1 }.count > 150, "another recipient's draws are independent")
+    // One person more in row 0: a different release, fresh draws everywhere.
+    var d = syntheticTable(rows: 200, people: 8, each: 3)
+    d.contributions[0].add(actor(1_000_000), column: 1, 1)
+    _ = dp.apply(&d, key: try key("lab"))
+    #expect(zip(a.rows.dropFirst(), d.rows.dropFirst()).filter { $0 != $1 }.count > 150)
+}
+
+@Test func contributionsAreBoundedPerPersonBeforeNoise() throws {
+    var table = Table(name: "t", title: "", description: "", columns: [
+        Column("day", .string, ""), Column("users", .integer, "", measure: true, people: true), Column("views", .integer, "", measure: true),
+    ], primaryKey: ["day"])
+    let busy = actor(7)
+    for r in 0..<30 {
+        var parts = RowContributions()
+        parts.add(busy, column: 1, 1)
+        parts.add(busy, column: 2, r == 0 ? 9 : 2)
+        table.append([.text("d\(r)"), .integer(1), .integer(2)], actors: 1, contributions: parts)
+    }
+    let settings = NoisyTableDefinition(table: "t", epsilon: 1, maxRowsPerActor: 5, maxPerCell: 4)
+    let dp = DifferentialPrivacy(settings: settings, minCount: 0)
+    #expect(dp.sensitivity(of: table) == 5 * (1 + 4))
+    let (_, report) = dp.apply(&table, key: try key("lab"))
+    #expect(report.rowContributionsDropped == 25, "one person counts in 5 of their 30 rows")
+    #expect(report.contributionsClamped <= 1, "a 9 is capped at 4 if its row is among the 5 kept")
+}
+
+@Test func theLedgerChargesEachReleaseOnceAndRefusesAnOverspend() throws {
+    let dir = TestSupport.temporaryDirectory("ledger")
+    let store = try Store(path: dir + "/store.sqlite")
+    func charge(_ table: String, _ release: String, _ e: Double) throws -> BudgetPosition {
+        try store.charge([BudgetCharge(export: "dash", period: "all", table: table, epsilon: e, release: release)],
+                         recipient: "team", budget: 1.2, run: nil)
+    }
+    let first = try charge("daily_activity", "r1", 0.5)
+    #expect(first.charged == 0.5 && first.spentThrough == 0.5)
+    let again = try charge("daily_activity", "r1", 0.5)
+    #expect(again.charged == 0 && again.spentThrough == 0.5, "the same release costs nothing")
+    let changed = try charge("daily_activity", "r2", 0.5)
+    #expect(changed.charged == 0.5 && abs(changed.spentThrough - 1.0) < 1e-12)
+    #expect(abs(try charge("daily_activity", "r1", 0.5).spentThrough - 0.5) < 1e-12, "figures as of that release")
+    do {
+        _ = try charge("connection_days", "r3", 0.5)
+        Issue.record("an overspend was accepted")
+    } catch let error as SillageError {
+        #expect(error.kind == .configuration)
+        #expect(error.description.contains("privacy budget: recipient team has spent ε 1 of 1.2; this export would add ε 0.5 (connection_days 0.5)"),
+                "\(error.description)")
+    }
+    #expect(abs(try store.epsilonSpent(recipient: "team") - 1.0) < 1e-12, "nothing charged by the refused export")
+    #expect(try store.epsilonSpent(recipient: "other") == 0)
+}
+
+@Test func anExportThatWouldOverspendIsRefusedAndTheEarlierOneStays() throws {
+    let dir = TestSupport.temporaryDirectory("dp-cli")
+    try TestSupport.generateLogs(into: dir + "/gen", ["--seed", "3", "--learners", "120", "--days", "10"])
+    let keyFile = try TestSupport.keyFile(in: dir)
+    let pipeline = """
+    {
+      "version": 1,
+      "key": { "file": "\(keyFile)", "createIfMissing": false },
+      "store": "\(dir)/store.sqlite",
+      "output": "\(dir)/out",
+      "retention": { "sessionDays": 36500, "inactiveLearnerDays": 36500 },
+      "inputs": [{ "type": "combined", "paths": ["\(dir)/gen/access.log*"] }],
+      "recipients": [{ "name": "pedagogy", "epsilonBudget": 1 }],
+      "exports": [{
+        "name": "dashboard", "recipient": "pedagogy", "tables": ["daily_activity", "connection_days"],
+        "differentialPrivacy": [
+          { "table": "daily_activity", "epsilon": 0.4, "maxRowsPerActor": 10, "maxPerCell": 3 },
+          { "table": "connection_days", "epsilon": 0.4, "maxRowsPerActor": 1 }
+        ]
+      }]
+    }
+    """
+    try pipeline.write(toFile: dir + "/p.json", atomically: true, encoding: .utf8)
+    let first = try TestSupport.run(TestSupport.binary, ["run", dir + "/p.json"])
+    #expect(first.status == 0, "\(first.stderr)")
+    let exportDir = dir + "/out/dashboard/pedagogy/all"
+    let sums = try String(contentsOfFile: exportDir + "/SHA256SUMS", encoding: .utf8)
+    let privacy = try String(contentsOfFile: exportDir + "/privacy-report.json", encoding: .utf8)
+    #expect(privacy.contains("\"epsilonSpent\": 0.8") && privacy.contains("\"epsilonLeft\": 0.2"), "\(privacy)")
+    #expect(privacy.contains("\"sensitivity\": 100") && privacy.contains("\"sensitivity\": 1"), "10 × (users 1 + sessions, page views, bounces 3 each) and 1 × 1")
+    // Nothing changed: the same release, no charge, the same bytes.
+    let second = try TestSupport.run(TestSupport.binary, ["run", dir + "/p.json"])
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(try String(contentsOfFile: exportDir + "/SHA256SUMS", encoding: .utf8) == sums)
+    // New data: a new release, which the 0.2 left cannot pay for.
+    try TestSupport.generateLogs(into: dir + "/gen2", ["--seed", "4", "--learners", "120", "--days", "3"])
+    try FileManager.default.copyItem(atPath: dir + "/gen2/access.log", toPath: dir + "/gen/access.log.1")
+    let third = try TestSupport.run(TestSupport.binary, ["run", dir + "/p.json"])
+    #expect(third.status == 2)
+    #expect(third.stderr.contains("privacy budget: recipient pedagogy has spent ε 0.8 of 1; this export would add ε 0.8 (daily_activity 0.4, connection_days 0.4), which is more than the 0.2 left; nothing was published"),
+            "\(third.stderr)")
+    #expect(third.stderr.contains("$.recipients[0].epsilonBudget"))
+    #expect(try String(contentsOfFile: exportDir + "/SHA256SUMS", encoding: .utf8) == sums, "the earlier export is untouched")
+    let journal = try TestSupport.run(TestSupport.binary, ["journal", dir + "/p.json", "--action", "export", "--json"])
+    #expect(journal.stdout.contains("\"epsilonCharged\": 0.8") || journal.stdout.contains("\"epsilonCharged\":0.8"), "\(journal.stdout)")
+}
