@@ -176,3 +176,18 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     let journal = try TestSupport.run(TestSupport.binary, ["journal", dir + "/p.json", "--action", "export", "--json"])
     #expect(journal.stdout.contains("\"epsilonCharged\": 0.8") || journal.stdout.contains("\"epsilonCharged\":0.8"), "\(journal.stdout)")
 }
+
+@Test func aStoreOfSchema3GainsTheBudgetLedger() throws {
+    let dir = TestSupport.temporaryDirectory("schema3")
+    do {
+        let store = try Store(path: dir + "/store.sqlite")
+        try store.database.execute("DROP TABLE privacy_budget; UPDATE meta SET value = '3' WHERE key = 'schema'")
+    }
+    let store = try Store(path: dir + "/store.sqlite")
+    let q = try store.database.prepare("SELECT value FROM meta WHERE key = 'schema'")
+    _ = try q.step()
+    #expect(q.text(0) == String(Store.schemaVersion))
+    let position = try store.charge([BudgetCharge(export: "e", period: "all", table: "daily_activity", epsilon: 0.25, release: "r")],
+                                    recipient: "lab", budget: 1, run: nil)
+    #expect(position.spentThrough == 0.25)
+}

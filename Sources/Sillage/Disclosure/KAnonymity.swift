@@ -59,9 +59,9 @@ public struct KAnonymity: Sendable {
         var best: (cost: Int, levels: [Int])? = nil
         for levels in Self.nodes(heights: hierarchies.map { $0.codes.count }) {
             let keys = groupKeys(dense: dense, levels: levels, count: n)
-            let groups = Self.groups(keys: keys, people: people, order: order)
+            let groups = GroupTable(keys: keys, people: people, order: order)
             var suppressed = 0, cost = 0
-            for g in groups.values {
+            for g in groups.groups {
                 if Int(g.records) < k || Int(g.people) < k { suppressed += Int(g.records) } else { cost += Int(g.records) * Int(g.records) }
             }
             guard suppressed <= maxSuppressed else { continue }
@@ -75,14 +75,14 @@ public struct KAnonymity: Sendable {
         let feasible = best != nil
         let levels = best?.levels ?? hierarchies.map { $0.codes.count - 1 }
         let keys = groupKeys(dense: dense, levels: levels, count: n)
-        let groups = Self.groups(keys: keys, people: people, order: order)
+        let groups = GroupTable(keys: keys, people: people, order: order)
         var kept = [Bool](repeating: false, count: n)
         var outcome = Outcome(levels: levels, kept: [], recordsSuppressed: 0, groups: 0, smallestGroup: nil, smallestGroupPeople: nil,
                               lDiversity: nil, feasible: feasible, maxRisk: 0, averageRisk: 0)
         var values: [UInt64: Set<Int32>] = [:]
         var riskSum = 0.0
         for i in 0..<n {
-            let g = groups[keys[i]]!
+            let g = groups[keys[i]]
             guard feasible, Int(g.records) >= k, Int(g.people) >= k else { outcome.recordsSuppressed += 1; continue }
             kept[i] = true
             let risk = 1 / Double(g.people)
@@ -90,7 +90,7 @@ public struct KAnonymity: Sendable {
             outcome.maxRisk = max(outcome.maxRisk, risk)
             if let sensitive { values[keys[i], default: []].insert(sensitive[i]) }
         }
-        let keptGroups = groups.values.filter { feasible && Int($0.records) >= k && Int($0.people) >= k }
+        let keptGroups = groups.groups.filter { feasible && Int($0.records) >= k && Int($0.people) >= k }
         outcome.kept = kept
         outcome.groups = keptGroups.count
         outcome.smallestGroup = keptGroups.map { Int($0.records) }.min()
@@ -151,18 +151,52 @@ public struct KAnonymity: Sendable {
         var lastPerson: Int32 = -1
     }
 
-    static func groups(keys: [UInt64], people: [Int32], order: [Int]) -> [UInt64: Group] {
-        var groups: [UInt64: Group] = [:]
-        groups.reserveCapacity(min(keys.count, 1 << 16))
-        for i in order {
-            var g = groups[keys[i]] ?? Group()
-            g.records += 1
-            if g.lastPerson != people[i] {
-                g.lastPerson = people[i]
-                g.people += 1
+    /// Groups of one node: an open-addressing table on the packed keys (evaluated for every
+    /// node of the lattice, so it is the hot loop; `Dictionary`'s seeded hashing costs several
+    /// times more). Records are added person by person, so a change of person within a group
+    /// counts one more distinct person.
+    struct GroupTable {
+        private var slots: [UInt64]
+        private var occupied: [Bool]
+        private var index: [Int32]
+        private(set) var groups: [Group] = []
+        private let mask: Int
+
+        init(keys: [UInt64], people: [Int32], order: [Int]) {
+            var capacity = 16
+            while capacity < keys.count * 2 { capacity <<= 1 }
+            mask = capacity - 1
+            slots = [UInt64](repeating: 0, count: capacity)
+            occupied = [Bool](repeating: false, count: capacity)
+            index = [Int32](repeating: -1, count: capacity)
+            for i in order {
+                let g = slot(keys[i], inserting: true)
+                groups[g].records += 1
+                if groups[g].lastPerson != people[i] {
+                    groups[g].lastPerson = people[i]
+                    groups[g].people += 1
+                }
             }
-            groups[keys[i]] = g
         }
-        return groups
+
+        private mutating func slot(_ key: UInt64, inserting: Bool) -> Int {
+            var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 17) & mask
+            while occupied[h] {
+                if slots[h] == key { return Int(index[h]) }
+                h = (h + 1) & mask
+            }
+            occupied[h] = true
+            slots[h] = key
+            index[h] = Int32(groups.count)
+            groups.append(Group())
+            return groups.count - 1
+        }
+
+        /// The group of a key that was added.
+        subscript(key: UInt64) -> Group {
+            var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 17) & mask
+            while slots[h] != key || !occupied[h] { h = (h + 1) & mask }
+            return groups[Int(index[h])]
+        }
     }
 }

@@ -58,13 +58,22 @@ public enum Exporter {
             tables.append(table)
             microdata = report
         }
+        // Dates, streams and buckets repeat on every row: each distinct text is scanned once.
+        var verdicts: [String: String?] = [:]
         for table in tables {
             for (r, row) in table.rows.enumerated() {
                 for (c, cell) in row.enumerated() {
                     cellsScanned += 1
                     guard case .text(let text) = cell else { continue }
-                    let finding = table.columns[c].isPseudonym ? (isPseudonymText(text) ? nil : "a value that is not a pseudonym")
-                        : scanner.finding(in: text)
+                    let finding: String?
+                    if table.columns[c].isPseudonym {
+                        finding = isPseudonymText(text) ? nil : "a value that is not a pseudonym"
+                    } else if let known = verdicts[text] {
+                        finding = known
+                    } else {
+                        finding = scanner.finding(in: text)
+                        verdicts[text] = .some(finding)
+                    }
                     guard let finding else { continue }
                     throw SillageError.data(
                         "PII guard: table \(table.name), row \(r + 1), column \(table.columns[c].name) holds \(finding); nothing was published",
