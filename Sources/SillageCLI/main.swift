@@ -28,6 +28,7 @@ commands:
   keys init             create a new master key (mode 0600)
   purge [PIPELINE]      enforce the retention policy now, and journal what it removed
   journal [PIPELINE]    list what was purged, erased, accessed and exported, and when
+  budget [PIPELINE]     show each recipient's differential-privacy budget: spent and left
   forget [PIPELINE]     erase people from the store and drop their records from later runs
   access [PIPELINE]     write everything the store holds about one person (JSON and CSV)
 
@@ -73,6 +74,13 @@ let journalSpec = CommandSpec(
               OptionSpec("--action", value: "NAME", help: "only retention, erasure, access, export or reprocess entries"),
               OptionSpec("--json", help: "print the entries as JSON")])
 
+let budgetSpec = CommandSpec(
+    path: "sillage budget",
+    summary: "Shows, for each recipient, the ε budget the pipeline grants, the ε its differentially private releases have spent (kept in the store across exports and runs), and what is left.",
+    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
+    options: [OptionSpec("--store", value: "PATH", help: "SQLite store (default: the pipeline's)"),
+              OptionSpec("--json", help: "print the figures as JSON")])
+
 /// The pipeline named by the first positional (or the defaults), with `--store` applied.
 func pipelineAndStore(_ args: ParsedArguments) throws(SillageError) -> PipelineDefinition {
     var pipeline = try args.positionals.first.map { p throws(SillageError) in try PipelineDefinition.load(path: p) } ?? PipelineDefinition()
@@ -96,6 +104,37 @@ func purgeCommand(_ words: [String]) throws(SillageError) -> Int32 {
     } else {
         let purged = t.purged.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         say("retention on \(pipeline.store): kept from \(t.keptFromDay); purged \(purged); \(t.anonymisedLearners) inactive learner(s) anonymised; \(t.rejectFilesDeleted) reject file(s) deleted")
+    }
+    return 0
+}
+
+func budgetCommand(_ words: [String]) throws(SillageError) -> Int32 {
+    let args = try ArgumentParser.parse(words, budgetSpec)
+    if args.wantsHelp { say(budgetSpec.help); return 0 }
+    let pipeline = try pipelineAndStore(args)
+    guard FileManager.default.fileExists(atPath: pipeline.store) else {
+        throw SillageError.configuration("no store here yet", at: pipeline.store, hint: "run the pipeline first")
+    }
+    let ledger = try Store(path: pipeline.store).budgetLedger()
+    var names = pipeline.recipients.map(\.name)
+    for l in ledger where !names.contains(l.recipient) { names.append(l.recipient) }
+    let rows = names.map { name -> (name: String, budget: Double?, spent: Double, releases: Int, last: String) in
+        let l = ledger.first { $0.recipient == name }
+        return (name, pipeline.recipient(named: name)?.epsilonBudget, l?.spent ?? 0, l?.releases ?? 0, l?.last ?? "")
+    }
+    if args.has("--json") {
+        say(JSONValue.array(rows.map { r in .object([
+            ("recipient", .string(r.name)), ("epsilonBudget", r.budget.map { .double($0) } ?? .null), ("epsilonSpent", .double(r.spent)),
+            ("epsilonLeft", r.budget.map { .double(max(0, $0 - r.spent)) } ?? .null), ("releases", .int(Int64(r.releases))),
+            ("lastRelease", r.last.isEmpty ? .null : .string(r.last)),
+        ]) }).serialized())
+        return 0
+    }
+    func column(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+    say("recipient            budget   spent    left     releases  last release")
+    for r in rows {
+        let left = r.budget.map { max(0, $0 - r.spent) }
+        say("\(column(r.name, 20)) \(column(r.budget.map(formatEpsilon) ?? "-", 8)) \(column(formatEpsilon(r.spent), 8)) \(column(left.map(formatEpsilon) ?? "-", 8)) \(column(String(r.releases), 9)) \(r.last.isEmpty ? "-" : r.last)")
     }
     return 0
 }
@@ -346,12 +385,13 @@ func main() async -> Int32 {
         case "keys": return try keysCommand(rest)
         case "purge": return try purgeCommand(rest)
         case "journal": return try journalCommand(rest)
+        case "budget": return try budgetCommand(rest)
         case "forget": return try forgetCommand(rest)
         case "access": return try accessCommand(rest)
         case "--help", "-h", "help": say(topHelp); return 0
         case "--version", "version": say("sillage \(version)"); return 0
         default:
-            throw SillageError.usage("unknown command \"\(command)\"", hint: "commands: run, validate, keys init, purge, journal, forget, access")
+            throw SillageError.usage("unknown command \"\(command)\"", hint: "commands: run, validate, keys init, purge, journal, budget, forget, access")
         }
     } catch {
         printError(error)

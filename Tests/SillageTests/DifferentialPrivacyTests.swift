@@ -173,6 +173,9 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
             "\(third.stderr)")
     #expect(third.stderr.contains("$.recipients[0].epsilonBudget"))
     #expect(try String(contentsOfFile: exportDir + "/SHA256SUMS", encoding: .utf8) == sums, "the earlier export is untouched")
+    let budget = try TestSupport.run(TestSupport.binary, ["budget", dir + "/p.json"])
+    #expect(budget.status == 0)
+    #expect(budget.stdout.contains("pedagogy             1        0.8      0.2      2 "), "\(budget.stdout)")
     let journal = try TestSupport.run(TestSupport.binary, ["journal", dir + "/p.json", "--action", "export", "--json"])
     #expect(journal.stdout.contains("\"epsilonCharged\": 0.8") || journal.stdout.contains("\"epsilonCharged\":0.8"), "\(journal.stdout)")
 }

@@ -196,3 +196,18 @@ func personalDataInACellStopsThePublication(name: String, first: [String: String
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir + "/out/research/default")
     #expect(leftovers == ["all"], "no staging directory is left")
 }
+
+@Test func anEMailSmuggledIntoAnObjectNameOnTheFirstRunLeavesNoPublishedDirectory() throws {
+    let dir = TestSupport.temporaryDirectory("pii-first")
+    _ = try TestSupport.keyFile(in: dir)
+    try (logstoreHeader + "1,\\core\\event\\course_viewed,core,viewed,course,,,r,2,100,50,12,501,12,,0,,1774778400,web,,\n")
+        .write(toFile: dir + "/logstore.csv", atomically: false, encoding: .utf8)
+    try "key,name,course,position\n12,Cours de marie.durand@example.org,,\n".write(toFile: dir + "/catalogue.csv", atomically: false, encoding: .utf8)
+    let r = try TestSupport.run(TestSupport.binary, ["run", "--store", "var/s.sqlite", "--out", "out", "--key-file", "test.key",
+                                                     "--input", "moodle-logstore:logstore.csv", "--input", "course-catalogue:catalogue.csv"], in: dir)
+    #expect(r.status == 3, "\(r.stderr)")
+    #expect(r.stderr.contains("PII guard: table course_completion, row 1, column course_name holds an e-mail address"))
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out/research/default/all"), "nothing was published")
+    let left = (try? FileManager.default.subpathsOfDirectory(atPath: dir + "/out")) ?? []
+    #expect(left.allSatisfy { !$0.hasSuffix(".csv.gz") && !$0.hasSuffix("SHA256SUMS") }, "no file of the export anywhere: \(left)")
+}

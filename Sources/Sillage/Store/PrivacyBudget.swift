@@ -41,6 +41,14 @@ extension Store {
         return q.double(0)
     }
 
+    /// ε spent and releases charged, per recipient in the ledger.
+    public func budgetLedger() throws(SillageError) -> [(recipient: String, spent: Double, releases: Int, last: String)] {
+        let q = try database.prepare("SELECT recipient, SUM(epsilon), COUNT(*), MAX(at) FROM privacy_budget GROUP BY recipient ORDER BY recipient")
+        var out: [(recipient: String, spent: Double, releases: Int, last: String)] = []
+        while try q.step() { out.append((q.text(0), q.double(1), Int(q.int(2)), q.text(3))) }
+        return out
+    }
+
     /// Charges the releases not charged before, in one transaction, or refuses the lot when
     /// they would take the recipient past `budget` (nothing is charged then).
     public func charge(_ charges: [BudgetCharge], recipient: String, budget: Double, run: Int64?,
@@ -84,4 +92,4 @@ extension Store {
 }
 
 /// ε as people write it: up to 4 decimals, no trailing zeros.
-func formatEpsilon(_ e: Double) -> String { Cell.formatDecimal(e, digits: 4) }
+public func formatEpsilon(_ e: Double) -> String { Cell.formatDecimal(e, digits: 4) }
