@@ -88,6 +88,14 @@ func pipelineAndStore(_ args: ParsedArguments) throws(SillageError) -> PipelineD
     return pipeline
 }
 
+/// The pipeline's store, which must exist already (reading commands never create one).
+func existingStore(_ pipeline: PipelineDefinition) throws(SillageError) -> Store {
+    guard FileManager.default.fileExists(atPath: pipeline.store) else {
+        throw SillageError.configuration("no store here yet", at: pipeline.store, hint: "run the pipeline first")
+    }
+    return try Store(path: pipeline.store)
+}
+
 func purgeCommand(_ words: [String]) throws(SillageError) -> Int32 {
     let args = try ArgumentParser.parse(words, purgeSpec)
     if args.wantsHelp { say(purgeSpec.help); return 0 }
@@ -112,10 +120,7 @@ func budgetCommand(_ words: [String]) throws(SillageError) -> Int32 {
     let args = try ArgumentParser.parse(words, budgetSpec)
     if args.wantsHelp { say(budgetSpec.help); return 0 }
     let pipeline = try pipelineAndStore(args)
-    guard FileManager.default.fileExists(atPath: pipeline.store) else {
-        throw SillageError.configuration("no store here yet", at: pipeline.store, hint: "run the pipeline first")
-    }
-    let ledger = try Store(path: pipeline.store).budgetLedger()
+    let ledger = try existingStore(pipeline).budgetLedger()
     var names = pipeline.recipients.map(\.name)
     for l in ledger where !names.contains(l.recipient) { names.append(l.recipient) }
     let rows = names.map { name -> (name: String, budget: Double?, spent: Double, releases: Int, last: String) in
@@ -143,10 +148,7 @@ func journalCommand(_ words: [String]) throws(SillageError) -> Int32 {
     let args = try ArgumentParser.parse(words, journalSpec)
     if args.wantsHelp { say(journalSpec.help); return 0 }
     let pipeline = try pipelineAndStore(args)
-    guard FileManager.default.fileExists(atPath: pipeline.store) else {
-        throw SillageError.configuration("no store here yet", at: pipeline.store, hint: "run the pipeline first")
-    }
-    let entries = try Store(path: pipeline.store).journalEntries(action: args.value("--action"))
+    let entries = try existingStore(pipeline).journalEntries(action: args.value("--action"))
     if args.has("--json") {
         say(JSONValue.array(entries.map { e in .object([
             ("id", .int(e.id)), ("at", .string(e.at)), ("run", e.run.map { .int($0) } ?? .null), ("action", .string(e.action)),
