@@ -147,8 +147,11 @@ public enum SessionMicrodata {
             primaryKey: [])
         table.columns[0].isPseudonym = true
         var rows: [[String]] = []
+        var published: [ActorKey: String] = [:]
         for (i, s) in sessions.enumerated() where outcome.kept[i] {
-            var row = [pseudonyms.pseudonym(s.actor)]
+            let learner = published[s.actor] ?? pseudonyms.pseudonym(s.actor)
+            published[s.actor] = learner
+            var row = [learner]
             for a in MicrodataAttribute.allCases {
                 let level = qis.firstIndex(of: a).map { outcome.levels[$0] } ?? 0
                 row.append(label(a, s, level: level, context))
@@ -156,8 +159,9 @@ public enum SessionMicrodata {
             rows.append(row)
         }
         // Sorted on the published values, so the order of rows says nothing about the store.
+        let order = [1, 2, 3, 4, 5, 0]
         rows.sort { a, b in
-            for i in [1, 2, 3, 4, 5, 0] where a[i] != b[i] { return a[i] < b[i] }
+            for i in order where a[i] != b[i] { return a[i] < b[i] }
             return false
         }
         for row in rows { table.append(row.map { .text($0) }, actors: 0) }
