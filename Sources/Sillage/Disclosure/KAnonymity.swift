@@ -54,12 +54,16 @@ public struct KAnonymity: Sendable {
         let n = people.count
         // Records ordered by person: a group's records then come person by person, so counting
         // changes of person counts distinct people in one pass.
+        // Everything below works on the records in that order (sequential memory in the hot
+        // loop); `kept` is mapped back at the end.
         let order = (0..<n).sorted { people[$0] != people[$1] ? people[$0] < people[$1] : $0 < $1 }
-        let dense = hierarchies.map { h in h.codes.map { Self.denseCodes($0) } }
+        let dense = hierarchies.map { h in h.codes.map { codes in Self.denseCodes(order.map { codes[$0] }) } }
+        let sensitive = sensitive.map { values in order.map { values[$0] } }
+        let people = order.map { people[$0] }
         var best: (cost: Int, levels: [Int])? = nil
         for levels in Self.nodes(heights: hierarchies.map { $0.codes.count }) {
             let keys = groupKeys(dense: dense, levels: levels, count: n)
-            let groups = GroupTable(keys: keys, people: people, order: order)
+            let groups = GroupTable(keys: keys, people: people)
             var suppressed = 0, cost = 0
             for g in groups.groups {
                 if Int(g.records) < k || Int(g.people) < k { suppressed += Int(g.records) } else { cost += Int(g.records) * Int(g.records) }
@@ -75,7 +79,7 @@ public struct KAnonymity: Sendable {
         let feasible = best != nil
         let levels = best?.levels ?? hierarchies.map { $0.codes.count - 1 }
         let keys = groupKeys(dense: dense, levels: levels, count: n)
-        let groups = GroupTable(keys: keys, people: people, order: order)
+        let groups = GroupTable(keys: keys, people: people)
         var kept = [Bool](repeating: false, count: n)
         var outcome = Outcome(levels: levels, kept: [], recordsSuppressed: 0, groups: 0, smallestGroup: nil, smallestGroupPeople: nil,
                               lDiversity: nil, feasible: feasible, maxRisk: 0, averageRisk: 0)
@@ -84,7 +88,7 @@ public struct KAnonymity: Sendable {
         for i in 0..<n {
             let g = groups[keys[i]]
             guard feasible, Int(g.records) >= k, Int(g.people) >= k else { outcome.recordsSuppressed += 1; continue }
-            kept[i] = true
+            kept[order[i]] = true
             let risk = 1 / Double(g.people)
             riskSum += risk
             outcome.maxRisk = max(outcome.maxRisk, risk)
@@ -162,15 +166,15 @@ public struct KAnonymity: Sendable {
         private(set) var groups: [Group] = []
         private let mask: Int
 
-        init(keys: [UInt64], people: [Int32], order: [Int]) {
+        init(keys: [UInt64], people: [Int32]) {
             var capacity = 16
             while capacity < keys.count * 2 { capacity <<= 1 }
             mask = capacity - 1
             slots = [UInt64](repeating: 0, count: capacity)
             occupied = [Bool](repeating: false, count: capacity)
             index = [Int32](repeating: -1, count: capacity)
-            for i in order {
-                let g = slot(keys[i], inserting: true)
+            for i in keys.indices {
+                let g = slot(keys[i])
                 groups[g].records += 1
                 if groups[g].lastPerson != people[i] {
                     groups[g].lastPerson = people[i]
@@ -179,7 +183,7 @@ public struct KAnonymity: Sendable {
             }
         }
 
-        private mutating func slot(_ key: UInt64, inserting: Bool) -> Int {
+        private mutating func slot(_ key: UInt64) -> Int {
             var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 17) & mask
             while occupied[h] {
                 if slots[h] == key { return Int(index[h]) }
