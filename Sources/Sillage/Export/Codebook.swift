@@ -53,7 +53,9 @@ public enum Codebook {
             *cap per cell* to a sum (1 to a count of people); the noise is scaled to that bound
             (the sensitivity) divided by ε. Negative noisy counts are published as 0; medians,
             rates and shares are left empty; a row whose noisy count of people is under
-            \(export.minCount) is withheld. The same data exported again gives the same values.
+            \(export.minCount) is withheld (the dominance rule and complementary suppression are
+            not needed: no noisy value, nor a difference of them, gives an exact figure). The same
+            data exported again gives the same values.
             This export uses ε \(formatEpsilon(budget.exportEpsilon)); the recipient has used
             ε \(formatEpsilon(budget.spentThrough)) of a budget of \(formatEpsilon(budget.budget)) so far.
 
