@@ -194,3 +194,35 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
                                     recipient: "lab", budget: 1, run: nil)
     #expect(position.spentThrough == 0.25)
 }
+
+@Test func everyTableCanBePublishedWithNoise() async throws {
+    let dir = TestSupport.temporaryDirectory("dp-all")
+    try TestSupport.generateLogs(into: dir + "/gen/web", ["--seed", "21", "--learners", "200", "--days", "10", "--activity", dir + "/gen/lms"])
+    var p = try TestSupport.pipeline("combined", [dir + "/gen/web/access.log"], in: dir, minCount: 2)
+    p.inputs.append(InputDefinition(type: "moodle-logstore", paths: [dir + "/gen/lms/logstore.csv"]))
+    p.recipients = [RecipientDefinition(name: "default", epsilonBudget: 10)]
+    p.exports[0].noisyTables = StageRegistry.tableNames.map { NoisyTableDefinition(table: $0, epsilon: 1, maxRowsPerActor: 3, maxPerCell: 2) }
+    let report = try await Runner(pipeline: p).run()
+    let outcome = try #require(report.exports.first)
+    #expect(outcome.noise.map(\.table) == StageRegistry.tableNames)
+    #expect(abs((outcome.budget?.spentThrough ?? 0) - 7) < 1e-9)
+    for n in outcome.noise {
+        let table = try #require(StageRegistry.tables[n.table]).build(MetricInput(sessions: [], actorDays: []))
+        let counts = table.columns.filter { $0.isMeasure && $0.type == .integer }
+        #expect(n.sensitivity == 3 * counts.reduce(0) { $0 + ($1.countsPeople ? 1 : 2) }, "\(n.table)")
+        let rows = TestSupport.csvRows(try TestSupport.gunzip(outcome.directory + "/" + n.table + ".csv.gz"))
+        let header = try #require(rows.first)
+        for row in rows.dropFirst() {
+            for (c, name) in header.enumerated() {
+                guard let column = table.columns.first(where: { $0.name == name }), column.isMeasure else { continue }
+                if column.type == .integer {
+                    #expect(row[c].isEmpty || (Int(row[c]) ?? -1) >= 0, "\(n.table).\(name) = \(row[c])")
+                } else {
+                    #expect(row[c].isEmpty, "\(n.table).\(name) is not published under noise")
+                }
+            }
+        }
+    }
+    #expect(outcome.noise.contains { $0.table == "content_views" && $0.cellsNoised > 0 })
+    #expect(outcome.noise.contains { $0.table == "course_completion" && $0.cellsNoised > 0 })
+}
