@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Makes microdata k-anonymous by full-domain generalisation, then suppression of what is left.
 ///
 /// Each quasi-identifier has a hierarchy of levels (0 = as recorded, last = `*`); a node of
@@ -60,16 +62,21 @@ public struct KAnonymity: Sendable {
         let dense = hierarchies.map { h in h.codes.map { codes in Self.denseCodes(order.map { codes[$0] }) } }
         let sensitive = sensitive.map { values in order.map { values[$0] } }
         let people = order.map { people[$0] }
-        var best: (cost: Int, levels: [Int])? = nil
-        for levels in Self.nodes(heights: hierarchies.map { $0.codes.count }) {
-            let keys = groupKeys(dense: dense, levels: levels, count: n)
-            let groups = GroupTable(keys: keys, people: people)
+        // Nodes are independent: evaluated on every core, then compared in lattice order, so
+        // the choice does not depend on the number of threads.
+        let nodes = Self.nodes(heights: hierarchies.map { $0.codes.count })
+        let costs = NodeCosts(count: nodes.count)
+        DispatchQueue.concurrentPerform(iterations: nodes.count) { j in
+            let keys = groupKeys(dense: dense, levels: nodes[j], count: n)
             var suppressed = 0, cost = 0
-            for g in groups.groups {
+            for g in GroupTable(keys: keys, people: people).groups {
                 if Int(g.records) < k || Int(g.people) < k { suppressed += Int(g.records) } else { cost += Int(g.records) * Int(g.records) }
             }
-            guard suppressed <= maxSuppressed else { continue }
-            cost += suppressed * n
+            costs.set(j, suppressed <= maxSuppressed ? cost + suppressed * n : nil)
+        }
+        var best: (cost: Int, levels: [Int])? = nil
+        for (j, levels) in nodes.enumerated() {
+            guard let cost = costs.get(j) else { continue }
             if let b = best {
                 let sum = levels.reduce(0, +), bestSum = b.levels.reduce(0, +)
                 guard cost < b.cost || (cost == b.cost && (sum < bestSum || (sum == bestSum && levels.lexicographicallyPrecedes(b.levels)))) else { continue }
@@ -147,6 +154,24 @@ public struct KAnonymity: Sendable {
             }
         }
         return keys
+    }
+
+    /// One slot per node, each written by exactly one iteration of `concurrentPerform`.
+    final class NodeCosts: @unchecked Sendable {
+        private let slots: UnsafeMutablePointer<Int>
+        private let count: Int
+
+        init(count: Int) {
+            self.count = count
+            slots = .allocate(capacity: max(1, count))
+            slots.initialize(repeating: -1, count: max(1, count))
+        }
+
+        deinit { slots.deallocate() }
+
+        /// nil: the node needs more suppression than allowed.
+        func set(_ j: Int, _ cost: Int?) { slots[j] = cost ?? -1 }
+        func get(_ j: Int) -> Int? { slots[j] >= 0 ? slots[j] : nil }
     }
 
     struct Group {

@@ -171,7 +171,7 @@ public struct OpenEdxTrackingParser: ChunkParser {
                         raw = Array("block-v1:".utf8) + courseKey.dropFirst(prefix.count) + Array("+type@video+block@".utf8) + raw
                     }
                 }
-                raw.withUnsafeBytes { ObjectKeys.fromIRI($0, into: &scratch) }
+                _ = raw.withUnsafeBytes { ObjectKeys.fromIRI($0, into: &scratch) }
             }
             if !scratch.isEmpty { object = out.intern(scratch) }
             if kind == .courseView && object == 0 { object = course }
