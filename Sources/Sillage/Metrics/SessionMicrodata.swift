@@ -146,23 +146,22 @@ public enum SessionMicrodata {
             ],
             primaryKey: [])
         table.columns[0].isPseudonym = true
-        var rows: [[String]] = []
+        let levelOf = MicrodataAttribute.allCases.map { a in qis.firstIndex(of: a).map { outcome.levels[$0] } ?? 0 }
         var published: [ActorKey: String] = [:]
+        var kept: [(codes: [Int32], learner: String, session: Int)] = []
         for (i, s) in sessions.enumerated() where outcome.kept[i] {
             let learner = published[s.actor] ?? pseudonyms.pseudonym(s.actor)
             published[s.actor] = learner
-            var row = [learner]
-            for a in MicrodataAttribute.allCases {
-                let level = qis.firstIndex(of: a).map { outcome.levels[$0] } ?? 0
-                row.append(label(a, s, level: level, context))
-            }
-            rows.append(row)
+            let codes = MicrodataAttribute.allCases.enumerated().map { code($0.element, s, level: levelOf[$0.offset], context) }
+            kept.append((codes, learner, i))
         }
-        // Sorted on the published values, so the order of rows says nothing about the store.
-        let order = [1, 2, 3, 4, 5, 0]
-        rows.sort { a, b in
-            for i in order where a[i] != b[i] { return a[i] < b[i] }
-            return false
+        // Sorted on the published values (their codes order them as the values do within a
+        // column), then the pseudonym: the order of rows says nothing about the store.
+        kept.sort { a, b in
+            a.codes != b.codes ? a.codes.lexicographicallyPrecedes(b.codes) : a.learner < b.learner
+        }
+        let rows = kept.map { k in
+            [k.learner] + MicrodataAttribute.allCases.enumerated().map { label($0.element, sessions[k.session], level: levelOf[$0.offset], context) }
         }
         for row in rows { table.append(row.map { .text($0) }, actors: 0) }
         let report = MicrodataReport(records: sessions.count, recordsSuppressed: outcome.recordsSuppressed,
