@@ -36,10 +36,14 @@ commands:
 2 usage or configuration error, 3 data error (reject rate over the limit, PII guard hit).
 """
 
+/// The pipeline positional and `--store` option of the commands that work on a pipeline's store.
+let optionalPipeline = ("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")
+let storeOption = OptionSpec("--store", value: "PATH", help: "SQLite store (default: the pipeline's)")
+
 let runSpec = CommandSpec(
     path: "sillage run",
     summary: "Reads the inputs, pseudonymises them at the parser, sessionises, commits to the store and publishes the exports.",
-    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
+    positionals: [optionalPipeline],
     options: [
         OptionSpec("--input", value: "FORMAT:GLOB", repeatable: true,
                    help: "read GLOB as FORMAT (common, combined, vhost-combined, apache, nginx); replaces the pipeline's inputs"),
@@ -61,24 +65,24 @@ let runSpec = CommandSpec(
 let purgeSpec = CommandSpec(
     path: "sillage purge",
     summary: "Enforces the pipeline's retention policy now (every run also does): purges sessions and learner-day summaries older than their period, anonymises inactive learners, deletes old reject samples, and journals it.",
-    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
-    options: [OptionSpec("--store", value: "PATH", help: "SQLite store (default: the pipeline's)"),
+    positionals: [optionalPipeline],
+    options: [storeOption,
               OptionSpec("--json", help: "print what was removed as JSON")],
     details: "SILLAGE_NOW=YYYY-MM-DD judges retention as on that day (for audits and tests).")
 
 let journalSpec = CommandSpec(
     path: "sillage journal",
     summary: "Lists the store's journal: every retention purge, erasure, access request and export, with when, by which run, and how many.",
-    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
-    options: [OptionSpec("--store", value: "PATH", help: "SQLite store (default: the pipeline's)"),
+    positionals: [optionalPipeline],
+    options: [storeOption,
               OptionSpec("--action", value: "NAME", help: "only retention, erasure, access, export or reprocess entries"),
               OptionSpec("--json", help: "print the entries as JSON")])
 
 let budgetSpec = CommandSpec(
     path: "sillage budget",
     summary: "Shows, for each recipient, the ε budget the pipeline grants, the ε its differentially private releases have spent (kept in the store across exports and runs), and what is left.",
-    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
-    options: [OptionSpec("--store", value: "PATH", help: "SQLite store (default: the pipeline's)"),
+    positionals: [optionalPipeline],
+    options: [storeOption,
               OptionSpec("--json", help: "print the figures as JSON")])
 
 /// The pipeline named by the first positional (or the defaults), with `--store` applied.
@@ -168,21 +172,21 @@ func journalCommand(_ words: [String]) throws(SillageError) -> Int32 {
 let forgetSpec = CommandSpec(
     path: "sillage forget",
     summary: "Deletes everything the store derived from the people named, adds their keyed hash to the opt-out list so that later runs drop their records as they are parsed, and journals it (counts only). Asking twice is harmless.",
-    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
+    positionals: [optionalPipeline],
     options: [OptionSpec("--namespace", value: "NS", help: "how the identifiers name people: " + PersonIdentifier.namespaces.map(\.name).joined(separator: ", ") + ", or an identity the pipeline declares"),
               OptionSpec("--id", value: "ID", repeatable: true, help: "an identifier (repeatable)"),
               OptionSpec("--file", value: "PATH", help: "a file of identifiers, one per line"),
-              OptionSpec("--store", value: "PATH", help: "SQLite store (default: the pipeline's)"),
+              storeOption,
               OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)")])
 
 let accessSpec = CommandSpec(
     path: "sillage access",
     summary: "Writes everything the store holds about one person — sessions, learner-day summaries, courses, completions, content views, searches — as person.json and CSV files in a private directory (mode 0700), for access and portability requests, and journals it.",
-    positionals: [("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")],
+    positionals: [optionalPipeline],
     options: [OptionSpec("--namespace", value: "NS", help: "how the identifier names the person (see `sillage forget --help`)"),
               OptionSpec("--id", value: "ID", help: "the person's identifier"),
               OptionSpec("--out", value: "DIR", help: "the directory to write (replaced atomically if it exists)"),
-              OptionSpec("--store", value: "PATH", help: "SQLite store (default: the pipeline's)"),
+              storeOption,
               OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)")])
 
 /// The people a `forget` or `access` names, read in the pipeline's declared namespaces.

@@ -30,7 +30,7 @@ func kAnonymityKeepsOnlyGroupsOfKPeopleAndPicksTheCheapestFeasibleNode(seed: Int
         let height = 2 + rng.below(3)
         let fine = (0..<n).map { _ in Int32(rng.below(1 << (2 * height))) }
         let codes = (0..<height).map { level in level == height - 1 ? fine.map { _ in Int32(0) } : fine.map { $0 >> Int32(2 * level) } }
-        return KAnonymity.Hierarchy(name: "q\(a)", codes: codes)
+        return KAnonymity.Hierarchy(codes: codes)
     }
     let sensitive = (0..<n).map { _ in Int32(rng.below(5)) }
     let allowed = rng.below(n / 10 + 1)
@@ -73,7 +73,7 @@ func kAnonymityKeepsOnlyGroupsOfKPeopleAndPicksTheCheapestFeasibleNode(seed: Int
     // 22 sessions, all alike, of 2 learners: k = 11 in records but only 2 people.
     let codes = [[Int32](repeating: 1, count: 22), [Int32](repeating: 0, count: 22)]
     let people = (0..<22).map { Int32($0 % 2) }
-    let outcome = KAnonymity(k: 11, maxSuppressed: 22).anonymise(hierarchies: [KAnonymity.Hierarchy(name: "start", codes: codes)],
+    let outcome = KAnonymity(k: 11, maxSuppressed: 22).anonymise(hierarchies: [KAnonymity.Hierarchy(codes: codes)],
                                                                  people: people, sensitive: nil)
     #expect(outcome.kept.allSatisfy { !$0 } && outcome.recordsSuppressed == 22)
 }

@@ -18,7 +18,6 @@ public struct GeometricMechanism: Sendable, Equatable {
         alpha = exp(-epsilon / Double(max(1, sensitivity)))
     }
 
-    public var mean: Double { 0 }
     public var variance: Double { 2 * alpha / ((1 - alpha) * (1 - alpha)) }
     /// Probability of adding nothing.
     public var zeroProbability: Double { (1 - alpha) / (1 + alpha) }

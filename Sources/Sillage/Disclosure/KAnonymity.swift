@@ -13,11 +13,9 @@ import Dispatch
 public struct KAnonymity: Sendable {
     /// One quasi-identifier: the code of every record at every level (`codes[level][record]`).
     public struct Hierarchy: Sendable {
-        public var name: String
         public var codes: [[Int32]]
 
-        public init(name: String, codes: [[Int32]]) {
-            self.name = name
+        public init(codes: [[Int32]]) {
             self.codes = codes
         }
     }
@@ -208,8 +206,13 @@ public struct KAnonymity: Sendable {
             }
         }
 
+        /// Where a key's probe sequence starts (Fibonacci hashing).
+        private func home(_ key: UInt64) -> Int {
+            Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 17) & mask
+        }
+
         private mutating func slot(_ key: UInt64) -> Int {
-            var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 17) & mask
+            var h = home(key)
             while occupied[h] {
                 if slots[h] == key { return Int(index[h]) }
                 h = (h + 1) & mask
@@ -223,7 +226,7 @@ public struct KAnonymity: Sendable {
 
         /// The group of a key that was added.
         subscript(key: UInt64) -> Group {
-            var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 17) & mask
+            var h = home(key)
             while slots[h] != key || !occupied[h] { h = (h + 1) & mask }
             return groups[Int(index[h])]
         }

@@ -1,7 +1,6 @@
 /// What k-anonymisation did to the `sessions` microdata, for `privacy-report.json` and the codebook.
-public struct MicrodataReport: Sendable, Equatable {
+public struct MicrodataReport: Sendable {
     public var records: Int
-    public var recordsSuppressed: Int
     public var maxSuppression: Double
     /// The k asked for (the export's `minCount`), per group in sessions and in distinct learners.
     public var k: Int
@@ -10,9 +9,7 @@ public struct MicrodataReport: Sendable, Equatable {
     public var quasiIdentifiers: [(attribute: MicrodataAttribute, level: Int)]
     public var sensitive: MicrodataAttribute?
 
-    public static func == (a: MicrodataReport, b: MicrodataReport) -> Bool {
-        a.records == b.records && a.outcome == b.outcome && a.k == b.k
-    }
+    public var recordsSuppressed: Int { outcome.recordsSuppressed }
 }
 
 /// `sessions`: opt-in pseudonymous session microdata, one row per session, k-anonymised.
@@ -37,21 +34,14 @@ public enum SessionMicrodata {
         }
     }
 
-    static let durationBounds: [Int64] = [0, 1, 60, 300, 900, 1800, 3600]
-    static let durationLabels = ["0 s", "1-59 s", "1-4 min", "5-14 min", "15-29 min", "30-59 min", "60 min or more"]
+    static let durations = BucketScale([("0 s", 0), ("1-59 s", 1), ("1-4 min", 60), ("5-14 min", 300), ("15-29 min", 900),
+                                        ("30-59 min", 1800), ("60 min or more", 3600)])
     static let durationCoarse = ["under 1 min", "1-14 min", "15 min or more"]
-    static let pageBounds: [Int64] = [0, 1, 2, 4, 8, 16, 32]
-    static let pageLabels = ["0", "1", "2-3", "4-7", "8-15", "16-31", "32 or more"]
+    static let pages = BucketScale([("0", 0), ("1", 1), ("2-3", 2), ("4-7", 4), ("8-15", 8), ("16-31", 16), ("32 or more", 32)])
     static let pageCoarse = ["0-1", "2-7", "8 or more"]
     static let partsOfDay = ["night", "morning", "afternoon", "evening"]
     /// Fine bucket → coarse bucket, for duration and pages alike.
     static let coarse: [Int] = [0, 0, 1, 1, 2, 2, 2]
-
-    static func bucket(_ value: Int64, _ bounds: [Int64]) -> Int {
-        var i = 0
-        while i + 1 < bounds.count && value >= bounds[i + 1] { i += 1 }
-        return i
-    }
 
     struct Context {
         var zone: ZoneRules
@@ -78,10 +68,10 @@ public enum SessionMicrodata {
             default: return Int32(CivilTime.monthIndex(days: day))
             }
         case .duration:
-            let b = bucket(s.durationSeconds, durationBounds)
+            let b = durations.index(of: s.durationSeconds)
             return Int32(level == 0 ? b : coarse[b])
         case .pages:
-            let b = bucket(Int64(s.pages), pageBounds)
+            let b = pages.index(of: Int64(s.pages))
             return Int32(level == 0 ? b : coarse[b])
         case .device: return Int32(s.agentClass.rawValue)
         case .stream: return Int32(c.streams.firstIndex(of: s.stream) ?? 0)
@@ -102,11 +92,11 @@ public enum SessionMicrodata {
             default: return CivilTime.isoMonth(days: day)
             }
         case .duration:
-            let b = bucket(s.durationSeconds, durationBounds)
-            return level == 0 ? durationLabels[b] : durationCoarse[coarse[b]]
+            let b = durations.index(of: s.durationSeconds)
+            return level == 0 ? durations.buckets[b].label : durationCoarse[coarse[b]]
         case .pages:
-            let b = bucket(Int64(s.pages), pageBounds)
-            return level == 0 ? pageLabels[b] : pageCoarse[coarse[b]]
+            let b = pages.index(of: Int64(s.pages))
+            return level == 0 ? pages.buckets[b].label : pageCoarse[coarse[b]]
         case .device: return s.agentClass.name
         case .stream: return s.stream
         }
@@ -125,7 +115,7 @@ public enum SessionMicrodata {
         }
         let qis = definition.quasiIdentifiers
         let hierarchies = qis.map { a in
-            KAnonymity.Hierarchy(name: a.rawValue, codes: levels(a).indices.map { level in
+            KAnonymity.Hierarchy(codes: levels(a).indices.map { level in
                 sessions.map { code(a, $0, level: level, context) }
             })
         }
@@ -164,8 +154,7 @@ public enum SessionMicrodata {
             [k.learner] + MicrodataAttribute.allCases.enumerated().map { label($0.element, sessions[k.session], level: levelOf[$0.offset], context) }
         }
         for row in rows { table.append(row.map { .text($0) }, actors: 0) }
-        let report = MicrodataReport(records: sessions.count, recordsSuppressed: outcome.recordsSuppressed,
-                                     maxSuppression: definition.maxSuppression, k: k, outcome: outcome,
+        let report = MicrodataReport(records: sessions.count, maxSuppression: definition.maxSuppression, k: k, outcome: outcome,
                                      quasiIdentifiers: qis.enumerated().map { ($0.element, outcome.levels[$0.offset]) },
                                      sensitive: definition.sensitive)
         return (table, report)
