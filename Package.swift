@@ -1,33 +1,44 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// One library target per layer, bottom up (SPEC §3, ARCHITECTURE.md). A target may use only
+// the targets listed as its dependencies; `Tests/SillageTests/ArchitectureTests.swift` checks
+// this graph against the allowed arrows, so a new arrow is a reviewed change of both.
+let layers: [(name: String, dependencies: [Target.Dependency])] = [
+    ("SillageCore", ["CZlib"]),
+    ("SillagePrivacy", ["SillageCore"]),
+    ("SillageIngest", ["SillageCore", "SillagePrivacy"]),
+    ("SillageMetrics", ["SillageCore"]),
+    ("SillageDisclosure", ["SillageCore", "SillagePrivacy", "SillageMetrics"]),
+    ("SillageExport", ["SillageCore", "SillagePrivacy", "SillageMetrics", "SillageDisclosure"]),
+    ("SillageStore", ["SillageCore", "SillagePrivacy", "SillageMetrics", "SillageDisclosure", "CSQLite"]),
+    ("SillagePipeline", ["SillageCore", "SillagePrivacy", "SillageIngest", "SillageMetrics", "SillageDisclosure",
+                         "SillageExport", "SillageStore"]),
+]
+
 let package = Package(
     name: "Sillage",
     products: [
         .executable(name: "sillage", targets: ["SillageCLI"]),
-        .library(name: "Sillage", targets: ["Sillage"]),
+        .library(name: "Sillage", targets: layers.map(\.name)),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite",
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"])]),
-        .target(
-            name: "Sillage",
-            dependencies: ["CSQLite", "CZlib"],
-            path: "Sources/Sillage"
-        ),
         .executableTarget(
             name: "SillageCLI",
-            dependencies: ["Sillage"],
+            dependencies: ["SillageCore", "SillagePrivacy", "SillageIngest", "SillageMetrics", "SillageDisclosure", "SillageStore",
+                           "SillagePipeline"],
             path: "Sources/SillageCLI"
         ),
         .testTarget(
             name: "SillageTests",
-            dependencies: ["Sillage"],
+            dependencies: layers.map { .target(name: $0.name) } + ["SillageCLI"],
             path: "Tests/SillageTests",
             exclude: ["Golden", "FuzzRegressions"]
         ),
-    ],
+    ] + layers.map { .target(name: $0.name, dependencies: $0.dependencies, path: "Sources/\($0.name)") },
     swiftLanguageModes: [.v6]
 )

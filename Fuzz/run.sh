@@ -14,11 +14,17 @@ fi
 work=${SILLAGE_FUZZ_DIR:-.build/fuzz}
 mkdir -p "$work"
 binary="$work/sillage-fuzzer"
-if [ ! -x "$binary" ] || [ -n "$(find Sources/Sillage Fuzz -newer "$binary" -name '*.swift' | head -1)" ]; then
+if [ ! -x "$binary" ] || [ -n "$(find Sources Fuzz -newer "$binary" -name '*.swift' | head -1)" ]; then
   echo "building $binary" >&2
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SillageFuzz \
+  # The library's layers are compiled as one module with the harness (libFuzzer links one
+  # object set); their imports of one another are dropped from the copies.
+  flat="$work/sources"; rm -rf "$flat"; mkdir -p "$flat"
+  for f in $(find Sources -path Sources/SillageCLI -prune -o -name '*.swift' -print | sort); do
+    sed -E '/^(@testable )?import Sillage[A-Za-z]*$/d' "$f" > "$flat/$(echo "${f#Sources/}" | tr / _)"
+  done
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SillageFuzz -package-name sillage \
     -I Sources/CSQLite -I Sources/CZlib \
-    $(find Sources/Sillage -name '*.swift' | sort) Fuzz/SillageFuzzer.swift \
+    $(find "$flat" -name '*.swift' | sort) Fuzz/SillageFuzzer.swift \
     -lsqlite3 -lz -o "$binary" 2> "$work/build.log" || { cat "$work/build.log" >&2; exit 2; }
 fi
 # Seeds: the project's sample logs, one small file per format.

@@ -1,5 +1,10 @@
 import Foundation
-import Sillage
+import SillageCore
+import SillagePrivacy
+import SillageIngest
+import SillageDisclosure
+import SillageStore
+import SillagePipeline
 
 // The `sillage` command: parses arguments, calls the library, prints. No logic lives here.
 

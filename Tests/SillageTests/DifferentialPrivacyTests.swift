@@ -1,6 +1,13 @@
 import Foundation
 import Testing
-@testable import Sillage
+@testable import SillageCore
+@testable import SillagePrivacy
+@testable import SillageIngest
+@testable import SillageMetrics
+@testable import SillageDisclosure
+@testable import SillageExport
+@testable import SillageStore
+@testable import SillagePipeline
 
 @Test(arguments: [(0.1, 1), (0.5, 1), (1.0, 1), (1.0, 10), (2.0, 3)])
 func geometricNoiseHasTheMechanismsMeanAndVariance(epsilon: Double, sensitivity: Int) {
@@ -201,13 +208,13 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     var p = try TestSupport.pipeline("combined", [dir + "/gen/web/access.log"], in: dir, minCount: 2)
     p.inputs.append(InputDefinition(type: "moodle-logstore", paths: [dir + "/gen/lms/logstore.csv"]))
     p.recipients = [RecipientDefinition(name: "default", epsilonBudget: 10)]
-    p.exports[0].noisyTables = StageRegistry.tableNames.map { NoisyTableDefinition(table: $0, epsilon: 1, maxRowsPerActor: 3, maxPerCell: 2) }
+    p.exports[0].noisyTables = TableRegistry.tableNames.map { NoisyTableDefinition(table: $0, epsilon: 1, maxRowsPerActor: 3, maxPerCell: 2) }
     let report = try await Runner(pipeline: p).run()
     let outcome = try #require(report.exports.first)
-    #expect(outcome.noise.map(\.table) == StageRegistry.tableNames)
+    #expect(outcome.noise.map(\.table) == TableRegistry.tableNames)
     #expect(abs((outcome.budget?.spentThrough ?? 0) - 7) < 1e-9)
     for n in outcome.noise {
-        let table = try #require(StageRegistry.tables[n.table]).build(MetricInput(sessions: [], actorDays: []))
+        let table = try #require(TableRegistry.tables[n.table]).build(MetricInput(sessions: [], actorDays: []))
         let counts = table.columns.filter { $0.isMeasure && $0.type == .integer }
         #expect(n.sensitivity == 3 * counts.reduce(0) { $0 + ($1.countsPeople ? 1 : 2) }, "\(n.table)")
         let rows = TestSupport.csvRows(try TestSupport.gunzip(outcome.directory + "/" + n.table + ".csv.gz"))

@@ -1,5 +1,12 @@
 import Testing
-@testable import Sillage
+@testable import SillageCore
+@testable import SillagePrivacy
+@testable import SillageIngest
+@testable import SillageMetrics
+@testable import SillageDisclosure
+@testable import SillageExport
+@testable import SillageStore
+@testable import SillagePipeline
 
 /// The suppressed cells of `t` whose value the published cells and totals determine: cell k
 /// is determined exactly when its unit vector lies in the row space of the equations

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
-@testable import Sillage
+@testable import SillageCore
+@testable import SillagePrivacy
+@testable import SillageIngest
+@testable import SillageMetrics
+@testable import SillageDisclosure
+@testable import SillageExport
+@testable import SillageStore
+@testable import SillagePipeline
 
 /// Generated activity logs and the generator's own ground truth.
 private struct Generated {
@@ -139,7 +146,7 @@ private func completionTable(_ dir: String, inputs: [InputDefinition], label: St
     let leaks = secrets.filter { published.contains($0) || storedText.contains($0) }
     #expect(leaks.isEmpty, "leaked: \(leaks.sorted().prefix(5))")
     // Every table has rows.
-    for table in StageRegistry.tableNames {
+    for table in TableRegistry.tableNames {
         let rows = TestSupport.csvRows(try TestSupport.gunzip(exportDir + "/\(table).csv.gz"))
         #expect(rows.count > 1, "\(table) is empty")
     }

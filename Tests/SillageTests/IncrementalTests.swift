@@ -1,6 +1,13 @@
 import Foundation
 import Testing
-@testable import Sillage
+@testable import SillageCore
+@testable import SillagePrivacy
+@testable import SillageIngest
+@testable import SillageMetrics
+@testable import SillageDisclosure
+@testable import SillageExport
+@testable import SillageStore
+@testable import SillagePipeline
 
 /// Every file of an export directory, by name.
 private func exportFiles(_ directory: String) throws -> [String: Data] {

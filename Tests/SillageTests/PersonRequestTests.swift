@@ -1,6 +1,13 @@
 import Foundation
 import Testing
-@testable import Sillage
+@testable import SillageCore
+@testable import SillagePrivacy
+@testable import SillageIngest
+@testable import SillageMetrics
+@testable import SillageDisclosure
+@testable import SillageExport
+@testable import SillageStore
+@testable import SillagePipeline
 
 /// A store filled from generated web and Moodle activity, and its busiest learner's Moodle id.
 private func filled(_ dir: String) async throws -> (PipelineDefinition, String) {

@@ -1,6 +1,14 @@
 import Foundation
 import Testing
-@testable import Sillage
+@testable import SillageCore
+@testable import SillagePrivacy
+@testable import SillageIngest
+@testable import SillageMetrics
+@testable import SillageDisclosure
+@testable import SillageExport
+@testable import SillageStore
+@testable import SillagePipeline
+@testable import SillageCLI
 
 private func parsePipeline(_ text: String) throws(SillageError) -> PipelineDefinition {
     try PipelineDefinition.parse(Array(text.utf8), source: "p.json")
@@ -130,7 +138,7 @@ func everyCommandHasHelp(arguments: [String]) throws {
     for type in StageRegistry.ingestTypeNames {
         #expect(readme.contains("`\(type)`"), "README.md does not document the input type \(type)")
     }
-    for table in StageRegistry.tableNames {
+    for table in TableRegistry.tableNames {
         #expect(readme.contains("`\(table)`"), "README.md does not document the table \(table)")
     }
 }

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
-@testable import Sillage
+@testable import SillageCore
+@testable import SillagePrivacy
+@testable import SillageIngest
+@testable import SillageMetrics
+@testable import SillageDisclosure
+@testable import SillageExport
+@testable import SillageStore
+@testable import SillagePipeline
 
 /// Known answers computed independently (Python's `hmac`): master key 00 01 … 1f, internal
 /// pseudonym 00112233445566778899aabbccddeeff.

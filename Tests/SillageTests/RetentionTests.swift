@@ -1,6 +1,13 @@
 import Foundation
 import Testing
-@testable import Sillage
+@testable import SillageCore
+@testable import SillagePrivacy
+@testable import SillageIngest
+@testable import SillageMetrics
+@testable import SillageDisclosure
+@testable import SillageExport
+@testable import SillageStore
+@testable import SillagePipeline
 
 /// Day (UTC seconds at noon) `n` days after 2026-03-26, the generator's default start.
 private func day(_ n: Int) -> Int64 { Int64(CivilTime.days(year: 2026, month: 3, day: 26) + n) * 86400 + 12 * 3600 }

@@ -1,0 +1,46 @@
+import SillageMetrics
+
+/// Totals an export publishes twice, in two tables, protected by complementary suppression.
+///
+/// Per stream, the sessions of `daily_activity` (summed over the period's days) and of
+/// `session_lengths` (summed over the duration buckets) are the same number. A lone
+/// withheld cell among them would be that number minus all the others, so a second one —
+/// the smallest published — is withheld with it (its whole row, like any suppression).
+public enum LinkedTotals {
+    /// The tables and columns whose cells add up to the same total, per stream.
+    static let sessionSums: [(table: String, column: String)] = [("daily_activity", "sessions"), ("session_lengths", "sessions")]
+
+    /// `exempt`: tables published with noise, whose exact values no subtraction can recover.
+    public static func protect(_ tables: inout [Table], reports: inout [SuppressionReport], exempt: Set<String> = []) {
+        guard sessionSums.allSatisfy({ !exempt.contains($0.table) }) else { return }
+        let members = sessionSums.compactMap { link -> (Int, Int, Int)? in
+            guard let t = tables.firstIndex(where: { $0.name == link.table }),
+                  let column = tables[t].columns.firstIndex(where: { $0.name == link.column }),
+                  let stream = tables[t].columns.firstIndex(where: { $0.name == "stream" }) else { return nil }
+            return (t, column, stream)
+        }
+        guard members.count == sessionSums.count else { return }
+        var streams = Set<String>()
+        for (t, _, s) in members { for row in tables[t].rows { if case .text(let name) = row[s] { streams.insert(name) } } }
+        for stream in streams.sorted() {
+            var cells: [(table: Int, row: Int)] = []
+            var values: [Int64] = [], hidden: [Bool] = []
+            for (t, column, s) in members {
+                for (r, row) in tables[t].rows.enumerated() where row[s] == .text(stream) {
+                    cells.append((t, r))
+                    if case .integer(let v) = row[column] { values.append(v); hidden.append(false) } else { values.append(0); hidden.append(true) }
+                }
+            }
+            var line = MarginalTable(values: [values], suppressed: [hidden], rowTotals: true, columnTotals: false)
+            guard ComplementarySuppression.protect(&line) > 0 else { continue }
+            for (k, cell) in cells.enumerated() where line.suppressed[0][k] && !hidden[k] {
+                let t = cell.table
+                for c in tables[t].columns.indices where tables[t].columns[c].isMeasure && tables[t].rows[cell.row][c] != .empty {
+                    tables[t].rows[cell.row][c] = .empty
+                    reports[t].cellsSuppressed += 1
+                }
+                reports[t].rowsComplementary += 1
+            }
+        }
+    }
+}

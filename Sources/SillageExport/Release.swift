@@ -1,0 +1,168 @@
+import SillageCore
+import SillagePrivacy
+import SillageMetrics
+import SillageDisclosure
+
+/// What one published export contains.
+public struct ExportOutcome: Sendable {
+    public var directory: String
+    /// An earlier export of the same name, recipient and period was replaced.
+    public var replaced = false
+    public var files: [String]
+    public var suppression: [SuppressionReport]
+    /// Tables published with differential privacy, and where the recipient's ε budget stands.
+    public var noise: [NoiseReport] = []
+    public var budget: BudgetPosition? = nil
+    /// The k-anonymised `sessions` microdata, when the export asks for it.
+    public var microdata: MicrodataReport? = nil
+}
+
+/// What the codebook and privacy report say about the pipeline that produced an export.
+public struct ReleaseContext: Sendable {
+    public var timezone: String
+    public var inactivityMinutes: Int
+    /// The inputs' web-visitor scopes (`day`, `persistent`), distinct and sorted.
+    public var visitorScopes: [String]
+
+    public init(timezone: String, inactivityMinutes: Int, visitorScopes: [String]) {
+        self.timezone = timezone
+        self.inactivityMinutes = inactivityMinutes
+        self.visitorScopes = visitorScopes
+    }
+}
+
+/// An export's tables after disclosure control and the PII guard, encoded but not yet published.
+public struct PreparedRelease: Sendable {
+    public var export: ExportDefinition
+    public var tables: [Table]
+    public var reports: [SuppressionReport]
+    public var noise: [NoiseReport]
+    public var microdata: MicrodataReport?
+    public var cellsScanned: Int
+    /// The gzip CSV files, in table order.
+    public var files: [(name: String, bytes: [UInt8])]
+
+    /// The ε charges the noisy tables make (empty without differential privacy).
+    public var charges: [BudgetCharge] {
+        noise.map {
+            BudgetCharge(export: export.name, period: export.period.directoryName, table: $0.table, epsilon: $0.epsilon,
+                         release: $0.release)
+        }
+    }
+}
+
+/// Builds an export's files from the metrics' input: tables, disclosure control, PII guard,
+/// encoding, then (once the caller has charged the privacy budget) publication.
+///
+/// It reads nothing itself: the pipeline gives it the store's rows and charges the budget in
+/// between, so this layer never sees the store.
+public enum Release {
+    public static func prepare(_ export: ExportDefinition, input: MetricInput, key: MasterKey, scanner: PIIScanner,
+                               outputRoot: String) throws(SillageError) -> PreparedRelease {
+        let period = export.period.directoryName
+        let suppression = SmallCellSuppression(minCount: export.minCount)
+        var tables: [Table] = []
+        var reports: [SuppressionReport] = []
+        var noise: [NoiseReport] = []
+        for name in export.tables {
+            guard let stage = TableRegistry.tables[name] else {
+                throw SillageError.configuration("unknown table \"\(name)\"")
+            }
+            if let settings = export.noise(for: name) {
+                var noisyInput = input
+                noisyInput.recordContributions = true
+                var table = stage.build(noisyInput)
+                let tableKey = DifferentialPrivacy.tableKey(master: key, recipient: export.recipient, export: export.name, period: period, table: name)
+                let (report, noiseReport) = DifferentialPrivacy(settings: settings, minCount: export.minCount).apply(&table, key: tableKey)
+                reports.append(report)
+                noise.append(noiseReport)
+                tables.append(table)
+                continue
+            }
+            var table = stage.build(input)
+            var report = suppression.apply(&table)
+            DominanceRule(maxShare: export.dominance).apply(&table, report: &report)
+            reports.append(report)
+            tables.append(table)
+        }
+        LinkedTotals.protect(&tables, reports: &reports, exempt: Set(export.noisyTables.map(\.table)))
+        let rounding = Rounding(base: export.roundTo)
+        for t in tables.indices { reports[t].cellsRounded = rounding.apply(&tables[t]) }
+        var microdata: MicrodataReport? = nil
+        if let definition = export.microdata {
+            let (table, report) = SessionMicrodata.build(sessions: input.sessions, zone: input.zone, definition: definition, k: export.minCount,
+                                                         pseudonyms: RecipientPseudonyms(master: key, recipient: export.recipient, period: period))
+            tables.append(table)
+            microdata = report
+        }
+        let cellsScanned = try guardCells(of: tables, scanner: scanner, location: "\(outputRoot)/\(export.name)")
+        var files: [(name: String, bytes: [UInt8])] = []
+        for table in tables {
+            let csv = CSVWriter.encode(table)
+            if let n = noise.firstIndex(where: { $0.table == table.name }) { noise[n].release = hexString(SHA256.hash(csv)) }
+            files.append((table.fileName, try GzipWriter.compress(csv)))
+        }
+        return PreparedRelease(export: export, tables: tables, reports: reports, noise: noise, microdata: microdata,
+                               cellsScanned: cellsScanned, files: files)
+    }
+
+    /// Scans every text cell with the PII guard; returns the number of cells scanned.
+    static func guardCells(of tables: [Table], scanner: PIIScanner, location: String) throws(SillageError) -> Int {
+        var cellsScanned = 0
+        // Dates, streams and buckets repeat on every row: each distinct text is scanned once.
+        var verdicts: [String: String?] = [:]
+        for table in tables {
+            for (r, row) in table.rows.enumerated() {
+                for (c, cell) in row.enumerated() {
+                    cellsScanned += 1
+                    guard case .text(let text) = cell else { continue }
+                    let finding: String?
+                    if table.columns[c].isPseudonym {
+                        finding = isPseudonymText(text) ? nil : "a value that is not a pseudonym"
+                    } else if let known = verdicts[text] {
+                        finding = known
+                    } else {
+                        finding = scanner.finding(in: text)
+                        verdicts[text] = .some(finding)
+                    }
+                    guard let finding else { continue }
+                    throw SillageError.data(
+                        "PII guard: table \(table.name), row \(r + 1), column \(table.columns[c].name) holds \(finding); nothing was published",
+                        at: location,
+                        hint: "find the input value that reaches this column (a catalogue name, a URL, an object id) and correct it at its source, or scrub it with the input's profile; nothing is published until then")
+                }
+            }
+        }
+        return cellsScanned
+    }
+
+    /// Adds the description files and publishes the directory atomically.
+    public static func publish(_ prepared: PreparedRelease, budget: BudgetPosition?, context: ReleaseContext,
+                               outputRoot: String) throws(SillageError) -> ExportOutcome {
+        let export = prepared.export
+        var files = prepared.files
+        files.append(("datapackage.json", Array(DataPackage.descriptor(export: export, tables: prepared.tables).serialized().utf8)))
+        files.append(("README.md", Array(Codebook.markdown(export: export, tables: prepared.tables, reports: prepared.reports,
+                                                            timezone: context.timezone,
+                                                            inactivityMinutes: context.inactivityMinutes,
+                                                            noise: prepared.noise, budget: budget, microdata: prepared.microdata).utf8)))
+        files.append(("privacy-report.json", Array(PrivacyReport.json(export: export, reports: prepared.reports,
+                                                                      cellsScanned: prepared.cellsScanned,
+                                                                      visitorScopes: context.visitorScopes, noise: prepared.noise,
+                                                                      budget: budget, microdata: prepared.microdata).serialized().utf8)))
+        var sums = ""
+        for file in files.sorted(by: { $0.name < $1.name }) {
+            sums += "\(hexString(SHA256.hash(file.bytes)))  \(file.name)\n"
+        }
+        files.append(("SHA256SUMS", Array(sums.utf8)))
+        let directory = "\(outputRoot)/\(export.name)/\(export.recipient)/\(export.period.directoryName)"
+        let replaced = try Publisher.publish(files: files, to: directory)
+        return ExportOutcome(directory: directory, replaced: replaced, files: files.map(\.name).sorted(), suppression: prepared.reports,
+                             noise: prepared.noise, budget: budget, microdata: prepared.microdata)
+    }
+}
+
+/// 32 lower-case hex digits: the only form a published pseudonym takes.
+func isPseudonymText(_ text: String) -> Bool {
+    text.utf8.count == 32 && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+}

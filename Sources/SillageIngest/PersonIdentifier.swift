@@ -1,0 +1,64 @@
+import Foundation
+import SillageCore
+import SillagePrivacy
+
+/// A person named the way one input names them, for `forget` and `access`.
+///
+/// The pseudonym is computed exactly as the parser computes it, so that a request reaches
+/// every row the person's records produced — and nothing else.
+public struct PersonIdentifier: Sendable {
+    public var namespace: String
+    /// The identifier's bytes as the parser keys them.
+    public var bytes: [UInt8]
+
+    /// Namespaces a person can be named in, with the form of their identifiers.
+    public static let namespaces: [(name: String, form: String)] = [
+        (MoodleLogstoreParser.userNamespace, "a Moodle user id (logstore userid, report and xAPI when declared)"),
+        (OpenEdxTrackingParser.userNamespace, "an Open edX user id"),
+        (OpenEdxTrackingParser.usernameNamespace, "an Open edX username"),
+        (XAPIStatementsParser.accountNamespace, "HOMEPAGE|NAME of an xAPI account"),
+        (XAPIStatementsParser.mboxNamespace, "an e-mail address (xAPI mbox)"),
+        (XAPIStatementsParser.mboxSHA1Namespace, "the SHA-1 of an xAPI mbox"),
+        (XAPIStatementsParser.openIDNamespace, "an OpenID URL"),
+        (Pseudonymiser.Namespace.webUser, "an authenticated web user name (%u)"),
+    ]
+
+    /// Reads `text` in `namespace`; `declared` are the identity namespaces the pipeline declares.
+    public init(namespace: String, _ text: String, declared: [String] = []) throws(SillageError) {
+        self.namespace = namespace
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw SillageError.usage("an empty identifier") }
+        switch namespace {
+        case Pseudonymiser.Namespace.webVisitor:
+            throw SillageError.usage("anonymous web visitors cannot be named: they are keyed by address, browser and day, and followed no further",
+                                     hint: "for authenticated users give --namespace \(Pseudonymiser.Namespace.webUser)")
+        case XAPIStatementsParser.accountNamespace:
+            guard let bar = trimmed.firstIndex(of: "|") else {
+                throw SillageError.usage("an xapi-account identifier is HOMEPAGE|NAME, not \"\(trimmed)\"")
+            }
+            bytes = Array(trimmed[..<bar].utf8) + [0] + Array(trimmed[trimmed.index(after: bar)...].utf8)
+        case XAPIStatementsParser.mboxNamespace:
+            let lower = trimmed.lowercased()
+            bytes = Array((lower.hasPrefix("mailto:") ? lower : "mailto:" + lower).utf8)
+        case XAPIStatementsParser.mboxSHA1Namespace:
+            bytes = Array(trimmed.lowercased().utf8)
+        default:
+            guard PersonIdentifier.namespaces.contains(where: { $0.name == namespace }) || declared.contains(namespace) else {
+                throw SillageError.usage("unknown namespace \"\(namespace)\"",
+                                         hint: "namespaces: " + (PersonIdentifier.namespaces.map(\.name) + declared).joined(separator: ", "))
+            }
+            bytes = Array(trimmed.utf8)
+        }
+    }
+
+    /// The identifiers in a file, one per line (blank lines ignored), for `forget --file`.
+    public static func lines(ofFile path: String) throws(SillageError) -> [String] {
+        String(decoding: try readWholeFile(path), as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The person's pseudonym under `pseudonymiser`'s key.
+    public func pseudonym(_ pseudonymiser: Pseudonymiser) -> ActorKey {
+        bytes.withUnsafeBytes { pseudonymiser.prepare(namespace).key($0) }
+    }
+}

@@ -1,0 +1,169 @@
+import SillageCore
+
+/// A cell of a published table.
+public enum Cell: Sendable, Equatable {
+    case text(String)
+    case integer(Int64)
+    /// A decimal with a fixed number of fraction digits at most (trailing zeros dropped).
+    case decimal(Double, digits: Int)
+    /// Empty: suppressed by disclosure control, or not defined (see the codebook).
+    case empty
+
+    /// The CSV text of the cell.
+    public var csvText: String {
+        switch self {
+        case .text(let s): return s
+        case .integer(let i): return String(i)
+        case .decimal(let d, let digits): return Cell.formatDecimal(d, digits: digits)
+        case .empty: return ""
+        }
+    }
+
+    /// Fixed-point text with `.` as decimal mark, deterministic on every platform.
+    public static func formatDecimal(_ value: Double, digits: Int) -> String {
+        var scale: Int64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int64((value * Double(scale)).rounded(.toNearestOrAwayFromZero))
+        let negative = scaled < 0
+        let magnitude = negative ? -scaled : scaled
+        var text = String(magnitude / scale)
+        var fraction = magnitude % scale
+        if digits > 0 && fraction != 0 {
+            var fractionDigits = digits
+            while fraction % 10 == 0 { fraction /= 10; fractionDigits -= 1 }
+            let f = String(fraction)
+            text += "." + String(repeating: "0", count: fractionDigits - f.count) + f
+        }
+        return (negative && scaled != 0 ? "-" : "") + text
+    }
+}
+
+/// A column's type in the Frictionless Table Schema.
+public enum ColumnType: String, Sendable {
+    case string, integer, number, date, yearmonth
+}
+
+/// One column of a published table.
+public struct Column: Sendable {
+    public var name: String
+    public var type: ColumnType
+    public var description: String
+    /// A measure is blanked when its row is suppressed; a dimension never is.
+    public var isMeasure: Bool
+    /// Allowed values, for categorical dimensions.
+    public var allowedValues: [String]? = nil
+    /// The column may be empty without meaning "suppressed" (a name the catalogue lacks).
+    public var isOptional: Bool
+    /// The measure counts distinct people: one person adds at most 1 to a cell.
+    public var countsPeople: Bool
+    /// The column holds recipient pseudonyms (32 hex digits), which the PII guard checks for
+    /// form instead of scanning for patterns that random hex digits can mimic.
+    public var isPseudonym = false
+
+    public init(_ name: String, _ type: ColumnType, _ description: String, measure: Bool = false, allowed: [String]? = nil,
+                optional: Bool = false, people: Bool = false) {
+        self.countsPeople = people
+        self.name = name
+        self.type = type
+        self.description = description
+        self.isMeasure = measure
+        self.allowedValues = allowed
+        self.isOptional = optional
+    }
+}
+
+/// A table ready for disclosure control and publication.
+public struct Table: Sendable {
+    public var name: String
+    public var title: String
+    public var description: String
+    public var columns: [Column]
+    public var primaryKey: [String]
+    public var rows: [[Cell]]
+    /// Distinct actors behind each row, used by disclosure control; never published itself
+    /// unless a column also holds it.
+    public var actorsPerRow: [Int]
+    /// The largest share one actor holds of the row's sums (sessions, views…), for the
+    /// dominance rule; 0 where every measure counts distinct people.
+    public var topSharePerRow: [Double]
+    /// Drop a suppressed row entirely instead of blanking its measures: for tables whose
+    /// dimensions are themselves sensitive (a search term).
+    public var omitSuppressedRows = false
+    /// Per row, each person's part of each count, when the builder was asked to record them
+    /// (`MetricInput.recordContributions`); empty otherwise.
+    public var contributions: [RowContributions] = []
+
+    public init(name: String, title: String, description: String, columns: [Column], primaryKey: [String]) {
+        self.name = name
+        self.title = title
+        self.description = description
+        self.columns = columns
+        self.primaryKey = primaryKey
+        rows = []
+        actorsPerRow = []
+        topSharePerRow = []
+    }
+
+    public mutating func append(_ row: [Cell], actors: Int, topShare: Double = 0, contributions: RowContributions? = nil) {
+        precondition(row.count == columns.count, "row width must match the columns of \(name)")
+        if let contributions { self.contributions.append(contributions) }
+        rows.append(row)
+        actorsPerRow.append(actors)
+        topSharePerRow.append(topShare)
+    }
+
+    public var fileName: String { "\(name).csv.gz" }
+}
+
+/// What table builders read: the store's rows for the export's period.
+public struct MetricInput: Sendable {
+    public var sessions: [Session]
+    public var actorDays: [ActorDay]
+    /// Learning facts (all of them: builders apply the period).
+    public var facts: ActivityFacts
+    /// Local days the export covers (nil: all).
+    public var days: ClosedRange<Int>?
+    /// Course and activity names and positions, from catalogue inputs.
+    public var catalogue: [String: CatalogueEntry] = [:]
+    public var zone: ZoneRules
+    /// Stream names in a fixed order.
+    public var streams: [String]
+    /// Builders record each person's part of each count (`Table.contributions`), for
+    /// differential privacy; off by default, since it costs memory.
+    public var recordContributions = false
+
+    public init(sessions: [Session], actorDays: [ActorDay], facts: ActivityFacts = ActivityFacts(),
+                days: ClosedRange<Int>? = nil, zone: ZoneRules = ZoneRules(fixedOffsetSeconds: 0)) {
+        self.sessions = sessions
+        self.actorDays = actorDays
+        self.facts = facts
+        self.days = days
+        self.zone = zone
+        streams = Array(Set(sessions.map(\.stream)).union(actorDays.map(\.stream))).sorted()
+    }
+
+    /// The UTC instant (ms) just after the period's last local day, or `Int64.max` for all.
+    public var periodEnd: Int64 {
+        guard let days else { return Int64.max }
+        return zone.startOfLocalDay(days.upperBound + 1) * 1000
+    }
+
+    /// The UTC instant (ms) at which the period's first local day begins, or `Int64.min` for all.
+    public var periodStart: Int64 {
+        guard let days else { return Int64.min }
+        return zone.startOfLocalDay(days.lowerBound) * 1000
+    }
+
+    /// True when local day `day` is in the period.
+    public func covers(day: Int32) -> Bool {
+        days.map { $0.contains(Int(day)) } ?? true
+    }
+}
+
+/// Median of integer values (mean of the two middle ones for an even count).
+func median(_ values: [Int64]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let sorted = values.sorted()
+    let mid = sorted.count / 2
+    return sorted.count % 2 == 1 ? Double(sorted[mid]) : Double(sorted[mid - 1] + sorted[mid]) / 2
+}

@@ -1,0 +1,39 @@
+import SillageCore
+import SillagePrivacy
+import SillageIngest
+
+/// Guesses why most lines of a file were rejected, from the first rejected line.
+///
+/// Runs only when a file fails its reject-rate check, never per line.
+public enum FormatDiagnosis {
+    public static func likelyCause(declared: String, sample: [UInt8]?) -> String {
+        guard let sample, !sample.isEmpty else { return "the file may be in another format than \(declared)" }
+        var line = sample
+        while let last = line.last, last == 0x0A || last == 0x0D { line.removeLast() }
+        let first = line.first(where: { $0 != 0x20 && $0 != 0x09 })
+        if first == UInt8(ascii: "{") {
+            return "the lines look like JSON objects (nginx-json, Open edX tracking or xAPI), not \(declared)"
+        }
+        if first == UInt8(ascii: "[") && line.contains(UInt8(ascii: "{")) {
+            return "the file looks like a JSON array, not \(declared)"
+        }
+        if line.starts(with: Array("id,eventname".utf8)) || line.starts(with: Array("\"id\",\"eventname\"".utf8)) {
+            return "the file looks like a Moodle logstore CSV export, not \(declared)"
+        }
+        if let utf8 = String(validating: line, as: UTF8.self), utf8.hasPrefix("Time,") || utf8.hasPrefix("\"Time\"") {
+            return "the file looks like a Moodle Logs report CSV, not \(declared)"
+        }
+        if line.starts(with: [0x1f, 0x8b]) { return "the content is still compressed" }
+        let pseudonymiser = Pseudonymiser(key: [UInt8](repeating: 0, count: 32))
+        let zone = ZoneRules(fixedOffsetSeconds: 0)
+        for name in ["combined", "common", "vhost-combined"] where name != declared {
+            guard let format = AccessLogFormat.named(name) else { continue }
+            let parser = AccessLogParser(format: format, stream: 0, profile: .generic, visitorScope: .day, zone: zone,
+                                         pseudonymiser: pseudonymiser)
+            let matches = line.withUnsafeBytes { parser.fields($0) != nil }
+            if matches { return "the lines match the \(name) format, not \(declared)" }
+        }
+        if line.count > 0 && line.allSatisfy({ $0 == 0 }) { return "the file holds NUL bytes (a damaged or preallocated log)" }
+        return "the lines do not match \(declared); check the logFormat against the server's configuration"
+    }
+}

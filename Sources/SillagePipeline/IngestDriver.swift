@@ -1,0 +1,148 @@
+import SillageCore
+import SillageIngest
+
+/// Receives progress while inputs are read; implemented by the terminal display.
+public protocol ProgressSink: AnyObject {
+    func update(file: String, bytesDone: Int64, bytesTotal: Int64?)
+    func finishFile()
+    /// A step after reading (sessionising, committing, publishing) has begun.
+    func phase(_ description: String)
+}
+
+/// What reading one slice of a file produced, merged in chunk order.
+public struct FileIngest: Sendable {
+    public var events: [Event] = []
+    public var lines = 0
+    public var counts = OutcomeCounts()
+    /// Events and skips per local day.
+    public var daily: [Int32: DailyCounts] = [:]
+    /// Catalogue entries and memberships.
+    public var references: [ReferenceRow] = []
+    /// Raw identifiers met (in memory only, for the PII guard).
+    public var identifiers: [[UInt8]] = []
+    /// Rejects with absolute line numbers (1-based), the first few only.
+    public var rejectSamples: [RejectSample] = []
+    /// Their raw bytes, for the private reject file.
+    public var rejectedBytes: [[UInt8]] = []
+    /// Decompressed bytes consumed, from the start of the content.
+    public var endOffset: Int64 = 0
+    /// Bytes of an unterminated last line left for the next run (last slice only).
+    public var heldBackBytes = 0
+    /// The slice that ends the input.
+    public var isLast = false
+
+    /// Records that produced an event, a skip or a reject.
+    public var records: Int { events.count + references.count + counts.totalSkips + counts.totalRejects }
+}
+
+/// Reads one input with large sequential reads and parses its chunks on all cores.
+///
+/// Chunks are parsed concurrently by a bounded task group and merged strictly in chunk
+/// order, so the events, counts and line numbers do not depend on the number of threads.
+public struct IngestDriver {
+    public var threads: Int
+    public var chunkSize: Int
+
+    public init(threads: Int, chunkSize: Int = 4 << 20) {
+        self.threads = max(1, threads)
+        self.chunkSize = chunkSize
+    }
+
+    /// Parses `reader`'s content in slices of about `sliceBytes`, handing each slice to
+    /// `onSlice` in order; `objects` is the run's interner, extended with each slice's objects.
+    ///
+    /// A slice ends after a whole chunk, never inside an overlong line being skipped, so its
+    /// `endOffset` is a point the next run may resume from. The last slice (`isLast`) may be
+    /// empty; it carries the held-back bytes of an unfinished last line.
+    public func ingest(reader: any ByteReader, displayName: String, parsing: FileParsing,
+                       startOffset: Int64, startLine: Int, holdBackUnterminatedLine: Bool,
+                       sliceBytes: Int64 = .max,
+                       objects: inout Interner, progress: ProgressSink?, rawBytesRead: () -> Int64,
+                       rawSize: Int64?,
+                       onSlice: (FileIngest, inout Interner) async throws(SillageError) -> Void) async throws(SillageError) {
+        let parser = parsing.parser
+        var chunker = LineChunker(reader: reader, chunkSize: chunkSize, maxLineBytes: parsing.maxRecordBytes,
+                                  startOffset: startOffset, holdBackUnterminatedLine: holdBackUnterminatedLine,
+                                  boundary: parsing.boundary)
+        var out = FileIngest()
+        var lineBase = startLine
+        var pending: [Int: ChunkResult] = [:]
+        // Where each chunk ends, or nil for an overlong line (no resume point).
+        var chunkEnds: [Int: Int64?] = [:]
+        var nextToMerge = 0
+        var sliceStart = startOffset
+        var failure: SillageError? = nil
+
+        func merge(_ r: ChunkResult, into out: inout FileIngest, objects: inout Interner) {
+            var remap = [UInt32](repeating: 0, count: r.objects.count + 1)
+            for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o) }
+            for var e in r.events {
+                // Both ids index the chunk's strings: both must be mapped to the run's.
+                e.object = remap[Int(e.object)]
+                e.course = remap[Int(e.course)]
+                out.events.append(e)
+            }
+            for (i, s) in r.rejectSamples.enumerated() where out.rejectSamples.count < ChunkResult.maxSamples {
+                out.rejectSamples.append(RejectSample(line: lineBase + s.line, reason: s.reason))
+                out.rejectedBytes.append(i < r.rejectedBytes.count ? r.rejectedBytes[i] : [])
+            }
+            out.counts.add(r.counts)
+            out.identifiers += r.identifiers
+            out.references += r.references
+            for (day, counts) in r.daily { out.daily[day, default: DailyCounts()].add(counts) }
+            out.lines += r.lines
+            lineBase += r.lines
+        }
+
+        /// Merges the chunks that are next in order; hands over a slice when one is full.
+        func mergeReady() async throws(SillageError) {
+            while let r = pending.removeValue(forKey: nextToMerge) {
+                merge(r, into: &out, objects: &objects)
+                let end = chunkEnds.removeValue(forKey: nextToMerge) ?? nil
+                nextToMerge += 1
+                if let end, end - sliceStart >= sliceBytes {
+                    out.endOffset = end
+                    try await onSlice(out, &objects)
+                    out = FileIngest()
+                    sliceStart = end
+                }
+            }
+        }
+
+        await withTaskGroup(of: (Int, ChunkResult).self) { group in
+            var inFlight = 0
+            while failure == nil {
+                let chunk: LineChunk?
+                do throws(SillageError) {
+                    chunk = try chunker.next()
+                } catch {
+                    failure = error
+                    break
+                }
+                guard let chunk else { break }
+                chunkEnds[chunk.index] = chunk.isOverlongLine ? nil : chunker.consumedOffset
+                progress?.update(file: displayName, bytesDone: rawBytesRead(), bytesTotal: rawSize)
+                group.addTask { (chunk.index, parser.parse(chunk)) }
+                inFlight += 1
+                if inFlight >= threads + 1, let (index, result) = await group.next() {
+                    inFlight -= 1
+                    pending[index] = result
+                    do throws(SillageError) { try await mergeReady() } catch { failure = error }
+                }
+            }
+            for await (index, result) in group {
+                pending[index] = result
+            }
+            if failure == nil {
+                do throws(SillageError) { try await mergeReady() } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+        progress?.update(file: displayName, bytesDone: rawBytesRead(), bytesTotal: rawSize)
+        progress?.finishFile()
+        out.endOffset = chunker.consumedOffset
+        out.heldBackBytes = chunker.heldBackBytes
+        out.isLast = true
+        try await onSlice(out, &objects)
+    }
+}

@@ -1,0 +1,215 @@
+import SillageCore
+import SillageIngest
+import SillageExport
+
+/// A pipeline file: what to read, how to sessionise, what to export (README "Pipeline reference").
+public struct PipelineDefinition: Sendable {
+    public static let currentVersion: Int64 = 1
+
+    public var version: Int64 = PipelineDefinition.currentVersion
+    public var name = "default"
+    /// IANA zone for days, weeks and months (SPEC §4).
+    public var timezone = "Europe/Paris"
+    public var keyFile = "var/sillage.key"
+    /// Create the key on first run (with a notice) instead of failing.
+    public var createKey = true
+    public var store = "var/sillage.sqlite"
+    public var output = "out"
+    public var inputs: [InputDefinition] = []
+    public var inactivityMinutes = 30
+    /// Share of a file's records that may be rejected before the run fails with exit code 3.
+    public var maxRejectRate = 0.05
+    public var extraCrawlerTokens: [String] = []
+    public var exports: [ExportDefinition] = [ExportDefinition()]
+    /// Who receives exports; without a `recipients` key, one recipient named `default`.
+    public var recipients: [RecipientDefinition] = [RecipientDefinition(name: "default")]
+    public var retention = RetentionPolicy()
+
+    public init() {}
+
+    /// Reads a pipeline file; every error names the file and the JSON path.
+    public static func load(path: String) throws(SillageError) -> PipelineDefinition {
+        let bytes = try readWholeFile(path, limit: 4 << 20)
+        return try parse(bytes, source: path)
+    }
+
+    /// Reads pipeline JSON text.
+    public static func parse(_ bytes: [UInt8], source: String) throws(SillageError) -> PipelineDefinition {
+        let root = try JSONObjectReader(try JSONParser.parse(bytes, source: source), path: "$", source: source)
+        var p = PipelineDefinition()
+        guard let version = try root.int("version") else {
+            throw SillageError.configuration("missing required key", at: root.location("version"),
+                                             hint: "start the file with \"version\": \(currentVersion)")
+        }
+        guard version == currentVersion else {
+            throw SillageError.configuration("unsupported pipeline version \(version); this sillage reads version \(currentVersion)",
+                                             at: root.location("version"))
+        }
+        p.version = version
+        if let name = try root.string("name") { p.name = name }
+        if let tz = try root.string("timezone") {
+            do throws(SillageError) { _ = try ZoneRules(identifier: tz) } catch {
+                throw SillageError.configuration(error.message, at: root.location("timezone"), hint: error.hint)
+            }
+            p.timezone = tz
+        }
+        if let key = try root.object("key") {
+            if let file = try key.string("file") { p.keyFile = file }
+            if let create = try key.bool("createIfMissing") { p.createKey = create }
+            try key.finish()
+        }
+        if let store = try root.string("store") { p.store = store }
+        if let output = try root.string("output") { p.output = output }
+        if let sessions = try root.object("sessions") {
+            if let minutes = try sessions.int("inactivityMinutes", in: 1...1440) { p.inactivityMinutes = Int(minutes) }
+            try sessions.finish()
+        }
+        if let rate = try root.double("maxRejectRate", in: 0...1) { p.maxRejectRate = rate }
+        if let retention = try root.object("retention") { p.retention = try RetentionPolicy.parse(retention) }
+        if let tokens = try root.strings("crawlerTokens") { p.extraCrawlerTokens = tokens }
+        guard let inputs = try root.objects("inputs"), !inputs.isEmpty else {
+            throw SillageError.configuration("a pipeline needs at least one input", at: root.location("inputs"))
+        }
+        p.inputs = []
+        for input in inputs { p.inputs.append(try InputDefinition.parse(input)) }
+        if let recipients = try root.objects("recipients") {
+            p.recipients = []
+            for (i, r) in recipients.enumerated() {
+                let d = try RecipientDefinition.parse(r)
+                guard !p.recipients.contains(where: { $0.name == d.name }) else {
+                    throw SillageError.configuration("recipient \"\(d.name)\" is declared twice", at: "\(source) at $.recipients[\(i)].name")
+                }
+                p.recipients.append(d)
+            }
+        }
+        if let exports = try root.objects("exports") {
+            p.exports = []
+            for export in exports { p.exports.append(try ExportDefinition.parse(export)) }
+            var seen = Set<String>()
+            for (i, e) in p.exports.enumerated() {
+                let id = "\(e.name)/\(e.recipient)/\(e.period.directoryName)"
+                guard seen.insert(id).inserted else {
+                    throw SillageError.configuration("two exports write to \(id)", at: "\(source) at $.exports[\(i)]")
+                }
+            }
+        }
+        for (i, e) in p.exports.enumerated() {
+            guard let recipient = p.recipient(named: e.recipient) else {
+                throw SillageError.configuration("recipient \"\(e.recipient)\" is not declared", at: "\(source) at $.exports[\(i)].recipient",
+                                                 hint: "declare it in $.recipients: [{\"name\": \"\(e.recipient)\"}]")
+            }
+            if !e.noisyTables.isEmpty && recipient.epsilonBudget == nil {
+                throw SillageError.configuration("the export adds differential-privacy noise but recipient \"\(e.recipient)\" has no epsilonBudget",
+                                                 at: "\(source) at $.exports[\(i)].differentialPrivacy",
+                                                 hint: "give the recipient a total ε in $.recipients, e.g. \"epsilonBudget\": 2")
+            }
+        }
+        try root.finish()
+        return p
+    }
+
+    /// The declared recipient of that name.
+    public func recipient(named name: String) -> RecipientDefinition? {
+        recipients.first { $0.name == name }
+    }
+
+    /// A canonical text of the definition, hashed into the run journal.
+    public var canonicalDescription: String {
+        var parts = ["v\(version)", name, timezone, "gap=\(inactivityMinutes)", "reject=\(maxRejectRate)",
+                     "crawlers=\(extraCrawlerTokens.joined(separator: ","))",
+                     "retention=\(retention.sessionDays),\(retention.inactiveLearnerDays),\(retention.rawLogDays)"]
+        for i in inputs {
+            parts.append("input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? "")")
+        }
+        for e in exports {
+            parts.append("export:\(e.name):\(e.recipient):\(e.period.directoryName):\(e.minCount):\(e.dominance):\(e.roundTo):\(e.tables.joined(separator: ","))")
+            if let m = e.microdata {
+                parts.append("microdata:\(m.quasiIdentifiers.map(\.rawValue).joined(separator: ",")):\(m.sensitive?.rawValue ?? ""):\(m.maxSuppression)")
+            }
+            for n in e.noisyTables { parts.append("dp:\(n.table):\(n.epsilon):\(n.maxRowsPerActor):\(n.maxPerCell)") }
+        }
+        for r in recipients { parts.append("recipient:\(r.name):\(r.epsilonBudget.map { "\($0)" } ?? "")") }
+        return parts.joined(separator: "\n")
+    }
+}
+
+/// One input of a pipeline.
+public struct InputDefinition: Sendable {
+    /// A registered ingest type (`combined`, `apache`, ...), see `StageRegistry`.
+    public var type: String
+    public var paths: [String]
+    public var stream: String = "web"
+    public var profile: AssetProfile = .moodle
+    public var visitorScope: VisitorScope = .day
+    /// The format string for `apache` and `nginx` inputs.
+    public var logFormat: String? = nil
+    /// The namespace of the input's learner identifiers, when the pipeline declares that they
+    /// name the same people as another input's (e.g. xAPI `account.name` = Moodle `userid`).
+    public var identity: String? = nil
+    /// The JSON path of this input, for messages.
+    public var location: String = "--input"
+
+    /// An input of `type` reading `paths`, in the stage's default stream.
+    public init(type: String, paths: [String]) {
+        self.type = type
+        self.paths = paths
+        stream = StageRegistry.ingest[type]?.defaultStream ?? "web"
+    }
+
+    static func parse(_ r: JSONObjectReader) throws(SillageError) -> InputDefinition {
+        let type = try r.requiredString("type")
+        guard let stage = StageRegistry.ingest[type] else {
+            throw SillageError.configuration("unknown input type \"\(type)\"", at: r.location("type"),
+                                             hint: "known types: \(StageRegistry.ingestTypeNames.joined(separator: ", "))")
+        }
+        guard let paths = try r.strings("paths"), !paths.isEmpty else {
+            throw SillageError.configuration("missing required key (a path, a glob, or \"-\" for standard input)",
+                                             at: r.location("paths"))
+        }
+        var d = InputDefinition(type: type, paths: paths)
+        d.location = r.path
+        d.stream = try r.string("stream") ?? stage.defaultStream
+        guard !d.stream.isEmpty, d.stream.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) else {
+            throw SillageError.configuration("a stream name uses lower-case letters, digits, - and _", at: r.location("stream"))
+        }
+        if let profileName = try r.string("profile") {
+            guard let profile = AssetProfile.named(profileName) else {
+                throw SillageError.configuration("unknown profile \"\(profileName)\"", at: r.location("profile"),
+                                                 hint: "built-in profiles: moodle, generic")
+            }
+            d.profile = profile
+        }
+        let extensions = try r.strings("staticExtensions") ?? []
+        let prefixes = try r.strings("staticPrefixes") ?? []
+        let parameters = try r.strings("keepParameters") ?? []
+        for (i, p) in prefixes.enumerated() where !p.hasPrefix("/") {
+            throw SillageError.configuration("a static prefix starts with /", at: "\(r.location("staticPrefixes"))[\(i)]")
+        }
+        d.profile = d.profile.adding(extensions: extensions.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 },
+                                     prefixes: prefixes, parameters: parameters)
+        if let scope = try r.string("visitorScope") {
+            guard let s = VisitorScope(rawValue: scope) else {
+                throw SillageError.configuration("visitorScope is \"day\" or \"persistent\", not \"\(scope)\"", at: r.location("visitorScope"))
+            }
+            d.visitorScope = s
+        }
+        d.logFormat = try r.string("logFormat")
+        if let identity = try r.string("identity") {
+            guard isSafeName(identity) else {
+                throw SillageError.configuration("an identity namespace uses letters, digits, - and _", at: r.location("identity"))
+            }
+            d.identity = identity
+        }
+        if stage.needsLogFormat && d.logFormat == nil {
+            throw SillageError.configuration("a \(type) input needs a logFormat", at: r.location("logFormat"))
+        }
+        if !stage.needsLogFormat && d.logFormat != nil {
+            throw SillageError.configuration("logFormat applies to apache and nginx inputs only", at: r.location("logFormat"))
+        }
+        try r.finish()
+        // Check now so that a bad format is reported with its JSON path.
+        try stage.validate(d, r.location("logFormat"))
+        return d
+    }
+}
+

@@ -1,0 +1,184 @@
+import SillageCore
+import SillageMetrics
+
+extension Store {
+    /// Everything one batch of one input adds to the store, committed in one transaction.
+    ///
+    /// A batch is a slice of an input (at most `RunOptions.batchBytes` of it): its ledger
+    /// offset, session parts, summaries and facts become visible together or not at all, so
+    /// a run killed at any point resumes exactly after the last committed batch.
+    public struct Batch: Sendable {
+        /// The input the batch was read from, with the offset reached; nil for standard input.
+        public var ledger: LedgerEntry?
+        /// Session parts formed from this batch, sorted by (stream, actor, start).
+        public var sessions: [Session] = []
+        public var actorDays: [ActorDay] = []
+        /// Events and skips per (local day, stream).
+        public var daily: [DailyKey: DailyCounts] = [:]
+        public var facts = ActivityFacts()
+        /// Catalogue entries and memberships; a later row replaces an earlier one.
+        public var references: [ReferenceRow] = []
+        /// Last view per learner and object near the end of what is stored (30-second rule);
+        /// replaces the stored ones.
+        public var recentViews: [ActivityFacts.ActorObject: Int64] = [:]
+        /// The inactivity limit, for merging parts into sessions.
+        public var gap: Int64 = 30 * 60_000
+        public init() {}
+    }
+
+    /// A (local day, stream) pair.
+    public struct DailyKey: Hashable, Sendable {
+        public var day: Int32
+        public var stream: String
+        public init(day: Int32, stream: String) {
+            self.day = day
+            self.stream = stream
+        }
+    }
+
+    /// Commits a batch atomically and returns the ledger id its rows name (0 for standard input).
+    ///
+    /// Summaries and facts are kept per input and added up when read, so a batch counts once
+    /// because the ledger offset that excludes its bytes from the next run commits with it.
+    @discardableResult
+    public func commit(_ batch: Batch, run: Int64) throws(SillageError) -> Int64 {
+        let spansBefore = spans
+        do throws(SillageError) {
+            return try database.transaction { () throws(SillageError) -> Int64 in
+                let input = try batch.ledger.map { entry throws(SillageError) in try writeLedger(entry, run: run) } ?? 0
+                try mergeSessionParts(batch.sessions, input: input, gap: batch.gap)
+                try database.execute("DELETE FROM recent_views")
+                let recent = try database.prepare("INSERT INTO recent_views(actor, object, last_ms) VALUES (?, ?, ?)")
+                for (k, t) in batch.recentViews.sorted(by: { $0.key < $1.key }) {
+                    recent.reset(); recent.bindActor(1, k.actor); recent.bindText(2, k.object); recent.bindInt(3, t)
+                    try recent.run()
+                }
+                let counts = try database.prepare("""
+                    INSERT INTO daily_counts(day, stream, measure, input, count) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(day, stream, measure, input) DO UPDATE SET count = count + excluded.count
+                    """)
+                for key in batch.daily.keys.sorted(by: { ($0.day, $0.stream) < ($1.day, $1.stream) }) {
+                    for (measure, n) in batch.daily[key]!.named {
+                        try counts.bind([.integer(Int64(key.day)), .text(key.stream), .text(measure), .integer(input),
+                                         .integer(Int64(n))]).run()
+                    }
+                }
+                let day = try database.prepare("""
+                    INSERT INTO actor_days(stream, actor, day, input, events, pages) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(stream, actor, day, input) DO UPDATE SET events = events + excluded.events,
+                        pages = pages + excluded.pages
+                    """)
+                for d in batch.actorDays {
+                    day.reset()
+                    day.bindText(1, d.stream); day.bindActor(2, d.actor); day.bindInt(3, Int64(d.day)); day.bindInt(4, input)
+                    day.bindInt(5, Int64(d.events)); day.bindInt(6, Int64(d.pages))
+                    try day.run()
+                }
+                try commitFacts(batch.facts, input: input)
+                let catalogue = try database.prepare("INSERT OR REPLACE INTO catalogue(key, course, name, position, input) VALUES (?, ?, ?, ?, ?)")
+                let membership = try database.prepare("INSERT OR REPLACE INTO memberships(actor, organisation, input) VALUES (?, ?, ?)")
+                for row in batch.references {
+                    switch row {
+                    case .catalogue(let key, let course, let name, let position):
+                        try catalogue.bind([.text(key), .text(course), .text(name), position.map { .integer(Int64($0)) } ?? .null,
+                                            .integer(input)]).run()
+                    case .membership(let actor, let organisation):
+                        membership.reset(); membership.bindActor(1, actor); membership.bindText(2, organisation)
+                        membership.bindInt(3, input)
+                        try membership.run()
+                    }
+                }
+                return input
+            }
+        } catch {
+            // The spans advanced with the rolled-back parts.
+            spans = spansBefore
+            throw error
+        }
+    }
+
+    /// Writes learning facts under `input`; reading them back combines the inputs (minimum
+    /// of first times, sums of counts).
+    private func commitFacts(_ f: ActivityFacts, input: Int64) throws(SillageError) {
+        let enrol = try database.prepare("""
+            INSERT INTO enrolments(course, actor, input, first_ms) VALUES (?, ?, ?, ?)
+            ON CONFLICT(course, actor, input) DO UPDATE SET first_ms = min(first_ms, excluded.first_ms)
+            """)
+        for (k, t) in f.enrolments.sorted(by: { $0.key < $1.key }) {
+            enrol.reset(); enrol.bindText(1, k.course); enrol.bindActor(2, k.actor); enrol.bindInt(3, input); enrol.bindInt(4, t)
+            try enrol.run()
+        }
+        let complete = try database.prepare("""
+            INSERT INTO completions(course, actor, input, completed_ms) VALUES (?, ?, ?, ?)
+            ON CONFLICT(course, actor, input) DO UPDATE SET completed_ms = min(completed_ms, excluded.completed_ms)
+            """)
+        for (k, t) in f.completions.sorted(by: { $0.key < $1.key }) {
+            complete.reset(); complete.bindText(1, k.course); complete.bindActor(2, k.actor); complete.bindInt(3, input)
+            complete.bindInt(4, t)
+            try complete.run()
+        }
+        let activity = try database.prepare("""
+            INSERT INTO course_activity(course, actor, input, first_ms, last_ms, events) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(course, actor, input) DO UPDATE SET first_ms = min(first_ms, excluded.first_ms),
+                last_ms = max(last_ms, excluded.last_ms), events = events + excluded.events
+            """)
+        for (k, a) in f.courseActivity.sorted(by: { $0.key < $1.key }) {
+            activity.reset(); activity.bindText(1, k.course); activity.bindActor(2, k.actor); activity.bindInt(3, input)
+            activity.bindInt(4, a.first); activity.bindInt(5, a.last); activity.bindInt(6, Int64(a.events))
+            try activity.run()
+        }
+        let activityCompletion = try database.prepare("""
+            INSERT INTO activity_completions(object, actor, input, course, completed_ms) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(object, actor, input) DO UPDATE SET completed_ms = min(completed_ms, excluded.completed_ms),
+                course = CASE WHEN excluded.completed_ms < completed_ms THEN excluded.course ELSE course END
+            """)
+        for (k, c) in f.activityCompletions.sorted(by: { $0.key < $1.key }) {
+            activityCompletion.reset(); activityCompletion.bindText(1, k.object); activityCompletion.bindActor(2, k.actor)
+            activityCompletion.bindInt(3, input); activityCompletion.bindText(4, c.course); activityCompletion.bindInt(5, c.time)
+            try activityCompletion.run()
+        }
+        let view = try database.prepare("""
+            INSERT INTO content_views(object, week, actor, input, course, views) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(object, week, actor, input) DO UPDATE SET views = views + excluded.views
+            """)
+        for (k, n) in f.contentViews.sorted(by: { $0.key < $1.key }) {
+            view.reset(); view.bindText(1, k.object); view.bindInt(2, Int64(k.week)); view.bindActor(3, k.actor)
+            view.bindInt(4, input); view.bindText(5, k.course); view.bindInt(6, Int64(n))
+            try view.run()
+        }
+        let search = try database.prepare("""
+            INSERT INTO searches(term, day, actor, input, searches, failed) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(term, day, actor, input) DO UPDATE SET searches = searches + excluded.searches,
+                failed = failed + excluded.failed
+            """)
+        for (k, c) in f.searches.sorted(by: { $0.key < $1.key }) {
+            search.reset(); search.bindText(1, k.term); search.bindInt(2, Int64(k.day)); search.bindActor(3, k.actor)
+            search.bindInt(4, input); search.bindInt(5, Int64(c.searches)); search.bindInt(6, Int64(c.failed))
+            try search.run()
+        }
+    }
+
+    /// What taking one input back out removed, for the operator's notice.
+    public struct Removal: Sendable, Equatable {
+        public var path: String
+        public var sessions = 0
+        public var rows = 0
+    }
+
+    /// Removes everything `entry`'s input contributed, and its ledger row, in one transaction:
+    /// the next read of that input counts as its first (`sillage run --reprocess`).
+    public func removeContribution(of entry: LedgerEntry, gap: Int64) throws(SillageError) -> Removal {
+        guard let id = entry.id else { return Removal(path: entry.path) }
+        return try database.transaction { () throws(SillageError) -> Removal in
+            var removal = Removal(path: entry.path)
+            removal.sessions = try removeSessionParts(input: id, gap: gap)
+            for table in ["daily_counts", "actor_days", "enrolments", "completions", "course_activity",
+                          "activity_completions", "content_views", "searches", "catalogue", "memberships"] {
+                try database.prepare("DELETE FROM \(table) WHERE input = ?").bind([.integer(id)]).run()
+                removal.rows += database.changes
+            }
+            try database.prepare("DELETE FROM inputs WHERE id = ?").bind([.integer(id)]).run()
+            return removal
+        }
+    }
+}
