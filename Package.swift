@@ -16,6 +16,11 @@ let layers: [(name: String, dependencies: [Target.Dependency])] = [
                          "SillageExport", "SillageStore"]),
 ]
 
+// The hot path crosses layers (the chunker, byte tables and timestamps of Core are called
+// for every record by Ingest's parsers): release builds let the optimiser inline across
+// modules as it did within the single module the layers were before.
+let optimisation: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "Sillage",
     products: [
@@ -39,6 +44,8 @@ let package = Package(
             path: "Tests/SillageTests",
             exclude: ["Golden", "FuzzRegressions"]
         ),
-    ] + layers.map { .target(name: $0.name, dependencies: $0.dependencies, path: "Sources/\($0.name)") },
+    ] + layers.map {
+        .target(name: $0.name, dependencies: $0.dependencies, path: "Sources/\($0.name)", swiftSettings: optimisation)
+    },
     swiftLanguageModes: [.v6]
 )

@@ -15,7 +15,6 @@ Usage: run_benchmark.py [--size-mb 1000] [--threads N] [--cache DIR] [--repeat 1
 """
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -67,24 +66,43 @@ def main():
                    "--out", os.path.join(work, "out"), "--key-file", key, "--json"]
             if a.threads:
                 cmd += ["--threads", str(a.threads)]
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            start = time.monotonic()
-            result = subprocess.run(cmd, capture_output=True, text=True)
-            wall = time.monotonic() - start
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            wall, usage, result = timed(cmd)
             if result.returncode != 0:
                 print(result.stderr, file=sys.stderr)
                 sys.exit(result.returncode)
-            peak_mb = after.ru_maxrss / 1024
-            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            peak_mb = usage.ru_maxrss / 1024
+            cpu = usage.ru_utime + usage.ru_stime
             import json
             report = json.loads(result.stdout)
             print(f"run {attempt + 1}: {size / 1e6:.0f} MB, {lines} lines, {report['events']} events, "
                   f"{report['sessions']} sessions, threads={a.threads or os.cpu_count()}")
             print(f"  wall {wall:.2f} s   {size / 1e6 / wall:.1f} MB/s   {lines / wall / 1e6:.2f} M lines/s   "
                   f"cpu {cpu:.1f} s   peak RSS {peak_mb:.0f} MB")
+            print("  phases " + "   ".join(f"{k} {v:.2f} s" for k, v in report.get("phases", {}).items()))
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def timed(cmd):
+    """Runs `cmd`; returns (wall seconds, its own resource usage, completed process).
+
+    The usage is that of this child alone (wait4), not RUSAGE_CHILDREN, which would also
+    count the `swift build` run before it.
+    """
+    import threading
+    start = time.monotonic()
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    streams = {}
+    readers = [threading.Thread(target=lambda name=name, pipe=pipe: streams.__setitem__(name, pipe.read()))
+               for name, pipe in (("out", process.stdout), ("err", process.stderr))]
+    for r in readers:
+        r.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - start
+    for r in readers:
+        r.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage, subprocess.CompletedProcess(cmd, process.returncode, streams["out"].decode(), streams["err"].decode())
 
 
 def run_once(binary, input_spec, threads, extra=()):
@@ -99,13 +117,11 @@ def run_once(binary, input_spec, threads, extra=()):
                "--out", os.path.join(work, "out"), "--key-file", key, "--json"] + list(extra)
         if threads:
             cmd += ["--threads", str(threads)]
-        start = time.monotonic()
-        result = subprocess.run(cmd, capture_output=True, text=True)
-        wall = time.monotonic() - start
+        wall, usage, result = timed(cmd)
         if result.returncode != 0:
             print(result.stderr, file=sys.stderr)
             sys.exit(result.returncode)
-        return wall, json.loads(result.stdout), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        return wall, json.loads(result.stdout), usage.ru_maxrss / 1024
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
