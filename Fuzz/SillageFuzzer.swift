@@ -55,6 +55,11 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             guard let n = try? reader.read(into: buffer), n > 0 else { break }
             total += n
         }
+    case "pii-scanner":
+        // Any text can be scanned, and an address added to it is always found.
+        let text = String(decoding: bytes, as: UTF8.self)
+        _ = PIIScanner(identifiers: [text]).finding(in: text)
+        if PIIScanner().finding(in: text + " camille.martin@example.fr") == nil { fatalError("an address was missed") }
     case "url":
         var out: [UInt8] = []
         bytes.withUnsafeBytes { URLScrubber(profile: .moodle).normalise($0, into: &out) }

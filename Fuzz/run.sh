@@ -9,7 +9,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(combined nginx openedx-tracking xapi xapi-document moodle-logstore moodle-report course-catalogue json-tape gzip url)
+  targets=(combined nginx openedx-tracking xapi xapi-document moodle-logstore moodle-report course-catalogue json-tape gzip url pii-scanner)
 fi
 work=${SILLAGE_FUZZ_DIR:-.build/fuzz}
 mkdir -p "$work"
@@ -40,6 +40,7 @@ seed() {
     course-catalogue) tail -n +2 SampleLogs/lms/catalogue.csv > "$dir/seed" ;;
     gzip) head -c 2000 SampleLogs/web/access.log | gzip -9n > "$dir/seed" ;;
     url) printf '/mod/page/view.php?id=12&sesskey=abc123' > "$dir/seed" ;;
+    pii-scanner) printf 'Atelier 06 12 34 56 78, x@example.fr, 192.0.2.1' > "$dir/seed" ;;
   esac
   echo "$dir"
 }

@@ -65,7 +65,11 @@ public struct PIIScanner: Sendable {
             var e = i + 1
             var dot = false
             while e < b.count, isLocalPart(b[e]) || b[e] == 46 { if b[e] == 46 { dot = true }; e += 1 }
-            if s < i, dot, e > i + 3 { return "…@" + String(decoding: b[(i + 1)..<e], as: UTF8.self).split(separator: ".").last.map { "….\($0)" }! }
+            // A domain has at least two labels (`x@....` in a course name is not an address).
+            let labels = b[(i + 1)..<e].split(separator: 46)
+            if s < i, dot, e > i + 3, labels.count >= 2, let last = labels.last {
+                return "…@….\(String(decoding: last, as: UTF8.self))"
+            }
         }
         return nil
     }

@@ -129,6 +129,7 @@ func keysReadableByOthersAreRefused(mode: Int) throws {
     ("fe80:0:0:0:202:b3ff:fe1e:8329", true), ("06 12 34 56 78", true), ("+33612345678", true),
     ("/course/view.php?id=12", false), ("2026-03-29", false), ("1-59s", false), ("12:30:45", false),
     ("web", false), ("4.66", false), ("1.2.3", false), ("/user/{email}/posts", false),
+    ("Atelier x@....", false), ("x@....fr", false), ("Atelier x@a.fr", true),
 ])
 func piiScannerFindsPersonalData(text: String, isPersonal: Bool) {
     #expect((PIIScanner().finding(in: text) != nil) == isPersonal, "\(text)")
