@@ -151,6 +151,7 @@ func badApacheFormatsAreExplained(format: String, message: String) {
 
 @Test func parsingDoesNotDependOnChunkBoundaries() throws {
     let dir = TestSupport.temporaryDirectory("chunks")
+    defer { TestSupport.remove(dir) }
     try TestSupport.generateLogs(into: dir, ["--learners", "30", "--days", "2", "--seed", "3"])
     let text = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/access.log")))
     let p = parser(combined)
@@ -173,11 +174,9 @@ func badApacheFormatsAreExplained(format: String, message: String) {
     #expect(reference.count > 100)
 }
 
-@Test func realMatomoFixturesParse() throws {
-    guard let samples = TestSupport.samplesDirectory else {
-        print("skipped: ../shared/learning-analytics-samples is absent")
-        return
-    }
+@Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"))
+func realMatomoFixturesParse() throws {
+    let samples = try #require(TestSupport.samplesDirectory)
     let common = try String(contentsOfFile: samples + "/web-access-logs/matomo_common.log", encoding: .utf8)
     let extended = try String(contentsOfFile: samples + "/web-access-logs/matomo_ncsa_extended.log", encoding: .utf8)
     let c = parse(common.hasSuffix("\n") ? common : common + "\n", parser(AccessLogFormat.named("common")!))

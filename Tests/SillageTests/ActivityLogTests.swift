@@ -34,19 +34,17 @@ func parseText(_ parser: any ChunkParser, _ text: String) -> ChunkResult {
     parser.parse(LineChunk(bytes: Array(text.utf8), index: 0, offset: 0, isOverlongLine: false))
 }
 
-private func sample(_ path: String) throws -> String? {
-    guard let dir = TestSupport.samplesDirectory else {
-        print("skipped: ../shared/learning-analytics-samples is absent")
-        return nil
-    }
+private func sample(_ path: String) throws -> String {
+    let dir = try #require(TestSupport.samplesDirectory)
     return try String(contentsOfFile: dir + "/" + path, encoding: .utf8)
 }
 
 private let edx = OpenEdxTrackingParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key))
 private let xapi = XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key))
 
-@Test func openEdxTrackingLogsFromEventRoutingBackendsParse() throws {
-    guard let text = try sample("openedx-tracking-logs/event-routing-backends_tracking.log") else { return }
+@Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"))
+func openEdxTrackingLogsFromEventRoutingBackendsParse() throws {
+    let text = try sample("openedx-tracking-logs/event-routing-backends_tracking.log")
     let r = parseText(edx, text)
     let lines = text.split(separator: "\n").count
     #expect(r.lines == lines)
@@ -62,8 +60,9 @@ private let xapi = XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pse
     #expect(!strings.contains("bmtcril") && !strings.contains("172.18.0.1"))
 }
 
-@Test func openEdxEventExportLogParses() throws {
-    guard let text = try sample("openedx-tracking-logs/edx-analytics-pipeline_event_export_tracking.log") else { return }
+@Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"))
+func openEdxEventExportLogParses() throws {
+    let text = try sample("openedx-tracking-logs/edx-analytics-pipeline_event_export_tracking.log")
     let r = parseText(edx, text)
     #expect(r.counts.totalRejects == 0)
     let events = resolve(r)
@@ -75,8 +74,9 @@ private let xapi = XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pse
     #expect(r.events.count + r.counts.totalSkips == r.lines)
 }
 
-@Test func obfuscationInputParsesWithoutLeakingNames() throws {
-    guard let text = try sample("openedx-tracking-logs/edx-analytics-pipeline_obfuscation_tracking.INPUT.log") else { return }
+@Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"))
+func obfuscationInputParsesWithoutLeakingNames() throws {
+    let text = try sample("openedx-tracking-logs/edx-analytics-pipeline_obfuscation_tracking.INPUT.log")
     let r = parseText(edx, text)
     #expect(r.counts.totalRejects == 0)
     #expect(r.events.count > 0)
@@ -86,8 +86,9 @@ private let xapi = XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pse
     }
 }
 
-@Test func ralphStatementsParse() throws {
-    guard let text = try sample("xapi/ralph_data_statements.head20.jsonl") else { return }
+@Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"))
+func ralphStatementsParse() throws {
+    let text = try sample("xapi/ralph_data_statements.head20.jsonl")
     let r = parseText(xapi, text)
     #expect(r.events.count == 20)
     #expect(r.counts.totalRejects == 0)
@@ -102,10 +103,11 @@ private let xapi = XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pse
 
 /// The same learner activity, read once as an Open edX event and once as the xAPI statement
 /// Open edX's event-routing-backends made of it, gives the same canonical event.
-@Test(arguments: ["erb_edx.completion.block_completion.changed", "erb_play_video", "erb_edx.ui.lms.sequence.next_selected"])
+@Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"),
+      arguments: ["erb_edx.completion.block_completion.changed", "erb_play_video", "erb_edx.ui.lms.sequence.next_selected"])
 func openEdxAndItsXAPITranslationGiveTheSameEvent(name: String) throws {
-    guard let edxText = try sample("xapi/\(name).EDX_PROCESSED_EVENT.json"),
-          let xapiText = try sample("xapi/\(name).XAPI_EXPECTED.json") else { return }
+    let edxText = try sample("xapi/\(name).EDX_PROCESSED_EVENT.json")
+    let xapiText = try sample("xapi/\(name).XAPI_EXPECTED.json")
     // Pretty-printed documents: newlines between tokens are only white space.
     let fromEdx = resolve(parseText(edx, edxText.replacingOccurrences(of: "\n", with: " ") + "\n"))
     let fromXAPI = resolve(parseText(xapi, xapiText.replacingOccurrences(of: "\n", with: " ") + "\n"))
@@ -115,8 +117,9 @@ func openEdxAndItsXAPITranslationGiveTheSameEvent(name: String) throws {
     #expect(fromEdx.first?.object.hasPrefix("block-v1:edX+DemoX+Demo_Course+type@") == true)
 }
 
-@Test func moodleXAPIStatementsNameMoodleCourses() throws {
-    guard let original = try sample("moodle/xAPI-vle_moodle-logstore_xapi_course_viewed.statements.json") else { return }
+@Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"))
+func moodleXAPIStatementsNameMoodleCourses() throws {
+    let original = try sample("moodle/xAPI-vle_moodle-logstore_xapi_course_viewed.statements.json")
     // The fixture has no timestamp (optional in xAPI): without one the statement is a reject.
     #expect(parseText(XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key), wholeDocument: true), original)
         .counts[reject: .badTimestamp] == 1)

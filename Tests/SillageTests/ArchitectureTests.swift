@@ -108,9 +108,8 @@ enum Architecture {
 
 @Test(.enabled(if: Architecture.swiftOnPath, "needs the swift toolchain on PATH for `swift package describe`"))
 func thePackageGraphIsTheDocumentedOneAndHasNoForbiddenArrow() throws {
-    // A scratch path of its own: `swift test` holds the lock on .build while it runs.
-    let scratch = TestSupport.temporaryDirectory("describe")
-    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    // A scratch path of its own, inside .build: `swift test` holds the lock on .build itself.
+    let scratch = TestSupport.packageRoot + "/.build/architecture-describe"
     let result = try TestSupport.run("/usr/bin/env", ["swift", "package", "--package-path", TestSupport.packageRoot,
                                                       "--scratch-path", scratch, "describe", "--type", "json"])
     #expect(result.status == 0, "swift package describe failed: \(result.stderr)")

@@ -145,6 +145,7 @@ let badInputs: [BadInput] = [
 @Test(arguments: badInputs)
 func badInputsAreAnsweredClearly(_ c: BadInput) throws {
     let dir = TestSupport.temporaryDirectory("bad")
+    defer { TestSupport.remove(dir) }
     _ = FileManager.default.createFile(atPath: dir + "/k", contents: Data(repeating: 7, count: 32), attributes: [.posixPermissions: 0o600])
     for (name, bytes) in c.files {
         try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + name))

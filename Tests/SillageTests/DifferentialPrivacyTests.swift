@@ -113,6 +113,7 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
 
 @Test func theLedgerChargesEachReleaseOnceAndRefusesAnOverspend() throws {
     let dir = TestSupport.temporaryDirectory("ledger")
+    defer { TestSupport.remove(dir) }
     let store = try Store(path: dir + "/store.sqlite")
     func charge(_ table: String, _ release: String, _ e: Double) throws -> BudgetPosition {
         try store.charge([BudgetCharge(export: "dash", period: "all", table: table, epsilon: e, release: release)],
@@ -139,6 +140,7 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
 
 @Test func anExportThatWouldOverspendIsRefusedAndTheEarlierOneStays() throws {
     let dir = TestSupport.temporaryDirectory("dp-cli")
+    defer { TestSupport.remove(dir) }
     try TestSupport.generateLogs(into: dir + "/gen", ["--seed", "3", "--learners", "120", "--days", "10"])
     let keyFile = try TestSupport.keyFile(in: dir)
     let pipeline = """
@@ -189,6 +191,7 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
 
 @Test func aStoreOfSchema3GainsTheBudgetLedger() throws {
     let dir = TestSupport.temporaryDirectory("schema3")
+    defer { TestSupport.remove(dir) }
     do {
         let store = try Store(path: dir + "/store.sqlite")
         try store.database.execute("DROP TABLE privacy_budget; UPDATE meta SET value = '3' WHERE key = 'schema'")
@@ -204,6 +207,7 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
 
 @Test func everyTableCanBePublishedWithNoise() async throws {
     let dir = TestSupport.temporaryDirectory("dp-all")
+    defer { TestSupport.remove(dir) }
     try TestSupport.generateLogs(into: dir + "/gen/web", ["--seed", "21", "--learners", "200", "--days", "10", "--activity", dir + "/gen/lms"])
     var p = try TestSupport.pipeline("combined", [dir + "/gen/web/access.log"], in: dir, minCount: 2)
     p.inputs.append(InputDefinition(type: "moodle-logstore", paths: [dir + "/gen/lms/logstore.csv"]))

@@ -125,6 +125,7 @@ func countsRoundToTheNearestMultiple(base: Int, value: Int64, rounded: Int64) {
 
 @Test func anExportRoundsItsCountsWhenAsked() async throws {
     let dir = TestSupport.temporaryDirectory("rounding")
+    defer { TestSupport.remove(dir) }
     try TestSupport.generateLogs(into: dir + "/gen", ["--seed", "91", "--learners", "60", "--days", "3"])
     var p = try TestSupport.pipeline("combined", [dir + "/gen/access.log"], in: dir, minCount: 2)
     p.exports[0].roundTo = 5

@@ -98,6 +98,7 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
 
 @Test func dailyFiguresEqualAnIndependentReference() async throws {
     let dir = TestSupport.temporaryDirectory("reference")
+    defer { TestSupport.remove(dir) }
     try TestSupport.generateLogs(into: dir + "/logs", ["--seed", "11", "--learners", "120", "--days", "9", "--rotate"])
     let pipeline = try TestSupport.pipeline("combined", [dir + "/logs/access.log*"], in: dir, minCount: 1)
     let report = try await Runner(pipeline: pipeline, options: RunOptions(threads: 2, chunkSize: 64 << 10)).run()
@@ -121,6 +122,7 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
 
 @Test func sameInputsAndKeyGiveByteIdenticalExports() async throws {
     let dir = TestSupport.temporaryDirectory("determinism")
+    defer { TestSupport.remove(dir) }
     try TestSupport.generateLogs(into: dir + "/logs", ["--seed", "5", "--learners", "150", "--days", "5", "--rotate"])
     var sums: [String] = []
     for (i, (threads, chunk)) in [(1, 4 << 20), (2, 32 << 10), (2, 4 << 20)].enumerated() {
@@ -143,6 +145,7 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
 
 @Test func aDifferentKeyGivesTheSameStatisticsButOtherPseudonyms() async throws {
     let dir = TestSupport.temporaryDirectory("otherkey")
+    defer { TestSupport.remove(dir) }
     try TestSupport.generateLogs(into: dir + "/logs", ["--seed", "8", "--learners", "80", "--days", "3"])
     var dailies: [String] = []
     var actors: [Set<ActorKey>] = []
@@ -160,6 +163,7 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
 
 @Test func noIdentifierFromTheInputsReachesTheStoreOrTheExports() async throws {
     let dir = TestSupport.temporaryDirectory("nopii")
+    defer { TestSupport.remove(dir) }
     try TestSupport.generateLogs(into: dir + "/logs", ["--seed", "21", "--learners", "200", "--days", "4", "--rotate"])
     let pipeline = try TestSupport.pipeline("combined", [dir + "/logs/access.log*"], in: dir, minCount: 1)
     let report = try await Runner(pipeline: pipeline).run()
@@ -187,6 +191,7 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
 
 @Test func aFileInTheWrongFormatFailsWithExitCodeThreeAndAReason() throws {
     let dir = TestSupport.temporaryDirectory("wrongformat")
+    defer { TestSupport.remove(dir) }
     let lines = (0..<50).map { #"{"time": "2026-03-29T10:00:\#($0 % 60)Z", "remote_addr": "192.0.2.\#($0)", "request": "GET / HTTP/1.1"}"# }
     try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/events.log", atomically: true, encoding: .utf8)
     _ = try TestSupport.keyFile(in: dir)
@@ -214,6 +219,7 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
 
 @Test func commonLogsDeclaredCombinedAreDiagnosed() throws {
     let dir = TestSupport.temporaryDirectory("commonascombined")
+    defer { TestSupport.remove(dir) }
     let lines = (0..<30).map { "192.0.2.\($0) - - [29/Mar/2026:10:00:\(10 + $0) +0200] \"GET /my/ HTTP/1.1\" 200 512" }
     try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/a.log", atomically: true, encoding: .utf8)
     _ = try TestSupport.keyFile(in: dir)
@@ -225,6 +231,7 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
 
 @Test func reRunsAndGrowingFilesNeverCountALineTwice() async throws {
     let dir = TestSupport.temporaryDirectory("incremental")
+    defer { TestSupport.remove(dir) }
     try TestSupport.generateLogs(into: dir + "/logs", ["--seed", "4", "--learners", "60", "--days", "3"])
     let full = try String(contentsOfFile: dir + "/logs/access.log", encoding: .utf8)
     let lines = full.split(separator: "\n", omittingEmptySubsequences: false)
@@ -252,6 +259,7 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
 
 @Test func standardInputIsAnInput() throws {
     let dir = TestSupport.temporaryDirectory("stdin")
+    defer { TestSupport.remove(dir) }
     _ = try TestSupport.keyFile(in: dir)
     let line = "192.0.2.1 - - [29/Mar/2026:10:00:00 +0200] \"GET /my/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n"
     let r = try TestSupport.run(TestSupport.binary, ["run", "--input", "combined:-", "--store", "s.sqlite", "--out", "out",
@@ -262,12 +270,18 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     #expect(report["sessions"] == .int(1))
 }
 
-@Test func theSamplePipelineCreatesItsKeyAndValidatesWithFrictionless() throws {
+/// Runs the sample pipeline in a fresh directory, as a newcomer would; the caller removes it.
+private func runSamplePipeline() throws -> (dir: String, result: TestSupport.ProcessResult) {
     let dir = TestSupport.temporaryDirectory("sample")
     try FileManager.default.createSymbolicLink(atPath: dir + "/SampleLogs", withDestinationPath: TestSupport.packageRoot + "/SampleLogs")
     try FileManager.default.createDirectory(atPath: dir + "/Pipelines", withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: TestSupport.packageRoot + "/Pipelines/sample.json", toPath: dir + "/Pipelines/sample.json")
-    let r = try TestSupport.run(TestSupport.binary, ["run", "Pipelines/sample.json"], in: dir)
+    return (dir, try TestSupport.run(TestSupport.binary, ["run", "Pipelines/sample.json"], in: dir))
+}
+
+@Test func theSamplePipelineCreatesItsKeyAndPublishesEveryFile() throws {
+    let (dir, r) = try runSamplePipeline()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stderr.contains("created a new master key in var/sample.key (mode 0600)"))
     let mode = try FileManager.default.attributesOfItem(atPath: dir + "/var/sample.key")[.posixPermissions] as? Int
@@ -280,26 +294,22 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
                       "privacy-report.json", "session_lengths.csv.gz", "sessions.csv.gz"])
     let check = try TestSupport.run("/usr/bin/env", ["sha256sum", "-c", "SHA256SUMS"], in: exportDir)
     #expect(check.status == 0, "\(check.stdout)")
-    guard let frictionless = ["/usr/local/bin/frictionless", "/root/.pyenv/shims/frictionless", "/usr/bin/frictionless"]
-        .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) ?? findOnPath("frictionless") else {
-        print("skipped frictionless validation: the frictionless command is not installed (pip install frictionless)")
-        return
-    }
-    let validation = try TestSupport.run(frictionless, ["validate", "datapackage.json"], in: exportDir)
+}
+
+@Test(.enabled(if: TestSupport.frictionless != nil, "needs the frictionless command (pip install frictionless; .ci/run installs it)"))
+func theSampleExportValidatesWithFrictionless() throws {
+    let (dir, r) = try runSamplePipeline()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    #expect(r.status == 0, "\(r.stderr)")
+    let frictionless = try #require(TestSupport.frictionless)
+    let validation = try TestSupport.run(frictionless, ["validate", "datapackage.json"], in: dir + "/out/research/partner-lab/all")
     #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
     #expect(validation.stdout.contains("VALID") && !validation.stdout.contains("INVALID"))
 }
 
-private func findOnPath(_ name: String) -> String? {
-    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-        let path = "\(dir)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
-}
-
 @Test func aSecondRunOnTheSameStoreIsRefusedAtOnce() throws {
     let dir = TestSupport.temporaryDirectory("lock")
+    defer { TestSupport.remove(dir) }
     let first = try Store(path: dir + "/s.sqlite")
     do {
         _ = try Store(path: dir + "/s.sqlite")

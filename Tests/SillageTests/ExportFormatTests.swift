@@ -71,6 +71,7 @@ this line is not a log line
 
 @Test func exportsMatchTheGoldenFiles() async throws {
     let dir = TestSupport.temporaryDirectory("golden")
+    defer { TestSupport.remove(dir) }
     let log = dir + "/access.log"
     try goldenLog.write(toFile: log, atomically: true, encoding: .utf8)
     var pipeline = try TestSupport.pipeline("combined", [log], in: dir, minCount: 2)
@@ -99,6 +100,7 @@ this line is not a log line
 
 @Test func aFailedPublicationLeavesThePreviousExportWhole() throws {
     let dir = TestSupport.temporaryDirectory("publish")
+    defer { TestSupport.remove(dir) }
     let target = dir + "/out/research/partner/all"
     try Publisher.publish(files: [("a.csv", Array("v1\n".utf8)), ("b.csv", Array("v1\n".utf8))], to: target)
     do {

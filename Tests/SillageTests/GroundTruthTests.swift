@@ -60,6 +60,7 @@ private func completionTable(_ dir: String, inputs: [InputDefinition], label: St
 
 @Test func courseCompletionEqualsTheGeneratorsGroundTruth() async throws {
     let g = try Generated.make("truth")
+    defer { TestSupport.remove(g.dir) }
     let rows = try await completionTable(g.dir, inputs: [InputDefinition(type: "moodle-logstore", paths: [g.dir + "/lms/logstore.csv"])],
                                          label: "logstore")
     let expected = g.expectedCompletion.sorted { $0[0] < $1[0] }
@@ -70,6 +71,7 @@ private func completionTable(_ dir: String, inputs: [InputDefinition], label: St
 
 @Test func theSameLearnersThroughLogstoreAndThroughXAPIGiveTheSameCompletionTable() async throws {
     let g = try Generated.make("crosssource")
+    defer { TestSupport.remove(g.dir) }
     let viaLogstore = try await completionTable(g.dir, inputs: [InputDefinition(type: "moodle-logstore", paths: [g.dir + "/lms/logstore.csv"])],
                                                 label: "logstore")
     var xapi = InputDefinition(type: "xapi", paths: [g.dir + "/lms/moodle-as-xapi.jsonl"])
@@ -85,6 +87,7 @@ private func completionTable(_ dir: String, inputs: [InputDefinition], label: St
 
 @Test func activityCompletionEqualsTheGroundTruth() async throws {
     let g = try Generated.make("funnel")
+    defer { TestSupport.remove(g.dir) }
     let runDir = g.dir + "/run"
     try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
     let pipeline = try TestSupport.pipeline("moodle-logstore", [g.dir + "/lms/logstore.csv"], in: runDir, minCount: 1)
@@ -101,6 +104,7 @@ private func completionTable(_ dir: String, inputs: [InputDefinition], label: St
 
 @Test func noNameUsernameOrAddressFromAnyInputReachesTheStoreOrTheExports() async throws {
     let g = try Generated.make("allformats", seed: 13, learners: 90)
+    defer { TestSupport.remove(g.dir) }
     let runDir = g.dir + "/run"
     try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
     var pipeline = try TestSupport.pipeline("combined", [g.dir + "/web/access.log"], in: runDir, minCount: 1)

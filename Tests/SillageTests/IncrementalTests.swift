@@ -29,6 +29,7 @@ private func pipeline(_ dir: String, web: String, logstore: String) throws -> Pi
 @Test(arguments: [(1, 3), (2, 5), (3, 8)])
 func incrementalRunsEqualOneRun(seed: UInt64, batches: Int) async throws {
     let dir = TestSupport.temporaryDirectory("incremental-property")
+    defer { TestSupport.remove(dir) }
     try TestSupport.generateLogs(into: dir + "/gen/web", ["--seed", String(seed + 40), "--learners", "70", "--days", "4",
                                                          "--activity", dir + "/gen/lms"])
     let web = try Data(contentsOf: URL(fileURLWithPath: dir + "/gen/web/access.log"))
@@ -69,6 +70,7 @@ func incrementalRunsEqualOneRun(seed: UInt64, batches: Int) async throws {
 
 @Test func aSessionSpanningTwoRunsIsOneSession() async throws {
     let dir = TestSupport.temporaryDirectory("spanning")
+    defer { TestSupport.remove(dir) }
     let line = { (t: String) in "192.0.2.1 - alice [29/Mar/2026:\(t) +0200] \"GET /my/ HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n" }
     let path = dir + "/access.log"
     try (line("10:00:00") + line("10:10:00")).write(toFile: path, atomically: false, encoding: .utf8)
@@ -115,6 +117,7 @@ private func expectSameExport(_ a: [String: Data], _ b: [String: Data], _ what: 
 /// one batch per file.
 @Test func smallBatchesGiveTheSameExport() async throws {
     let dir = TestSupport.temporaryDirectory("batches")
+    defer { TestSupport.remove(dir) }
     let pieces = try webPieces(dir, seed: 61, parts: 1)
     let reference = try await referenceExport(dir + "/ref", pieces[0])
     try write(pieces[0], dir + "/small/access.log")
@@ -131,6 +134,7 @@ private func expectSameExport(_ a: [String: Data], _ b: [String: Data], _ what: 
 /// Files arriving out of time order, one run each, newest first, give one in-order run's export.
 @Test func lateFilesJoinTheSessionsAlreadyStored() async throws {
     let dir = TestSupport.temporaryDirectory("late")
+    defer { TestSupport.remove(dir) }
     let pieces = try webPieces(dir, seed: 62, parts: 4)
     let reference = try await referenceExport(dir + "/ref", pieces.reduce(Data(), +))
     let p = try TestSupport.pipeline("combined", [dir + "/late/access-*.log"], in: dir + "/late", minCount: 2)
@@ -147,6 +151,7 @@ private func expectSameExport(_ a: [String: Data], _ b: [String: Data], _ what: 
 /// another file.
 @Test func reprocessingReplacesAFilesContribution() async throws {
     let dir = TestSupport.temporaryDirectory("reprocess")
+    defer { TestSupport.remove(dir) }
     let pieces = try webPieces(dir, seed: 63, parts: 2)
     let reference = try await referenceExport(dir + "/ref", pieces[0] + pieces[1])
     let run = dir + "/run"
@@ -191,6 +196,7 @@ private func rewriteInPlace(_ path: String, _ content: Data) throws {
 /// read from the copy, the truncated file from its start, nothing twice.
 @Test func copytruncateRotationLosesAndDoublesNothing() async throws {
     let dir = TestSupport.temporaryDirectory("copytruncate")
+    defer { TestSupport.remove(dir) }
     let pieces = try webPieces(dir, seed: 64, parts: 3)
     let reference = try await referenceExport(dir + "/ref", pieces.reduce(Data(), +))
     let run = dir + "/run"
@@ -219,6 +225,7 @@ private func rewriteInPlace(_ path: String, _ content: Data) throws {
 /// stream; a gzip file read whole is never read again.
 @Test func aGrowingFileRotatedToGzipIsResumedInsideIt() async throws {
     let dir = TestSupport.temporaryDirectory("rotate-gzip")
+    defer { TestSupport.remove(dir) }
     let pieces = try webPieces(dir, seed: 65, parts: 3)
     let reference = try await referenceExport(dir + "/ref", pieces.reduce(Data(), +))
     let run = dir + "/run"
@@ -238,6 +245,7 @@ private func rewriteInPlace(_ path: String, _ content: Data) throws {
 
 @Test func aDryRunCommitsAndPublishesNothing() async throws {
     let dir = TestSupport.temporaryDirectory("dry-run")
+    defer { TestSupport.remove(dir) }
     let pieces = try webPieces(dir, seed: 66, parts: 1)
     try write(pieces[0], dir + "/access.log")
     var options = RunOptions()

@@ -30,6 +30,7 @@ private func writeFile(_ path: String, _ bytes: [UInt8]) {
 
 @Test func gzipFromTheSystemToolIsRead() throws {
     let dir = TestSupport.temporaryDirectory("gz")
+    defer { TestSupport.remove(dir) }
     writeFile(dir + "/a.log", Array("hello from gzip(1)\n".utf8))
     let r = try TestSupport.run("/usr/bin/env", ["gzip", "-9", dir + "/a.log"])
     #expect(r.status == 0)
@@ -66,6 +67,7 @@ func damagedGzipIsAnErrorNamingTheMember(kind: String, message: String) throws {
 
 @Test func gzipIsRecognisedByMagicBytesNotName() throws {
     let dir = TestSupport.temporaryDirectory("magic")
+    defer { TestSupport.remove(dir) }
     writeFile(dir + "/plain.gz", Array("not compressed\n".utf8))
     writeFile(dir + "/compressed.log", try GzipWriter.compress(Array("compressed\n".utf8)))
     #expect(try InputFiles.open(dir + "/plain.gz").isGzip == false)
@@ -128,6 +130,7 @@ func rotatedFilesAreReadOldestFirst(names: [String], expected: [String]) {
 
 @Test func globsExpandSortedAndMissingInputsAreNamed() throws {
     let dir = TestSupport.temporaryDirectory("glob")
+    defer { TestSupport.remove(dir) }
     for name in ["access.log.2.gz", "access.log", "access.log.1", "other.txt"] { writeFile(dir + "/" + name, [0x0A]) }
     // Rotated generations oldest first, so the files are read in time order.
     #expect(try InputFiles.expand(dir + "/access.log*") == ["access.log.2.gz", "access.log.1", "access.log"].map { dir + "/" + $0 })

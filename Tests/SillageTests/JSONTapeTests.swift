@@ -54,11 +54,9 @@ func tapeRejectsMalformedDocuments(text: String) {
     #expect((try? JSONParser.parse(Array(text.utf8), source: "t")) == nil, "the strict reader accepted: \(text)")
 }
 
-@Test func tapeAgreesWithTheStrictParserOnRealFixturesAndTheirTruncations() throws {
-    guard let samples = TestSupport.samplesDirectory else {
-        print("skipped: ../shared/learning-analytics-samples is absent")
-        return
-    }
+@Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"))
+func tapeAgreesWithTheStrictParserOnRealFixturesAndTheirTruncations() throws {
+    let samples = try #require(TestSupport.samplesDirectory)
     var documents: [String] = []
     for file in ["openedx-tracking-logs/edx-analytics-pipeline_event_export_tracking.log",
                  "openedx-tracking-logs/event-routing-backends_tracking.log",

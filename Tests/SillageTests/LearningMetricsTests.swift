@@ -22,6 +22,7 @@ private func statement(user: Int, verb: String, object: String, at: String, extr
 
 @Test func learningTablesFromMoodleAndXAPI() async throws {
     let dir = TestSupport.temporaryDirectory("learning")
+    defer { TestSupport.remove(dir) }
     let t0 = 1_774_778_400  // 2026-03-29T10:00:00Z, a Sunday
     let day = 86_400
     var csv = header

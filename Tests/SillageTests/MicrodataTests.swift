@@ -120,13 +120,10 @@ func durationAndPagesAreBucketed(seconds: Int64, pages: Int32, durations: [Strin
     #expect((0..<3).map { SessionMicrodata.label(.pages, s, level: $0, context) } == pageLabels)
 }
 
-@Test func pycanonFindsTheExportedSessionsKAnonymous() async throws {
-    let probe = try TestSupport.run("/usr/bin/env", ["python3", "-c", "import pycanon, pandas"])
-    guard probe.status == 0 else {
-        print("skipped the pycanon check: the pycanon package is not installed (pip install pycanon; .ci/run installs it)")
-        return
-    }
+@Test(.enabled(if: TestSupport.hasPycanon, "needs Python's pycanon and pandas (pip install pycanon; .ci/run installs it)"))
+func pycanonFindsTheExportedSessionsKAnonymous() async throws {
     let dir = TestSupport.temporaryDirectory("pycanon")
+    defer { TestSupport.remove(dir) }
     try TestSupport.generateLogs(into: dir + "/gen", ["--seed", "11", "--learners", "120", "--days", "20"])
     var p = try TestSupport.pipeline("combined", [dir + "/gen/access.log"], in: dir)
     p.exports[0].microdata = MicrodataDefinition()
@@ -163,6 +160,7 @@ func durationAndPagesAreBucketed(seconds: Int64, pages: Int32, durations: [Strin
 
 @Test func tooFewSessionsPublishAnEmptyFileAndSaySo() async throws {
     let dir = TestSupport.temporaryDirectory("microdata-few")
+    defer { TestSupport.remove(dir) }
     let log = dir + "/access.log"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try """

@@ -26,8 +26,9 @@ private func moodleUser(_ id: Int) -> ActorKey {
     Pseudonymiser(key: key).pseudonym(namespace: "moodle-userid", identifier: String(id))
 }
 
-@Test func theMoodleLogsReportDownloadParses() throws {
-    guard let dir = TestSupport.samplesDirectory else { print("skipped: ../shared/learning-analytics-samples is absent"); return }
+@Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"))
+func theMoodleLogsReportDownloadParses() throws {
+    let dir = try #require(TestSupport.samplesDirectory)
     let text = try String(contentsOfFile: dir + "/moodle/AD1529_Moodle-Log-Data-Consolidation_example_platform_logs.csv", encoding: .utf8)
     let header = try #require(CSVHeader(head: Array(text.utf8)))
     let parser = try MoodleReportParser(header: header, file: "report.csv", stream: 0, zone: paris, pseudonymiser: Pseudonymiser(key: key))
@@ -57,8 +58,9 @@ func reportTimesAreReadWithOrWithoutSeconds(text: String) throws {
     #expect(paris.utcSeconds(fromLocalSeconds: local) == 1_674_472_140)
 }
 
-@Test func aLogstoreRowAndItsXAPIStatementGiveTheSameEventAndLearner() throws {
-    guard let dir = TestSupport.samplesDirectory else { print("skipped: ../shared/learning-analytics-samples is absent"); return }
+@Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"))
+func aLogstoreRowAndItsXAPIStatementGiveTheSameEventAndLearner() throws {
+    let dir = try #require(TestSupport.samplesDirectory)
     let row = try JSONParser.parse(Array(try String(contentsOfFile: dir + "/moodle/xAPI-vle_moodle-logstore_xapi_course_viewed.event.json", encoding: .utf8).utf8), source: "event.json")
     func field(_ name: String) -> String {
         switch row[name] {

@@ -44,6 +44,7 @@ private func rows(of actor: ActorKey, in store: Store) throws -> Int {
 
 @Test func forgetThenReRunDoesNotBringThePersonBack() async throws {
     let dir = TestSupport.temporaryDirectory("forget")
+    defer { TestSupport.remove(dir) }
     let (p, userid) = try await filled(dir)
     let (pseudonymiser, person, actor) = try learner(p, userid)
     let others: Int
@@ -78,6 +79,7 @@ private func rows(of actor: ActorKey, in store: Store) throws -> Int {
 
 @Test func accessReturnsExactlyThatPersonsSessions() async throws {
     let dir = TestSupport.temporaryDirectory("access")
+    defer { TestSupport.remove(dir) }
     let (p, userid) = try await filled(dir)
     let (pseudonymiser, person, actor) = try learner(p, userid)
     let store = try Store(path: p.store)

@@ -122,6 +122,7 @@ func everyCommandHasHelp(arguments: [String]) throws {
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("valid — 8 input(s) matching 10 file(s)"))
     let dir = TestSupport.temporaryDirectory("validate")
+    defer { TestSupport.remove(dir) }
     let path = dir + "/p.json"
     try #"{"version": 1, "inputs": [{"type": "combined", "paths": ["nowhere/access.log*"]}]}"#.write(toFile: path, atomically: true, encoding: .utf8)
     let bad = try TestSupport.run(TestSupport.binary, ["validate", path], in: dir)

@@ -79,6 +79,7 @@ func userAgentsAreClassified(agent: String, expected: AgentClass) {
 
 @Test func keysAreCreatedPrivateAndNeverOverwritten() throws {
     let dir = TestSupport.temporaryDirectory("keys")
+    defer { TestSupport.remove(dir) }
     let path = dir + "/sub/master.key"
     let key = try MasterKey.create(path: path)
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -98,6 +99,7 @@ func userAgentsAreClassified(agent: String, expected: AgentClass) {
 @Test(arguments: [0o640, 0o604, 0o644, 0o666])
 func keysReadableByOthersAreRefused(mode: Int) throws {
     let dir = TestSupport.temporaryDirectory("keymode")
+    defer { TestSupport.remove(dir) }
     let path = dir + "/k.key"
     _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 32), attributes: [.posixPermissions: mode])
     do {
@@ -111,6 +113,7 @@ func keysReadableByOthersAreRefused(mode: Int) throws {
 
 @Test func keyFilesMustHoldThirtyTwoBytes() throws {
     let dir = TestSupport.temporaryDirectory("keysize")
+    defer { TestSupport.remove(dir) }
     let hex = dir + "/hex.key", short = dir + "/short.key"
     _ = FileManager.default.createFile(atPath: hex, contents: Data((String(repeating: "ab", count: 32) + "\n").utf8), attributes: [.posixPermissions: 0o600])
     _ = FileManager.default.createFile(atPath: short, contents: Data(repeating: 1, count: 16), attributes: [.posixPermissions: 0o600])
@@ -149,6 +152,7 @@ func piiScannerFindsRegisteredRawIdentifiers(text: String, found: Bool) {
 
 @Test func keysInitWritesAPrivateKeyOnceThroughTheCommandLine() throws {
     let dir = TestSupport.temporaryDirectory("keysinit")
+    defer { TestSupport.remove(dir) }
     let first = try TestSupport.run(TestSupport.binary, ["keys", "init", "--key-file", "keys/master.key"], in: dir)
     #expect(first.status == 0, "\(first.stderr)")
     #expect(first.stdout.contains("created keys/master.key (32 bytes, mode 0600)"))
@@ -186,6 +190,7 @@ private func reportRow(_ name: String, _ id: Int) -> String {
 func personalDataInACellStopsThePublication(name: String, first: [String: String], then: [String: String], inputs: [String],
                                             finding: String) throws {
     let dir = TestSupport.temporaryDirectory("pii-guard")
+    defer { TestSupport.remove(dir) }
     _ = try TestSupport.keyFile(in: dir)
     var arguments = ["run", "--store", "var/s.sqlite", "--out", "out", "--key-file", "test.key"]
     for input in inputs { arguments += ["--input", input] }
@@ -207,6 +212,7 @@ func personalDataInACellStopsThePublication(name: String, first: [String: String
 
 @Test func anEMailSmuggledIntoAnObjectNameOnTheFirstRunLeavesNoPublishedDirectory() throws {
     let dir = TestSupport.temporaryDirectory("pii-first")
+    defer { TestSupport.remove(dir) }
     _ = try TestSupport.keyFile(in: dir)
     try (logstoreHeader + "1,\\core\\event\\course_viewed,core,viewed,course,,,r,2,100,50,12,501,12,,0,,1774778400,web,,\n")
         .write(toFile: dir + "/logstore.csv", atomically: false, encoding: .utf8)

@@ -48,6 +48,7 @@ private func twoRecipients(_ dir: String) throws -> PipelineDefinition {
 
 @Test func twoRecipientsShareNoPseudonymAndTheSameRecipientGetsTheSameOnesAgain() async throws {
     let dir = TestSupport.temporaryDirectory("recipients")
+    defer { TestSupport.remove(dir) }
     let p = try twoRecipients(dir)
     let first = try await Runner(pipeline: p).run()
     let dirs = first.exports.map(\.directory)
@@ -63,6 +64,7 @@ private func twoRecipients(_ dir: String) throws -> PipelineDefinition {
     // Same recipient, same period, later run (new store, same key): the same pseudonyms, the same file.
     let before = try TestSupport.gunzip(dirs[0] + "/sessions.csv.gz")
     let again = TestSupport.temporaryDirectory("recipients-again")
+    defer { TestSupport.remove(again) }
     var q = p
     q.store = again + "/store.sqlite"
     q.output = again + "/out"

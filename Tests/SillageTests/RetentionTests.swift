@@ -26,6 +26,7 @@ private func filledStore(_ dir: String, policy: RetentionPolicy) async throws ->
 
 @Test func retentionPurgesWhatIsDueAndTheJournalListsIt() async throws {
     let dir = TestSupport.temporaryDirectory("retention")
+    defer { TestSupport.remove(dir) }
     var policy = RetentionPolicy()
     let (p, first) = try await filledStore(dir, policy: policy)
     #expect(first.retention?.total == 0, "nothing is a year old")
@@ -61,6 +62,7 @@ private func filledStore(_ dir: String, policy: RetentionPolicy) async throws ->
 
 @Test func inactiveLearnersAreAnonymisedOnceAndTheirFiguresKept() async throws {
     let dir = TestSupport.temporaryDirectory("retention-inactive")
+    defer { TestSupport.remove(dir) }
     var policy = RetentionPolicy()
     policy.sessionDays = 3650
     policy.inactiveLearnerDays = 10
@@ -96,6 +98,7 @@ private func filledStore(_ dir: String, policy: RetentionPolicy) async throws ->
 
 @Test func rejectSamplesFollowTheRawLogRetention() async throws {
     let dir = TestSupport.temporaryDirectory("retention-rejects")
+    defer { TestSupport.remove(dir) }
     let good = "192.0.2.1 - - [26/Mar/2026:10:00:00 +0100] \"GET /my/ HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n"
     try (String(repeating: good, count: 40) + "not a log line\n").write(toFile: dir + "/access.log", atomically: false, encoding: .utf8)
     var p = try TestSupport.pipeline("combined", [dir + "/access.log"], in: dir, minCount: 1)

@@ -23,6 +23,25 @@ enum TestSupport {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
+    /// True when the third-party fixtures can be read (tests that need them are enabled by it).
+    static var hasSamples: Bool { samplesDirectory != nil }
+
+    /// The full path of an executable found on PATH.
+    static func findOnPath(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// The `frictionless` command (pip install frictionless), when installed.
+    static let frictionless: String? = ["/usr/local/bin/frictionless", "/root/.pyenv/shims/frictionless", "/usr/bin/frictionless"]
+        .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) ?? findOnPath("frictionless")
+
+    /// True when Python can import pycanon and pandas (pip install pycanon; .ci/run installs it).
+    static let hasPycanon: Bool = (try? run("/usr/bin/env", ["python3", "-c", "import pycanon, pandas"]).status) == 0
+
     /// The built `sillage` executable (built by `swift test` with the tests).
     static var binary: String {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sillage").path
@@ -35,6 +54,11 @@ enum TestSupport {
         let path = NSTemporaryDirectory() + "sillage-\(label)-\(UUID().uuidString.prefix(8))"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+
+    /// Removes a test's temporary directory and everything in it.
+    static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
     }
 
     struct ProcessResult {
