@@ -12,8 +12,13 @@ let layers: [(name: String, dependencies: [Target.Dependency])] = [
     ("SillageDisclosure", ["SillageCore", "SillagePrivacy", "SillageMetrics"]),
     ("SillageExport", ["SillageCore", "SillagePrivacy", "SillageMetrics", "SillageDisclosure"]),
     ("SillageStore", ["SillageCore", "SillagePrivacy", "SillageMetrics", "SillageDisclosure", "CSQLite"]),
-    ("SillagePipeline", ["SillageCore", "SillagePrivacy", "SillageIngest", "SillageMetrics", "SillageDisclosure",
-                         "SillageExport", "SillageStore"]),
+    (
+        "SillagePipeline",
+        [
+            "SillageCore", "SillagePrivacy", "SillageIngest", "SillageMetrics", "SillageDisclosure",
+            "SillageExport", "SillageStore",
+        ]
+    ),
 ]
 
 // The hot path crosses layers (the chunker, byte tables and timestamps of Core are called
@@ -28,14 +33,18 @@ let package = Package(
         .library(name: "Sillage", targets: layers.map(\.name)),
     ],
     targets: [
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite",
-                       providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib",
-                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]),
         .executableTarget(
             name: "SillageCLI",
-            dependencies: ["SillageCore", "SillagePrivacy", "SillageIngest", "SillageMetrics", "SillageDisclosure", "SillageStore",
-                           "SillagePipeline"],
+            dependencies: [
+                "SillageCore", "SillagePrivacy", "SillageIngest", "SillageMetrics", "SillageDisclosure", "SillageStore",
+                "SillagePipeline",
+            ],
             path: "Sources/SillageCLI"
         ),
         .testTarget(
@@ -44,8 +53,9 @@ let package = Package(
             path: "Tests/SillageTests",
             exclude: ["Golden", "FuzzRegressions"]
         ),
-    ] + layers.map {
-        .target(name: $0.name, dependencies: $0.dependencies, path: "Sources/\($0.name)", swiftSettings: optimisation)
-    },
+    ]
+        + layers.map {
+            .target(name: $0.name, dependencies: $0.dependencies, path: "Sources/\($0.name)", swiftSettings: optimisation)
+        },
     swiftLanguageModes: [.v6]
 )

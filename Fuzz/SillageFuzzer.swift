@@ -2,12 +2,14 @@
 // `swiftc -sanitize=fuzzer,address` together with the library's sources.
 // SILLAGE_FUZZ_TARGET picks the parser; each input is one chunk of records.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 private let zone = try! ZoneRules(identifier: "Europe/Paris")
 private let pseudonymiser = Pseudonymiser(key: [UInt8](repeating: 9, count: 32))
-private let logstoreHeader = Array("id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n".utf8)
+private let logstoreHeader = Array(
+    "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n"
+        .utf8)
 private let reportHeader = Array("Time,User full name,Affected user,Event context,Component,Event name,Description,Origin,IP address\n".utf8)
 private let catalogueHeader = Array("key,name,course,position\n".utf8)
 
@@ -16,11 +18,13 @@ private let target: String = getenv("SILLAGE_FUZZ_TARGET").map { String(cString:
 private let parser: (any ChunkParser)? = {
     switch target {
     case "combined":
-        return AccessLogParser(format: AccessLogFormat.named("combined")!, stream: 0, profile: .moodle, visitorScope: .day,
-                               zone: zone, pseudonymiser: pseudonymiser)
+        return AccessLogParser(
+            format: AccessLogFormat.named("combined")!, stream: 0, profile: .moodle, visitorScope: .day,
+            zone: zone, pseudonymiser: pseudonymiser)
     case "nginx":
-        return AccessLogParser(format: try! AccessLogFormat.nginx(#"$time_iso8601 $remote_addr "$request" $status "$http_user_agent""#),
-                               stream: 0, profile: .moodle, visitorScope: .day, zone: zone, pseudonymiser: pseudonymiser)
+        return AccessLogParser(
+            format: try! AccessLogFormat.nginx(#"$time_iso8601 $remote_addr "$request" $status "$http_user_agent""#),
+            stream: 0, profile: .moodle, visitorScope: .day, zone: zone, pseudonymiser: pseudonymiser)
     case "openedx-tracking": return OpenEdxTrackingParser(stream: 0, zone: zone, pseudonymiser: pseudonymiser)
     case "xapi": return XAPIStatementsParser(stream: 0, zone: zone, pseudonymiser: pseudonymiser)
     case "xapi-document": return XAPIStatementsParser(stream: 0, zone: zone, pseudonymiser: pseudonymiser, wholeDocument: true)
@@ -29,8 +33,9 @@ private let parser: (any ChunkParser)? = {
     case "moodle-report":
         return try! MoodleReportParser(header: CSVHeader(head: reportHeader)!, file: "f", stream: 0, zone: zone, pseudonymiser: pseudonymiser)
     case "course-catalogue":
-        return try! ReferenceTableParser(kind: .catalogue, header: CSVHeader(head: catalogueHeader)!, file: "f", stream: 0, zone: zone,
-                                         pseudonymiser: pseudonymiser)
+        return try! ReferenceTableParser(
+            kind: .catalogue, header: CSVHeader(head: catalogueHeader)!, file: "f", stream: 0, zone: zone,
+            pseudonymiser: pseudonymiser)
     default:
         return nil
     }

@@ -23,8 +23,10 @@ public struct CommandSpec: Sendable {
     public var options: [OptionSpec]
     public var details: String
 
-    public init(path: String, summary: String, positionals: [(name: String, optional: Bool, help: String)] = [],
-                options: [OptionSpec] = [], details: String = "") {
+    public init(
+        path: String, summary: String, positionals: [(name: String, optional: Bool, help: String)] = [],
+        options: [OptionSpec] = [], details: String = ""
+    ) {
         self.path = path
         self.summary = summary
         self.positionals = positionals
@@ -98,7 +100,9 @@ public enum ArgumentParser {
             }
             if let valueName = option.valueName {
                 let value: String
-                if let inline { value = inline } else {
+                if let inline {
+                    value = inline
+                } else {
                     guard i < words.count else { throw usage("\(name) needs a value (\(valueName))") }
                     value = words[i]
                     i += 1

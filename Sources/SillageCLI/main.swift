@@ -23,23 +23,23 @@ func notice(_ text: String) {
 }
 
 let topHelp = """
-usage: sillage COMMAND [ARGUMENTS]
+    usage: sillage COMMAND [ARGUMENTS]
 
-Sillage turns learning-platform logs into pseudonymised sessions and anonymised statistics.
+    Sillage turns learning-platform logs into pseudonymised sessions and anonymised statistics.
 
-commands:
-  run [PIPELINE]        read inputs, update the store, publish exports
-  validate PIPELINE     check a pipeline file and its inputs without running it
-  keys init             create a new master key (mode 0600)
-  purge [PIPELINE]      enforce the retention policy now, and journal what it removed
-  journal [PIPELINE]    list what was purged, erased, accessed and exported, and when
-  budget [PIPELINE]     show each recipient's differential-privacy budget: spent and left
-  forget [PIPELINE]     erase people from the store and drop their records from later runs
-  access [PIPELINE]     write everything the store holds about one person (JSON and CSV)
+    commands:
+      run [PIPELINE]        read inputs, update the store, publish exports
+      validate PIPELINE     check a pipeline file and its inputs without running it
+      keys init             create a new master key (mode 0600)
+      purge [PIPELINE]      enforce the retention policy now, and journal what it removed
+      journal [PIPELINE]    list what was purged, erased, accessed and exported, and when
+      budget [PIPELINE]     show each recipient's differential-privacy budget: spent and left
+      forget [PIPELINE]     erase people from the store and drop their records from later runs
+      access [PIPELINE]     write everything the store holds about one person (JSON and CSV)
 
-`sillage COMMAND --help` describes each command. Exit codes: 0 success, 1 run failure,
-2 usage or configuration error, 3 data error (reject rate over the limit, PII guard hit).
-"""
+    `sillage COMMAND --help` describes each command. Exit codes: 0 success, 1 run failure,
+    2 usage or configuration error, 3 data error (reject rate over the limit, PII guard hit).
+    """
 
 /// The pipeline positional and `--store` option of the commands that work on a pipeline's store.
 let optionalPipeline = ("PIPELINE", true, "pipeline file (JSON); without it the built-in defaults apply")
@@ -50,8 +50,9 @@ let runSpec = CommandSpec(
     summary: "Reads the inputs, pseudonymises them at the parser, sessionises, commits to the store and publishes the exports.",
     positionals: [optionalPipeline],
     options: [
-        OptionSpec("--input", value: "FORMAT:GLOB", repeatable: true,
-                   help: "read GLOB as FORMAT (common, combined, vhost-combined, apache, nginx); replaces the pipeline's inputs"),
+        OptionSpec(
+            "--input", value: "FORMAT:GLOB", repeatable: true,
+            help: "read GLOB as FORMAT (common, combined, vhost-combined, apache, nginx); replaces the pipeline's inputs"),
         OptionSpec("--log-format", value: "STRING", help: "the LogFormat / log_format string for apache and nginx --input"),
         OptionSpec("--store", value: "PATH", help: "SQLite store (default var/sillage.sqlite)"),
         OptionSpec("--out", value: "DIR", help: "export root directory (default out)"),
@@ -59,36 +60,47 @@ let runSpec = CommandSpec(
         OptionSpec("--threads", value: "N", help: "parsing threads (default: all cores)"),
         OptionSpec("--since", value: "DATE", help: "read only records from this local day on (YYYY-MM-DD)"),
         OptionSpec("--until", value: "DATE", help: "read only records up to this local day (YYYY-MM-DD, inclusive)"),
-        OptionSpec("--reprocess", value: "FILE", repeatable: true,
-                   help: "remove what FILE (one of the inputs) contributed before, then read it again"),
+        OptionSpec(
+            "--reprocess", value: "FILE", repeatable: true,
+            help: "remove what FILE (one of the inputs) contributed before, then read it again"),
         OptionSpec("--batch-mb", value: "N", help: "commit every N MB of input (default 256); bounds memory"),
         OptionSpec("--dry-run", help: "read and count everything; commit and publish nothing"),
         OptionSpec("--json", help: "print the run report as JSON on standard output"),
     ],
-    details: "Progress is shown on standard error when it is a terminal. The summary lists events, skips and rejects by reason, sessions and the files written.")
+    details:
+        "Progress is shown on standard error when it is a terminal. The summary lists events, skips and rejects by reason, sessions and the files written."
+)
 
 let purgeSpec = CommandSpec(
     path: "sillage purge",
-    summary: "Enforces the pipeline's retention policy now (every run also does): purges sessions and learner-day summaries older than their period, anonymises inactive learners, deletes old reject samples, and journals it.",
+    summary:
+        "Enforces the pipeline's retention policy now (every run also does): purges sessions and learner-day summaries older than their period, anonymises inactive learners, deletes old reject samples, and journals it.",
     positionals: [optionalPipeline],
-    options: [storeOption,
-              OptionSpec("--json", help: "print what was removed as JSON")],
+    options: [
+        storeOption,
+        OptionSpec("--json", help: "print what was removed as JSON"),
+    ],
     details: "SILLAGE_NOW=YYYY-MM-DD judges retention as on that day (for audits and tests).")
 
 let journalSpec = CommandSpec(
     path: "sillage journal",
     summary: "Lists the store's journal: every retention purge, erasure, access request and export, with when, by which run, and how many.",
     positionals: [optionalPipeline],
-    options: [storeOption,
-              OptionSpec("--action", value: "NAME", help: "only retention, erasure, access, export or reprocess entries"),
-              OptionSpec("--json", help: "print the entries as JSON")])
+    options: [
+        storeOption,
+        OptionSpec("--action", value: "NAME", help: "only retention, erasure, access, export or reprocess entries"),
+        OptionSpec("--json", help: "print the entries as JSON"),
+    ])
 
 let budgetSpec = CommandSpec(
     path: "sillage budget",
-    summary: "Shows, for each recipient, the ε budget the pipeline grants, the ε its differentially private releases have spent (kept in the store across exports and runs), and what is left.",
+    summary:
+        "Shows, for each recipient, the ε budget the pipeline grants, the ε its differentially private releases have spent (kept in the store across exports and runs), and what is left.",
     positionals: [optionalPipeline],
-    options: [storeOption,
-              OptionSpec("--json", help: "print the figures as JSON")])
+    options: [
+        storeOption,
+        OptionSpec("--json", help: "print the figures as JSON"),
+    ])
 
 /// The pipeline named by the first positional (or the defaults), with `--store` applied.
 func pipelineAndStore(_ args: ParsedArguments) throws(SillageError) -> PipelineDefinition {
@@ -110,17 +122,21 @@ func purgeCommand(_ words: [String]) throws(SillageError) -> Int32 {
     if args.wantsHelp { say(purgeSpec.help); return 0 }
     let pipeline = try pipelineAndStore(args)
     let store = try Store(path: pipeline.store)
-    let t = try Retention.enforce(pipeline.retention, store: store, zone: try ZoneRules(identifier: pipeline.timezone),
-                                  now: Clock.nowSeconds(), run: nil)
+    let t = try Retention.enforce(
+        pipeline.retention, store: store, zone: try ZoneRules(identifier: pipeline.timezone),
+        now: Clock.nowSeconds(), run: nil)
     if args.has("--json") {
-        say(JSONValue.object([
-            ("keptFromDay", .string(t.keptFromDay)),
-            ("purged", .object(t.purged.sorted(by: { $0.key < $1.key }).map { ($0.key, .int(Int64($0.value))) })),
-            ("anonymisedLearners", .int(Int64(t.anonymisedLearners))), ("rejectFilesDeleted", .int(Int64(t.rejectFilesDeleted))),
-        ]).serialized())
+        say(
+            JSONValue.object([
+                ("keptFromDay", .string(t.keptFromDay)),
+                ("purged", .object(t.purged.sorted(by: { $0.key < $1.key }).map { ($0.key, .int(Int64($0.value))) })),
+                ("anonymisedLearners", .int(Int64(t.anonymisedLearners))), ("rejectFilesDeleted", .int(Int64(t.rejectFilesDeleted))),
+            ]).serialized())
     } else {
         let purged = t.purged.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        say("retention on \(pipeline.store): kept from \(t.keptFromDay); purged \(purged); \(t.anonymisedLearners) inactive learner(s) anonymised; \(t.rejectFilesDeleted) reject file(s) deleted")
+        say(
+            "retention on \(pipeline.store): kept from \(t.keptFromDay); purged \(purged); \(t.anonymisedLearners) inactive learner(s) anonymised; \(t.rejectFilesDeleted) reject file(s) deleted"
+        )
     }
     return 0
 }
@@ -137,18 +153,25 @@ func budgetCommand(_ words: [String]) throws(SillageError) -> Int32 {
         return (name, pipeline.recipient(named: name)?.epsilonBudget, l?.spent ?? 0, l?.releases ?? 0, l?.last ?? "")
     }
     if args.has("--json") {
-        say(JSONValue.array(rows.map { r in .object([
-            ("recipient", .string(r.name)), ("epsilonBudget", r.budget.map { .double($0) } ?? .null), ("epsilonSpent", .double(r.spent)),
-            ("epsilonLeft", r.budget.map { .double(max(0, $0 - r.spent)) } ?? .null), ("releases", .int(Int64(r.releases))),
-            ("lastRelease", r.last.isEmpty ? .null : .string(r.last)),
-        ]) }).serialized())
+        say(
+            JSONValue.array(
+                rows.map { r in
+                    .object([
+                        ("recipient", .string(r.name)), ("epsilonBudget", r.budget.map { .double($0) } ?? .null), ("epsilonSpent", .double(r.spent)),
+                        ("epsilonLeft", r.budget.map { .double(max(0, $0 - r.spent)) } ?? .null), ("releases", .int(Int64(r.releases))),
+                        ("lastRelease", r.last.isEmpty ? .null : .string(r.last)),
+                    ])
+                }
+            ).serialized())
         return 0
     }
     func column(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
     say("recipient            budget   spent    left     releases  last release")
     for r in rows {
         let left = r.budget.map { max(0, $0 - r.spent) }
-        say("\(column(r.name, 20)) \(column(r.budget.map(formatEpsilon) ?? "-", 8)) \(column(formatEpsilon(r.spent), 8)) \(column(left.map(formatEpsilon) ?? "-", 8)) \(column(String(r.releases), 9)) \(r.last.isEmpty ? "-" : r.last)")
+        say(
+            "\(column(r.name, 20)) \(column(r.budget.map(formatEpsilon) ?? "-", 8)) \(column(formatEpsilon(r.spent), 8)) \(column(left.map(formatEpsilon) ?? "-", 8)) \(column(String(r.releases), 9)) \(r.last.isEmpty ? "-" : r.last)"
+        )
     }
     return 0
 }
@@ -159,40 +182,56 @@ func journalCommand(_ words: [String]) throws(SillageError) -> Int32 {
     let pipeline = try pipelineAndStore(args)
     let entries = try existingStore(pipeline).journalEntries(action: args.value("--action"))
     if args.has("--json") {
-        say(JSONValue.array(entries.map { e in .object([
-            ("id", .int(e.id)), ("at", .string(e.at)), ("run", e.run.map { .int($0) } ?? .null), ("action", .string(e.action)),
-            ("subject", .string(e.subject)), ("count", .int(e.count)),
-            ("details", (try? JSONParser.parse(Array(e.details.utf8), source: "journal")) ?? .string(e.details)),
-        ]) }).serialized())
+        say(
+            JSONValue.array(
+                entries.map { e in
+                    .object([
+                        ("id", .int(e.id)), ("at", .string(e.at)), ("run", e.run.map { .int($0) } ?? .null), ("action", .string(e.action)),
+                        ("subject", .string(e.subject)), ("count", .int(e.count)),
+                        ("details", (try? JSONParser.parse(Array(e.details.utf8), source: "journal")) ?? .string(e.details)),
+                    ])
+                }
+            ).serialized())
         return 0
     }
     say("id    at                    run   action      count  subject")
     for e in entries {
         let run = e.run.map(String.init) ?? "-"
-        say("\(e.id.description.padding(toLength: 5, withPad: " ", startingAt: 0)) \(e.at)  \(run.padding(toLength: 5, withPad: " ", startingAt: 0)) \(e.action.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(e.count).padding(toLength: 6, withPad: " ", startingAt: 0)) \(e.subject)")
+        say(
+            "\(e.id.description.padding(toLength: 5, withPad: " ", startingAt: 0)) \(e.at)  \(run.padding(toLength: 5, withPad: " ", startingAt: 0)) \(e.action.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(e.count).padding(toLength: 6, withPad: " ", startingAt: 0)) \(e.subject)"
+        )
     }
     return 0
 }
 
 let forgetSpec = CommandSpec(
     path: "sillage forget",
-    summary: "Deletes everything the store derived from the people named, adds their keyed hash to the opt-out list so that later runs drop their records as they are parsed, and journals it (counts only). Asking twice is harmless.",
+    summary:
+        "Deletes everything the store derived from the people named, adds their keyed hash to the opt-out list so that later runs drop their records as they are parsed, and journals it (counts only). Asking twice is harmless.",
     positionals: [optionalPipeline],
-    options: [OptionSpec("--namespace", value: "NS", help: "how the identifiers name people: " + PersonIdentifier.namespaces.map(\.name).joined(separator: ", ") + ", or an identity the pipeline declares"),
-              OptionSpec("--id", value: "ID", repeatable: true, help: "an identifier (repeatable)"),
-              OptionSpec("--file", value: "PATH", help: "a file of identifiers, one per line"),
-              storeOption,
-              OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)")])
+    options: [
+        OptionSpec(
+            "--namespace", value: "NS",
+            help: "how the identifiers name people: " + PersonIdentifier.namespaces.map(\.name).joined(separator: ", ")
+                + ", or an identity the pipeline declares"),
+        OptionSpec("--id", value: "ID", repeatable: true, help: "an identifier (repeatable)"),
+        OptionSpec("--file", value: "PATH", help: "a file of identifiers, one per line"),
+        storeOption,
+        OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)"),
+    ])
 
 let accessSpec = CommandSpec(
     path: "sillage access",
-    summary: "Writes everything the store holds about one person — sessions, learner-day summaries, courses, completions, content views, searches — as person.json and CSV files in a private directory (mode 0700), for access and portability requests, and journals it.",
+    summary:
+        "Writes everything the store holds about one person — sessions, learner-day summaries, courses, completions, content views, searches — as person.json and CSV files in a private directory (mode 0700), for access and portability requests, and journals it.",
     positionals: [optionalPipeline],
-    options: [OptionSpec("--namespace", value: "NS", help: "how the identifier names the person (see `sillage forget --help`)"),
-              OptionSpec("--id", value: "ID", help: "the person's identifier"),
-              OptionSpec("--out", value: "DIR", help: "the directory to write (replaced atomically if it exists)"),
-              storeOption,
-              OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)")])
+    options: [
+        OptionSpec("--namespace", value: "NS", help: "how the identifier names the person (see `sillage forget --help`)"),
+        OptionSpec("--id", value: "ID", help: "the person's identifier"),
+        OptionSpec("--out", value: "DIR", help: "the directory to write (replaced atomically if it exists)"),
+        storeOption,
+        OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)"),
+    ])
 
 /// The people a `forget` or `access` names, read in the pipeline's declared namespaces.
 func people(_ args: ParsedArguments, _ pipeline: PipelineDefinition, allowFile: Bool) throws(SillageError) -> [(PersonIdentifier, String)] {
@@ -217,7 +256,9 @@ func forgetCommand(_ words: [String]) throws(SillageError) -> Int32 {
     let key = try MasterKey.load(path: pipeline.keyFile)
     let store = try Store(path: pipeline.store)
     let outcome = try Erasure.forget(named.map(\.0), store: store, pseudonymiser: Pseudonymiser(key: key.bytes))
-    say("forgot \(outcome.people) person(s): \(outcome.rows) row(s) deleted from \(pipeline.store)\(outcome.alreadyOptedOut > 0 ? " (\(outcome.alreadyOptedOut) already on the opt-out list)" : ""); later runs drop their records")
+    say(
+        "forgot \(outcome.people) person(s): \(outcome.rows) row(s) deleted from \(pipeline.store)\(outcome.alreadyOptedOut > 0 ? " (\(outcome.alreadyOptedOut) already on the opt-out list)" : ""); later runs drop their records"
+    )
     return 0
 }
 
@@ -231,8 +272,9 @@ func accessCommand(_ words: [String]) throws(SillageError) -> Int32 {
     guard named.count == 1 else { throw SillageError.usage("an access request names one person") }
     let key = try MasterKey.load(path: pipeline.keyFile)
     let store = try Store(path: pipeline.store)
-    let outcome = try AccessRequest.answer(named[0].0, identifier: named[0].1, store: store, pseudonymiser: Pseudonymiser(key: key.bytes),
-                                           zone: try ZoneRules(identifier: pipeline.timezone), to: out)
+    let outcome = try AccessRequest.answer(
+        named[0].0, identifier: named[0].1, store: store, pseudonymiser: Pseudonymiser(key: key.bytes),
+        zone: try ZoneRules(identifier: pipeline.timezone), to: out)
     let rows = outcome.rows.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     say("wrote \(outcome.files.count) files to \(out)/ (private, mode 0700): \(rows)")
     return 0
@@ -267,7 +309,8 @@ func runCommand(_ words: [String]) async throws(SillageError) -> Int32 {
             let type = String(spec[..<colon])
             let glob = String(spec[spec.index(after: colon)...])
             guard let stage = StageRegistry.ingest[type] else {
-                throw SillageError.usage("unknown input format \"\(type)\"", hint: "known formats: \(StageRegistry.ingestTypeNames.joined(separator: ", "))")
+                throw SillageError.usage(
+                    "unknown input format \"\(type)\"", hint: "known formats: \(StageRegistry.ingestTypeNames.joined(separator: ", "))")
             }
             var input = InputDefinition(type: type, paths: [glob])
             input.stream = stage.defaultStream
@@ -283,8 +326,9 @@ func runCommand(_ words: [String]) async throws(SillageError) -> Int32 {
         }
     }
     if pipeline.inputs.isEmpty {
-        throw SillageError.usage("nothing to read: give a pipeline file or --input FORMAT:GLOB",
-                                 hint: "for example `sillage run Pipelines/sample.json` or `sillage run --input combined:'access.log*'`")
+        throw SillageError.usage(
+            "nothing to read: give a pipeline file or --input FORMAT:GLOB",
+            hint: "for example `sillage run Pipelines/sample.json` or `sillage run --input combined:'access.log*'`")
     }
     if let store = args.value("--store") { pipeline.store = store }
     if let out = args.value("--out") { pipeline.output = out }
@@ -358,7 +402,9 @@ func validateCommand(_ words: [String]) throws(SillageError) -> Int32 {
     } else {
         _ = try MasterKey.load(path: pipeline.keyFile)
     }
-    say("\(path): valid — \(pipeline.inputs.count) input(s) matching \(fileCount) file(s), \(pipeline.exports.count) export(s), key \(pipeline.keyFile) \(keyState)")
+    say(
+        "\(path): valid — \(pipeline.inputs.count) input(s) matching \(fileCount) file(s), \(pipeline.exports.count) export(s), key \(pipeline.keyFile) \(keyState)"
+    )
     return 0
 }
 
@@ -402,7 +448,8 @@ func main() async -> Int32 {
         case "--help", "-h", "help": say(topHelp); return 0
         case "--version", "version": say("sillage \(version)"); return 0
         default:
-            throw SillageError.usage("unknown command \"\(command)\"", hint: "commands: run, validate, keys init, purge, journal, budget, forget, access")
+            throw SillageError.usage(
+                "unknown command \"\(command)\"", hint: "commands: run, validate, keys init, purge, journal, budget, forget, access")
         }
     } catch {
         printError(error)

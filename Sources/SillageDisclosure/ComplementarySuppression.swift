@@ -1,4 +1,3 @@
-
 /// Cells of non-negative counts with published totals, as complementary suppression sees them.
 ///
 /// With `rowTotals` each row's sum is known to the reader; with `columnTotals` each
@@ -60,10 +59,12 @@ public enum ComplementarySuppression {
         guard hidden.count == 1 else { return 0 }
         let candidates = cells.filter { !t.suppressed[$0.0][$0.1] }
         // The smallest non-zero published cell: hiding a zero hides nothing anyone could not guess.
-        guard let pick = candidates.min(by: { a, b in
-            let (va, vb) = (t.values[a.0][a.1], t.values[b.0][b.1])
-            return (va == 0 ? Int64.max : va, a.0, a.1) < (vb == 0 ? Int64.max : vb, b.0, b.1)
-        }) else { return 0 }
+        guard
+            let pick = candidates.min(by: { a, b in
+                let (va, vb) = (t.values[a.0][a.1], t.values[b.0][b.1])
+                return (va == 0 ? Int64.max : va, a.0, a.1) < (vb == 0 ? Int64.max : vb, b.0, b.1)
+            })
+        else { return 0 }
         t.suppressed[pick.0][pick.1] = true
         return 1
     }

@@ -64,8 +64,9 @@ public struct DifferentialPrivacy: Sendable {
         let others = table.columns.indices.filter { table.columns[$0].isMeasure && table.columns[$0].type != .integer }
         let dimensions = table.columns.indices.filter { !table.columns[$0].isMeasure }
         let mechanism = GeometricMechanism(epsilon: settings.epsilon, sensitivity: sensitivity(of: table))
-        var noise = NoiseReport(table: table.name, epsilon: settings.epsilon, maxRowsPerActor: settings.maxRowsPerActor,
-                                maxPerCell: settings.maxPerCell, sensitivity: mechanism.sensitivity, noiseVariance: mechanism.variance)
+        var noise = NoiseReport(
+            table: table.name, epsilon: settings.epsilon, maxRowsPerActor: settings.maxRowsPerActor,
+            maxPerCell: settings.maxPerCell, sensitivity: mechanism.sensitivity, noiseVariance: mechanism.variance)
         var report = SuppressionReport(table: table.name, rows: table.rows.count, rowsSuppressed: 0, cellsSuppressed: 0)
         let rowText = table.rows.map { row in dimensions.map { row[$0].csvText }.joined(separator: "\u{0}") }
         let rowHash = rowText.map { fnv1a(Array($0.utf8)) }

@@ -77,7 +77,9 @@ public struct KAnonymity: Sendable {
             guard let cost = costs.get(j) else { continue }
             if let b = best {
                 let sum = levels.reduce(0, +), bestSum = b.levels.reduce(0, +)
-                guard cost < b.cost || (cost == b.cost && (sum < bestSum || (sum == bestSum && levels.lexicographicallyPrecedes(b.levels)))) else { continue }
+                guard cost < b.cost || (cost == b.cost && (sum < bestSum || (sum == bestSum && levels.lexicographicallyPrecedes(b.levels)))) else {
+                    continue
+                }
             }
             best = (cost, levels)
         }
@@ -86,8 +88,9 @@ public struct KAnonymity: Sendable {
         let keys = groupKeys(dense: dense, levels: levels, count: n)
         let groups = GroupTable(keys: keys, people: people)
         var kept = [Bool](repeating: false, count: n)
-        var outcome = Outcome(levels: levels, kept: [], recordsSuppressed: 0, groups: 0, smallestGroup: nil, smallestGroupPeople: nil,
-                              lDiversity: nil, feasible: feasible, maxRisk: 0, averageRisk: 0)
+        var outcome = Outcome(
+            levels: levels, kept: [], recordsSuppressed: 0, groups: 0, smallestGroup: nil, smallestGroupPeople: nil,
+            lDiversity: nil, feasible: feasible, maxRisk: 0, averageRisk: 0)
         var values: [UInt64: Set<Int32>] = [:]
         var riskSum = 0.0
         for i in 0..<n {
@@ -144,7 +147,9 @@ public struct KAnonymity: Sendable {
             var numbering: [UInt64: UInt64] = [:]
             for i in 0..<n {
                 let pair = keys[i] << 32 | UInt64(c.codes[i])
-                if let id = numbering[pair] { keys[i] = id } else {
+                if let id = numbering[pair] {
+                    keys[i] = id
+                } else {
                     let id = UInt64(numbering.count)
                     numbering[pair] = id
                     keys[i] = id

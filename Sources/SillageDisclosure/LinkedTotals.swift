@@ -15,8 +15,9 @@ public enum LinkedTotals {
         guard sessionSums.allSatisfy({ !exempt.contains($0.table) }) else { return }
         let members = sessionSums.compactMap { link -> (Int, Int, Int)? in
             guard let t = tables.firstIndex(where: { $0.name == link.table }),
-                  let column = tables[t].columns.firstIndex(where: { $0.name == link.column }),
-                  let stream = tables[t].columns.firstIndex(where: { $0.name == "stream" }) else { return nil }
+                let column = tables[t].columns.firstIndex(where: { $0.name == link.column }),
+                let stream = tables[t].columns.firstIndex(where: { $0.name == "stream" })
+            else { return nil }
             return (t, column, stream)
         }
         guard members.count == sessionSums.count else { return }

@@ -20,8 +20,9 @@ public struct NoisyTableDefinition: Sendable, Equatable {
     package static func parse(_ r: JSONObjectReader, tables: [String]) throws(SillageError) -> NoisyTableDefinition {
         let table = try r.requiredString("table")
         guard tables.contains(table) else {
-            throw SillageError.configuration("\"\(table)\" is not one of this export's tables", at: r.location("table"),
-                                             hint: "the export publishes \(tables.joined(separator: ", "))")
+            throw SillageError.configuration(
+                "\"\(table)\" is not one of this export's tables", at: r.location("table"),
+                hint: "the export publishes \(tables.joined(separator: ", "))")
         }
         guard let epsilon = try r.double("epsilon", in: 0.001...10) else {
             throw SillageError.configuration("missing required key (the ε spent on this table, e.g. 0.5)", at: r.location("epsilon"))

@@ -28,18 +28,26 @@ public enum SessionMicrodata {
     /// What each level of each column publishes, finest first; the last is `*` (withheld).
     public static func levels(_ a: MicrodataAttribute) -> [String] {
         switch a {
-        case .start: return ["local date and part of day (night 0-6 h, morning 6-12 h, afternoon 12-18 h, evening 18-24 h)",
-                             "local date", "ISO week", "month", "*"]
-        case .duration: return ["7 buckets (0 s, 1-59 s, 1-4, 5-14, 15-29, 30-59 min, 60 min or more)",
-                                "3 buckets (under 1 min, 1-14 min, 15 min or more)", "*"]
+        case .start:
+            return [
+                "local date and part of day (night 0-6 h, morning 6-12 h, afternoon 12-18 h, evening 18-24 h)",
+                "local date", "ISO week", "month", "*",
+            ]
+        case .duration:
+            return [
+                "7 buckets (0 s, 1-59 s, 1-4, 5-14, 15-29, 30-59 min, 60 min or more)",
+                "3 buckets (under 1 min, 1-14 min, 15 min or more)", "*",
+            ]
         case .pages: return ["7 buckets (0, 1, 2-3, 4-7, 8-15, 16-31, 32 or more)", "3 buckets (0-1, 2-7, 8 or more)", "*"]
         case .device: return ["client class", "*"]
         case .stream: return ["stream", "*"]
         }
     }
 
-    static let durations = BucketScale([("0 s", 0), ("1-59 s", 1), ("1-4 min", 60), ("5-14 min", 300), ("15-29 min", 900),
-                                        ("30-59 min", 1800), ("60 min or more", 3600)])
+    static let durations = BucketScale([
+        ("0 s", 0), ("1-59 s", 1), ("1-4 min", 60), ("5-14 min", 300), ("15-29 min", 900),
+        ("30-59 min", 1800), ("60 min or more", 3600),
+    ])
     static let durationCoarse = ["under 1 min", "1-14 min", "15 min or more"]
     static let pages = BucketScale([("0", 0), ("1", 1), ("2-3", 2), ("4-7", 4), ("8-15", 8), ("16-31", 16), ("32 or more", 32)])
     static let pageCoarse = ["0-1", "2-7", "8 or more"]
@@ -107,8 +115,10 @@ public enum SessionMicrodata {
     }
 
     /// Builds the k-anonymised table of `sessions` for one recipient and period.
-    public static func build(sessions: [Session], zone: ZoneRules, definition: MicrodataDefinition, k: Int,
-                             pseudonyms: RecipientPseudonyms) -> (Table, MicrodataReport) {
+    public static func build(
+        sessions: [Session], zone: ZoneRules, definition: MicrodataDefinition, k: Int,
+        pseudonyms: RecipientPseudonyms
+    ) -> (Table, MicrodataReport) {
         let context = Context(zone: zone, streams: Array(Set(sessions.map(\.stream))).sorted())
         var personIndex: [ActorKey: Int32] = [:]
         let people = sessions.map { s -> Int32 in
@@ -119,9 +129,10 @@ public enum SessionMicrodata {
         }
         let qis = definition.quasiIdentifiers
         let hierarchies = qis.map { a in
-            KAnonymity.Hierarchy(codes: levels(a).indices.map { level in
-                sessions.map { code(a, $0, level: level, context) }
-            })
+            KAnonymity.Hierarchy(
+                codes: levels(a).indices.map { level in
+                    sessions.map { code(a, $0, level: level, context) }
+                })
         }
         let sensitive = definition.sensitive.map { a in sessions.map { code(a, $0, level: 0, context) } }
         let allowed = Int((definition.maxSuppression * Double(sessions.count)).rounded(.down))
@@ -129,10 +140,14 @@ public enum SessionMicrodata {
 
         var table = Table(
             name: name, title: "Sessions (k-anonymised microdata)",
-            description: "One row per session, pseudonymous and generalised so that every combination of the quasi-identifiers (\(qis.map(\.rawValue).joined(separator: ", "))) is shared by at least \(k) sessions of at least \(k) distinct learners.",
+            description:
+                "One row per session, pseudonymous and generalised so that every combination of the quasi-identifiers (\(qis.map(\.rawValue).joined(separator: ", "))) is shared by at least \(k) sessions of at least \(k) distinct learners.",
             columns: [
-                Column("learner", .string, "The learner's pseudonym for this recipient and period (not linkable to any other recipient's or period's)."),
-                Column("start", .string, "When the session started, generalised: local date and part of day, date, ISO week, month, or * (see privacy-report.json)."),
+                Column(
+                    "learner", .string, "The learner's pseudonym for this recipient and period (not linkable to any other recipient's or period's)."),
+                Column(
+                    "start", .string,
+                    "When the session started, generalised: local date and part of day, date, ISO week, month, or * (see privacy-report.json)."),
                 Column("duration", .string, "Last event minus first, as a bucket (or *)."),
                 Column("pages", .string, "Pages or course views in the session, as a bucket (or *)."),
                 Column("device", .string, "Client class of the session's first event (or *)."),
@@ -158,9 +173,10 @@ public enum SessionMicrodata {
             [k.learner] + MicrodataAttribute.allCases.enumerated().map { label($0.element, sessions[k.session], level: levelOf[$0.offset], context) }
         }
         for row in rows { table.append(row.map { .text($0) }, actors: 0) }
-        let report = MicrodataReport(records: sessions.count, maxSuppression: definition.maxSuppression, k: k, outcome: outcome,
-                                     quasiIdentifiers: qis.enumerated().map { ($0.element, outcome.levels[$0.offset]) },
-                                     sensitive: definition.sensitive)
+        let report = MicrodataReport(
+            records: sessions.count, maxSuppression: definition.maxSuppression, k: k, outcome: outcome,
+            quasiIdentifiers: qis.enumerated().map { ($0.element, outcome.levels[$0.offset]) },
+            sensitive: definition.sensitive)
         return (table, report)
     }
 }

@@ -15,7 +15,8 @@ public enum CSVWriter {
     /// Appends one field, quoted when it holds a comma, quote, CR, LF, or edge spaces.
     public static func appendField(_ field: String, to out: inout [UInt8]) {
         let bytes = Array(field.utf8)
-        let needsQuotes = bytes.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }
+        let needsQuotes =
+            bytes.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }
             || bytes.first == 0x20 || bytes.last == 0x20
         guard needsQuotes else { out.append(contentsOf: bytes); return }
         out.append(0x22)

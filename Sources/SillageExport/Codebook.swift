@@ -3,91 +3,95 @@ import SillageDisclosure
 
 /// Writes the export's `README.md`: what each table and column means and what was withheld.
 public enum Codebook {
-    public static func markdown(export: ExportDefinition, tables: [Table], reports: [SuppressionReport],
-                                timezone: String, inactivityMinutes: Int, noise: [NoiseReport] = [], budget: BudgetPosition? = nil,
-                                microdata: MicrodataReport? = nil) -> String {
+    public static func markdown(
+        export: ExportDefinition, tables: [Table], reports: [SuppressionReport],
+        timezone: String, inactivityMinutes: Int, noise: [NoiseReport] = [], budget: BudgetPosition? = nil,
+        microdata: MicrodataReport? = nil
+    ) -> String {
         var md = """
-        # Sillage export `\(export.name)` — recipient `\(export.recipient)`, period `\(export.period.directoryName)`
+            # Sillage export `\(export.name)` — recipient `\(export.recipient)`, period `\(export.period.directoryName)`
 
-        Anonymised statistics computed by Sillage from platform logs. No file here holds an
-        identifier: people are counted, never listed\(microdata == nil ? "" : " — except in `sessions.csv.gz`, where each learner appears under a pseudonym made for this recipient and period only").
+            Anonymised statistics computed by Sillage from platform logs. No file here holds an
+            identifier: people are counted, never listed\(microdata == nil ? "" : " — except in `sessions.csv.gz`, where each learner appears under a pseudonym made for this recipient and period only").
 
-        - Days, weeks and months are local to **\(timezone)**.
-        - A **session** is a run of one person's events in one stream with no gap over \(inactivityMinutes) minutes;
-          its duration is last event minus first; a session of one event lasts 0 s and is a **bounce**.
-          A session belongs to the day on which it starts.
-        - Streams: `web` counts page views from access logs (bots, static assets and error
-          responses excluded); `lms` counts activity-log events.
-        - Anonymous web visitors (no login in the access log) are recognised within one day only.
+            - Days, weeks and months are local to **\(timezone)**.
+            - A **session** is a run of one person's events in one stream with no gap over \(inactivityMinutes) minutes;
+              its duration is last event minus first; a session of one event lasts 0 s and is a **bounce**.
+              A session belongs to the day on which it starts.
+            - Streams: `web` counts page views from access logs (bots, static assets and error
+              responses excluded); `lms` counts activity-log events.
+            - Anonymous web visitors (no login in the access log) are recognised within one day only.
 
-        ## Disclosure control
+            ## Disclosure control
 
-        Every row computed from fewer than **\(export.minCount)** distinct people (and more than none) has all
-        its measures left **empty**; the row's dimensions stay so that the gap is visible. An empty
-        cell therefore means *withheld*, except where a measure is undefined (`median_session_seconds`
-        and `mean_pages_per_session` on a day-stream where no session started, a median with no
-        completer). In `course_completion` the smallest of learners, completers and non-completers
-        decides. Rows in which one person holds more than **\(Cell.formatDecimal(export.dominance * 100, digits: 1)) %** of a sum
-        (sessions, page views, views, failed searches; session durations follow their sessions)
-        are withheld the same way (dominance rule). `failed_searches` leaves such rows out
-        instead. The sessions of `daily_activity` and of `session_lengths` add up, per stream,
-        to the same total: where only one of them is withheld, the smallest published one is
-        withheld too, so that none can be recovered by subtraction (complementary suppression).
-        `privacy-report.json` gives the counts per table.
+            Every row computed from fewer than **\(export.minCount)** distinct people (and more than none) has all
+            its measures left **empty**; the row's dimensions stay so that the gap is visible. An empty
+            cell therefore means *withheld*, except where a measure is undefined (`median_session_seconds`
+            and `mean_pages_per_session` on a day-stream where no session started, a median with no
+            completer). In `course_completion` the smallest of learners, completers and non-completers
+            decides. Rows in which one person holds more than **\(Cell.formatDecimal(export.dominance * 100, digits: 1)) %** of a sum
+            (sessions, page views, views, failed searches; session durations follow their sessions)
+            are withheld the same way (dominance rule). `failed_searches` leaves such rows out
+            instead. The sessions of `daily_activity` and of `session_lengths` add up, per stream,
+            to the same total: where only one of them is withheld, the smallest published one is
+            withheld too, so that none can be recovered by subtraction (complementary suppression).
+            `privacy-report.json` gives the counts per table.
 
-        | table | rows | rows under minCount | rows dominated | rows withheld with them | cells suppressed |
-        |---|---|---|---|---|---|
+            | table | rows | rows under minCount | rows dominated | rows withheld with them | cells suppressed |
+            |---|---|---|---|---|---|
 
-        """
+            """
         for r in reports {
             md += "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.rowsComplementary) | \(r.cellsSuppressed) |\n"
         }
         if export.roundTo > 1 {
-            md += "\nCounts (integer measures) are rounded to the nearest multiple of **\(export.roundTo)**, halves up, after suppression; medians, rates and shares are not.\n"
+            md +=
+                "\nCounts (integer measures) are rounded to the nearest multiple of **\(export.roundTo)**, halves up, after suppression; medians, rates and shares are not.\n"
         }
         if let budget, !noise.isEmpty {
             md += """
 
-            ## Differential privacy
+                ## Differential privacy
 
-            The counts of the tables below carry random noise (two-sided geometric, mean 0), so
-            that no single person's presence can be inferred from them, whatever else is known.
-            Each person counts in at most *rows per person* rows of a table and adds at most
-            *cap per cell* to a sum (1 to a count of people); the noise is scaled to that bound
-            (the sensitivity) divided by ε. Negative noisy counts are published as 0; medians,
-            rates and shares are left empty; a row whose noisy count of people is under
-            \(export.minCount) is withheld (the dominance rule and complementary suppression are
-            not needed: no noisy value, nor a difference of them, gives an exact figure). The same
-            data exported again gives the same values.
-            This export uses ε \(formatEpsilon(budget.exportEpsilon)); the recipient has used
-            ε \(formatEpsilon(budget.spentThrough)) of a budget of \(formatEpsilon(budget.budget)) so far.
+                The counts of the tables below carry random noise (two-sided geometric, mean 0), so
+                that no single person's presence can be inferred from them, whatever else is known.
+                Each person counts in at most *rows per person* rows of a table and adds at most
+                *cap per cell* to a sum (1 to a count of people); the noise is scaled to that bound
+                (the sensitivity) divided by ε. Negative noisy counts are published as 0; medians,
+                rates and shares are left empty; a row whose noisy count of people is under
+                \(export.minCount) is withheld (the dominance rule and complementary suppression are
+                not needed: no noisy value, nor a difference of them, gives an exact figure). The same
+                data exported again gives the same values.
+                This export uses ε \(formatEpsilon(budget.exportEpsilon)); the recipient has used
+                ε \(formatEpsilon(budget.spentThrough)) of a budget of \(formatEpsilon(budget.budget)) so far.
 
-            | table | ε | rows per person | cap per cell | sensitivity | noise standard deviation |
-            |---|---|---|---|---|---|
+                | table | ε | rows per person | cap per cell | sensitivity | noise standard deviation |
+                |---|---|---|---|---|---|
 
-            """
+                """
             for n in noise {
-                md += "| `\(n.table)` | \(formatEpsilon(n.epsilon)) | \(n.maxRowsPerActor) | \(n.maxPerCell) | \(n.sensitivity) | \(Cell.formatDecimal(n.noiseVariance.squareRoot(), digits: 2)) |\n"
+                md +=
+                    "| `\(n.table)` | \(formatEpsilon(n.epsilon)) | \(n.maxRowsPerActor) | \(n.maxPerCell) | \(n.sensitivity) | \(Cell.formatDecimal(n.noiseVariance.squareRoot(), digits: 2)) |\n"
             }
         }
         if let m = microdata {
             let o = m.outcome
             md += """
 
-            ## Session microdata (k-anonymity)
+                ## Session microdata (k-anonymity)
 
-            `sessions.csv.gz` lists sessions one per row. Its quasi-identifiers
-            (\(m.quasiIdentifiers.map { "`\($0.attribute.rawValue)`" }.joined(separator: ", "))) were generalised together,
-            then rare combinations removed (at most \(Cell.formatDecimal(m.maxSuppression * 100, digits: 1)) % of sessions), so that every
-            combination published is shared by at least \(m.k) sessions of at least \(m.k) distinct learners.
-            Published: \(m.records - m.recordsSuppressed) of \(m.records) sessions in \(o.groups) groups;
-            smallest group \(o.smallestGroup.map(String.init) ?? "—") sessions, \(o.smallestGroupPeople.map(String.init) ?? "—") learners\(m.sensitive.map { s in "; at least \(o.lDiversity.map(String.init) ?? "—") distinct `\(s.rawValue)` values per group (l-diversity)" } ?? "").
-            Re-identification risk (1 / learners in the group): at most \(Cell.formatDecimal(o.maxRisk, digits: 4)), \(Cell.formatDecimal(o.averageRisk, digits: 4)) on average.
+                `sessions.csv.gz` lists sessions one per row. Its quasi-identifiers
+                (\(m.quasiIdentifiers.map { "`\($0.attribute.rawValue)`" }.joined(separator: ", "))) were generalised together,
+                then rare combinations removed (at most \(Cell.formatDecimal(m.maxSuppression * 100, digits: 1)) % of sessions), so that every
+                combination published is shared by at least \(m.k) sessions of at least \(m.k) distinct learners.
+                Published: \(m.records - m.recordsSuppressed) of \(m.records) sessions in \(o.groups) groups;
+                smallest group \(o.smallestGroup.map(String.init) ?? "—") sessions, \(o.smallestGroupPeople.map(String.init) ?? "—") learners\(m.sensitive.map { s in "; at least \(o.lDiversity.map(String.init) ?? "—") distinct `\(s.rawValue)` values per group (l-diversity)" } ?? "").
+                Re-identification risk (1 / learners in the group): at most \(Cell.formatDecimal(o.maxRisk, digits: 4)), \(Cell.formatDecimal(o.averageRisk, digits: 4)) on average.
 
-            | column | published as |
-            |---|---|
+                | column | published as |
+                |---|---|
 
-            """
+                """
             for a in MicrodataAttribute.allCases {
                 let level = m.quasiIdentifiers.first { $0.attribute == a }?.level ?? 0
                 md += "| `\(a.rawValue)` | \(SessionMicrodata.levels(a)[level]) |\n"
@@ -98,21 +102,22 @@ public enum Codebook {
         }
         md += """
 
-        ## Files
+            ## Files
 
-        Each table is an RFC 4180 CSV file (UTF-8, comma, header row, `.` decimals, ISO 8601
-        dates), gzip-compressed. `datapackage.json` describes them as a Frictionless Data Package;
-        `SHA256SUMS` lists the checksum of every file (`sha256sum -c SHA256SUMS`).
+            Each table is an RFC 4180 CSV file (UTF-8, comma, header row, `.` decimals, ISO 8601
+            dates), gzip-compressed. `datapackage.json` describes them as a Frictionless Data Package;
+            `SHA256SUMS` lists the checksum of every file (`sha256sum -c SHA256SUMS`).
 
-        Reading them: R `read.csv("daily_activity.csv.gz")`; pandas `pd.read_csv("daily_activity.csv.gz")`;
-        DuckDB `SELECT * FROM 'daily_activity.csv.gz'`; LibreOffice opens the file after `gunzip`.
+            Reading them: R `read.csv("daily_activity.csv.gz")`; pandas `pd.read_csv("daily_activity.csv.gz")`;
+            DuckDB `SELECT * FROM 'daily_activity.csv.gz'`; LibreOffice opens the file after `gunzip`.
 
-        """
+            """
         for table in tables {
             md += "\n## `\(table.fileName)` — \(table.title)\n\n\(table.description)\n\n"
             md += "Key: \(table.primaryKey.map { "`\($0)`" }.joined(separator: ", ")).\n\n"
             if table.omitSuppressedRows {
-                md += "Rows computed from fewer than \(export.minCount) distinct people are left out entirely, since their key itself could identify someone.\n\n"
+                md +=
+                    "Rows computed from fewer than \(export.minCount) distinct people are left out entirely, since their key itself could identify someone.\n\n"
             }
             md += "| column | type | meaning |\n|---|---|---|\n"
             for c in table.columns {

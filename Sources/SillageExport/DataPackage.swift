@@ -29,23 +29,35 @@ public enum DataPackage {
                 ("mediatype", .string("text/csv")),
                 ("encoding", .string("utf-8")),
                 ("compression", .string("gz")),
-                ("dialect", .object([
-                    ("delimiter", .string(",")),
-                    ("lineTerminator", .string("\r\n")),
-                    ("quoteChar", .string("\"")),
-                    ("doubleQuote", .bool(true)),
-                    ("header", .bool(true)),
-                ])),
-                ("schema", .object([("fields", .array(fields))]
-                    + (table.primaryKey.isEmpty ? [] : [("primaryKey", .array(table.primaryKey.map { .string($0) }))])
-                    + [("missingValues", .array([.string("")]))])),
+                (
+                    "dialect",
+                    .object([
+                        ("delimiter", .string(",")),
+                        ("lineTerminator", .string("\r\n")),
+                        ("quoteChar", .string("\"")),
+                        ("doubleQuote", .bool(true)),
+                        ("header", .bool(true)),
+                    ])
+                ),
+                (
+                    "schema",
+                    .object(
+                        [("fields", .array(fields))]
+                            + (table.primaryKey.isEmpty ? [] : [("primaryKey", .array(table.primaryKey.map { .string($0) }))])
+                            + [("missingValues", .array([.string("")]))])
+                ),
             ])
         }
         return .object([
             ("profile", .string("tabular-data-package")),
             ("name", .string(packageName(export))),
             ("title", .string("Sillage export \(export.name) for \(export.recipient), period \(export.period.directoryName)")),
-            ("description", .string("Anonymised learning-analytics statistics. Cells computed from fewer than \(export.minCount) distinct people are empty; see README.md and privacy-report.json.")),
+            (
+                "description",
+                .string(
+                    "Anonymised learning-analytics statistics. Cells computed from fewer than \(export.minCount) distinct people are empty; see README.md and privacy-report.json."
+                )
+            ),
             ("resources", .array(resources)),
         ])
     }

@@ -19,7 +19,8 @@ public enum ExportPeriod: Sendable, Equatable {
         }
         let parts = text.split(separator: ".", omittingEmptySubsequences: true)
         if parts.count == 2, text.contains(".."), let a = CivilTime.parseISODate(String(parts[0])),
-           let z = CivilTime.parseISODate(String(parts[1])), a <= z {
+            let z = CivilTime.parseISODate(String(parts[1])), a <= z
+        {
             return .days(a, z)
         }
         return nil
@@ -86,8 +87,9 @@ public struct ExportDefinition: Sendable {
         }
         if let period = try r.string("period") {
             guard let p = ExportPeriod.parse(period) else {
-                throw SillageError.configuration("a period is all, YYYY, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD, not \"\(period)\"",
-                                                 at: r.location("period"))
+                throw SillageError.configuration(
+                    "a period is all, YYYY, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD, not \"\(period)\"",
+                    at: r.location("period"))
             }
             e.period = p
         }
@@ -96,8 +98,9 @@ public struct ExportDefinition: Sendable {
         if let base = try r.int("roundTo", in: 1...1000) { e.roundTo = Int(base) }
         if let tables = try r.strings("tables") {
             for (i, t) in tables.enumerated() where TableRegistry.tables[t] == nil {
-                throw SillageError.configuration("unknown table \"\(t)\"", at: "\(r.location("tables"))[\(i)]",
-                                                 hint: "known tables: \(TableRegistry.tableNames.joined(separator: ", "))")
+                throw SillageError.configuration(
+                    "unknown table \"\(t)\"", at: "\(r.location("tables"))[\(i)]",
+                    hint: "known tables: \(TableRegistry.tableNames.joined(separator: ", "))")
             }
             guard !tables.isEmpty else {
                 throw SillageError.configuration("an export needs at least one table", at: r.location("tables"))
@@ -120,9 +123,10 @@ public struct ExportDefinition: Sendable {
 }
 
 package func isSafeName(_ s: String) -> Bool {
-    !s.isEmpty && s.utf8.count <= 64 && s.utf8.allSatisfy {
-        ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95
-    } && s.first != "-"
+    !s.isEmpty && s.utf8.count <= 64
+        && s.utf8.allSatisfy {
+            ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95
+        } && s.first != "-"
 }
 
 /// A declared recipient of exports: who receives data, and how much privacy budget they may use.

@@ -5,44 +5,79 @@ import SillageDisclosure
 
 /// Builds `privacy-report.json`: the rules applied to this export and what they withheld.
 public enum PrivacyReport {
-    public static func json(export: ExportDefinition, reports: [SuppressionReport], cellsScanned: Int,
-                            visitorScopes: [String], noise: [NoiseReport] = [], budget: BudgetPosition? = nil,
-                            microdata: MicrodataReport? = nil) -> JSONValue {
+    public static func json(
+        export: ExportDefinition, reports: [SuppressionReport], cellsScanned: Int,
+        visitorScopes: [String], noise: [NoiseReport] = [], budget: BudgetPosition? = nil,
+        microdata: MicrodataReport? = nil
+    ) -> JSONValue {
         .object([
             ("export", .string(export.name)),
             ("recipient", .string(export.recipient)),
             ("period", .string(export.period.directoryName)),
             ("minCount", .int(Int64(export.minCount))),
             ("suppressionRule", .string("a row whose measures come from 1 to \(export.minCount - 1) distinct actors has all its measures emptied")),
-            ("rounding", export.roundTo > 1 ? .object([("base", .int(Int64(export.roundTo))),
-                                                        ("applies", .string("integer measures (counts), after suppression; halves round up"))]) : .null),
-            ("dominanceRule", .string("a row in which one actor holds more than \(Cell.formatDecimal(export.dominance * 100, digits: 1)) % of a sum (sessions, page views, views, failed searches; durations follow their sessions) has all its measures emptied")),
+            (
+                "rounding",
+                export.roundTo > 1
+                    ? .object([
+                        ("base", .int(Int64(export.roundTo))),
+                        ("applies", .string("integer measures (counts), after suppression; halves round up")),
+                    ]) : .null
+            ),
+            (
+                "dominanceRule",
+                .string(
+                    "a row in which one actor holds more than \(Cell.formatDecimal(export.dominance * 100, digits: 1)) % of a sum (sessions, page views, views, failed searches; durations follow their sessions) has all its measures emptied"
+                )
+            ),
             ("dominanceMaxShare", .double(export.dominance)),
-            ("complementarySuppression", .string("per stream, the sessions of daily_activity and of session_lengths add up to the same total: a lone withheld cell among them is never left, the smallest published one is withheld with it")),
+            (
+                "complementarySuppression",
+                .string(
+                    "per stream, the sessions of daily_activity and of session_lengths add up to the same total: a lone withheld cell among them is never left, the smallest published one is withheld with it"
+                )
+            ),
             ("differentialPrivacy", differentialPrivacy(noise, budget)),
             ("microdata", microdata.map(microdataJSON) ?? .null),
-            ("pseudonymisation", .object([
-                ("method", .string("HMAC-SHA256(key, namespace || 0x00 || identifier), truncated to 128 bits")),
-                ("webVisitorScope", .array(visitorScopes.map { .string($0) })),
-                ("identifiersPublished", .bool(false)),
-                ("recipientPseudonyms", microdata == nil ? .null : .string("sessions.csv.gz: HMAC-SHA256(K, internal pseudonym) truncated to 128 bits, K = HMAC-SHA256(derived master key, recipient || 0x00 || period): not linkable across recipients or periods")),
-            ])),
-            ("piiGuard", .object([
-                ("cellsScanned", .int(Int64(cellsScanned))),
-                ("findings", .int(0)),
-                ("checks", .array(["e-mail", "IPv4", "IPv6", "French phone number", "raw identifiers met in the run"].map { .string($0) })),
-            ])),
-            ("tables", .array(reports.map { r in
+            (
+                "pseudonymisation",
                 .object([
-                    ("name", .string(r.table)),
-                    ("rows", .int(Int64(r.rows))),
-                    ("rowsSuppressed", .int(Int64(r.rowsSuppressed))),
-                    ("rowsDominated", .int(Int64(r.rowsDominated))),
-                    ("rowsComplementary", .int(Int64(r.rowsComplementary))),
-                    ("cellsRounded", .int(Int64(r.cellsRounded))),
-                    ("cellsSuppressed", .int(Int64(r.cellsSuppressed))),
+                    ("method", .string("HMAC-SHA256(key, namespace || 0x00 || identifier), truncated to 128 bits")),
+                    ("webVisitorScope", .array(visitorScopes.map { .string($0) })),
+                    ("identifiersPublished", .bool(false)),
+                    (
+                        "recipientPseudonyms",
+                        microdata == nil
+                            ? .null
+                            : .string(
+                                "sessions.csv.gz: HMAC-SHA256(K, internal pseudonym) truncated to 128 bits, K = HMAC-SHA256(derived master key, recipient || 0x00 || period): not linkable across recipients or periods"
+                            )
+                    ),
                 ])
-            })),
+            ),
+            (
+                "piiGuard",
+                .object([
+                    ("cellsScanned", .int(Int64(cellsScanned))),
+                    ("findings", .int(0)),
+                    ("checks", .array(["e-mail", "IPv4", "IPv6", "French phone number", "raw identifiers met in the run"].map { .string($0) })),
+                ])
+            ),
+            (
+                "tables",
+                .array(
+                    reports.map { r in
+                        .object([
+                            ("name", .string(r.table)),
+                            ("rows", .int(Int64(r.rows))),
+                            ("rowsSuppressed", .int(Int64(r.rowsSuppressed))),
+                            ("rowsDominated", .int(Int64(r.rowsDominated))),
+                            ("rowsComplementary", .int(Int64(r.rowsComplementary))),
+                            ("cellsRounded", .int(Int64(r.cellsRounded))),
+                            ("cellsSuppressed", .int(Int64(r.cellsSuppressed))),
+                        ])
+                    })
+            ),
         ])
     }
 
@@ -54,28 +89,37 @@ public enum PrivacyReport {
         }
         return .object([
             ("enabled", .bool(true)),
-            ("mechanism", .string("two-sided geometric noise on counts, scale sensitivity/epsilon, one draw per cell keyed by the release; negative results published as 0")),
+            (
+                "mechanism",
+                .string(
+                    "two-sided geometric noise on counts, scale sensitivity/epsilon, one draw per cell keyed by the release; negative results published as 0"
+                )
+            ),
             ("epsilonThisExport", rounded(budget.exportEpsilon)),
             ("epsilonBudget", rounded(budget.budget)),
             ("epsilonSpent", rounded(budget.spentThrough)),
             ("epsilonLeft", rounded(budget.left)),
             ("budgetScope", .string("the recipient, across all exports and runs; spent and left as of this export's releases")),
-            ("tables", .array(noise.map { n in
-                .object([
-                    ("name", .string(n.table)),
-                    ("epsilon", rounded(n.epsilon)),
-                    ("maxRowsPerActor", .int(Int64(n.maxRowsPerActor))),
-                    ("maxPerCell", .int(Int64(n.maxPerCell))),
-                    ("sensitivity", .int(Int64(n.sensitivity))),
-                    ("noiseVariance", rounded(n.noiseVariance)),
-                    ("noiseStandardDeviation", rounded(n.noiseVariance.squareRoot())),
-                    ("cellsNoised", .int(Int64(n.cellsNoised))),
-                    ("rowContributionsDropped", .int(Int64(n.rowContributionsDropped))),
-                    ("contributionsClamped", .int(Int64(n.contributionsClamped))),
-                    ("cellsWithheld", .int(Int64(n.cellsWithheld))),
-                    ("release", .string(n.release)),
-                ])
-            })),
+            (
+                "tables",
+                .array(
+                    noise.map { n in
+                        .object([
+                            ("name", .string(n.table)),
+                            ("epsilon", rounded(n.epsilon)),
+                            ("maxRowsPerActor", .int(Int64(n.maxRowsPerActor))),
+                            ("maxPerCell", .int(Int64(n.maxPerCell))),
+                            ("sensitivity", .int(Int64(n.sensitivity))),
+                            ("noiseVariance", rounded(n.noiseVariance)),
+                            ("noiseStandardDeviation", rounded(n.noiseVariance.squareRoot())),
+                            ("cellsNoised", .int(Int64(n.cellsNoised))),
+                            ("rowContributionsDropped", .int(Int64(n.rowContributionsDropped))),
+                            ("contributionsClamped", .int(Int64(n.contributionsClamped))),
+                            ("cellsWithheld", .int(Int64(n.cellsWithheld))),
+                            ("release", .string(n.release)),
+                        ])
+                    })
+            ),
         ])
     }
 
@@ -93,15 +137,24 @@ public enum PrivacyReport {
             ("sensitiveAttribute", m.sensitive.map { .string($0.rawValue) } ?? .null),
             ("lDiversity", o.lDiversity.map { .int(Int64($0)) } ?? .null),
             ("groups", .int(Int64(o.groups))),
-            ("quasiIdentifiers", .array(m.quasiIdentifiers.map { q in
-                .object([("column", .string(q.attribute.rawValue)), ("level", .int(Int64(q.level))),
-                         ("published", .string(SessionMicrodata.levels(q.attribute)[q.level]))])
-            })),
-            ("prosecutorRisk", .object([
-                ("definition", .string("1 / distinct learners in the record's group")),
-                ("maximum", rounded(o.maxRisk)),
-                ("average", rounded(o.averageRisk)),
-            ])),
+            (
+                "quasiIdentifiers",
+                .array(
+                    m.quasiIdentifiers.map { q in
+                        .object([
+                            ("column", .string(q.attribute.rawValue)), ("level", .int(Int64(q.level))),
+                            ("published", .string(SessionMicrodata.levels(q.attribute)[q.level])),
+                        ])
+                    })
+            ),
+            (
+                "prosecutorRisk",
+                .object([
+                    ("definition", .string("1 / distinct learners in the record's group")),
+                    ("maximum", rounded(o.maxRisk)),
+                    ("average", rounded(o.averageRisk)),
+                ])
+            ),
             ("feasible", .bool(o.feasible)),
         ])
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import SillageCore
@@ -16,8 +16,10 @@ public enum Publisher {
     /// `personal` files (an access request's answer) are readable by their owner only: the
     /// directory is created with mode 0700 and the files with 0600.
     @discardableResult
-    public static func publish(files: [(name: String, bytes: [UInt8])], to directory: String,
-                               personal: Bool = false) throws(SillageError) -> Bool {
+    public static func publish(
+        files: [(name: String, bytes: [UInt8])], to directory: String,
+        personal: Bool = false
+    ) throws(SillageError) -> Bool {
         try makeDirectories(parentOf: directory)
         let parent = directory.lastIndex(of: "/").map { String(directory[..<$0]) } ?? "."
         let base = directory.split(separator: "/").last.map(String.init) ?? directory
@@ -98,8 +100,9 @@ public enum Publisher {
             if n < 0 {
                 let code = errno
                 if code == EINTR { continue }
-                throw SillageError.runtime("cannot write the file: \(systemErrorText(code))", at: path,
-                                           hint: code == ENOSPC ? "the disk is full; nothing was published" : nil)
+                throw SillageError.runtime(
+                    "cannot write the file: \(systemErrorText(code))", at: path,
+                    hint: code == ENOSPC ? "the disk is full; nothing was published" : nil)
             }
             written += n
         }

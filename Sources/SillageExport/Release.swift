@@ -45,8 +45,9 @@ public struct PreparedRelease: Sendable {
     /// The ε charges the noisy tables make (empty without differential privacy).
     public var charges: [BudgetCharge] {
         noise.map {
-            BudgetCharge(export: export.name, period: export.period.directoryName, table: $0.table, epsilon: $0.epsilon,
-                         release: $0.release)
+            BudgetCharge(
+                export: export.name, period: export.period.directoryName, table: $0.table, epsilon: $0.epsilon,
+                release: $0.release)
         }
     }
 }
@@ -57,8 +58,10 @@ public struct PreparedRelease: Sendable {
 /// It reads nothing itself: the pipeline gives it the store's rows and charges the budget in
 /// between, so this layer never sees the store.
 public enum Release {
-    public static func prepare(_ export: ExportDefinition, input: MetricInput, key: MasterKey, scanner: PIIScanner,
-                               outputRoot: String) throws(SillageError) -> PreparedRelease {
+    public static func prepare(
+        _ export: ExportDefinition, input: MetricInput, key: MasterKey, scanner: PIIScanner,
+        outputRoot: String
+    ) throws(SillageError) -> PreparedRelease {
         let period = export.period.directoryName
         let suppression = SmallCellSuppression(minCount: export.minCount)
         var tables: [Table] = []
@@ -72,7 +75,8 @@ public enum Release {
                 var noisyInput = input
                 noisyInput.recordContributions = true
                 var table = stage.build(noisyInput)
-                let tableKey = DifferentialPrivacy.tableKey(master: key, recipient: export.recipient, export: export.name, period: period, table: name)
+                let tableKey = DifferentialPrivacy.tableKey(
+                    master: key, recipient: export.recipient, export: export.name, period: period, table: name)
                 let (report, noiseReport) = DifferentialPrivacy(settings: settings, minCount: export.minCount).apply(&table, key: tableKey)
                 reports.append(report)
                 noise.append(noiseReport)
@@ -90,8 +94,9 @@ public enum Release {
         for t in tables.indices { reports[t].cellsRounded = rounding.apply(&tables[t]) }
         var microdata: MicrodataReport? = nil
         if let definition = export.microdata {
-            let (table, report) = SessionMicrodata.build(sessions: input.sessions, zone: input.zone, definition: definition, k: export.minCount,
-                                                         pseudonyms: RecipientPseudonyms(master: key, recipient: export.recipient, period: period))
+            let (table, report) = SessionMicrodata.build(
+                sessions: input.sessions, zone: input.zone, definition: definition, k: export.minCount,
+                pseudonyms: RecipientPseudonyms(master: key, recipient: export.recipient, period: period))
             tables.append(table)
             microdata = report
         }
@@ -102,8 +107,9 @@ public enum Release {
             if let n = noise.firstIndex(where: { $0.table == table.name }) { noise[n].release = hexString(SHA256.hash(csv)) }
             files.append((table.fileName, try GzipWriter.compress(csv)))
         }
-        return PreparedRelease(export: export, tables: tables, reports: reports, noise: noise, microdata: microdata,
-                               cellsScanned: cellsScanned, files: files)
+        return PreparedRelease(
+            export: export, tables: tables, reports: reports, noise: noise, microdata: microdata,
+            cellsScanned: cellsScanned, files: files)
     }
 
     /// Scans every text cell with the PII guard; returns the number of cells scanned.
@@ -129,7 +135,9 @@ public enum Release {
                     throw SillageError.data(
                         "PII guard: table \(table.name), row \(r + 1), column \(table.columns[c].name) holds \(finding); nothing was published",
                         at: location,
-                        hint: "find the input value that reaches this column (a catalogue name, a URL, an object id) and correct it at its source, or scrub it with the input's profile; nothing is published until then")
+                        hint:
+                            "find the input value that reaches this column (a catalogue name, a URL, an object id) and correct it at its source, or scrub it with the input's profile; nothing is published until then"
+                    )
                 }
             }
         }
@@ -137,19 +145,35 @@ public enum Release {
     }
 
     /// Adds the description files and publishes the directory atomically.
-    public static func publish(_ prepared: PreparedRelease, budget: BudgetPosition?, context: ReleaseContext,
-                               outputRoot: String) throws(SillageError) -> ExportOutcome {
+    public static func publish(
+        _ prepared: PreparedRelease, budget: BudgetPosition?, context: ReleaseContext,
+        outputRoot: String
+    ) throws(SillageError) -> ExportOutcome {
         let export = prepared.export
         var files = prepared.files
         files.append(("datapackage.json", Array(DataPackage.descriptor(export: export, tables: prepared.tables).serialized().utf8)))
-        files.append(("README.md", Array(Codebook.markdown(export: export, tables: prepared.tables, reports: prepared.reports,
-                                                            timezone: context.timezone,
-                                                            inactivityMinutes: context.inactivityMinutes,
-                                                            noise: prepared.noise, budget: budget, microdata: prepared.microdata).utf8)))
-        files.append(("privacy-report.json", Array(PrivacyReport.json(export: export, reports: prepared.reports,
-                                                                      cellsScanned: prepared.cellsScanned,
-                                                                      visitorScopes: context.visitorScopes, noise: prepared.noise,
-                                                                      budget: budget, microdata: prepared.microdata).serialized().utf8)))
+        files.append(
+            (
+                "README.md",
+                Array(
+                    Codebook.markdown(
+                        export: export, tables: prepared.tables, reports: prepared.reports,
+                        timezone: context.timezone,
+                        inactivityMinutes: context.inactivityMinutes,
+                        noise: prepared.noise, budget: budget, microdata: prepared.microdata
+                    ).utf8)
+            ))
+        files.append(
+            (
+                "privacy-report.json",
+                Array(
+                    PrivacyReport.json(
+                        export: export, reports: prepared.reports,
+                        cellsScanned: prepared.cellsScanned,
+                        visitorScopes: context.visitorScopes, noise: prepared.noise,
+                        budget: budget, microdata: prepared.microdata
+                    ).serialized().utf8)
+            ))
         var sums = ""
         for file in files.sorted(by: { $0.name < $1.name }) {
             sums += "\(hexString(SHA256.hash(file.bytes)))  \(file.name)\n"
@@ -157,8 +181,9 @@ public enum Release {
         files.append(("SHA256SUMS", Array(sums.utf8)))
         let directory = "\(outputRoot)/\(export.name)/\(export.recipient)/\(export.period.directoryName)"
         let replaced = try Publisher.publish(files: files, to: directory)
-        return ExportOutcome(directory: directory, replaced: replaced, files: files.map(\.name).sorted(), suppression: prepared.reports,
-                             noise: prepared.noise, budget: budget, microdata: prepared.microdata)
+        return ExportOutcome(
+            directory: directory, replaced: replaced, files: files.map(\.name).sorted(), suppression: prepared.reports,
+            noise: prepared.noise, budget: budget, microdata: prepared.microdata)
     }
 }
 

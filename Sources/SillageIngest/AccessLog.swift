@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import SillageCore
 import SillagePrivacy
@@ -60,9 +60,11 @@ public struct AccessLogParser: ChunkParser {
     /// Local days to read; records outside are skipped as `outside-window`.
     public var window: ClosedRange<Int32>? = nil
 
-    public init(format: AccessLogFormat, stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope,
-                zone: ZoneRules, pseudonymiser: Pseudonymiser, userNamespace: String = Pseudonymiser.Namespace.webUser,
-                classifier: UserAgentClassifier = UserAgentClassifier()) {
+    public init(
+        format: AccessLogFormat, stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope,
+        zone: ZoneRules, pseudonymiser: Pseudonymiser, userNamespace: String = Pseudonymiser.Namespace.webUser,
+        classifier: UserAgentClassifier = UserAgentClassifier()
+    ) {
         self.format = format
         self.stream = stream
         self.profile = profile
@@ -106,7 +108,8 @@ public struct AccessLogParser: ChunkParser {
             if steps[i].target == .time && steps[i].timeStyle == .bracketedCLF {
                 steps[i].cut = .bracketed
             } else if let previous, let next, literals[previous.literalStart + previous.literalCount - 1] == 0x22,
-                      literals[next.literalStart] == 0x22 {
+                literals[next.literalStart] == 0x22
+            {
                 steps[i].cut = .quoted
             } else if next != nil {
                 steps[i].cut = .untilDelimiter
@@ -132,8 +135,10 @@ public struct AccessLogParser: ChunkParser {
     }
 
     @inline(__always)
-    private func fields(_ line: UnsafeRawBufferPointer, _ steps: UnsafeBufferPointer<LayoutStep>,
-                        _ literals: UnsafeBufferPointer<UInt8>) -> AccessLogFields? {
+    private func fields(
+        _ line: UnsafeRawBufferPointer, _ steps: UnsafeBufferPointer<LayoutStep>,
+        _ literals: UnsafeBufferPointer<UInt8>
+    ) -> AccessLogFields? {
         var f = AccessLogFields()
         var pos = 0
         let n = line.count
@@ -165,7 +170,11 @@ public struct AccessLogParser: ChunkParser {
                 end = e
                 pos = e + 1
             case .quoted:
-                guard let close = closingQuote(line, from: pos, next: UnsafeBufferPointer(rebasing: literals[step.nextLiteralStart..<(step.nextLiteralStart + step.nextLiteralCount)])) else { return nil }
+                guard
+                    let close = closingQuote(
+                        line, from: pos,
+                        next: UnsafeBufferPointer(rebasing: literals[step.nextLiteralStart..<(step.nextLiteralStart + step.nextLiteralCount)]))
+                else { return nil }
                 end = close
                 pos = close
             case .untilDelimiter:
@@ -195,7 +204,8 @@ public struct AccessLogParser: ChunkParser {
     @inline(__always)
     private func findByte(_ line: UnsafeRawBufferPointer, _ byte: UInt8, from: Int) -> Int? {
         guard from < line.count, let base = line.baseAddress,
-              let hit = memchr(base + from, Int32(byte), line.count - from) else { return nil }
+            let hit = memchr(base + from, Int32(byte), line.count - from)
+        else { return nil }
         return base.distance(to: UnsafeRawPointer(hit))
     }
 
@@ -257,9 +267,11 @@ public struct AccessLogParser: ChunkParser {
     }
 
     @inline(__always)
-    private func parseLine(_ line: UnsafeRawBufferPointer, _ lineNumber: Int, _ result: inout ChunkResult,
-                           _ agents: inout ByteKeyTable<AgentClass>, _ objects: inout ByteKeyTable<Void>,
-                           _ actors: inout ByteKeyTable<ActorKey>, _ scratch: inout [UInt8]) {
+    private func parseLine(
+        _ line: UnsafeRawBufferPointer, _ lineNumber: Int, _ result: inout ChunkResult,
+        _ agents: inout ByteKeyTable<AgentClass>, _ objects: inout ByteKeyTable<Void>,
+        _ actors: inout ByteKeyTable<ActorKey>, _ scratch: inout [UInt8]
+    ) {
         if line.count == 0 || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             result.counts[skip: .blankLine] += 1
             return
@@ -278,9 +290,13 @@ public struct AccessLogParser: ChunkParser {
         case .bracketedCLF, .clf: parsedTime = Timestamps.clf(timeBytes)
         case .iso8601:
             if let t = Timestamps.iso8601(timeBytes) {
-                parsedTime = t.hasOffset ? t.millis
+                parsedTime =
+                    t.hasOffset
+                    ? t.millis
                     : zone.utcSeconds(fromLocalSeconds: t.millis / 1000) * 1000 + t.millis % 1000
-            } else { parsedTime = nil }
+            } else {
+                parsedTime = nil
+            }
         case .epochSeconds: parsedTime = Timestamps.epochSeconds(timeBytes)
         case .epochMillis: parsedTime = Timestamps.epochMillis(timeBytes)
         }
@@ -289,7 +305,8 @@ public struct AccessLogParser: ChunkParser {
             return
         }
         guard f.status.count == 3, let status = Timestamps.digits(UnsafeRawBufferPointer(rebasing: line[f.status]), 0, 3),
-              status >= 100 else {
+            status >= 100
+        else {
             result.reject(.badStatus, line: lineNumber, bytes: line)
             return
         }
@@ -337,9 +354,11 @@ public struct AccessLogParser: ChunkParser {
             method = 0..<0
         }
         if !method.isEmpty || f.hasRequest || f.hasMethod {
-            let isGet = method.count == 3 && line[method.lowerBound] == UInt8(ascii: "G")
+            let isGet =
+                method.count == 3 && line[method.lowerBound] == UInt8(ascii: "G")
                 && line[method.lowerBound + 1] == UInt8(ascii: "E") && line[method.lowerBound + 2] == UInt8(ascii: "T")
-            let isPost = method.count == 4 && line[method.lowerBound] == UInt8(ascii: "P")
+            let isPost =
+                method.count == 4 && line[method.lowerBound] == UInt8(ascii: "P")
                 && line[method.lowerBound + 1] == UInt8(ascii: "O") && line[method.lowerBound + 2] == UInt8(ascii: "S")
                 && line[method.lowerBound + 3] == UInt8(ascii: "T")
             if !isGet && !isPost {
@@ -397,7 +416,9 @@ public struct AccessLogParser: ChunkParser {
         scrubber.normalise(targetBytes, into: &scratch)
         let objectIndex = scratch.withUnsafeBytes { objects.insert($0) { () } }
         result.daily[day, default: DailyCounts()].events += 1
-        result.events.append(Event(time: time, actor: actor, day: day, stream: stream, kind: .pageView,
-                                   object: UInt32(objectIndex + 1), status: UInt16(status), agentClass: agentClass))
+        result.events.append(
+            Event(
+                time: time, actor: actor, day: day, stream: stream, kind: .pageView,
+                object: UInt32(objectIndex + 1), status: UInt16(status), agentClass: agentClass))
     }
 }

@@ -82,8 +82,10 @@ public struct AccessLogFormat: Sendable, Equatable {
             }
             if b[i] == UInt8(ascii: "%") { literal.append(c); i += 1; continue }
             // Modifiers: status conditions (%!200,304{...}), < and > (original/final request).
-            while i < b.count, b[i] == UInt8(ascii: "<") || b[i] == UInt8(ascii: ">") || b[i] == UInt8(ascii: "!")
-                || b[i] == UInt8(ascii: ",") || (b[i] >= 48 && b[i] <= 57) { i += 1 }
+            while i < b.count,
+                b[i] == UInt8(ascii: "<") || b[i] == UInt8(ascii: ">") || b[i] == UInt8(ascii: "!")
+                    || b[i] == UInt8(ascii: ",") || (b[i] >= 48 && b[i] <= 57)
+            { i += 1 }
             var argument: String? = nil
             if i < b.count, b[i] == UInt8(ascii: "{") {
                 var j = i + 1
@@ -143,8 +145,9 @@ public struct AccessLogFormat: Sendable, Equatable {
         case "A", "p", "P", "I", "k", "L", "R", "X", "f", "e", "n", "o", "C", "c", "M", "E", "^":
             return .ignored("%\(d)")
         default:
-            throw SillageError.configuration("unknown Apache log directive %\(d)", at: location,
-                                             hint: "see the LogFormat directives of mod_log_config")
+            throw SillageError.configuration(
+                "unknown Apache log directive %\(d)", at: location,
+                hint: "see the LogFormat directives of mod_log_config")
         }
     }
 
@@ -166,8 +169,10 @@ public struct AccessLogFormat: Sendable, Equatable {
                 name = String(decoding: b[(j + 1)..<k], as: UTF8.self)
                 j = k + 1
             } else {
-                while j < b.count, (b[j] >= 97 && b[j] <= 122) || (b[j] >= 48 && b[j] <= 57) || b[j] == 95
-                    || (b[j] >= 65 && b[j] <= 90) { j += 1 }
+                while j < b.count,
+                    (b[j] >= 97 && b[j] <= 122) || (b[j] >= 48 && b[j] <= 57) || b[j] == 95
+                        || (b[j] >= 65 && b[j] <= 90)
+                { j += 1 }
                 name = String(decoding: b[(i + 1)..<j], as: UTF8.self)
             }
             guard !name.isEmpty else { literal.append(c); i += 1; continue }
@@ -209,8 +214,9 @@ public struct AccessLogFormat: Sendable, Equatable {
             case .literal: previousWasField = false
             case .field(let f):
                 if previousWasField {
-                    throw SillageError.configuration("two fields touch without a separator in \"\(format.source)\"", at: location,
-                                                     hint: "put a space or other literal between every two fields")
+                    throw SillageError.configuration(
+                        "two fields touch without a separator in \"\(format.source)\"", at: location,
+                        hint: "put a space or other literal between every two fields")
                 }
                 fields.append(f)
                 previousWasField = true

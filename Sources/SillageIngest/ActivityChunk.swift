@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import SillageCore
 import SillagePrivacy
@@ -57,16 +57,20 @@ struct ActivityChunk {
 
     /// Records an event; a fact (something recorded about the learner, not done by them then)
     /// feeds completion metrics only.
-    mutating func emit(time: Int64, actor: ActorKey, kind: EventKind, course: UInt32, object: UInt32, searchResults: Int32 = -1,
-                       isFact: Bool = false) {
+    mutating func emit(
+        time: Int64, actor: ActorKey, kind: EventKind, course: UInt32, object: UInt32, searchResults: Int32 = -1,
+        isFact: Bool = false
+    ) {
         let day = zone.localDay(utcMillis: time)
         if let window, !window.contains(day) {
             result.counts[skip: .outsideWindow] += 1
             return
         }
         result.daily[day, default: DailyCounts()].events += 1
-        result.events.append(Event(time: time, actor: actor, day: day, stream: stream, kind: kind, object: object,
-                                   course: course, searchResults: searchResults, isFact: isFact))
+        result.events.append(
+            Event(
+                time: time, actor: actor, day: day, stream: stream, kind: kind, object: object,
+                course: course, searchResults: searchResults, isFact: isFact))
     }
 
     mutating func skip(_ reason: SkipReason, time: Int64?) {
@@ -91,8 +95,10 @@ extension ActivityChunk {
     /// marker, the header (the input's first record), malformed records and records shorter
     /// than `minFields`, and the chunk's physical line count. `body` gets each data record with
     /// its line and bytes, and must account for it (an event, a skip or a reject).
-    static func parseCSV(_ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>?, delimiter: UInt8, minFields: Int,
-                         _ body: (inout ActivityChunk, CSVRecordReader, _ line: Int, _ record: UnsafeRawBufferPointer) -> Void) -> ChunkResult {
+    static func parseCSV(
+        _ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>?, delimiter: UInt8, minFields: Int,
+        _ body: (inout ActivityChunk, CSVRecordReader, _ line: Int, _ record: UnsafeRawBufferPointer) -> Void
+    ) -> ChunkResult {
         if let rejected = ChunkResult.overlong(chunk) { return rejected }
         var out = ActivityChunk(zone: zone, stream: stream, window: window)
         chunk.bytes.withUnsafeBytes { all in
@@ -100,7 +106,9 @@ extension ActivityChunk {
             var first = chunk.offset == 0
             while reader.next() {
                 defer { first = false }
-                let record = reader.fields.isEmpty ? UnsafeRawBufferPointer(start: nil, count: 0)
+                let record =
+                    reader.fields.isEmpty
+                    ? UnsafeRawBufferPointer(start: nil, count: 0)
                     : UnsafeRawBufferPointer(rebasing: all[reader.fields[0].start..<reader.fields[reader.fields.count - 1].end])
                 if first {
                     out.skip(.header, time: nil)
@@ -119,8 +127,10 @@ extension ActivityChunk {
 
     /// Parses a chunk of newline-separated records (JSON lines); `body` gets each line
     /// (without its newline) and its 1-based number, and must account for it.
-    static func parseLines(_ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>?,
-                           _ body: (inout ActivityChunk, UnsafeRawBufferPointer, _ number: Int) -> Void) -> ChunkResult {
+    static func parseLines(
+        _ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>?,
+        _ body: (inout ActivityChunk, UnsafeRawBufferPointer, _ number: Int) -> Void
+    ) -> ChunkResult {
         if let rejected = ChunkResult.overlong(chunk) { return rejected }
         var out = ActivityChunk(zone: zone, stream: stream, window: window)
         var lines = 0
@@ -288,7 +298,8 @@ public enum ObjectKeys {
     static func appendUntil(_ text: [UInt8], from start: Int, into out: inout [UInt8]) {
         var i = start
         while i < text.count, text[i] != UInt8(ascii: "/"), text[i] != UInt8(ascii: "?"), text[i] != UInt8(ascii: "#"),
-              text[i] != 0x20, i - start < 200 {
+            text[i] != 0x20, i - start < 200
+        {
             out.append(text[i])
             i += 1
         }

@@ -5,8 +5,10 @@ import SillagePrivacy
 /// A profile is chosen per input. The built-in `moodle` profile adds the `/theme/` and
 /// `/lib/` prefixes and allows the `id` parameter; `generic` has the static extensions only.
 public struct AssetProfile: Sendable, Equatable {
-    public static let staticExtensions = ["css", "js", "mjs", "png", "jpg", "jpeg", "gif", "svg", "ico",
-                                          "webp", "avif", "woff", "woff2", "ttf", "otf", "eot", "map"]
+    public static let staticExtensions = [
+        "css", "js", "mjs", "png", "jpg", "jpeg", "gif", "svg", "ico",
+        "webp", "avif", "woff", "woff2", "ttf", "otf", "eot", "map",
+    ]
 
     public var name: String
     public var extensions: [String]
@@ -20,8 +22,10 @@ public struct AssetProfile: Sendable, Equatable {
     private var extensionBytes: [[UInt8]] = []
     private var prefixBytes: [[UInt8]] = []
 
-    public init(name: String, extensions: [String], prefixes: [String], allowedParameters: [String],
-                personalPathPrefixes: [String] = []) {
+    public init(
+        name: String, extensions: [String], prefixes: [String], allowedParameters: [String],
+        personalPathPrefixes: [String] = []
+    ) {
         self.name = name
         self.extensions = extensions
         self.prefixes = prefixes
@@ -32,14 +36,18 @@ public struct AssetProfile: Sendable, Equatable {
     }
 
     /// The Moodle profile, the default for web inputs.
-    public static let moodle = AssetProfile(name: "moodle", extensions: staticExtensions,
-                                            prefixes: ["/theme/", "/lib/"], allowedParameters: ["id"],
-                                            personalPathPrefixes: ["/user/", "/message/", "/blog/", "/badges/user",
-                                                                   "/report/log/user.php", "/report/outline/user.php",
-                                                                   "/mod/forum/user.php", "/course/user.php"])
+    public static let moodle = AssetProfile(
+        name: "moodle", extensions: staticExtensions,
+        prefixes: ["/theme/", "/lib/"], allowedParameters: ["id"],
+        personalPathPrefixes: [
+            "/user/", "/message/", "/blog/", "/badges/user",
+            "/report/log/user.php", "/report/outline/user.php",
+            "/mod/forum/user.php", "/course/user.php",
+        ])
     /// Static extensions only, no parameters kept.
-    public static let generic = AssetProfile(name: "generic", extensions: staticExtensions,
-                                             prefixes: [], allowedParameters: [])
+    public static let generic = AssetProfile(
+        name: "generic", extensions: staticExtensions,
+        prefixes: [], allowedParameters: [])
 
     /// The built-in profile called `name`.
     public static func named(_ name: String) -> AssetProfile? {
@@ -52,8 +60,9 @@ public struct AssetProfile: Sendable, Equatable {
 
     /// This profile with more extensions, prefixes or parameters.
     public func adding(extensions: [String] = [], prefixes: [String] = [], parameters: [String] = []) -> AssetProfile {
-        AssetProfile(name: name, extensions: self.extensions + extensions, prefixes: self.prefixes + prefixes,
-                     allowedParameters: allowedParameters + parameters, personalPathPrefixes: personalPathPrefixes)
+        AssetProfile(
+            name: name, extensions: self.extensions + extensions, prefixes: self.prefixes + prefixes,
+            allowedParameters: allowedParameters + parameters, personalPathPrefixes: personalPathPrefixes)
     }
 
     /// True when `path` (without query) names a static asset.

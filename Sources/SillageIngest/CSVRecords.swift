@@ -1,4 +1,3 @@
-
 /// One field of a CSV record: a byte range (without the enclosing quotes).
 public struct CSVField {
     public var start: Int
@@ -144,7 +143,8 @@ public struct CSVRecordReader {
         if b.count == 1 { return b[0] == UInt8(ascii: "-") }
         if b.count == 2 { return b[0] == UInt8(ascii: "\\") && b[1] == UInt8(ascii: "N") }
         if b.count == 4 {
-            return (b[0] | 0x20) == UInt8(ascii: "n") && (b[1] | 0x20) == UInt8(ascii: "u") && (b[2] | 0x20) == UInt8(ascii: "l") && (b[3] | 0x20) == UInt8(ascii: "l")
+            return (b[0] | 0x20) == UInt8(ascii: "n") && (b[1] | 0x20) == UInt8(ascii: "u") && (b[2] | 0x20) == UInt8(ascii: "l")
+                && (b[3] | 0x20) == UInt8(ascii: "l")
         }
         return false
     }

@@ -28,20 +28,24 @@ public struct MoodleLogstoreParser: ChunkParser {
     let users: Pseudonymiser.Prepared
 
     /// Prepares a file from its header; a missing required column is a configuration error.
-    public init(header: CSVHeader, file: String, stream: UInt8, zone: ZoneRules, pseudonymiser: Pseudonymiser,
-                identity: String? = nil) throws(SillageError) {
+    public init(
+        header: CSVHeader, file: String, stream: UInt8, zone: ZoneRules, pseudonymiser: Pseudonymiser,
+        identity: String? = nil
+    ) throws(SillageError) {
         func required(_ name: String) throws(SillageError) -> Int {
             guard let i = header.index(name) else {
-                throw SillageError.configuration("the Moodle logstore export has no \(name) column (found: \(header.names.prefix(12).joined(separator: ", ")))",
-                                                 at: file, hint: "export logstore_standard_log with its column names in the first row")
+                throw SillageError.configuration(
+                    "the Moodle logstore export has no \(name) column (found: \(header.names.prefix(12).joined(separator: ", ")))",
+                    at: file, hint: "export logstore_standard_log with its column names in the first row")
             }
             return i
         }
-        columns = Columns(eventName: try required("eventname"), userID: try required("userid"), timeCreated: try required("timecreated"),
-                          courseID: header.index("courseid"), contextInstanceID: header.index("contextinstanceid"),
-                          contextLevel: header.index("contextlevel"), relatedUserID: header.index("relateduserid"),
-                          anonymous: header.index("anonymous"), other: header.index("other"), origin: header.index("origin"),
-                          realUserID: header.index("realuserid"))
+        columns = Columns(
+            eventName: try required("eventname"), userID: try required("userid"), timeCreated: try required("timecreated"),
+            courseID: header.index("courseid"), contextInstanceID: header.index("contextinstanceid"),
+            contextLevel: header.index("contextlevel"), relatedUserID: header.index("relateduserid"),
+            anonymous: header.index("anonymous"), other: header.index("other"), origin: header.index("origin"),
+            realUserID: header.index("realuserid"))
         delimiter = header.delimiter
         self.stream = stream
         self.zone = zone
@@ -54,7 +58,10 @@ public struct MoodleLogstoreParser: ChunkParser {
         var scratch: [UInt8] = []
         var value: [UInt8] = []
         var other: [UInt8] = []
-        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, window: window, delimiter: delimiter, minFields: max(columns.eventName, columns.userID, columns.timeCreated) + 1) { out, reader, line, record in
+        return ActivityChunk.parseCSV(
+            chunk, zone: zone, stream: stream, window: window, delimiter: delimiter,
+            minFields: max(columns.eventName, columns.userID, columns.timeCreated) + 1
+        ) { out, reader, line, record in
             guard let seconds = reader.int(columns.timeCreated), seconds > 0, Timestamps.plausible.contains(seconds &* 1000) else {
                 out.reject(.badTimestamp, line: line, bytes: record)
                 return
@@ -76,10 +83,11 @@ public struct MoodleLogstoreParser: ChunkParser {
                 out.skip(.loggedInAs, time: time)
                 return
             }
-            let isSystem = columns.origin.map { c -> Bool in
-                let origin = reader.raw(c)
-                return origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8)
-            } ?? false
+            let isSystem =
+                columns.origin.map { c -> Bool in
+                    let origin = reader.raw(c)
+                    return origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8)
+                } ?? false
             // Completion and enrolment events are about the related user. Made by someone
             // else (a teacher, cron), they are facts about the learner, not their activity.
             let aboutLearner = kind == .activityCompleted || kind == .courseCompleted || kind == .enrolled
@@ -121,7 +129,8 @@ public struct MoodleLogstoreParser: ChunkParser {
                 }
                 if found { value.withUnsafeBytes { ObjectKeys.searchTerm($0, into: &scratch) } }
             } else if let level = columns.contextLevel.flatMap({ reader.int($0) }), level == 70,
-                      let cm = columns.contextInstanceID.flatMap({ reader.int($0) }), cm > 0 {
+                let cm = columns.contextInstanceID.flatMap({ reader.int($0) }), cm > 0
+            {
                 ObjectKeys.moodleModule(cmid: cm, into: &scratch)
             }
             if !scratch.isEmpty { object = out.intern(scratch) }

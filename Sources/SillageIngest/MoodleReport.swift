@@ -26,19 +26,23 @@ public struct MoodleReportParser: ChunkParser {
     let users: Pseudonymiser.Prepared
     let names: Pseudonymiser.Prepared
 
-    public init(header: CSVHeader, file: String, stream: UInt8, zone: ZoneRules, pseudonymiser: Pseudonymiser,
-                identity: String? = nil) throws(SillageError) {
+    public init(
+        header: CSVHeader, file: String, stream: UInt8, zone: ZoneRules, pseudonymiser: Pseudonymiser,
+        identity: String? = nil
+    ) throws(SillageError) {
         func required(_ names: String...) throws(SillageError) -> Int {
             for name in names { if let i = header.index(name) { return i } }
-            throw SillageError.configuration("the Moodle Logs report has no \(names[0]) column (found: \(header.names.prefix(12).joined(separator: ", ")))",
-                                             at: file, hint: "download the Logs report as CSV with its header row")
+            throw SillageError.configuration(
+                "the Moodle Logs report has no \(names[0]) column (found: \(header.names.prefix(12).joined(separator: ", ")))",
+                at: file, hint: "download the Logs report as CSV with its header row")
         }
-        columns = Columns(time: try required("Time", "Heure", "Date"),
-                          eventName: try required("Event name", "Nom de l'événement", "Nom de l’événement"),
-                          description: try required("Description"),
-                          fullName: header.index("User full name", "Nom complet de l'utilisateur", "Nom complet de l’utilisateur"),
-                          affectedUser: header.index("Affected user", "Utilisateur concerné"),
-                          origin: header.index("Origin", "Origine"))
+        columns = Columns(
+            time: try required("Time", "Heure", "Date"),
+            eventName: try required("Event name", "Nom de l'événement", "Nom de l’événement"),
+            description: try required("Description"),
+            fullName: header.index("User full name", "Nom complet de l'utilisateur", "Nom complet de l’utilisateur"),
+            affectedUser: header.index("Affected user", "Utilisateur concerné"),
+            origin: header.index("Origin", "Origine"))
         delimiter = header.delimiter
         self.stream = stream
         self.zone = zone
@@ -100,9 +104,13 @@ public struct MoodleReportParser: ChunkParser {
             if digits > 0 {
                 var end = i
                 if end >= 5, endsWith(b, end, " with") { end -= 5 }
-                if endsWith(b, end, "course module") || endsWith(b, end, "module") { module = module ?? value }
-                else if endsWith(b, end, "user") { users.append(value) }
-                else if endsWith(b, end, "course") { course = course ?? value }
+                if endsWith(b, end, "course module") || endsWith(b, end, "module") {
+                    module = module ?? value
+                } else if endsWith(b, end, "user") {
+                    users.append(value)
+                } else if endsWith(b, end, "course") {
+                    course = course ?? value
+                }
             }
             i = j
         }
@@ -122,7 +130,10 @@ public struct MoodleReportParser: ChunkParser {
         var kinds = ByteKeyTable<EventKind>(capacity: 64)
         var scratch: [UInt8] = []
         var name: [UInt8] = []
-        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, window: window, delimiter: delimiter, minFields: max(columns.time, columns.eventName, columns.description) + 1) { out, reader, line, record in
+        return ActivityChunk.parseCSV(
+            chunk, zone: zone, stream: stream, window: window, delimiter: delimiter,
+            minFields: max(columns.time, columns.eventName, columns.description) + 1
+        ) { out, reader, line, record in
             guard let local = MoodleReportParser.localSeconds(reader.raw(columns.time)) else {
                 out.reject(.badTimestamp, line: line, bytes: record)
                 return
@@ -138,10 +149,11 @@ public struct MoodleReportParser: ChunkParser {
                 kinds.insert(raw) { EventMapping.moodleReportKind(String(decoding: raw, as: UTF8.self)) }
             }
             let kind = kinds.values[kindIndex]
-            let isSystem = columns.origin.map { c -> Bool in
-                let origin = reader.raw(c)
-                return origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8)
-            } ?? false
+            let isSystem =
+                columns.origin.map { c -> Bool in
+                    let origin = reader.raw(c)
+                    return origin.elementsEqual("cli".utf8) || origin.elementsEqual("restore".utf8)
+                } ?? false
             // Names are dropped here, but the PII guard must know them.
             for c in [columns.fullName, columns.affectedUser].compactMap({ $0 }) where !reader.isNull(c) {
                 scratch.removeAll(keepingCapacity: true)

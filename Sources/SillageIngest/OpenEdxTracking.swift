@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import SillageCore
 import SillagePrivacy
@@ -42,11 +42,15 @@ public struct OpenEdxTrackingParser: ChunkParser {
     }
 
     /// Parses one tracking-log line (exposed for tests of single events).
-    func parseLine(_ line: UnsafeRawBufferPointer, _ number: Int, _ out: inout ActivityChunk, _ tape: inout JSONTape,
-                   _ payload: inout JSONTape, _ scratch: inout [UInt8], _ unescaped: inout [UInt8],
-                   _ kinds: inout ByteKeyTable<EventKind>) {
+    func parseLine(
+        _ line: UnsafeRawBufferPointer, _ number: Int, _ out: inout ActivityChunk, _ tape: inout JSONTape,
+        _ payload: inout JSONTape, _ scratch: inout [UInt8], _ unescaped: inout [UInt8],
+        _ kinds: inout ByteKeyTable<EventKind>
+    ) {
         guard let brace = line.firstIndex(of: UInt8(ascii: "{")) else {
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { out.skip(.blankLine, time: nil) } else {
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                out.skip(.blankLine, time: nil)
+            } else {
                 out.reject(.invalidJSON, line: number, bytes: line)
             }
             return
@@ -57,12 +61,14 @@ public struct OpenEdxTrackingParser: ChunkParser {
             return
         }
         guard let typeNode = tape.member(root, "event_type") ?? tape.member(root, "name"), tape.kind(typeNode) == .string,
-              tape.isPresent(typeNode) else {
+            tape.isPresent(typeNode)
+        else {
             out.reject(.missingField, line: number, bytes: line)
             return
         }
         guard let timeNode = tape.member(root, "time") ?? tape.member(root, "timestamp"), tape.kind(timeNode) == .string,
-              let parsed = Timestamps.iso8601(tape.bytes(timeNode)) else {
+            let parsed = Timestamps.iso8601(tape.bytes(timeNode))
+        else {
             out.reject(.badTimestamp, line: number, bytes: line)
             return
         }
@@ -108,7 +114,8 @@ public struct OpenEdxTrackingParser: ChunkParser {
             var actor: ActorKey? = nil
             var actorNode: (JSONTape, Int)? = nil
             let contextUser = context.flatMap { c in tape.member(c, "user_id") }.flatMap { tape.int($0) }
-            let candidates: [(JSONTape, Int)?] = subjectFirst
+            let candidates: [(JSONTape, Int)?] =
+                subjectFirst
                 ? [payloadNode("user_id"), context.flatMap { c in tape.member(c, "user_id").map { (tape, $0) } }]
                 : [context.flatMap { c in tape.member(c, "user_id").map { (tape, $0) } }, payloadNode("user_id")]
             for candidate in candidates {
@@ -159,14 +166,16 @@ public struct OpenEdxTrackingParser: ChunkParser {
                     results = Int32(clamping: n)
                 }
             } else if let (t, node) = payloadNode("block_id") ?? payloadNode("id") ?? payloadNode("target_id") ?? payloadNode("usage_key"),
-                      t.kind(node) == .string {
+                t.kind(node) == .string
+            {
                 var raw: [UInt8] = []
                 t.appendUnescaped(node, to: &raw)
                 // Video events name the block by its bare hash: rebuild the usage key from the
                 // course key, as Open edX's own xAPI transformer does, so both sides agree.
                 let isVideo = ObjectKeys.contains(typeBytes, "video")
                 if isVideo, ObjectKeys.find(raw, Array("block-v1:".utf8)) == nil, ObjectKeys.find(raw, Array(":".utf8)) == nil,
-                   let courseNode = context.flatMap({ tape.member($0, "course_id") }) {
+                    let courseNode = context.flatMap({ tape.member($0, "course_id") })
+                {
                     let courseKey = Array(tape.bytes(courseNode))
                     let prefix = Array("course-v1:".utf8)
                     if courseKey.starts(with: prefix) {
@@ -188,7 +197,8 @@ public struct OpenEdxTrackingParser: ChunkParser {
     /// The kind of a server event whose type is a request path.
     static func pathKind(_ p: UnsafeRawBufferPointer) -> EventKind {
         if ObjectKeys.contains(p, "/handler") || ObjectKeys.contains(p, "/xblock/") || ObjectKeys.contains(p, "/api/")
-            || ObjectKeys.contains(p, "_ajax") {
+            || ObjectKeys.contains(p, "_ajax")
+        {
             return .other
         }
         if ObjectKeys.contains(p, "/courseware") || ObjectKeys.contains(p, "/jump_to") { return .contentView }

@@ -30,8 +30,9 @@ public struct PersonIdentifier: Sendable {
         guard !trimmed.isEmpty else { throw SillageError.usage("an empty identifier") }
         switch namespace {
         case Pseudonymiser.Namespace.webVisitor:
-            throw SillageError.usage("anonymous web visitors cannot be named: they are keyed by address, browser and day, and followed no further",
-                                     hint: "for authenticated users give --namespace \(Pseudonymiser.Namespace.webUser)")
+            throw SillageError.usage(
+                "anonymous web visitors cannot be named: they are keyed by address, browser and day, and followed no further",
+                hint: "for authenticated users give --namespace \(Pseudonymiser.Namespace.webUser)")
         case XAPIStatementsParser.accountNamespace:
             guard let bar = trimmed.firstIndex(of: "|") else {
                 throw SillageError.usage("an xapi-account identifier is HOMEPAGE|NAME, not \"\(trimmed)\"")
@@ -44,8 +45,9 @@ public struct PersonIdentifier: Sendable {
             bytes = Array(trimmed.lowercased().utf8)
         default:
             guard PersonIdentifier.namespaces.contains(where: { $0.name == namespace }) || declared.contains(namespace) else {
-                throw SillageError.usage("unknown namespace \"\(namespace)\"",
-                                         hint: "namespaces: " + (PersonIdentifier.namespaces.map(\.name) + declared).joined(separator: ", "))
+                throw SillageError.usage(
+                    "unknown namespace \"\(namespace)\"",
+                    hint: "namespaces: " + (PersonIdentifier.namespaces.map(\.name) + declared).joined(separator: ", "))
             }
             bytes = Array(trimmed.utf8)
         }

@@ -34,12 +34,15 @@ public struct ReferenceTableParser: ChunkParser {
     public var window: ClosedRange<Int32>? = nil
     let users: Pseudonymiser.Prepared
 
-    public init(kind: Kind, header: CSVHeader, file: String, stream: UInt8, zone: ZoneRules, pseudonymiser: Pseudonymiser,
-                identity: String? = nil) throws(SillageError) {
+    public init(
+        kind: Kind, header: CSVHeader, file: String, stream: UInt8, zone: ZoneRules, pseudonymiser: Pseudonymiser,
+        identity: String? = nil
+    ) throws(SillageError) {
         func need(_ index: Int?, _ what: String) throws(SillageError) -> Int {
             guard let index else {
-                throw SillageError.configuration("the \(kind.rawValue) table has no \(what) column (found: \(header.names.prefix(12).joined(separator: ", ")))",
-                                                 at: file)
+                throw SillageError.configuration(
+                    "the \(kind.rawValue) table has no \(what) column (found: \(header.names.prefix(12).joined(separator: ", ")))",
+                    at: file)
             }
             return index
         }
@@ -89,7 +92,8 @@ public struct ReferenceTableParser: ChunkParser {
 
     public func parse(_ chunk: LineChunk) -> ChunkResult {
         var scratch: [UInt8] = []
-        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, window: window, delimiter: delimiter, minFields: 1) { out, reader, line, record in
+        return ActivityChunk.parseCSV(chunk, zone: zone, stream: stream, window: window, delimiter: delimiter, minFields: 1) {
+            out, reader, line, record in
             switch kind {
             case .catalogue:
                 guard let k = columns.key, let n = columns.name, !reader.isNull(k), !reader.isNull(n) else {
@@ -102,8 +106,10 @@ public struct ReferenceTableParser: ChunkParser {
                 // A bare Moodle course-module id in an activity row becomes its canonical key.
                 let course = columns.course.map { reader.string($0) } ?? ""
                 if !course.isEmpty, key.allSatisfy(\.isNumber) { key = "cm:" + key }
-                out.result.references.append(.catalogue(key: key, course: course, name: reader.string(n),
-                                                        position: columns.position.flatMap { reader.int($0) }.map(Int.init)))
+                out.result.references.append(
+                    .catalogue(
+                        key: key, course: course, name: reader.string(n),
+                        position: columns.position.flatMap { reader.int($0) }.map(Int.init)))
             case .organisations:
                 guard let u = columns.user, let o = columns.organisation, let id = reader.int(u), id > 0, !reader.isNull(o) else {
                     out.reject(.missingField, line: line, bytes: record)

@@ -40,18 +40,21 @@ public struct UserAgentClassifier: Sendable {
         }
         for token in crawlerTokens where contains(lower, token) { return .bot }
         if contains(lower, Self.ipad) || contains(lower, Self.tablet) || contains(lower, Self.kindle)
-            || contains(lower, Self.silk) || contains(lower, Self.playbook) {
+            || contains(lower, Self.silk) || contains(lower, Self.playbook)
+        {
             return .tablet
         }
         if contains(lower, Self.android) {
             return contains(lower, Self.mobile) ? .mobile : .tablet
         }
         if contains(lower, Self.mobi) || contains(lower, Self.iphone) || contains(lower, Self.ipod)
-            || contains(lower, Self.windowsPhone) || contains(lower, Self.blackberry) || contains(lower, Self.operaMini) {
+            || contains(lower, Self.windowsPhone) || contains(lower, Self.blackberry) || contains(lower, Self.operaMini)
+        {
             return .mobile
         }
         if contains(lower, Self.windows) || contains(lower, Self.macintosh) || contains(lower, Self.x11)
-            || contains(lower, Self.linux) || contains(lower, Self.cros) || contains(lower, Self.macOS) {
+            || contains(lower, Self.linux) || contains(lower, Self.cros) || contains(lower, Self.macOS)
+        {
             return .desktop
         }
         return .unknown

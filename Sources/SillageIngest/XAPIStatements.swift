@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import SillageCore
 import SillagePrivacy
@@ -43,7 +43,8 @@ public struct XAPIStatementsParser: ChunkParser {
     /// Whether a file is one JSON document, judged from its first bytes: an array, or an
     /// object that does not close on its first line (pretty-printed) or holds `statements`.
     public static func isWholeDocument(head: [UInt8]) -> Bool {
-        guard let first = head.firstIndex(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }) else { return false }
+        guard let first = head.firstIndex(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF })
+        else { return false }
         if head[first] == UInt8(ascii: "[") { return true }
         let lineEnd = head[first...].firstIndex(of: 0x0A) ?? head.count
         if lineEnd == head.count && head.count >= LineChunkerDefaults.fingerprintBytes { return true }
@@ -110,20 +111,24 @@ public struct XAPIStatementsParser: ChunkParser {
         return suffix.indices.allSatisfy { b[b.count - suffix.count + $0] == suffix[$0] }
     }
 
-    func handle(_ tape: JSONTape, _ s: Int, record: Int, _ out: inout ActivityChunk, _ scratch: inout [UInt8],
-                _ verbs: inout ByteKeyTable<EventKind>, raw: UnsafeRawBufferPointer) {
+    func handle(
+        _ tape: JSONTape, _ s: Int, record: Int, _ out: inout ActivityChunk, _ scratch: inout [UInt8],
+        _ verbs: inout ByteKeyTable<EventKind>, raw: UnsafeRawBufferPointer
+    ) {
         guard tape.kind(s) == .object else {
             out.reject(.missingField, line: record, bytes: raw)
             return
         }
         guard let timeNode = tape.member(s, "timestamp") ?? tape.member(s, "stored"), tape.kind(timeNode) == .string,
-              let parsed = Timestamps.iso8601(tape.bytes(timeNode)) else {
+            let parsed = Timestamps.iso8601(tape.bytes(timeNode))
+        else {
             out.reject(.badTimestamp, line: record, bytes: raw)
             return
         }
         let time = parsed.hasOffset ? parsed.millis : zone.utcSeconds(fromLocalSeconds: parsed.millis / 1000) * 1000 + parsed.millis % 1000
         guard let verbID = tape.path(s, "verb", "id"), tape.kind(verbID) == .string,
-              let objectID = tape.path(s, "object", "id"), tape.kind(objectID) == .string else {
+            let objectID = tape.path(s, "object", "id"), tape.kind(objectID) == .string
+        else {
             out.reject(.missingField, line: record, bytes: raw)
             return
         }

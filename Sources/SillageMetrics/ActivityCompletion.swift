@@ -16,7 +16,10 @@ public enum ActivityCompletion {
                 Column("course", .string, "Course key (empty when the source did not say).", optional: true),
                 Column("activity", .string, "Activity key: cm:<course module id> (Moodle) or the Open edX block key."),
                 Column("activity_name", .string, "The activity's name from the catalogue input (empty without one).", optional: true),
-                Column("rank", .integer, "Position in the course's funnel: the catalogue's order when it gives one, otherwise 1 is the activity completed by the most learners."),
+                Column(
+                    "rank", .integer,
+                    "Position in the course's funnel: the catalogue's order when it gives one, otherwise 1 is the activity completed by the most learners."
+                ),
                 Column("completers", .integer, "Learners who completed the activity by the end of the period.", measure: true, people: true),
                 Column("share_of_learners", .number, "completers ÷ the course's learners as in course_completion (3 decimals).", measure: true),
             ],
@@ -37,15 +40,18 @@ public enum ActivityCompletion {
                 return a.value.count != b.value.count ? a.value.count > b.value.count : a.key < b.key
             }
             for (rank, (activity, completers)) in ranked.enumerated() {
-                table.append([
-                    .text(course), .text(activity), .text(input.catalogue[activity]?.name ?? ""), .integer(Int64(rank + 1)),
-                    .integer(Int64(completers.count)),
-                    learners > 0 ? .decimal(Double(completers.count) / Double(max(learners, completers.count)), digits: 3) : .empty,
-                ], actors: completers.count, contributions: input.recordContributions ? {
-                    var parts = RowContributions()
-                    parts.people(4, completers)
-                    return parts
-                }() : nil)
+                table.append(
+                    [
+                        .text(course), .text(activity), .text(input.catalogue[activity]?.name ?? ""), .integer(Int64(rank + 1)),
+                        .integer(Int64(completers.count)),
+                        learners > 0 ? .decimal(Double(completers.count) / Double(max(learners, completers.count)), digits: 3) : .empty,
+                    ], actors: completers.count,
+                    contributions: input.recordContributions
+                        ? {
+                            var parts = RowContributions()
+                            parts.people(4, completers)
+                            return parts
+                        }() : nil)
             }
         }
         return table

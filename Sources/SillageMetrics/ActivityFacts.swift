@@ -114,8 +114,10 @@ public struct ActivityFacts: Sendable, Equatable {
 
     /// Collects facts from events sorted by (stream, actor, time); `strings` resolves ids;
     /// `recentViews` are the last views carried from the previous run.
-    public static func collect(sorted events: [Event], strings: [String],
-                               recentViews: [ActorObject: Int64] = [:]) -> ActivityFacts {
+    public static func collect(
+        sorted events: [Event], strings: [String],
+        recentViews: [ActorObject: Int64] = [:]
+    ) -> ActivityFacts {
         var facts = ActivityFacts()
         var lastView: [UInt32: Int64] = [:]
         var currentActor: ActorKey? = nil

@@ -1,4 +1,3 @@
-
 /// Labelled, contiguous buckets over a non-negative quantity (durations, day counts).
 public struct BucketScale: Sendable {
     /// Labels and inclusive lower bounds, in increasing order; the last bucket is open-ended.

@@ -1,4 +1,3 @@
-
 /// A course's or activity's name and place, from a catalogue table.
 public struct CatalogueEntry: Sendable, Equatable {
     public var course: String

@@ -14,14 +14,18 @@ public enum ConnectionDays {
     public static func build(_ input: MetricInput) -> Table {
         var table = Table(
             name: name, title: "Connection days per month",
-            description: "Distribution of learners by number of connection days in a local month, with their median connected time. Anonymous web visitors are keyed per day, so they count one day each.",
+            description:
+                "Distribution of learners by number of connection days in a local month, with their median connected time. Anonymous web visitors are keyed per day, so they count one day each.",
             columns: [
                 Column("month", .yearmonth, "Local month."),
                 Column("stream", .string, "Input stream."),
-                Column("connection_days", .string, "Distinct local days with at least one event in the month (bucket).",
-                       allowed: scale.labels),
+                Column(
+                    "connection_days", .string, "Distinct local days with at least one event in the month (bucket).",
+                    allowed: scale.labels),
                 Column("users", .integer, "Distinct pseudonymous actors in the bucket.", measure: true, people: true),
-                Column("median_connected_seconds", .number, "Median over those actors of the summed durations of their sessions started in the month, in seconds.", measure: true),
+                Column(
+                    "median_connected_seconds", .number,
+                    "Median over those actors of the summed durations of their sessions started in the month, in seconds.", measure: true),
             ],
             primaryKey: ["month", "stream", "connection_days"])
         struct ActorMonth: Hashable {
@@ -60,9 +64,12 @@ public enum ConnectionDays {
                 var parts = RowContributions()
                 if input.recordContributions { parts.people(3, members[key] ?? []) }
                 let label = "\(ms.month / 12)-\(ms.month % 12 + 1 < 10 ? "0" : "")\(ms.month % 12 + 1)"
-                table.append([.text(label), .text(ms.stream), .text(b.label), .integer(Int64(values.count)),
-                              median(values).map { .decimal($0, digits: 1) } ?? .empty], actors: values.count,
-                             contributions: input.recordContributions ? parts : nil)
+                table.append(
+                    [
+                        .text(label), .text(ms.stream), .text(b.label), .integer(Int64(values.count)),
+                        median(values).map { .decimal($0, digits: 1) } ?? .empty,
+                    ], actors: values.count,
+                    contributions: input.recordContributions ? parts : nil)
             }
         }
         return table

@@ -11,12 +11,15 @@ public enum ContentViews {
     public static func build(_ input: MetricInput) -> Table {
         var table = Table(
             name: name, title: "Content consultations per week",
-            description: "Consultations of course content (pages, resources, videos, files) per local week, after the 30-second double-click rule, with unique viewers.",
+            description:
+                "Consultations of course content (pages, resources, videos, files) per local week, after the 30-second double-click rule, with unique viewers.",
             columns: [
                 Column("week", .date, "Monday of the local week."),
                 Column("course", .string, "Course key (empty when the source did not say).", optional: true),
                 Column("object", .string, "Content key: cm:<course module id>, an Open edX block key, or a scrubbed path."),
-                Column("views", .integer, "Consultations, views within 30 s of the previous view of the same object by the same learner counted once.", measure: true),
+                Column(
+                    "views", .integer, "Consultations, views within 30 s of the previous view of the same object by the same learner counted once.",
+                    measure: true),
                 Column("unique_viewers", .integer, "Distinct learners who consulted it that week.", measure: true, people: true),
             ],
             primaryKey: ["week", "course", "object"])
@@ -37,15 +40,19 @@ public enum ContentViews {
         }
         for key in views.keys.sorted() {
             let unique = viewers[key]?.count ?? 0
-            table.append([.text(CivilTime.isoDate(days: Int(key.week))), .text(key.course), .text(key.object),
-                          .integer(Int64(views[key]!)), .integer(Int64(unique))], actors: unique,
-                         topShare: viewsBy[key]?.topShare ?? 0,
-                         contributions: input.recordContributions ? {
-                             var parts = RowContributions()
-                             parts.sum(3, viewsBy[key] ?? Contributions())
-                             parts.people(4, viewers[key] ?? [])
-                             return parts
-                         }() : nil)
+            table.append(
+                [
+                    .text(CivilTime.isoDate(days: Int(key.week))), .text(key.course), .text(key.object),
+                    .integer(Int64(views[key]!)), .integer(Int64(unique)),
+                ], actors: unique,
+                topShare: viewsBy[key]?.topShare ?? 0,
+                contributions: input.recordContributions
+                    ? {
+                        var parts = RowContributions()
+                        parts.sum(3, viewsBy[key] ?? Contributions())
+                        parts.people(4, viewers[key] ?? [])
+                        return parts
+                    }() : nil)
         }
         return table
     }

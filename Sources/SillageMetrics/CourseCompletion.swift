@@ -42,16 +42,21 @@ public enum CourseCompletion {
     public static func build(_ input: MetricInput) -> Table {
         var table = Table(
             name: name, title: "Course completion",
-            description: "Per course: learners concerned, completers, completion rate and median time to complete, up to the end of the export period.",
+            description:
+                "Per course: learners concerned, completers, completion rate and median time to complete, up to the end of the export period.",
             columns: [
                 Column("course", .string, "Course key: the Moodle course id, or the Open edX course key."),
                 Column("course_name", .string, "The course's name from the catalogue input (empty without one).", optional: true),
-                Column("denominator", .string, "Who the rate is computed over: enrolled (enrolment data) or active (learners with activity in the course during the period).",
-                       allowed: ["enrolled", "active"]),
+                Column(
+                    "denominator", .string,
+                    "Who the rate is computed over: enrolled (enrolment data) or active (learners with activity in the course during the period).",
+                    allowed: ["enrolled", "active"]),
                 Column("learners", .integer, "Learners in the denominator.", measure: true, people: true),
                 Column("completers", .integer, "Learners who completed the course by the end of the period.", measure: true, people: true),
                 Column("completion_rate", .number, "completers ÷ learners (3 decimals).", measure: true),
-                Column("median_days_to_complete", .number, "Median, over completers, of the days from enrolment (or first activity) to completion (1 decimal).", measure: true),
+                Column(
+                    "median_days_to_complete", .number,
+                    "Median, over completers, of the days from enrolment (or first activity) to completion (1 decimal).", measure: true),
             ],
             primaryKey: ["course"])
         for (course, cohort) in cohorts(input).sorted(by: { $0.key < $1.key }) {
@@ -71,11 +76,13 @@ public enum CourseCompletion {
                 parts.people(3, cohort.learners)
                 parts.people(4, cohort.completers.keys)
             }
-            table.append([
-                .text(course), .text(input.catalogue[course]?.name ?? ""), .text(cohort.denominator), .integer(Int64(learners)), .integer(Int64(completers)),
-                learners > 0 ? .decimal(Double(completers) / Double(learners), digits: 3) : .empty,
-                medianDays.map { .decimal($0, digits: 1) } ?? .empty,
-            ], actors: groups.min() ?? 0, contributions: input.recordContributions ? parts : nil)
+            table.append(
+                [
+                    .text(course), .text(input.catalogue[course]?.name ?? ""), .text(cohort.denominator), .integer(Int64(learners)),
+                    .integer(Int64(completers)),
+                    learners > 0 ? .decimal(Double(completers) / Double(learners), digits: 3) : .empty,
+                    medianDays.map { .decimal($0, digits: 1) } ?? .empty,
+                ], actors: groups.min() ?? 0, contributions: input.recordContributions ? parts : nil)
         }
         return table
     }

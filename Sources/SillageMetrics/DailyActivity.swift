@@ -15,12 +15,17 @@ public enum DailyActivity {
             columns: [
                 Column("date", .date, "Local day (pipeline time zone)."),
                 Column("stream", .string, "Input stream: web (access logs) or lms (activity logs)."),
-                Column("users", .integer, "Distinct pseudonymous actors with at least one event that day in that stream.", measure: true, people: true),
+                Column(
+                    "users", .integer, "Distinct pseudonymous actors with at least one event that day in that stream.", measure: true, people: true),
                 Column("sessions", .integer, "Sessions that started that day.", measure: true),
                 Column("page_views", .integer, "Page views (web) or course and content views (lms) that day.", measure: true),
                 Column("bounces", .integer, "Sessions of a single event among those that started that day.", measure: true),
-                Column("median_session_seconds", .number, "Median session duration (last event minus first) of the sessions started that day, in seconds.", measure: true),
-                Column("mean_pages_per_session", .number, "Pages visited per session, averaged over the sessions started that day (2 decimals).", measure: true),
+                Column(
+                    "median_session_seconds", .number,
+                    "Median session duration (last event minus first) of the sessions started that day, in seconds.", measure: true),
+                Column(
+                    "mean_pages_per_session", .number, "Pages visited per session, averaged over the sessions started that day (2 decimals).",
+                    measure: true),
             ],
             primaryKey: ["date", "stream"])
         struct Key: Hashable, Comparable {
@@ -64,17 +69,18 @@ public enum DailyActivity {
         for key in acc.keys.sorted() {
             let a = acc[key]!
             let sessions = a.durations.count
-            table.append([
-                .text(CivilTime.isoDate(days: Int(key.day))),
-                .text(key.stream),
-                .integer(Int64(a.users)),
-                .integer(Int64(sessions)),
-                .integer(a.pageViews),
-                .integer(Int64(a.bounces)),
-                median(a.durations).map { .decimal($0, digits: 1) } ?? .empty,
-                sessions > 0 ? .decimal(Double(a.sessionPages) / Double(sessions), digits: 2) : .empty,
-            ], actors: a.users, topShare: max(a.sessionsBy.topShare, a.pagesBy.topShare),
-               contributions: input.recordContributions ? a.parts : nil)
+            table.append(
+                [
+                    .text(CivilTime.isoDate(days: Int(key.day))),
+                    .text(key.stream),
+                    .integer(Int64(a.users)),
+                    .integer(Int64(sessions)),
+                    .integer(a.pageViews),
+                    .integer(Int64(a.bounces)),
+                    median(a.durations).map { .decimal($0, digits: 1) } ?? .empty,
+                    sessions > 0 ? .decimal(Double(a.sessionPages) / Double(sessions), digits: 2) : .empty,
+                ], actors: a.users, topShare: max(a.sessionsBy.topShare, a.pagesBy.topShare),
+                contributions: input.recordContributions ? a.parts : nil)
         }
         return table
     }

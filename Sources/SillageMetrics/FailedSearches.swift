@@ -12,7 +12,8 @@ public enum FailedSearches {
     public static func build(_ input: MetricInput) -> Table {
         var table = Table(
             name: name, title: "Failed searches",
-            description: "Search terms that returned no result, with the learners who searched them; terms searched by fewer than minCount learners are not listed.",
+            description:
+                "Search terms that returned no result, with the learners who searched them; terms searched by fewer than minCount learners are not listed.",
             columns: [
                 Column("term", .string, "Scrubbed search term."),
                 Column("searchers", .integer, "Distinct learners who searched the term without result.", measure: true, people: true),
@@ -30,14 +31,16 @@ public enum FailedSearches {
         }
         for term in searchers.keys.sorted() {
             let n = searchers[term]!.count
-            table.append([.text(term), .integer(Int64(n)), .integer(Int64(failed[term]!))], actors: n,
-                         topShare: failedBy[term]?.topShare ?? 0,
-                         contributions: input.recordContributions ? {
-                             var parts = RowContributions()
-                             parts.people(1, searchers[term]!)
-                             parts.sum(2, failedBy[term] ?? Contributions())
-                             return parts
-                         }() : nil)
+            table.append(
+                [.text(term), .integer(Int64(n)), .integer(Int64(failed[term]!))], actors: n,
+                topShare: failedBy[term]?.topShare ?? 0,
+                contributions: input.recordContributions
+                    ? {
+                        var parts = RowContributions()
+                        parts.people(1, searchers[term]!)
+                        parts.sum(2, failedBy[term] ?? Contributions())
+                        return parts
+                    }() : nil)
         }
         return table
     }

@@ -25,8 +25,9 @@ public struct MicrodataDefinition: Sendable, Equatable {
         var d = MicrodataDefinition()
         func attribute(_ text: String, at location: String) throws(SillageError) -> MicrodataAttribute {
             guard let a = MicrodataAttribute(rawValue: text) else {
-                throw SillageError.configuration("unknown microdata column \"\(text)\"", at: location,
-                                                 hint: "columns: \(MicrodataAttribute.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw SillageError.configuration(
+                    "unknown microdata column \"\(text)\"", at: location,
+                    hint: "columns: \(MicrodataAttribute.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return a
         }
@@ -49,8 +50,9 @@ public struct MicrodataDefinition: Sendable, Equatable {
             }
         }
         if let s = d.sensitive, d.quasiIdentifiers.contains(s) {
-            throw SillageError.configuration("the sensitive column \"\(s.rawValue)\" cannot also be a quasi-identifier",
-                                             at: r.location("sensitive"))
+            throw SillageError.configuration(
+                "the sensitive column \"\(s.rawValue)\" cannot also be a quasi-identifier",
+                at: r.location("sensitive"))
         }
         if let share = try r.double("maxSuppression", in: 0...0.5) { d.maxSuppression = share }
         try r.finish()

@@ -16,8 +16,10 @@ public enum SessionLengths {
             description: "Sessions per stream and duration bucket over the export period, with the distinct users who had them.",
             columns: [
                 Column("stream", .string, "Input stream."),
-                Column("duration_bucket", .string, "Session duration (last event minus first): 0s is a single-event session or events in the same second; 1-2h means 1 h to under 2 h.",
-                       allowed: scale.labels),
+                Column(
+                    "duration_bucket", .string,
+                    "Session duration (last event minus first): 0s is a single-event session or events in the same second; 1-2h means 1 h to under 2 h.",
+                    allowed: scale.labels),
                 Column("sessions", .integer, "Sessions in the bucket.", measure: true),
                 Column("users", .integer, "Distinct pseudonymous actors with at least one session in the bucket.", measure: true, people: true),
             ],
@@ -33,9 +35,10 @@ public enum SessionLengths {
                 sessionsBy[b].add(s.actor, 1)
             }
             for (i, b) in scale.buckets.enumerated() {
-                table.append([.text(stream), .text(b.label), .integer(Int64(sessions[i])), .integer(Int64(users[i].count))],
-                             actors: users[i].count, topShare: sessionsBy[i].topShare,
-                             contributions: input.recordContributions ? parts(users[i], sessionsBy[i]) : nil)
+                table.append(
+                    [.text(stream), .text(b.label), .integer(Int64(sessions[i])), .integer(Int64(users[i].count))],
+                    actors: users[i].count, topShare: sessionsBy[i].topShare,
+                    contributions: input.recordContributions ? parts(users[i], sessionsBy[i]) : nil)
             }
         }
         return table

@@ -60,8 +60,10 @@ public struct Column: Sendable {
     /// form instead of scanning for patterns that random hex digits can mimic.
     public var isPseudonym = false
 
-    public init(_ name: String, _ type: ColumnType, _ description: String, measure: Bool = false, allowed: [String]? = nil,
-                optional: Bool = false, people: Bool = false) {
+    public init(
+        _ name: String, _ type: ColumnType, _ description: String, measure: Bool = false, allowed: [String]? = nil,
+        optional: Bool = false, people: Bool = false
+    ) {
         self.countsPeople = people
         self.name = name
         self.type = type
@@ -132,8 +134,10 @@ public struct MetricInput: Sendable {
     /// differential privacy; off by default, since it costs memory.
     public var recordContributions = false
 
-    public init(sessions: [Session], actorDays: [ActorDay], facts: ActivityFacts = ActivityFacts(),
-                days: ClosedRange<Int>? = nil, zone: ZoneRules = ZoneRules(fixedOffsetSeconds: 0)) {
+    public init(
+        sessions: [Session], actorDays: [ActorDay], facts: ActivityFacts = ActivityFacts(),
+        days: ClosedRange<Int>? = nil, zone: ZoneRules = ZoneRules(fixedOffsetSeconds: 0)
+    ) {
         self.sessions = sessions
         self.actorDays = actorDays
         self.facts = facts

@@ -1,4 +1,3 @@
-
 /// A published table: its name and how it is computed from the store's rows.
 public struct TableStage: Sendable {
     public var name: String

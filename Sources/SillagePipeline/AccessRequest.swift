@@ -19,8 +19,10 @@ public enum AccessRequest {
     /// Columns written as JSON numbers.
     static let countColumns: Set<String> = ["duration_seconds", "events", "pages", "views", "searches", "failed"]
 
-    public static func answer(_ person: PersonIdentifier, identifier: String, store: Store, pseudonymiser: Pseudonymiser,
-                              zone: ZoneRules, to directory: String) throws(SillageError) -> AccessOutcome {
+    public static func answer(
+        _ person: PersonIdentifier, identifier: String, store: Store, pseudonymiser: Pseudonymiser,
+        zone: ZoneRules, to directory: String
+    ) throws(SillageError) -> AccessOutcome {
         let actor = person.pseudonym(pseudonymiser)
         let sessions = try store.sessions(of: actor)
         let days = try store.actorDays(of: actor)
@@ -33,26 +35,53 @@ public enum AccessRequest {
         func name(_ key: String) -> String { catalogue[key]?.name ?? "" }
 
         var tables: [(file: String, key: String, header: [String], rows: [[String]])] = []
-        tables.append(("sessions.csv", "sessions", ["stream", "start_utc", "end_utc", "local_date", "duration_seconds", "events", "pages", "device"],
-                       sessions.map { [$0.stream, instant($0.start), instant($0.end), date($0.day), String($0.durationSeconds),
-                                       String($0.events), String($0.pages), $0.agentClass.name] }))
-        tables.append(("learner_days.csv", "learnerDays", ["local_date", "stream", "events", "pages"],
-                       days.map { [date($0.day), $0.stream, String($0.events), String($0.pages)] }))
+        tables.append(
+            (
+                "sessions.csv", "sessions", ["stream", "start_utc", "end_utc", "local_date", "duration_seconds", "events", "pages", "device"],
+                sessions.map {
+                    [
+                        $0.stream, instant($0.start), instant($0.end), date($0.day), String($0.durationSeconds),
+                        String($0.events), String($0.pages), $0.agentClass.name,
+                    ]
+                }
+            ))
+        tables.append(
+            (
+                "learner_days.csv", "learnerDays", ["local_date", "stream", "events", "pages"],
+                days.map { [date($0.day), $0.stream, String($0.events), String($0.pages)] }
+            ))
         let courses = Set(facts.enrolments.keys.map(\.course)).union(facts.completions.keys.map(\.course))
             .union(facts.courseActivity.keys.map(\.course))
-        tables.append(("courses.csv", "courses", ["course", "course_name", "enrolled_utc", "first_activity_utc", "last_activity_utc", "events", "completed_utc"],
-                       courses.sorted().map { c in
-                           let k = ActivityFacts.ActorCourse(actor: actor, course: c)
-                           let a = facts.courseActivity[k]
-                           return [c, name(c), facts.enrolments[k].map(instant) ?? "", a.map { instant($0.first) } ?? "",
-                                   a.map { instant($0.last) } ?? "", a.map { String($0.events) } ?? "", facts.completions[k].map(instant) ?? ""]
-                       }))
-        tables.append(("activity_completions.csv", "activityCompletions", ["course", "activity", "activity_name", "completed_utc"],
-                       facts.activityCompletions.sorted { $0.key < $1.key }.map { [$0.value.course, $0.key.object, name($0.key.object), instant($0.value.time)] }))
-        tables.append(("content_views.csv", "contentViews", ["week", "course", "object", "views"],
-                       facts.contentViews.sorted { $0.key < $1.key }.map { [date($0.key.week), $0.key.course, $0.key.object, String($0.value)] }))
-        tables.append(("searches.csv", "searches", ["local_date", "term", "searches", "failed"],
-                       facts.searches.sorted { $0.key < $1.key }.map { [date($0.key.day), $0.key.term, String($0.value.searches), String($0.value.failed)] }))
+        tables.append(
+            (
+                "courses.csv", "courses",
+                ["course", "course_name", "enrolled_utc", "first_activity_utc", "last_activity_utc", "events", "completed_utc"],
+                courses.sorted().map { c in
+                    let k = ActivityFacts.ActorCourse(actor: actor, course: c)
+                    let a = facts.courseActivity[k]
+                    return [
+                        c, name(c), facts.enrolments[k].map(instant) ?? "", a.map { instant($0.first) } ?? "",
+                        a.map { instant($0.last) } ?? "", a.map { String($0.events) } ?? "", facts.completions[k].map(instant) ?? "",
+                    ]
+                }
+            ))
+        tables.append(
+            (
+                "activity_completions.csv", "activityCompletions", ["course", "activity", "activity_name", "completed_utc"],
+                facts.activityCompletions.sorted { $0.key < $1.key }.map {
+                    [$0.value.course, $0.key.object, name($0.key.object), instant($0.value.time)]
+                }
+            ))
+        tables.append(
+            (
+                "content_views.csv", "contentViews", ["week", "course", "object", "views"],
+                facts.contentViews.sorted { $0.key < $1.key }.map { [date($0.key.week), $0.key.course, $0.key.object, String($0.value)] }
+            ))
+        tables.append(
+            (
+                "searches.csv", "searches", ["local_date", "term", "searches", "failed"],
+                facts.searches.sorted { $0.key < $1.key }.map { [date($0.key.day), $0.key.term, String($0.value.searches), String($0.value.failed)] }
+            ))
 
         var members: [(String, JSONValue)] = [
             ("namespace", .string(person.namespace)), ("identifier", .string(identifier)),
@@ -67,17 +96,24 @@ public enum AccessRequest {
             for r in t.rows { CSVWriter.appendRecord(r, to: &csv) }
             files.append((t.file, csv))
             rows[t.key] = t.rows.count
-            members.append((t.key, .array(t.rows.map { r in
-                .object(zip(t.header, r).map { column, value in
-                    (column, AccessRequest.countColumns.contains(column) ? Int64(value).map { .int($0) } ?? .null : .string(value))
-                })
-            })))
+            members.append(
+                (
+                    t.key,
+                    .array(
+                        t.rows.map { r in
+                            .object(
+                                zip(t.header, r).map { column, value in
+                                    (column, AccessRequest.countColumns.contains(column) ? Int64(value).map { .int($0) } ?? .null : .string(value))
+                                })
+                        })
+                ))
         }
         files.insert(("person.json", Array(JSONValue.object(members).serialized().utf8)), at: 0)
         try Publisher.publish(files: files, to: directory, personal: true)
-        try store.journal("access", subject: "access request: 1 person named in \(person.namespace); answer written to \(directory)",
-                          count: Int64(rows.values.reduce(0, +)),
-                          details: .object(rows.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
+        try store.journal(
+            "access", subject: "access request: 1 person named in \(person.namespace); answer written to \(directory)",
+            count: Int64(rows.values.reduce(0, +)),
+            details: .object(rows.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
         return AccessOutcome(directory: directory, files: files.map(\.name), rows: rows)
     }
 }

@@ -30,11 +30,13 @@ public enum Erasure {
             }
             outcome.people = seen.count
             let namespaces = Set(people.map(\.namespace)).sorted().joined(separator: ", ")
-            try store.journal("erasure", subject: "\(outcome.people) person(s) named in \(namespaces); added to the opt-out list",
-                              count: Int64(outcome.rows), details: .object([
-                                  ("people", .int(Int64(outcome.people))), ("rows", .int(Int64(outcome.rows))),
-                                  ("alreadyOptedOut", .int(Int64(outcome.alreadyOptedOut))),
-                              ]))
+            try store.journal(
+                "erasure", subject: "\(outcome.people) person(s) named in \(namespaces); added to the opt-out list",
+                count: Int64(outcome.rows),
+                details: .object([
+                    ("people", .int(Int64(outcome.people))), ("rows", .int(Int64(outcome.rows))),
+                    ("alreadyOptedOut", .int(Int64(outcome.alreadyOptedOut))),
+                ]))
         }
         return outcome
     }

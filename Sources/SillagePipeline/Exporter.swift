@@ -8,12 +8,15 @@ import SillageStore
 /// Builds one export from the store: reads the period's rows, lets the export layer build and
 /// check the release, charges the recipient's ε budget, then publishes.
 public enum Exporter {
-    public static func run(_ export: ExportDefinition, store: Store, outputRoot: String, pipeline: PipelineDefinition,
-                           key: MasterKey, scanner: PIIScanner, run: Int64? = nil) throws(SillageError) -> ExportOutcome {
+    public static func run(
+        _ export: ExportDefinition, store: Store, outputRoot: String, pipeline: PipelineDefinition,
+        key: MasterKey, scanner: PIIScanner, run: Int64? = nil
+    ) throws(SillageError) -> ExportOutcome {
         let days = export.period.dayRange
         let zone = try ZoneRules(identifier: pipeline.timezone)
-        var input = MetricInput(sessions: try store.sessions(days: days), actorDays: try store.actorDays(days: days),
-                                facts: try store.facts(), days: days, zone: zone)
+        var input = MetricInput(
+            sessions: try store.sessions(days: days), actorDays: try store.actorDays(days: days),
+            facts: try store.facts(), days: days, zone: zone)
         input.catalogue = try store.catalogue()
         let prepared = try Release.prepare(export, input: input, key: key, scanner: scanner, outputRoot: outputRoot)
         // Charged before anything is published: a failure after this over-counts, never under-counts.
@@ -23,11 +26,13 @@ public enum Exporter {
             guard let limit = pipeline.recipient(named: export.recipient)?.epsilonBudget else {
                 throw SillageError.configuration("recipient \(export.recipient) has no epsilonBudget", at: "$.recipients[\(recipientIndex)]")
             }
-            budget = try store.charge(prepared.charges, recipient: export.recipient, budget: limit, run: run,
-                                      location: "$.recipients[\(recipientIndex)].epsilonBudget")
+            budget = try store.charge(
+                prepared.charges, recipient: export.recipient, budget: limit, run: run,
+                location: "$.recipients[\(recipientIndex)].epsilonBudget")
         }
-        let context = ReleaseContext(timezone: pipeline.timezone, inactivityMinutes: pipeline.inactivityMinutes,
-                                     visitorScopes: Array(Set(pipeline.inputs.map(\.visitorScope.rawValue))).sorted())
+        let context = ReleaseContext(
+            timezone: pipeline.timezone, inactivityMinutes: pipeline.inactivityMinutes,
+            visitorScopes: Array(Set(pipeline.inputs.map(\.visitorScope.rawValue))).sorted())
         return try Release.publish(prepared, budget: budget, context: context, outputRoot: outputRoot)
     }
 }

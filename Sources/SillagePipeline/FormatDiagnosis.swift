@@ -28,8 +28,9 @@ public enum FormatDiagnosis {
         let zone = ZoneRules(fixedOffsetSeconds: 0)
         for name in ["combined", "common", "vhost-combined"] where name != declared {
             guard let format = AccessLogFormat.named(name) else { continue }
-            let parser = AccessLogParser(format: format, stream: 0, profile: .generic, visitorScope: .day, zone: zone,
-                                         pseudonymiser: pseudonymiser)
+            let parser = AccessLogParser(
+                format: format, stream: 0, profile: .generic, visitorScope: .day, zone: zone,
+                pseudonymiser: pseudonymiser)
             let matches = line.withUnsafeBytes { parser.fields($0) != nil }
             if matches { return "the lines match the \(name) format, not \(declared)" }
         }

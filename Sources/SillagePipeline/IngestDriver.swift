@@ -54,16 +54,19 @@ public struct IngestDriver {
     /// A slice ends after a whole chunk, never inside an overlong line being skipped, so its
     /// `endOffset` is a point the next run may resume from. The last slice (`isLast`) may be
     /// empty; it carries the held-back bytes of an unfinished last line.
-    public func ingest(reader: any ByteReader, displayName: String, parsing: FileParsing,
-                       startOffset: Int64, startLine: Int, holdBackUnterminatedLine: Bool,
-                       sliceBytes: Int64 = .max,
-                       objects: inout Interner, progress: ProgressSink?, rawBytesRead: () -> Int64,
-                       rawSize: Int64?,
-                       onSlice: (FileIngest, inout Interner) async throws(SillageError) -> Void) async throws(SillageError) {
+    public func ingest(
+        reader: any ByteReader, displayName: String, parsing: FileParsing,
+        startOffset: Int64, startLine: Int, holdBackUnterminatedLine: Bool,
+        sliceBytes: Int64 = .max,
+        objects: inout Interner, progress: ProgressSink?, rawBytesRead: () -> Int64,
+        rawSize: Int64?,
+        onSlice: (FileIngest, inout Interner) async throws(SillageError) -> Void
+    ) async throws(SillageError) {
         let parser = parsing.parser
-        var chunker = LineChunker(reader: reader, chunkSize: chunkSize, maxLineBytes: parsing.maxRecordBytes,
-                                  startOffset: startOffset, holdBackUnterminatedLine: holdBackUnterminatedLine,
-                                  boundary: parsing.boundary)
+        var chunker = LineChunker(
+            reader: reader, chunkSize: chunkSize, maxLineBytes: parsing.maxRecordBytes,
+            startOffset: startOffset, holdBackUnterminatedLine: holdBackUnterminatedLine,
+            boundary: parsing.boundary)
         var out = FileIngest()
         var lineBase = startLine
         var pending: [Int: ChunkResult] = [:]

@@ -38,12 +38,14 @@ public struct PipelineDefinition: Sendable {
         let root = try JSONObjectReader(try JSONParser.parse(bytes, source: source), path: "$", source: source)
         var p = PipelineDefinition()
         guard let version = try root.int("version") else {
-            throw SillageError.configuration("missing required key", at: root.location("version"),
-                                             hint: "start the file with \"version\": \(currentVersion)")
+            throw SillageError.configuration(
+                "missing required key", at: root.location("version"),
+                hint: "start the file with \"version\": \(currentVersion)")
         }
         guard version == currentVersion else {
-            throw SillageError.configuration("unsupported pipeline version \(version); this sillage reads version \(currentVersion)",
-                                             at: root.location("version"))
+            throw SillageError.configuration(
+                "unsupported pipeline version \(version); this sillage reads version \(currentVersion)",
+                at: root.location("version"))
         }
         p.version = version
         if let name = try root.string("name") { p.name = name }
@@ -95,13 +97,15 @@ public struct PipelineDefinition: Sendable {
         }
         for (i, e) in p.exports.enumerated() {
             guard let recipient = p.recipient(named: e.recipient) else {
-                throw SillageError.configuration("recipient \"\(e.recipient)\" is not declared", at: "\(source) at $.exports[\(i)].recipient",
-                                                 hint: "declare it in $.recipients: [{\"name\": \"\(e.recipient)\"}]")
+                throw SillageError.configuration(
+                    "recipient \"\(e.recipient)\" is not declared", at: "\(source) at $.exports[\(i)].recipient",
+                    hint: "declare it in $.recipients: [{\"name\": \"\(e.recipient)\"}]")
             }
             if !e.noisyTables.isEmpty && recipient.epsilonBudget == nil {
-                throw SillageError.configuration("the export adds differential-privacy noise but recipient \"\(e.recipient)\" has no epsilonBudget",
-                                                 at: "\(source) at $.exports[\(i)].differentialPrivacy",
-                                                 hint: "give the recipient a total ε in $.recipients, e.g. \"epsilonBudget\": 2")
+                throw SillageError.configuration(
+                    "the export adds differential-privacy noise but recipient \"\(e.recipient)\" has no epsilonBudget",
+                    at: "\(source) at $.exports[\(i)].differentialPrivacy",
+                    hint: "give the recipient a total ε in $.recipients, e.g. \"epsilonBudget\": 2")
             }
         }
         try root.finish()
@@ -115,16 +119,23 @@ public struct PipelineDefinition: Sendable {
 
     /// A canonical text of the definition, hashed into the run journal.
     public var canonicalDescription: String {
-        var parts = ["v\(version)", name, timezone, "gap=\(inactivityMinutes)", "reject=\(maxRejectRate)",
-                     "crawlers=\(extraCrawlerTokens.joined(separator: ","))",
-                     "retention=\(retention.sessionDays),\(retention.inactiveLearnerDays),\(retention.rawLogDays)"]
+        var parts = [
+            "v\(version)", name, timezone, "gap=\(inactivityMinutes)", "reject=\(maxRejectRate)",
+            "crawlers=\(extraCrawlerTokens.joined(separator: ","))",
+            "retention=\(retention.sessionDays),\(retention.inactiveLearnerDays),\(retention.rawLogDays)",
+        ]
         for i in inputs {
-            parts.append("input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? "")")
+            parts.append(
+                "input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? "")"
+            )
         }
         for e in exports {
-            parts.append("export:\(e.name):\(e.recipient):\(e.period.directoryName):\(e.minCount):\(e.dominance):\(e.roundTo):\(e.tables.joined(separator: ","))")
+            parts.append(
+                "export:\(e.name):\(e.recipient):\(e.period.directoryName):\(e.minCount):\(e.dominance):\(e.roundTo):\(e.tables.joined(separator: ","))"
+            )
             if let m = e.microdata {
-                parts.append("microdata:\(m.quasiIdentifiers.map(\.rawValue).joined(separator: ",")):\(m.sensitive?.rawValue ?? ""):\(m.maxSuppression)")
+                parts.append(
+                    "microdata:\(m.quasiIdentifiers.map(\.rawValue).joined(separator: ",")):\(m.sensitive?.rawValue ?? ""):\(m.maxSuppression)")
             }
             for n in e.noisyTables { parts.append("dp:\(n.table):\(n.epsilon):\(n.maxRowsPerActor):\(n.maxPerCell)") }
         }
@@ -159,12 +170,14 @@ public struct InputDefinition: Sendable {
     static func parse(_ r: JSONObjectReader) throws(SillageError) -> InputDefinition {
         let type = try r.requiredString("type")
         guard let stage = StageRegistry.ingest[type] else {
-            throw SillageError.configuration("unknown input type \"\(type)\"", at: r.location("type"),
-                                             hint: "known types: \(StageRegistry.ingestTypeNames.joined(separator: ", "))")
+            throw SillageError.configuration(
+                "unknown input type \"\(type)\"", at: r.location("type"),
+                hint: "known types: \(StageRegistry.ingestTypeNames.joined(separator: ", "))")
         }
         guard let paths = try r.strings("paths"), !paths.isEmpty else {
-            throw SillageError.configuration("missing required key (a path, a glob, or \"-\" for standard input)",
-                                             at: r.location("paths"))
+            throw SillageError.configuration(
+                "missing required key (a path, a glob, or \"-\" for standard input)",
+                at: r.location("paths"))
         }
         var d = InputDefinition(type: type, paths: paths)
         d.location = r.path
@@ -174,8 +187,9 @@ public struct InputDefinition: Sendable {
         }
         if let profileName = try r.string("profile") {
             guard let profile = AssetProfile.named(profileName) else {
-                throw SillageError.configuration("unknown profile \"\(profileName)\"", at: r.location("profile"),
-                                                 hint: "built-in profiles: moodle, generic")
+                throw SillageError.configuration(
+                    "unknown profile \"\(profileName)\"", at: r.location("profile"),
+                    hint: "built-in profiles: moodle, generic")
             }
             d.profile = profile
         }
@@ -185,8 +199,9 @@ public struct InputDefinition: Sendable {
         for (i, p) in prefixes.enumerated() where !p.hasPrefix("/") {
             throw SillageError.configuration("a static prefix starts with /", at: "\(r.location("staticPrefixes"))[\(i)]")
         }
-        d.profile = d.profile.adding(extensions: extensions.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 },
-                                     prefixes: prefixes, parameters: parameters)
+        d.profile = d.profile.adding(
+            extensions: extensions.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 },
+            prefixes: prefixes, parameters: parameters)
         if let scope = try r.string("visitorScope") {
             guard let s = VisitorScope(rawValue: scope) else {
                 throw SillageError.configuration("visitorScope is \"day\" or \"persistent\", not \"\(scope)\"", at: r.location("visitorScope"))
@@ -212,4 +227,3 @@ public struct InputDefinition: Sendable {
         return d
     }
 }
-

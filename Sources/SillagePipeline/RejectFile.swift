@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import SillageCore
 import SillageExport
@@ -61,7 +61,8 @@ public enum RejectFile {
                 // Keep valid multi-byte UTF-8 as is; escape anything else.
                 let length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0
                 if length > 0, i + length <= bytes.count,
-                   String(validating: bytes[i..<(i + length)], as: UTF8.self) != nil {
+                    String(validating: bytes[i..<(i + length)], as: UTF8.self) != nil
+                {
                     out += bytes[i..<(i + length)]
                     i += length
                     continue

@@ -19,11 +19,14 @@ enum ResumePlan {
     /// - New content in a file (device and inode, as the ledger knew them when the run began)
     ///   under another fingerprint means the file was truncated and rewritten in place (`copytruncate`): it is read
     ///   from the start, and the operator is told where the earlier content's tail went.
-    static func decide(store: Store, fingerprint: String, head: [UInt8], path: String, isGzip: Bool, isStream: Bool,
-                       size: Int64, device: UInt64, inode: UInt64,
-                       sameFileAtStart: [LedgerEntry]) throws(SillageError) -> ResumePlan {
-        var fresh = LedgerEntry(fingerprint: fingerprint, path: path, device: device, inode: inode, size: size,
-                                offset: 0, lines: 0, isGzip: isGzip)
+    static func decide(
+        store: Store, fingerprint: String, head: [UInt8], path: String, isGzip: Bool, isStream: Bool,
+        size: Int64, device: UInt64, inode: UInt64,
+        sameFileAtStart: [LedgerEntry]
+    ) throws(SillageError) -> ResumePlan {
+        var fresh = LedgerEntry(
+            fingerprint: fingerprint, path: path, device: device, inode: inode, size: size,
+            offset: 0, lines: 0, isGzip: isGzip)
         var known = try store.ledgerEntry(fingerprint: fingerprint)
         if known == nil, !isStream, !isGzip, let shorter = try store.ledgerEntry(path: path, head: head) {
             // Read while shorter than the fingerprint window: same file, grown. It keeps its
@@ -35,7 +38,8 @@ enum ResumePlan {
             var note: String? = nil, notice: String? = nil
             if !isStream, let earlier = sameFileAtStart.last(where: { $0.path == path && !$0.isGzip }) {
                 note = "new content since the last run (truncated in place, e.g. by copytruncate); read from the start"
-                notice = "\(path): truncated and rewritten in place since the last run; read from the start. Lines added to its earlier content after byte \(earlier.offset) are read only if the rotated copy (e.g. \(path).1) is among the inputs"
+                notice =
+                    "\(path): truncated and rewritten in place since the last run; read from the start. Lines added to its earlier content after byte \(earlier.offset) are read only if the rotated copy (e.g. \(path).1) is among the inputs"
             }
             return .read(entry: fresh, offset: 0, line: 0, status: .read, note: note, notice: notice)
         }
@@ -47,8 +51,10 @@ enum ResumePlan {
         if !isGzip {
             if size == entry.offset { return .skip(.alreadyRead, note: "no new lines since the last run", notice: nil) }
             if size < entry.offset {
-                return .skip(.shrunk, note: "shorter (\(size) bytes) than the \(entry.offset) bytes already read; left unread",
-                             notice: "\(path): shorter than when last read (truncated?); left unread — use --reprocess \(path) to read it again from the start")
+                return .skip(
+                    .shrunk, note: "shorter (\(size) bytes) than the \(entry.offset) bytes already read; left unread",
+                    notice: "\(path): shorter than when last read (truncated?); left unread — use --reprocess \(path) to read it again from the start"
+                )
             }
         }
         let (offset, line, previousPath) = (entry.offset, Int(entry.lines), entry.path)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import SillageCore
 import SillageStore
@@ -44,8 +44,10 @@ public enum Retention {
     /// inactive learners, deletes old reject samples, and journals what it did, in one
     /// transaction (the reject files go after it commits).
     @discardableResult
-    public static func enforce(_ policy: RetentionPolicy, store: Store, zone: ZoneRules, now: Int64,
-                               run: Int64?) throws(SillageError) -> RetentionOutcome {
+    public static func enforce(
+        _ policy: RetentionPolicy, store: Store, zone: ZoneRules, now: Int64,
+        run: Int64?
+    ) throws(SillageError) -> RetentionOutcome {
         let today = Int(zone.localDay(utcMillis: now * 1000))
         let cutoffDay = Int32(today - policy.sessionDays + 1)
         var outcome = RetentionOutcome(keptFromDay: CivilTime.isoDate(days: Int(cutoffDay)))
@@ -65,15 +67,20 @@ public enum Retention {
                 if access(path, F_OK) == 0 { staleRejects.append(path) }
             }
             outcome.rejectFilesDeleted = staleRejects.count
-            var details: [(String, JSONValue)] = [("sessionDays", .int(Int64(policy.sessionDays))),
-                                                 ("inactiveLearnerDays", .int(Int64(policy.inactiveLearnerDays))),
-                                                 ("rawLogDays", .int(Int64(policy.rawLogDays))),
-                                                 ("keptFromDay", .string(outcome.keptFromDay))]
+            var details: [(String, JSONValue)] = [
+                ("sessionDays", .int(Int64(policy.sessionDays))),
+                ("inactiveLearnerDays", .int(Int64(policy.inactiveLearnerDays))),
+                ("rawLogDays", .int(Int64(policy.rawLogDays))),
+                ("keptFromDay", .string(outcome.keptFromDay)),
+            ]
             for (kind, n) in outcome.purged.sorted(by: { $0.key < $1.key }) { details.append((kind, .int(Int64(n)))) }
             details.append(("anonymisedLearners", .int(Int64(outcome.anonymisedLearners))))
             details.append(("rejectFiles", .int(Int64(outcome.rejectFilesDeleted))))
-            try store.journal("retention", subject: "rows older than \(outcome.keptFromDay), learners inactive \(policy.inactiveLearnerDays) days, reject samples older than \(policy.rawLogDays) days",
-                              count: Int64(outcome.total), details: .object(details), run: run, at: Clock.iso(now))
+            try store.journal(
+                "retention",
+                subject:
+                    "rows older than \(outcome.keptFromDay), learners inactive \(policy.inactiveLearnerDays) days, reject samples older than \(policy.rawLogDays) days",
+                count: Int64(outcome.total), details: .object(details), run: run, at: Clock.iso(now))
         }
         for path in staleRejects { unlink(path) }
         return outcome

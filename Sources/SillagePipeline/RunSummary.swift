@@ -26,31 +26,47 @@ public enum RunSummary {
             ("sessions", .int(Int64(r.sessions))),
             ("learnerDays", .int(Int64(r.actorDays))),
             ("batches", .int(Int64(r.batches))),
-            ("files", .array(r.files.map { f in
-                let (s, j) = countsJSON(f.counts)
-                var members: [(String, JSONValue)] = [
-                    ("input", .int(Int64(f.input))), ("path", .string(f.path)), ("status", .string(f.status.rawValue)),
-                    ("lines", .int(Int64(f.lines))), ("events", .int(Int64(f.events))), ("skips", s), ("rejects", j),
-                    ("rejectSamples", .array(f.rejectSamples.map { .object([("line", .int(Int64($0.line))), ("reason", .string($0.reason.name))]) })),
-                ]
-                if f.heldBackBytes > 0 { members.append(("heldBackBytes", .int(Int64(f.heldBackBytes)))) }
-                if let note = f.note { members.append(("note", .string(note))) }
-                return .object(members)
-            })),
-            ("exports", .array(r.exports.map { e in
-                .object([
-                    ("directory", .string(e.directory)),
-                    ("files", .array(e.files.map { .string($0) })),
-                    ("suppressedCells", .int(Int64(e.suppression.reduce(0) { $0 + $1.cellsSuppressed }))),
-                ])
-            })),
+            (
+                "files",
+                .array(
+                    r.files.map { f in
+                        let (s, j) = countsJSON(f.counts)
+                        var members: [(String, JSONValue)] = [
+                            ("input", .int(Int64(f.input))), ("path", .string(f.path)), ("status", .string(f.status.rawValue)),
+                            ("lines", .int(Int64(f.lines))), ("events", .int(Int64(f.events))), ("skips", s), ("rejects", j),
+                            (
+                                "rejectSamples",
+                                .array(f.rejectSamples.map { .object([("line", .int(Int64($0.line))), ("reason", .string($0.reason.name))]) })
+                            ),
+                        ]
+                        if f.heldBackBytes > 0 { members.append(("heldBackBytes", .int(Int64(f.heldBackBytes)))) }
+                        if let note = f.note { members.append(("note", .string(note))) }
+                        return .object(members)
+                    })
+            ),
+            (
+                "exports",
+                .array(
+                    r.exports.map { e in
+                        .object([
+                            ("directory", .string(e.directory)),
+                            ("files", .array(e.files.map { .string($0) })),
+                            ("suppressedCells", .int(Int64(e.suppression.reduce(0) { $0 + $1.cellsSuppressed }))),
+                        ])
+                    })
+            ),
             ("rejectFile", r.rejectFile.map { .string($0) } ?? .null),
-            ("retention", r.retention.map { t in .object([
-                ("keptFromDay", .string(t.keptFromDay)),
-                ("purged", .object(t.purged.sorted(by: { $0.key < $1.key }).map { ($0.key, .int(Int64($0.value))) })),
-                ("anonymisedLearners", .int(Int64(t.anonymisedLearners))),
-                ("rejectFilesDeleted", .int(Int64(t.rejectFilesDeleted))),
-            ]) } ?? .null),
+            (
+                "retention",
+                r.retention.map { t in
+                    .object([
+                        ("keptFromDay", .string(t.keptFromDay)),
+                        ("purged", .object(t.purged.sorted(by: { $0.key < $1.key }).map { ($0.key, .int(Int64($0.value))) })),
+                        ("anonymisedLearners", .int(Int64(t.anonymisedLearners))),
+                        ("rejectFilesDeleted", .int(Int64(t.rejectFilesDeleted))),
+                    ])
+                } ?? .null
+            ),
             ("notices", .array(r.notices.map { .string($0) })),
         ])
     }
@@ -59,8 +75,12 @@ public enum RunSummary {
         var lines: [String] = []
         let mb = Double(r.bytesRead) / 1_000_000
         let rate = r.seconds > 0 ? mb / r.seconds : 0
-        lines.append("run \(r.runID): \(r.files.count) file(s), \(Cell.formatDecimal(mb, digits: 1)) MB in \(Cell.formatDecimal(r.seconds, digits: 2)) s (\(Cell.formatDecimal(rate, digits: 1)) MB/s)")
-        lines.append("  records  \(r.records): \(r.events) events\(r.references > 0 ? ", \(r.references) reference rows" : ""), \(r.counts.totalSkips) skipped, \(r.counts.totalRejects) rejected")
+        lines.append(
+            "run \(r.runID): \(r.files.count) file(s), \(Cell.formatDecimal(mb, digits: 1)) MB in \(Cell.formatDecimal(r.seconds, digits: 2)) s (\(Cell.formatDecimal(rate, digits: 1)) MB/s)"
+        )
+        lines.append(
+            "  records  \(r.records): \(r.events) events\(r.references > 0 ? ", \(r.references) reference rows" : ""), \(r.counts.totalSkips) skipped, \(r.counts.totalRejects) rejected"
+        )
         let skips = SkipReason.allCases.filter { r.counts[skip: $0] > 0 }.map { "\($0.name) \(r.counts[skip: $0])" }
         if !skips.isEmpty { lines.append("  skipped  " + skips.joined(separator: ", ")) }
         let rejects = RejectReason.allCases.filter { r.counts[reject: $0] > 0 }.map { "\($0.name) \(r.counts[reject: $0])" }
@@ -72,18 +92,26 @@ public enum RunSummary {
         if let path = r.rejectFile { lines.append("           first rejected records in \(path) (private)") }
         for f in r.files where f.status != .read || f.heldBackBytes > 0 || f.note != nil {
             var note = f.note ?? f.status.rawValue
-            if f.heldBackBytes > 0 { note += (f.note == nil ? "" : "; ") + "\(f.heldBackBytes) bytes of an unfinished last line left for the next run" }
+            if f.heldBackBytes > 0 {
+                note += (f.note == nil ? "" : "; ") + "\(f.heldBackBytes) bytes of an unfinished last line left for the next run"
+            }
             if f.status == .read && f.note == nil { note = "\(f.heldBackBytes) bytes of an unfinished last line left for the next run" }
             lines.append("  file     \(f.path): \(note)")
         }
-        lines.append("  sessions \(r.sessions) new, \(r.actorDays) learner-days, " + (r.dryRun ? "not committed (dry run)" : "committed to \(r.storePath) in \(r.batches) batch\(r.batches == 1 ? "" : "es")"))
+        lines.append(
+            "  sessions \(r.sessions) new, \(r.actorDays) learner-days, "
+                + (r.dryRun ? "not committed (dry run)" : "committed to \(r.storePath) in \(r.batches) batch\(r.batches == 1 ? "" : "es")"))
         if let t = r.retention, t.total > 0 {
             let purged = t.purged.values.reduce(0, +)
-            lines.append("  retention \(purged) rows from before \(t.keptFromDay) purged, \(t.anonymisedLearners) inactive learner(s) anonymised, \(t.rejectFilesDeleted) old reject file(s) deleted")
+            lines.append(
+                "  retention \(purged) rows from before \(t.keptFromDay) purged, \(t.anonymisedLearners) inactive learner(s) anonymised, \(t.rejectFilesDeleted) old reject file(s) deleted"
+            )
         }
         for e in r.exports {
             let suppressed = e.suppression.reduce(0) { $0 + $1.cellsSuppressed }
-            lines.append("  export   \(e.directory)/ (\(e.files.count) files, \(suppressed) cells suppressed\(e.replaced ? ", replacing the earlier one" : ""))")
+            lines.append(
+                "  export   \(e.directory)/ (\(e.files.count) files, \(suppressed) cells suppressed\(e.replaced ? ", replacing the earlier one" : ""))"
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -53,7 +53,9 @@ struct FileTally {
 /// What happened to one input file.
 public struct FileReport: Sendable {
     public enum Status: String, Sendable {
-        case read, resumed, alreadyRead = "already-read", shrunk
+        case read, resumed
+        case alreadyRead = "already-read"
+        case shrunk
     }
     public var input: Int
     public var path: String
@@ -131,7 +133,9 @@ public final class Runner {
     public static func loadKey(_ pipeline: PipelineDefinition, notice: (String) -> Void) throws(SillageError) -> MasterKey {
         if access(pipeline.keyFile, F_OK) != 0 && pipeline.createKey {
             let key = try MasterKey.create(path: pipeline.keyFile)
-            notice("created a new master key in \(pipeline.keyFile) (mode 0600); keep it private and back it up: without it, pseudonyms cannot be recomputed")
+            notice(
+                "created a new master key in \(pipeline.keyFile) (mode 0600); keep it private and back it up: without it, pseudonyms cannot be recomputed"
+            )
             return key
         }
         return try MasterKey.load(path: pipeline.keyFile)
@@ -166,8 +170,9 @@ public final class Runner {
             try await ingestAndCommit(store: store, key: key, zone: zone, files: expanded, report: &report)
             if !options.dryRun {
                 progress?.phase("enforcing retention")
-                report.retention = try Retention.enforce(pipeline.retention, store: store, zone: zone, now: options.now ?? Clock.nowSeconds(),
-                                                         run: runID)
+                report.retention = try Retention.enforce(
+                    pipeline.retention, store: store, zone: zone, now: options.now ?? Clock.nowSeconds(),
+                    run: runID)
             }
             if !options.skipExports && !options.dryRun {
                 let exportStart = Date()
@@ -175,24 +180,28 @@ public final class Runner {
                 let scanner = PIIScanner(identifiers: Set(seenIdentifiers.map { String(decoding: $0, as: UTF8.self) }))
                 for export in pipeline.exports {
                     progress?.phase("publishing \(export.name)/\(export.recipient)/\(export.period.directoryName)")
-                    let outcome = try Exporter.run(export, store: store, outputRoot: pipeline.output, pipeline: pipeline, key: key,
-                                                   scanner: scanner, run: runID)
+                    let outcome = try Exporter.run(
+                        export, store: store, outputRoot: pipeline.output, pipeline: pipeline, key: key,
+                        scanner: scanner, run: runID)
                     report.exports.append(outcome)
-                    try store.journal("export", subject: outcome.directory, count: Int64(outcome.files.count), details: .object([
-                        ("recipient", .string(export.recipient)), ("period", .string(export.period.directoryName)),
-                        ("tables", .array(export.tables.map { .string($0) })),
-                        ("cellsSuppressed", .int(Int64(outcome.suppression.reduce(0) { $0 + $1.cellsSuppressed }))),
-                        ("epsilonCharged", outcome.budget.map { .double($0.charged) } ?? .null),
-                        ("epsilonSpent", outcome.budget.map { .double($0.spentThrough) } ?? .null),
-                        ("microdataSessions", outcome.microdata.map { .int(Int64($0.records - $0.recordsSuppressed)) } ?? .null),
-                    ]), run: runID)
+                    try store.journal(
+                        "export", subject: outcome.directory, count: Int64(outcome.files.count),
+                        details: .object([
+                            ("recipient", .string(export.recipient)), ("period", .string(export.period.directoryName)),
+                            ("tables", .array(export.tables.map { .string($0) })),
+                            ("cellsSuppressed", .int(Int64(outcome.suppression.reduce(0) { $0 + $1.cellsSuppressed }))),
+                            ("epsilonCharged", outcome.budget.map { .double($0.charged) } ?? .null),
+                            ("epsilonSpent", outcome.budget.map { .double($0.spentThrough) } ?? .null),
+                            ("microdataSessions", outcome.microdata.map { .int(Int64($0.records - $0.recordsSuppressed)) } ?? .null),
+                        ]), run: runID)
                 }
             }
             report.seconds = Date().timeIntervalSince(started)
             try store.finishRun(runID, status: options.dryRun ? "dry-run" : "succeeded", summary: RunSummary.json(report).serialized(pretty: false))
         } catch {
             report.seconds = Date().timeIntervalSince(started)
-            try? store.finishRun(runID, status: "failed", summary: JSONValue.object([("error", .string(error.description))]).serialized(pretty: false))
+            try? store.finishRun(
+                runID, status: "failed", summary: JSONValue.object([("error", .string(error.description))]).serialized(pretty: false))
             throw error
         }
         return report
@@ -209,8 +218,11 @@ public final class Runner {
         let identities = options.reprocess.isEmpty ? [] : inputs.map(identity)
         for path in options.reprocess {
             guard let id = identity(path), let k = identities.firstIndex(where: { $0.map { $0 == id } ?? false }) else {
-                throw SillageError.usage("--reprocess \(path): not one of the pipeline's input files",
-                                         hint: "give a file that an input's paths match; the pipeline reads \(inputs.prefix(5).joined(separator: ", "))\(inputs.count > 5 ? ", …" : "")")
+                throw SillageError.usage(
+                    "--reprocess \(path): not one of the pipeline's input files",
+                    hint:
+                        "give a file that an input's paths match; the pipeline reads \(inputs.prefix(5).joined(separator: ", "))\(inputs.count > 5 ? ", …" : "")"
+                )
             }
             var opened = try InputFiles.open(inputs[k])
             let peeker = PeekingReader(opened.reader)
@@ -225,16 +237,21 @@ public final class Runner {
                 continue
             }
             let removal = try store.removeContribution(of: entry, gap: gap)
-            try store.journal("reprocess", subject: "contribution of \(opened.displayName) removed to read it again",
-                              count: Int64(removal.sessions + removal.rows),
-                              details: .object([("sessions", .int(Int64(removal.sessions))), ("rows", .int(Int64(removal.rows)))]),
-                              run: report.runID)
-            notice("\(opened.displayName): removed what it contributed before (\(removal.sessions) sessions removed or rebuilt, \(removal.rows) summary rows); reading it again", &report)
+            try store.journal(
+                "reprocess", subject: "contribution of \(opened.displayName) removed to read it again",
+                count: Int64(removal.sessions + removal.rows),
+                details: .object([("sessions", .int(Int64(removal.sessions))), ("rows", .int(Int64(removal.rows)))]),
+                run: report.runID)
+            notice(
+                "\(opened.displayName): removed what it contributed before (\(removal.sessions) sessions removed or rebuilt, \(removal.rows) summary rows); reading it again",
+                &report)
         }
     }
 
-    private func ingestAndCommit(store: Store, key: MasterKey, zone: ZoneRules, files: [[String]],
-                                 report: inout RunReport) async throws(SillageError) {
+    private func ingestAndCommit(
+        store: Store, key: MasterKey, zone: ZoneRules, files: [[String]],
+        report: inout RunReport
+    ) async throws(SillageError) {
         let commits = CommitQueue(store: store, run: report.runID)
         do throws(SillageError) {
             try await ingestInputs(store: store, commits: commits, key: key, zone: zone, files: files, report: &report)
@@ -245,8 +262,10 @@ public final class Runner {
         }
     }
 
-    private func ingestInputs(store: Store, commits: CommitQueue, key: MasterKey, zone: ZoneRules, files: [[String]],
-                              report: inout RunReport) async throws(SillageError) {
+    private func ingestInputs(
+        store: Store, commits: CommitQueue, key: MasterKey, zone: ZoneRules, files: [[String]],
+        report: inout RunReport
+    ) async throws(SillageError) {
         var streams: [String] = []
         for input in pipeline.inputs where !streams.contains(input.stream) { streams.append(input.stream) }
         guard streams.count <= Int(UInt8.max) else {
@@ -284,8 +303,9 @@ public final class Runner {
             guard let stage = StageRegistry.ingest[input.type] else {
                 throw SillageError.configuration("unknown input type \"\(input.type)\"", at: "\(input.location).type")
             }
-            var context = IngestContext(zone: zone, pseudonymiser: pseudonymiser, classifier: classifier,
-                                        streamIndex: UInt8(streams.firstIndex(of: input.stream) ?? 0))
+            var context = IngestContext(
+                zone: zone, pseudonymiser: pseudonymiser, classifier: classifier,
+                streamIndex: UInt8(streams.firstIndex(of: input.stream) ?? 0))
             context.window = options.window
             for path in files[i] {
                 var opened = try InputFiles.open(path)
@@ -310,10 +330,11 @@ public final class Runner {
                 let isStream = path == "-"
                 let (device, inode) = opened.file.identity
                 try await waitForCommits()
-                let plan = try ResumePlan.decide(store: store, fingerprint: fingerprint, head: head, path: opened.displayName,
-                                                 isGzip: opened.isGzip, isStream: isStream, size: opened.file.size ?? 0,
-                                                 device: device, inode: inode,
-                                                 sameFileAtStart: ledgerAtStart[FileIdentity(device: device, inode: inode)] ?? [])
+                let plan = try ResumePlan.decide(
+                    store: store, fingerprint: fingerprint, head: head, path: opened.displayName,
+                    isGzip: opened.isGzip, isStream: isStream, size: opened.file.size ?? 0,
+                    device: device, inode: inode,
+                    sameFileAtStart: ledgerAtStart[FileIdentity(device: device, inode: inode)] ?? [])
                 var entry: LedgerEntry
                 var startOffset: Int64 = 0, startLine = 0
                 switch plan {
@@ -349,67 +370,69 @@ public final class Runner {
                     startOffset: startOffset, startLine: startLine,
                     holdBackUnterminatedLine: !opened.isGzip && !isStream, sliceBytes: options.batchBytes,
                     objects: &objects, progress: progress, rawBytesRead: { opened.file.bytesRead },
-                    rawSize: opened.file.size
-                ) { (parsed, objects) throws(SillageError) in
-                    var slice = parsed
-                    optOuts.apply(to: &slice)
-                    seenIdentifiers.formUnion(slice.identifiers)
-                    fileIngest.lines += slice.lines
-                    fileIngest.counts.add(slice.counts)
-                    for (k, sample) in slice.rejectSamples.enumerated() where fileIngest.rejectSamples.count < ChunkResult.maxSamples {
-                        fileIngest.rejectSamples.append(sample)
-                        let bytes = k < slice.rejectedBytes.count ? slice.rejectedBytes[k] : []
-                        fileIngest.rejectedBytes.append(bytes)
-                        rejectSamples.append(RejectFile.Sample(file: opened.displayName, line: sample.line, reason: sample.reason, bytes: bytes))
-                    }
-                    fileIngest.heldBackBytes = slice.heldBackBytes
-                    fileIngest.endOffset = slice.endOffset
-                    fileIngest.events += slice.events.count
-                    fileIngest.references += slice.references.count
-                    do throws(SillageError) {
-                        try checkRejectRate(fileIngest, input: input, file: opened.displayName, committedSlices: committedSlices)
-                    } catch {
-                        let path = try? RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
-                        throw SillageError(error.kind, error.message, at: error.location,
-                                           hint: (error.hint ?? "") + (path.map { "\n  the first rejected records are in \($0) (private, mode 0600)" } ?? ""))
-                    }
-                    var sessioniseStart = Date()
-                    progress?.phase("sessionising \(slice.events.count) events")
-                    let output = await sessioniser.run(slice.events, streams: streams, strings: objects.strings,
-                                                       partitions: options.threads, recentViews: recentViews)
-                    var batch = Store.Batch()
-                    batch.gap = sessioniser.inactivityMillis
-                    batch.sessions = output.sessions
-                    batch.actorDays = output.days
-                    batch.facts = output.facts
-                    batch.references = slice.references
-                    for (day, counts) in slice.daily {
-                        batch.daily[Store.DailyKey(day: day, stream: input.stream), default: DailyCounts()].add(counts)
-                    }
-                    for s in output.sessions where s.end > latest { latest = s.end }
-                    for (k, t) in output.facts.lastViews { recentViews[k] = max(recentViews[k] ?? t, t) }
-                    recentViews = recentViews.filter { $0.value >= latest - ActivityFacts.doubleClickMillis - SessionCoalescing.latenessMillis }
-                    batch.recentViews = recentViews
-                    if !isStream {
-                        entry.offset = slice.endOffset
-                        entry.lines = Int64(startLine + fileIngest.lines)
-                        entry.size = opened.file.size ?? 0
-                        entry.complete = slice.isLast && opened.isGzip
-                        entry.isGzip = opened.isGzip
-                        batch.ledger = entry
-                    }
-                    if options.dryRun { report.sessions += output.sessions.count }
-                    report.actorDays += output.days.count
-                    sessioniseSeconds += Date().timeIntervalSince(sessioniseStart)
-                    sessioniseStart = Date()
-                    if !options.dryRun {
-                        // Waits only for the previous batch's commit; this one overlaps the next parse.
-                        try await commits.submit(batch)
-                    }
-                    report.batches += 1
-                    committedSlices += 1
-                    commitSeconds += Date().timeIntervalSince(sessioniseStart)
-                }
+                    rawSize: opened.file.size,
+                    onSlice: { (parsed, objects) throws(SillageError) in
+                        var slice = parsed
+                        optOuts.apply(to: &slice)
+                        seenIdentifiers.formUnion(slice.identifiers)
+                        fileIngest.lines += slice.lines
+                        fileIngest.counts.add(slice.counts)
+                        for (k, sample) in slice.rejectSamples.enumerated() where fileIngest.rejectSamples.count < ChunkResult.maxSamples {
+                            fileIngest.rejectSamples.append(sample)
+                            let bytes = k < slice.rejectedBytes.count ? slice.rejectedBytes[k] : []
+                            fileIngest.rejectedBytes.append(bytes)
+                            rejectSamples.append(RejectFile.Sample(file: opened.displayName, line: sample.line, reason: sample.reason, bytes: bytes))
+                        }
+                        fileIngest.heldBackBytes = slice.heldBackBytes
+                        fileIngest.endOffset = slice.endOffset
+                        fileIngest.events += slice.events.count
+                        fileIngest.references += slice.references.count
+                        do throws(SillageError) {
+                            try checkRejectRate(fileIngest, input: input, file: opened.displayName, committedSlices: committedSlices)
+                        } catch {
+                            let path = try? RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
+                            throw SillageError(
+                                error.kind, error.message, at: error.location,
+                                hint: (error.hint ?? "") + (path.map { "\n  the first rejected records are in \($0) (private, mode 0600)" } ?? ""))
+                        }
+                        var sessioniseStart = Date()
+                        progress?.phase("sessionising \(slice.events.count) events")
+                        let output = await sessioniser.run(
+                            slice.events, streams: streams, strings: objects.strings,
+                            partitions: options.threads, recentViews: recentViews)
+                        var batch = Store.Batch()
+                        batch.gap = sessioniser.inactivityMillis
+                        batch.sessions = output.sessions
+                        batch.actorDays = output.days
+                        batch.facts = output.facts
+                        batch.references = slice.references
+                        for (day, counts) in slice.daily {
+                            batch.daily[Store.DailyKey(day: day, stream: input.stream), default: DailyCounts()].add(counts)
+                        }
+                        for s in output.sessions where s.end > latest { latest = s.end }
+                        for (k, t) in output.facts.lastViews { recentViews[k] = max(recentViews[k] ?? t, t) }
+                        recentViews = recentViews.filter { $0.value >= latest - ActivityFacts.doubleClickMillis - SessionCoalescing.latenessMillis }
+                        batch.recentViews = recentViews
+                        if !isStream {
+                            entry.offset = slice.endOffset
+                            entry.lines = Int64(startLine + fileIngest.lines)
+                            entry.size = opened.file.size ?? 0
+                            entry.complete = slice.isLast && opened.isGzip
+                            entry.isGzip = opened.isGzip
+                            batch.ledger = entry
+                        }
+                        if options.dryRun { report.sessions += output.sessions.count }
+                        report.actorDays += output.days.count
+                        sessioniseSeconds += Date().timeIntervalSince(sessioniseStart)
+                        sessioniseStart = Date()
+                        if !options.dryRun {
+                            // Waits only for the previous batch's commit; this one overlaps the next parse.
+                            try await commits.submit(batch)
+                        }
+                        report.batches += 1
+                        committedSlices += 1
+                        commitSeconds += Date().timeIntervalSince(sessioniseStart)
+                    })
                 file.lines = fileIngest.lines
                 file.events = fileIngest.events
                 file.counts = fileIngest.counts
@@ -426,7 +449,10 @@ public final class Runner {
         try await waitForCommits()
         for (path, text, earlier) in truncatedInPlace {
             let rotatedCopy = earlier.compactMap { seenThisRun[$0] }.first { $0 != path }
-            notice(rotatedCopy.map { "\(path): truncated and rewritten in place since the last run (copytruncate); read from the start, and its earlier content was found in \($0)" } ?? text, &report)
+            notice(
+                rotatedCopy.map {
+                    "\(path): truncated and rewritten in place since the last run (copytruncate); read from the start, and its earlier content was found in \($0)"
+                } ?? text, &report)
         }
         report.rejectFile = try RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
         if !options.dryRun { report.sessions = try store.count("sessions") - sessionsBefore }
@@ -451,7 +477,9 @@ public final class Runner {
         let reasons = RejectReason.allCases.filter { ingest.counts[reject: $0] > 0 }
             .map { "\($0.name): \(ingest.counts[reject: $0])" }.joined(separator: ", ")
         let firstLines = ingest.rejectSamples.prefix(3).map { "line \($0.line)" }.joined(separator: ", ")
-        let committed = committedSlices == 0 ? "nothing of this file was committed"
+        let committed =
+            committedSlices == 0
+            ? "nothing of this file was committed"
             : "the first \(committedSlices) batch(es) of this file, under the limit when checked, were committed; run with --reprocess \(file) once the cause is fixed"
         throw SillageError.data(
             "\(Cell.formatDecimal(rate * 100, digits: 1))% of \(records) records rejected (\(reasons); first at \(firstLines)), over the limit of \(Cell.formatDecimal(pipeline.maxRejectRate * 100, digits: 1))%; \(committed)",

@@ -21,8 +21,10 @@ public struct FileParsing: Sendable {
     /// Longest record accepted (a whole document for `.wholeInput`).
     public var maxRecordBytes: Int
 
-    public init(parser: any ChunkParser, boundary: RecordBoundary = .newline,
-                maxRecordBytes: Int = LineChunkerDefaults.maxLineBytes) {
+    public init(
+        parser: any ChunkParser, boundary: RecordBoundary = .newline,
+        maxRecordBytes: Int = LineChunkerDefaults.maxLineBytes
+    ) {
         self.parser = parser
         self.boundary = boundary
         self.maxRecordBytes = maxRecordBytes
@@ -59,9 +61,10 @@ public enum StageRegistry {
             name: name, summary: summary, defaultStream: "web", needsLogFormat: needsLogFormat,
             validate: { (d, location) throws(SillageError) in _ = try accessLogFormat(d, location) },
             prepareFile: { (d, c, _, _) throws(SillageError) in
-                var parser = AccessLogParser(format: try accessLogFormat(d, d.location + ".logFormat"), stream: c.streamIndex,
-                                             profile: d.profile, visitorScope: d.visitorScope, zone: c.zone,
-                                             pseudonymiser: c.pseudonymiser, classifier: c.classifier)
+                var parser = AccessLogParser(
+                    format: try accessLogFormat(d, d.location + ".logFormat"), stream: c.streamIndex,
+                    profile: d.profile, visitorScope: d.visitorScope, zone: c.zone,
+                    pseudonymiser: c.pseudonymiser, classifier: c.classifier)
                 parser.window = c.window
                 return FileParsing(parser: parser)
             })
@@ -75,8 +78,9 @@ public enum StageRegistry {
                 guard let header = CSVHeader(head: head) else {
                     throw SillageError.configuration("the file has no CSV header", at: file)
                 }
-                var parser = try ReferenceTableParser(kind: kind, header: header, file: file, stream: c.streamIndex,
-                                                      zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity)
+                var parser = try ReferenceTableParser(
+                    kind: kind, header: header, file: file, stream: c.streamIndex,
+                    zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity)
                 parser.window = c.window
                 return FileParsing(parser: parser, boundary: .csvNewline)
             })
@@ -105,8 +109,9 @@ public enum StageRegistry {
                     guard let header = CSVHeader(head: head) else {
                         throw SillageError.configuration("the file has no CSV header", at: file)
                     }
-                    var parser = try MoodleLogstoreParser(header: header, file: file, stream: c.streamIndex, zone: c.zone,
-                                                          pseudonymiser: c.pseudonymiser, identity: d.identity)
+                    var parser = try MoodleLogstoreParser(
+                        header: header, file: file, stream: c.streamIndex, zone: c.zone,
+                        pseudonymiser: c.pseudonymiser, identity: d.identity)
                     parser.window = c.window
                     return FileParsing(parser: parser, boundary: .csvNewline)
                 }),
@@ -117,8 +122,9 @@ public enum StageRegistry {
                     guard let header = CSVHeader(head: head) else {
                         throw SillageError.configuration("the file has no CSV header", at: file)
                     }
-                    var parser = try MoodleReportParser(header: header, file: file, stream: c.streamIndex, zone: c.zone,
-                                                        pseudonymiser: c.pseudonymiser, identity: d.identity)
+                    var parser = try MoodleReportParser(
+                        header: header, file: file, stream: c.streamIndex, zone: c.zone,
+                        pseudonymiser: c.pseudonymiser, identity: d.identity)
                     parser.window = c.window
                     return FileParsing(parser: parser, boundary: .csvNewline)
                 }),
@@ -131,12 +137,14 @@ public enum StageRegistry {
                 defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
                 prepareFile: { (d, c, head, _) throws(SillageError) in
                     let whole = XAPIStatementsParser.isWholeDocument(head: head)
-                    var parser = XAPIStatementsParser(stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser,
-                                                      identity: d.identity, wholeDocument: whole)
+                    var parser = XAPIStatementsParser(
+                        stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser,
+                        identity: d.identity, wholeDocument: whole)
                     parser.window = c.window
-                    return FileParsing(parser: parser,
-                                       boundary: whole ? .wholeInput : .newline,
-                                       maxRecordBytes: whole ? 512 << 20 : LineChunkerDefaults.maxLineBytes)
+                    return FileParsing(
+                        parser: parser,
+                        boundary: whole ? .wholeInput : .newline,
+                        maxRecordBytes: whole ? 512 << 20 : LineChunkerDefaults.maxLineBytes)
                 }),
         ]
         return Dictionary(uniqueKeysWithValues: stages.map { ($0.name, $0) })

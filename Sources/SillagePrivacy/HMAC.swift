@@ -1,4 +1,3 @@
-
 /// HMAC-SHA256 (RFC 2104) with the key's pads hashed once.
 ///
 /// Creating the value costs two compressions; each `authenticate` then costs only the
@@ -49,4 +48,3 @@ public struct HMACSHA256: Sendable {
         outer.finalize(into: out)
     }
 }
-

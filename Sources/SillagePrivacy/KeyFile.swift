@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import SillageCore
 
@@ -25,16 +25,18 @@ public struct MasterKey: Sendable {
         var info = stat()
         if stat(path, &info) != 0 {
             let code = errno
-            throw SillageError.configuration("cannot read the key file: \(systemErrorText(code))", at: path,
-                                             hint: "create one with `sillage keys init --key-file \(path)`")
+            throw SillageError.configuration(
+                "cannot read the key file: \(systemErrorText(code))", at: path,
+                hint: "create one with `sillage keys init --key-file \(path)`")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw SillageError.configuration("the key file is not a regular file", at: path)
         }
         if info.st_mode & 0o077 != 0 {
             let mode = String(info.st_mode & 0o777, radix: 8)
-            throw SillageError.configuration("the key file is readable by group or others (mode \(mode)); refusing to use it",
-                                             at: path, hint: "run `chmod 600 \(path)`, and rotate the key if others may have read it")
+            throw SillageError.configuration(
+                "the key file is readable by group or others (mode \(mode)); refusing to use it",
+                at: path, hint: "run `chmod 600 \(path)`, and rotate the key if others may have read it")
         }
         let content = try readWholeFile(path, limit: 4096)
         if content.count == size { return try MasterKey(bytes: content) }
@@ -43,8 +45,9 @@ public struct MasterKey: Sendable {
         if text.count == 2 * size, let decoded = bytesFromHex(String(decoding: text, as: UTF8.self)) {
             return try MasterKey(bytes: decoded)
         }
-        throw SillageError.configuration("the key file must hold 32 raw bytes or 64 hex digits, it holds \(content.count) bytes",
-                                         at: path)
+        throw SillageError.configuration(
+            "the key file must hold 32 raw bytes or 64 hex digits, it holds \(content.count) bytes",
+            at: path)
     }
 
     /// 32 bytes from the kernel's random source.
@@ -70,8 +73,9 @@ public struct MasterKey: Sendable {
         if fd < 0 {
             let code = errno
             if code == EEXIST {
-                throw SillageError.configuration("a key file already exists; it was left untouched", at: path,
-                                                 hint: "keys are never overwritten: moving a key away breaks the link with earlier pseudonyms")
+                throw SillageError.configuration(
+                    "a key file already exists; it was left untouched", at: path,
+                    hint: "keys are never overwritten: moving a key away breaks the link with earlier pseudonyms")
             }
             throw SillageError.runtime("cannot create the key file: \(systemErrorText(code))", at: path)
         }
@@ -91,4 +95,3 @@ public struct MasterKey: Sendable {
         HMACSHA256(key: bytes).authenticate(Array("sillage-derive\u{0}\(purpose)".utf8))
     }
 }
-

@@ -1,4 +1,3 @@
-
 /// Finds things in outgoing text that look like personal data (SPEC §6, PII guard).
 ///
 /// Checks every cell for e-mail addresses, IPv4 and IPv6 addresses and French phone
@@ -16,7 +15,8 @@ public struct PIIScanner: Sendable {
         for id in identifiers {
             let parts = PIIScanner.tokens(id.lowercased())
             guard let first = parts.first, parts.joined().utf8.count >= 3,
-                  parts.joined().utf8.contains(where: { $0 < 48 || $0 > 57 }) else { continue }
+                parts.joined().utf8.contains(where: { $0 < 48 || $0 > 57 })
+            else { continue }
             if parts.count == 1 {
                 words.insert(first)
             } else {

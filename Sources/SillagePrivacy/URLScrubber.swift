@@ -1,4 +1,3 @@
-
 /// Normalises request targets into objects that carry no personal data (SPEC §6).
 ///
 /// The scheme and host are dropped, the fragment is dropped, the query is dropped except for
@@ -22,12 +21,12 @@ public struct URLScrubber: Sendable {
     private let personalPrefixes: [[UInt8]]
 
     public init(allowedParameters: [String], personalPathPrefixes: [String] = []) {
-        allowed = allowedParameters
+        allowed =
+            allowedParameters
             .filter { !URLScrubber.neverKept.contains($0.lowercased()) }
             .map { Array($0.utf8) }
         personalPrefixes = personalPathPrefixes.map { Array($0.utf8) }
     }
-
 
     /// The byte range of the path in a request target (scheme, host, query and fragment excluded).
     public static func pathRange(_ target: UnsafeRawBufferPointer) -> Range<Int> {
@@ -101,7 +100,7 @@ public struct URLScrubber: Sendable {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): letters += 1
             case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: " "), UInt8(ascii: "+"),
-                 UInt8(ascii: "("), UInt8(ascii: ")"):
+                UInt8(ascii: "("), UInt8(ascii: ")"):
                 phoneSeparators += 1
                 if c != UInt8(ascii: "-") { tokenChars = false }
             case UInt8(ascii: "_"), UInt8(ascii: "="): break
@@ -191,8 +190,8 @@ public struct URLScrubber: Sendable {
         for c in value {
             switch c {
             case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                 UInt8(ascii: "."), UInt8(ascii: ":"):
+                UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                UInt8(ascii: "."), UInt8(ascii: ":"):
                 continue
             default:
                 return false

@@ -53,17 +53,21 @@ extension Store {
                     recent.reset(); recent.bindActor(1, k.actor); recent.bindText(2, k.object); recent.bindInt(3, t)
                     try recent.run()
                 }
-                let counts = try database.prepare("""
+                let counts = try database.prepare(
+                    """
                     INSERT INTO daily_counts(day, stream, measure, input, count) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(day, stream, measure, input) DO UPDATE SET count = count + excluded.count
                     """)
                 for key in batch.daily.keys.sorted(by: { ($0.day, $0.stream) < ($1.day, $1.stream) }) {
                     for (measure, n) in batch.daily[key]!.named {
-                        try counts.bind([.integer(Int64(key.day)), .text(key.stream), .text(measure), .integer(input),
-                                         .integer(Int64(n))]).run()
+                        try counts.bind([
+                            .integer(Int64(key.day)), .text(key.stream), .text(measure), .integer(input),
+                            .integer(Int64(n)),
+                        ]).run()
                     }
                 }
-                let day = try database.prepare("""
+                let day = try database.prepare(
+                    """
                     INSERT INTO actor_days(stream, actor, day, input, events, pages) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT(stream, actor, day, input) DO UPDATE SET events = events + excluded.events,
                         pages = pages + excluded.pages
@@ -80,8 +84,10 @@ extension Store {
                 for row in batch.references {
                     switch row {
                     case .catalogue(let key, let course, let name, let position):
-                        try catalogue.bind([.text(key), .text(course), .text(name), position.map { .integer(Int64($0)) } ?? .null,
-                                            .integer(input)]).run()
+                        try catalogue.bind([
+                            .text(key), .text(course), .text(name), position.map { .integer(Int64($0)) } ?? .null,
+                            .integer(input),
+                        ]).run()
                     case .membership(let actor, let organisation):
                         membership.reset(); membership.bindActor(1, actor); membership.bindText(2, organisation)
                         membership.bindInt(3, input)
@@ -100,7 +106,8 @@ extension Store {
     /// Writes learning facts under `input`; reading them back combines the inputs (minimum
     /// of first times, sums of counts).
     private func commitFacts(_ f: ActivityFacts, input: Int64) throws(SillageError) {
-        let enrol = try database.prepare("""
+        let enrol = try database.prepare(
+            """
             INSERT INTO enrolments(course, actor, input, first_ms) VALUES (?, ?, ?, ?)
             ON CONFLICT(course, actor, input) DO UPDATE SET first_ms = min(first_ms, excluded.first_ms)
             """)
@@ -108,7 +115,8 @@ extension Store {
             enrol.reset(); enrol.bindText(1, k.course); enrol.bindActor(2, k.actor); enrol.bindInt(3, input); enrol.bindInt(4, t)
             try enrol.run()
         }
-        let complete = try database.prepare("""
+        let complete = try database.prepare(
+            """
             INSERT INTO completions(course, actor, input, completed_ms) VALUES (?, ?, ?, ?)
             ON CONFLICT(course, actor, input) DO UPDATE SET completed_ms = min(completed_ms, excluded.completed_ms)
             """)
@@ -117,7 +125,8 @@ extension Store {
             complete.bindInt(4, t)
             try complete.run()
         }
-        let activity = try database.prepare("""
+        let activity = try database.prepare(
+            """
             INSERT INTO course_activity(course, actor, input, first_ms, last_ms, events) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(course, actor, input) DO UPDATE SET first_ms = min(first_ms, excluded.first_ms),
                 last_ms = max(last_ms, excluded.last_ms), events = events + excluded.events
@@ -127,7 +136,8 @@ extension Store {
             activity.bindInt(4, a.first); activity.bindInt(5, a.last); activity.bindInt(6, Int64(a.events))
             try activity.run()
         }
-        let activityCompletion = try database.prepare("""
+        let activityCompletion = try database.prepare(
+            """
             INSERT INTO activity_completions(object, actor, input, course, completed_ms) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(object, actor, input) DO UPDATE SET completed_ms = min(completed_ms, excluded.completed_ms),
                 course = CASE WHEN excluded.completed_ms < completed_ms THEN excluded.course ELSE course END
@@ -137,7 +147,8 @@ extension Store {
             activityCompletion.bindInt(3, input); activityCompletion.bindText(4, c.course); activityCompletion.bindInt(5, c.time)
             try activityCompletion.run()
         }
-        let view = try database.prepare("""
+        let view = try database.prepare(
+            """
             INSERT INTO content_views(object, week, actor, input, course, views) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(object, week, actor, input) DO UPDATE SET views = views + excluded.views
             """)
@@ -146,7 +157,8 @@ extension Store {
             view.bindInt(4, input); view.bindText(5, k.course); view.bindInt(6, Int64(n))
             try view.run()
         }
-        let search = try database.prepare("""
+        let search = try database.prepare(
+            """
             INSERT INTO searches(term, day, actor, input, searches, failed) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(term, day, actor, input) DO UPDATE SET searches = searches + excluded.searches,
                 failed = failed + excluded.failed
@@ -172,8 +184,10 @@ extension Store {
         return try database.transaction { () throws(SillageError) -> Removal in
             var removal = Removal(path: entry.path)
             removal.sessions = try removeSessionParts(input: id, gap: gap)
-            for table in ["daily_counts", "actor_days", "enrolments", "completions", "course_activity",
-                          "activity_completions", "content_views", "searches", "catalogue", "memberships"] {
+            for table in [
+                "daily_counts", "actor_days", "enrolments", "completions", "course_activity",
+                "activity_completions", "content_views", "searches", "catalogue", "memberships",
+            ] {
                 try database.prepare("DELETE FROM \(table) WHERE input = ?").bind([.integer(id)]).run()
                 removal.rows += database.changes
             }

@@ -24,8 +24,10 @@ public struct LedgerEntry: Sendable, Equatable {
     /// Read to its end and unable to grow (a gzip file read whole): never read again.
     public var complete: Bool
 
-    public init(id: Int64? = nil, fingerprint: String, path: String, device: UInt64 = 0, inode: UInt64 = 0,
-                size: Int64 = 0, offset: Int64, lines: Int64, isGzip: Bool, complete: Bool = false) {
+    public init(
+        id: Int64? = nil, fingerprint: String, path: String, device: UInt64 = 0, inode: UInt64 = 0,
+        size: Int64 = 0, offset: Int64, lines: Int64, isGzip: Bool, complete: Bool = false
+    ) {
         self.id = id
         self.fingerprint = fingerprint
         self.path = path
@@ -47,10 +49,12 @@ extension Store {
         q.bind(values)
         var out: [LedgerEntry] = []
         while try q.step() {
-            out.append(LedgerEntry(id: q.int(0), fingerprint: q.text(1), path: q.text(2),
-                                   device: UInt64(bitPattern: q.int(3)), inode: UInt64(bitPattern: q.int(4)),
-                                   size: q.int(5), offset: q.int(6), lines: q.int(7), isGzip: q.int(8) != 0,
-                                   complete: q.int(9) != 0))
+            out.append(
+                LedgerEntry(
+                    id: q.int(0), fingerprint: q.text(1), path: q.text(2),
+                    device: UInt64(bitPattern: q.int(3)), inode: UInt64(bitPattern: q.int(4)),
+                    size: q.int(5), offset: q.int(6), lines: q.int(7), isGzip: q.int(8) != 0,
+                    complete: q.int(9) != 0))
         }
         return out
     }
@@ -66,7 +70,8 @@ extension Store {
         for entry in try ledgerRows(where: "path = ?", [.text(path)]) {
             let fingerprint = entry.fingerprint
             guard let dash = fingerprint.lastIndex(of: "-"), let length = Int(fingerprint[fingerprint.index(after: dash)...]),
-                  length < head.count else { continue }
+                length < head.count
+            else { continue }
             if Store.fingerprint(head.prefix(length)) == fingerprint { return entry }
         }
         return nil
@@ -95,21 +100,25 @@ extension Store {
             .integer(entry.isGzip ? 1 : 0), .integer(entry.complete ? 1 : 0), .integer(run),
         ]
         if let id = entry.id {
-            try database.prepare("""
+            try database.prepare(
+                """
                 UPDATE inputs SET fingerprint = ?, path = ?, device = ?, inode = ?, size = ?, offset = ?, lines = ?,
                     is_gzip = ?, complete = ?, run_id = ? WHERE id = ?
-                """).bind(values + [.integer(id)]).run()
+                """
+            ).bind(values + [.integer(id)]).run()
             return id
         }
         // A later batch of a new input may be prepared before the first one committed: it
         // finds the row by fingerprint.
-        try database.prepare("""
+        try database.prepare(
+            """
             INSERT INTO inputs(fingerprint, path, device, inode, size, offset, lines, is_gzip, complete, run_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, device = excluded.device, inode = excluded.inode,
                 size = excluded.size, offset = excluded.offset, lines = excluded.lines, is_gzip = excluded.is_gzip,
                 complete = excluded.complete, run_id = excluded.run_id
-            """).bind(values).run()
+            """
+        ).bind(values).run()
         let id = try database.prepare("SELECT id FROM inputs WHERE fingerprint = ?")
         id.bind([.text(entry.fingerprint)])
         _ = try id.step()

@@ -29,21 +29,25 @@ extension Store {
 
     /// One person's sessions, in start order.
     public func sessions(of actor: ActorKey) throws(SillageError) -> [Session] {
-        let q = try database.prepare("""
+        let q = try database.prepare(
+            """
             SELECT stream, start_ms, end_ms, day, events, pages, agent FROM sessions WHERE actor = ? ORDER BY stream, start_ms
             """)
         q.bindActor(1, actor)
         var out: [Session] = []
         while try q.step() {
-            out.append(Session(stream: q.text(0), actor: actor, start: q.int(1), end: q.int(2), day: Int32(q.int(3)),
-                               events: Int32(q.int(4)), pages: Int32(q.int(5)), agentClass: AgentClass(name: q.text(6)) ?? .unknown))
+            out.append(
+                Session(
+                    stream: q.text(0), actor: actor, start: q.int(1), end: q.int(2), day: Int32(q.int(3)),
+                    events: Int32(q.int(4)), pages: Int32(q.int(5)), agentClass: AgentClass(name: q.text(6)) ?? .unknown))
         }
         return out
     }
 
     /// One person's learner-day summaries, all inputs combined.
     public func actorDays(of actor: ActorKey) throws(SillageError) -> [ActorDay] {
-        let q = try database.prepare("""
+        let q = try database.prepare(
+            """
             SELECT stream, day, sum(events), sum(pages) FROM actor_days WHERE actor = ? GROUP BY stream, day ORDER BY stream, day
             """)
         q.bindActor(1, actor)

@@ -24,10 +24,13 @@ extension Store {
 
     /// Charges the releases not charged before, in one transaction, or refuses the lot when
     /// they would take the recipient past `budget` (nothing is charged then).
-    public func charge(_ charges: [BudgetCharge], recipient: String, budget: Double, run: Int64?,
-                       location: String = "$.recipients") throws(SillageError) -> BudgetPosition {
+    public func charge(
+        _ charges: [BudgetCharge], recipient: String, budget: Double, run: Int64?,
+        location: String = "$.recipients"
+    ) throws(SillageError) -> BudgetPosition {
         try database.transaction { () throws(SillageError) -> BudgetPosition in
-            let find = try database.prepare("""
+            let find = try database.prepare(
+                """
                 SELECT id FROM privacy_budget WHERE recipient = ? AND export = ? AND period = ? AND table_name = ? AND release = ?
                 """)
             var rowIDs: [Int64] = []
@@ -44,23 +47,28 @@ extension Store {
                 throw SillageError.configuration(
                     "privacy budget: recipient \(recipient) has spent ε \(formatEpsilon(spent)) of \(formatEpsilon(budget)); this export would add ε \(formatEpsilon(cost)) (\(items)), which is more than the \(formatEpsilon(max(0, budget - spent))) left; nothing was published",
                     at: location,
-                    hint: "lower the tables' epsilon, publish fewer noisy tables, or raise the recipient's epsilonBudget if your data-protection policy allows it; re-publishing an unchanged release costs nothing")
+                    hint:
+                        "lower the tables' epsilon, publish fewer noisy tables, or raise the recipient's epsilonBudget if your data-protection policy allows it; re-publishing an unchanged release costs nothing"
+                )
             }
-            let insert = try database.prepare("""
+            let insert = try database.prepare(
+                """
                 INSERT INTO privacy_budget(recipient, export, period, table_name, epsilon, release, at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for c in fresh {
                 insert.reset()
-                try insert.bind([.text(recipient), .text(c.export), .text(c.period), .text(c.table), .real(c.epsilon), .text(c.release),
-                                 .text(Store.now()), run.map { .integer($0) } ?? .null]).run()
+                try insert.bind([
+                    .text(recipient), .text(c.export), .text(c.period), .text(c.table), .real(c.epsilon), .text(c.release),
+                    .text(Store.now()), run.map { .integer($0) } ?? .null,
+                ]).run()
                 rowIDs.append(database.lastInsertRowID)
             }
             let through = try database.prepare("SELECT COALESCE(SUM(epsilon), 0) FROM privacy_budget WHERE recipient = ? AND id <= ?")
                 .bind([.text(recipient), .integer(rowIDs.max() ?? 0)])
             _ = try through.step()
-            return BudgetPosition(budget: budget, exportEpsilon: charges.reduce(0) { $0 + $1.epsilon }, charged: cost,
-                                  spentThrough: rowIDs.isEmpty ? 0 : through.double(0))
+            return BudgetPosition(
+                budget: budget, exportEpsilon: charges.reduce(0) { $0 + $1.epsilon }, charged: cost,
+                spentThrough: rowIDs.isEmpty ? 0 : through.double(0))
         }
     }
 }
-

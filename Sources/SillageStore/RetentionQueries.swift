@@ -3,8 +3,10 @@ import SillageCore
 /// What retention removes from the store, table by table (see `Retention`).
 extension Store {
     /// Tables that hold one row per learner (and key them by `actor`).
-    static let actorTables = ["sessions", "session_parts", "actor_days", "enrolments", "completions", "course_activity",
-                              "activity_completions", "content_views", "searches", "memberships", "recent_views"]
+    static let actorTables = [
+        "sessions", "session_parts", "actor_days", "enrolments", "completions", "course_activity",
+        "activity_completions", "content_views", "searches", "memberships", "recent_views",
+    ]
 
     /// Deletes sessions and learner-day rows of local days before `day`: sessions (by their
     /// start day), learner-days, content views (by week) and searches. Returns the rows
@@ -20,10 +22,12 @@ extension Store {
             try parts.bind([.text(stream), .blob(actor.bytes), .integer(start), .integer(end)]).run()
         }
         var out: [(String, Int)] = []
-        for (kind, sql) in [("sessions", "DELETE FROM sessions WHERE day < ?"),
-                            ("learnerDays", "DELETE FROM actor_days WHERE day < ?"),
-                            ("contentViews", "DELETE FROM content_views WHERE week < ?"),
-                            ("searches", "DELETE FROM searches WHERE day < ?")] {
+        for (kind, sql) in [
+            ("sessions", "DELETE FROM sessions WHERE day < ?"),
+            ("learnerDays", "DELETE FROM actor_days WHERE day < ?"),
+            ("contentViews", "DELETE FROM content_views WHERE week < ?"),
+            ("searches", "DELETE FROM searches WHERE day < ?"),
+        ] {
             try database.prepare(sql).bind([.integer(Int64(day))]).run()
             out.append((kind, database.changes))
         }
@@ -32,7 +36,8 @@ extension Store {
 
     /// Learners whose last trace in the store is before `millis` (UTC), not yet anonymised.
     package func inactiveLearners(lastSeenBefore millis: Int64) throws(SillageError) -> [ActorKey] {
-        let q = try database.prepare("""
+        let q = try database.prepare(
+            """
             SELECT actor FROM (
                 SELECT actor, max(end_ms) AS t FROM sessions GROUP BY actor
                 UNION ALL SELECT actor, (max(day) + 1) * 86400000 FROM actor_days GROUP BY actor

@@ -15,8 +15,9 @@ public final class SQLiteDatabase {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "status \(status)"
             sqlite3_close(handle)
             handle = nil
-            throw SillageError.runtime("cannot open the store: \(message)", at: path,
-                                       hint: "check that the directory exists and is writable")
+            throw SillageError.runtime(
+                "cannot open the store: \(message)", at: path,
+                hint: "check that the directory exists and is writable")
         }
         sqlite3_busy_timeout(handle, 5000)
         if !readOnly {
@@ -37,7 +38,10 @@ public final class SQLiteDatabase {
         let message = String(cString: sqlite3_errmsg(handle))
         let code = sqlite3_extended_errcode(handle)
         var hint: String? = nil
-        if code & 0xff == SQLITE_FULL { hint = "the disk is full; free space and run again (the batch being committed was rolled back; the next run resumes after the last batch committed)" }
+        if code & 0xff == SQLITE_FULL {
+            hint =
+                "the disk is full; free space and run again (the batch being committed was rolled back; the next run resumes after the last batch committed)"
+        }
         if code & 0xff == SQLITE_READONLY || code & 0xff == SQLITE_CANTOPEN || code & 0xff == SQLITE_PERM {
             hint = "the store's directory must be writable"
         }

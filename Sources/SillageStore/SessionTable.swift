@@ -28,20 +28,24 @@ extension Store {
         let find, delete, insert, parts, deleteParts, insertPart: SQLiteStatement
 
         init(_ database: SQLiteDatabase) throws(SillageError) {
-            find = try database.prepare("""
+            find = try database.prepare(
+                """
                 SELECT start_ms, end_ms, day, events, pages, agent, input FROM sessions
                 WHERE stream = ? AND actor = ? AND start_ms <= ? ORDER BY start_ms DESC
                 """)
             delete = try database.prepare("DELETE FROM sessions WHERE stream = ? AND actor = ? AND start_ms = ?")
-            insert = try database.prepare("""
+            insert = try database.prepare(
+                """
                 INSERT INTO sessions(stream, actor, start_ms, end_ms, day, events, pages, agent, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            parts = try database.prepare("""
+            parts = try database.prepare(
+                """
                 SELECT start_ms, end_ms, day, events, pages, agent, input FROM session_parts
                 WHERE stream = ? AND actor = ? AND start_ms BETWEEN ? AND ?
                 """)
             deleteParts = try database.prepare("DELETE FROM session_parts WHERE stream = ? AND actor = ? AND start_ms BETWEEN ? AND ?")
-            insertPart = try database.prepare("""
+            insertPart = try database.prepare(
+                """
                 INSERT INTO session_parts(stream, actor, start_ms, input, end_ms, day, events, pages, agent)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(stream, actor, start_ms, input) DO UPDATE SET end_ms = max(end_ms, excluded.end_ms),
@@ -50,8 +54,11 @@ extension Store {
         }
 
         func row(_ q: SQLiteStatement, stream: String, actor: ActorKey) -> (part: Session, input: Int64) {
-            (Session(stream: stream, actor: actor, start: q.int(0), end: q.int(1), day: Int32(q.int(2)), events: Int32(q.int(3)),
-                     pages: Int32(q.int(4)), agentClass: AgentClass(name: q.text(5)) ?? .unknown), q.int(6))
+            (
+                Session(
+                    stream: stream, actor: actor, start: q.int(0), end: q.int(1), day: Int32(q.int(2)), events: Int32(q.int(3)),
+                    pages: Int32(q.int(4)), agentClass: AgentClass(name: q.text(5)) ?? .unknown), q.int(6)
+            )
         }
 
         func insert(_ s: Session, input: Int64) throws(SillageError) {
@@ -169,16 +176,19 @@ extension Store {
 
     /// Sessions starting on local days in `days` (all when nil), in (stream, actor, start) order.
     public func sessions(days: ClosedRange<Int>? = nil) throws(SillageError) -> [Session] {
-        let q = try database.prepare("""
+        let q = try database.prepare(
+            """
             SELECT stream, actor, start_ms, end_ms, day, events, pages, agent FROM sessions
             WHERE day BETWEEN ? AND ? ORDER BY stream, actor, start_ms
             """)
         q.bind([.integer(Int64(days?.lowerBound ?? Int(Int32.min))), .integer(Int64(days?.upperBound ?? Int(Int32.max)))])
         var out: [Session] = []
         while try q.step() {
-            out.append(Session(stream: q.text(0), actor: q.actor(1), start: q.int(2), end: q.int(3),
-                               day: Int32(q.int(4)), events: Int32(q.int(5)), pages: Int32(q.int(6)),
-                               agentClass: AgentClass(name: q.text(7)) ?? .unknown))
+            out.append(
+                Session(
+                    stream: q.text(0), actor: q.actor(1), start: q.int(2), end: q.int(3),
+                    day: Int32(q.int(4)), events: Int32(q.int(5)), pages: Int32(q.int(6)),
+                    agentClass: AgentClass(name: q.text(7)) ?? .unknown))
         }
         return out
     }

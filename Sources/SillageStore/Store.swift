@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import SillageCore
@@ -27,8 +27,9 @@ public final class Store {
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         if fd < 0 {
             let code = errno
-            throw SillageError.runtime("cannot create the store lock: \(systemErrorText(code))", at: lockPath,
-                                       hint: "the store's directory must be writable")
+            throw SillageError.runtime(
+                "cannot create the store lock: \(systemErrorText(code))", at: lockPath,
+                hint: "the store's directory must be writable")
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             var holder = ""
@@ -36,8 +37,9 @@ public final class Store {
             let n = pread(fd, &buffer, 32, 0)
             if n > 0 { holder = " (pid \(String(decoding: buffer[..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))" }
             close(fd)
-            throw SillageError.runtime("another sillage process is using this store\(holder)", at: path,
-                                       hint: "wait for it to finish; runs on one store never overlap")
+            throw SillageError.runtime(
+                "another sillage process is using this store\(holder)", at: path,
+                hint: "wait for it to finish; runs on one store never overlap")
         }
         let pid = "\(getpid())\n"
         ftruncate(fd, 0)
@@ -78,8 +80,9 @@ public final class Store {
                 return
             }
             guard found == Store.schemaVersion else {
-                throw SillageError.runtime("the store has schema version \(found), this sillage expects \(Store.schemaVersion)",
-                                           at: path, hint: "use the sillage version that created it, or start a new store")
+                throw SillageError.runtime(
+                    "the store has schema version \(found), this sillage expects \(Store.schemaVersion)",
+                    at: path, hint: "use the sillage version that created it, or start a new store")
             }
             return
         }
@@ -87,7 +90,8 @@ public final class Store {
         // standard input), so that `--reprocess` can take one file's contribution back out.
         // A session made from several inputs says -1 and keeps its parts in `session_parts`.
         try database.transaction { () throws(SillageError) in
-            try database.execute("""
+            try database.execute(
+                """
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE runs (
                     id INTEGER PRIMARY KEY,

@@ -9,22 +9,26 @@ extension Store {
 
     /// Learner-day summaries on local days in `days` (all when nil), in key order.
     public func actorDays(days: ClosedRange<Int>? = nil) throws(SillageError) -> [ActorDay] {
-        let q = try database.prepare("""
+        let q = try database.prepare(
+            """
             SELECT stream, actor, day, sum(events), sum(pages) FROM actor_days
             WHERE day BETWEEN ? AND ? GROUP BY stream, actor, day ORDER BY stream, actor, day
             """)
         q.bind(dayBounds(days))
         var out: [ActorDay] = []
         while try q.step() {
-            out.append(ActorDay(stream: q.text(0), actor: q.actor(1), day: Int32(q.int(2)),
-                                events: Int32(q.int(3)), pages: Int32(q.int(4))))
+            out.append(
+                ActorDay(
+                    stream: q.text(0), actor: q.actor(1), day: Int32(q.int(2)),
+                    events: Int32(q.int(3)), pages: Int32(q.int(4))))
         }
         return out
     }
 
     /// Events and skips per (local day, stream) on days in `days` (all when nil).
     public func dailyCounts(days: ClosedRange<Int>? = nil) throws(SillageError) -> [DailyKey: [String: Int]] {
-        let q = try database.prepare("""
+        let q = try database.prepare(
+            """
             SELECT day, stream, measure, sum(count) FROM daily_counts WHERE day BETWEEN ? AND ? GROUP BY day, stream, measure
             """)
         q.bind(dayBounds(days))

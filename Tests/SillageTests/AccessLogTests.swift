@@ -13,8 +13,9 @@ private let key = [UInt8](repeating: 9, count: 32)
 private let paris = try! ZoneRules(identifier: "Europe/Paris")
 
 private func parser(_ format: AccessLogFormat, scope: VisitorScope = .day, profile: AssetProfile = .moodle) -> AccessLogParser {
-    AccessLogParser(format: format, stream: 0, profile: profile, visitorScope: scope, zone: paris,
-                    pseudonymiser: Pseudonymiser(key: key))
+    AccessLogParser(
+        format: format, stream: 0, profile: profile, visitorScope: scope, zone: paris,
+        pseudonymiser: Pseudonymiser(key: key))
 }
 
 private func parse(_ text: String, _ p: AccessLogParser) -> ChunkResult {
@@ -25,7 +26,9 @@ private let combined = AccessLogFormat.named("combined")!
 private let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0 Safari/537.36"
 
 @Test func aCombinedLineBecomesAPageView() throws {
-    let r = parse(#"192.0.2.10 - - [29/Mar/2026:10:15:00 +0200] "GET /course/view.php?id=12&sesskey=abc123XYZ9 HTTP/1.1" 200 5120 "https://moodle.example.fr/my/" "\#(chrome)""# + "\n", parser(combined))
+    let r = parse(
+        #"192.0.2.10 - - [29/Mar/2026:10:15:00 +0200] "GET /course/view.php?id=12&sesskey=abc123XYZ9 HTTP/1.1" 200 5120 "https://moodle.example.fr/my/" "\#(chrome)""#
+            + "\n", parser(combined))
     #expect(r.lines == 1)
     let event = try #require(r.events.first)
     #expect(event.time == 1_774_772_100_000)
@@ -54,7 +57,10 @@ func awkwardButValidLinesParse(line: String) throws {
 }
 
 @Test(arguments: [
-    (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET /theme/styles.php/boost/1/all HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64)""#, SkipReason.staticAsset),
+    (
+        #"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET /theme/styles.php/boost/1/all HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64)""#,
+        SkipReason.staticAsset
+    ),
     (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET /pix/logo.PNG HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64)""#, .staticAsset),
     (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET /lib/javascript.php/1/x HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64)""#, .staticAsset),
     (#"192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0 (compatible; Googlebot/2.1)""#, .bot),
@@ -84,7 +90,8 @@ func skippedLinesAreCountedByReason(line: String, reason: SkipReason) {
     ("\u{0}\u{0}\u{0}\u{0}", .malformedLine),
 ])
 func unreadableLinesAreRejectedWithAReasonAndLineNumber(line: String, reason: RejectReason) {
-    let r = parse("192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] \"GET /my/ HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux)\"\n" + line + "\n", parser(combined))
+    let r = parse(
+        "192.0.2.1 - - [29/Mar/2026:10:15:00 +0200] \"GET /my/ HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux)\"\n" + line + "\n", parser(combined))
     #expect(r.events.count == 1)
     #expect(r.counts[reject: reason] == 1, "\(line)")
     #expect(r.rejectSamples == [RejectSample(line: 2, reason: reason)])
@@ -92,12 +99,12 @@ func unreadableLinesAreRejectedWithAReasonAndLineNumber(line: String, reason: Re
 
 @Test func visitorsAreKeyedPerDayUnlessPersistent() {
     let lines = """
-    192.0.2.7 - - [29/Mar/2026:23:50:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
-    192.0.2.7 - - [30/Mar/2026:00:10:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
-    192.0.2.7 - jdoe [30/Mar/2026:00:20:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
-    192.0.2.8 - jdoe [30/Mar/2026:00:25:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "Other"
+        192.0.2.7 - - [29/Mar/2026:23:50:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
+        192.0.2.7 - - [30/Mar/2026:00:10:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
+        192.0.2.7 - jdoe [30/Mar/2026:00:20:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
+        192.0.2.8 - jdoe [30/Mar/2026:00:25:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "Other"
 
-    """
+        """
     let daily = parse(lines, parser(combined))
     #expect(daily.events.count == 4)
     #expect(daily.events[0].actor != daily.events[1].actor, "a visitor is not followed across midnight")
@@ -110,14 +117,23 @@ func unreadableLinesAreRejectedWithAReasonAndLineNumber(line: String, reason: Re
 }
 
 @Test(arguments: [
-    ("apache", #"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %v %D %T"#,
-     #"2001:db8::5 - - [25/Oct/2026:02:30:00 +0100] "GET /course/view.php?id=4 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148" moodle.example.fr 23512 0"#),
-    ("nginx", #"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $host"#,
-     #"2001:db8::5 - - [25/Oct/2026:02:30:00 +0100] "GET /course/view.php?id=4 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148" 0.024 moodle.example.fr"#),
-    ("nginx", #"$time_iso8601 $remote_addr "$request_method" "$request_uri" $status "$http_user_agent""#,
-     #"2026-10-25T02:30:00+01:00 2001:db8::5 "GET" "/course/view.php?id=4" 200 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148""#),
-    ("apache", #"%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\""#,
-     #"moodle.example.fr:443 2001:db8::5 - - [25/Oct/2026:02:30:00 +0100] "GET /course/view.php?id=4 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148""#),
+    (
+        "apache", #"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %v %D %T"#,
+        #"2001:db8::5 - - [25/Oct/2026:02:30:00 +0100] "GET /course/view.php?id=4 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148" moodle.example.fr 23512 0"#
+    ),
+    (
+        "nginx",
+        #"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $host"#,
+        #"2001:db8::5 - - [25/Oct/2026:02:30:00 +0100] "GET /course/view.php?id=4 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148" 0.024 moodle.example.fr"#
+    ),
+    (
+        "nginx", #"$time_iso8601 $remote_addr "$request_method" "$request_uri" $status "$http_user_agent""#,
+        #"2026-10-25T02:30:00+01:00 2001:db8::5 "GET" "/course/view.php?id=4" 200 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148""#
+    ),
+    (
+        "apache", #"%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\""#,
+        #"moodle.example.fr:443 2001:db8::5 - - [25/Oct/2026:02:30:00 +0100] "GET /course/view.php?id=4 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148""#
+    ),
 ])
 func customApacheAndNginxFormatsParse(syntax: String, format: String, line: String) throws {
     let compiled = syntax == "apache" ? try AccessLogFormat.apache(format) : try AccessLogFormat.nginx(format)
@@ -163,10 +179,14 @@ func badApacheFormatsAreExplained(format: String, message: String) {
         var counts = OutcomeCounts()
         while let chunk = try chunker.next() {
             let r = p.parse(chunk)
-            events += r.events.map { var e = $0; e.object = 0; return e }
+            events += r.events.map {
+                var e = $0; e.object = 0; return e
+            }
             counts.add(r.counts)
         }
-        if chunkSize == 1 << 20 { reference = events; referenceCounts = counts } else {
+        if chunkSize == 1 << 20 {
+            reference = events; referenceCounts = counts
+        } else {
             #expect(events == reference)
             #expect(counts == referenceCounts)
         }

@@ -25,8 +25,9 @@ struct ResolvedEvent: Equatable, CustomStringConvertible {
 
 func resolve(_ r: ChunkResult) -> [ResolvedEvent] {
     r.events.map { e in
-        ResolvedEvent(time: e.time, kind: e.kind, course: e.course == 0 ? "" : r.objects[Int(e.course) - 1],
-                      object: e.object == 0 ? "" : r.objects[Int(e.object) - 1], searchResults: e.searchResults)
+        ResolvedEvent(
+            time: e.time, kind: e.kind, course: e.course == 0 ? "" : r.objects[Int(e.course) - 1],
+            object: e.object == 0 ? "" : r.objects[Int(e.object) - 1], searchResults: e.searchResults)
     }
 }
 
@@ -103,8 +104,9 @@ func ralphStatementsParse() throws {
 
 /// The same learner activity, read once as an Open edX event and once as the xAPI statement
 /// Open edX's event-routing-backends made of it, gives the same canonical event.
-@Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"),
-      arguments: ["erb_edx.completion.block_completion.changed", "erb_play_video", "erb_edx.ui.lms.sequence.next_selected"])
+@Test(
+    .enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"),
+    arguments: ["erb_edx.completion.block_completion.changed", "erb_play_video", "erb_edx.ui.lms.sequence.next_selected"])
 func openEdxAndItsXAPITranslationGiveTheSameEvent(name: String) throws {
     let edxText = try sample("xapi/\(name).EDX_PROCESSED_EVENT.json")
     let xapiText = try sample("xapi/\(name).XAPI_EXPECTED.json")
@@ -121,12 +123,14 @@ func openEdxAndItsXAPITranslationGiveTheSameEvent(name: String) throws {
 func moodleXAPIStatementsNameMoodleCourses() throws {
     let original = try sample("moodle/xAPI-vle_moodle-logstore_xapi_course_viewed.statements.json")
     // The fixture has no timestamp (optional in xAPI): without one the statement is a reject.
-    #expect(parseText(XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key), wholeDocument: true), original)
-        .counts[reject: .badTimestamp] == 1)
+    #expect(
+        parseText(XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key), wholeDocument: true), original)
+            .counts[reject: .badTimestamp] == 1)
     // With the logstore row's timecreated (1433946701) as its timestamp, it is read.
     let text = original.replacingOccurrences(of: "\"actor\": {", with: "\"timestamp\": \"2015-06-10T14:31:41Z\", \"actor\": {")
-    let parser = XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key), identity: "moodle-userid",
-                                      wholeDocument: XAPIStatementsParser.isWholeDocument(head: Array(text.utf8)))
+    let parser = XAPIStatementsParser(
+        stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key), identity: "moodle-userid",
+        wholeDocument: XAPIStatementsParser.isWholeDocument(head: Array(text.utf8)))
     #expect(parser.wholeDocument)
     let r = parseText(parser, text)
     let event = try #require(resolve(r).first)
@@ -137,12 +141,19 @@ func moodleXAPIStatementsNameMoodleCourses() throws {
 }
 
 @Test(arguments: [
-    ("[{\"actor\": {\"mbox\": \"mailto:A@x.fr\"}, \"verb\": {\"id\": \"http://adlnet.gov/expapi/verbs/completed\"}, \"object\": {\"id\": \"https://m.fr/course/view.php?id=7\"}, \"timestamp\": \"2026-03-01T10:00:00Z\"}]", "array"),
-    ("{\"statements\": [{\"actor\": {\"mbox\": \"mailto:a@x.fr\"}, \"verb\": {\"id\": \"http://adlnet.gov/expapi/verbs/completed\"}, \"object\": {\"id\": \"https://m.fr/course/view.php?id=7\"}, \"timestamp\": \"2026-03-01T10:00:00Z\"}], \"more\": \"\"}", "page"),
+    (
+        "[{\"actor\": {\"mbox\": \"mailto:A@x.fr\"}, \"verb\": {\"id\": \"http://adlnet.gov/expapi/verbs/completed\"}, \"object\": {\"id\": \"https://m.fr/course/view.php?id=7\"}, \"timestamp\": \"2026-03-01T10:00:00Z\"}]",
+        "array"
+    ),
+    (
+        "{\"statements\": [{\"actor\": {\"mbox\": \"mailto:a@x.fr\"}, \"verb\": {\"id\": \"http://adlnet.gov/expapi/verbs/completed\"}, \"object\": {\"id\": \"https://m.fr/course/view.php?id=7\"}, \"timestamp\": \"2026-03-01T10:00:00Z\"}], \"more\": \"\"}",
+        "page"
+    ),
 ])
 func xapiDocumentsAreRead(text: String, shape: String) throws {
-    let parser = XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key),
-                                      wholeDocument: XAPIStatementsParser.isWholeDocument(head: Array(text.utf8)))
+    let parser = XAPIStatementsParser(
+        stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key),
+        wholeDocument: XAPIStatementsParser.isWholeDocument(head: Array(text.utf8)))
     #expect(parser.wholeDocument, "\(shape)")
     let r = parseText(parser, text)
     let event = try #require(resolve(r).first)
@@ -154,7 +165,10 @@ func xapiDocumentsAreRead(text: String, shape: String) throws {
 @Test(arguments: [
     ("{\"verb\": {\"id\": \"x/viewed\"}, \"object\": {\"id\": \"a\"}, \"timestamp\": \"2026-03-01T10:00:00Z\"}", RejectReason.missingField),
     ("{\"actor\": {\"mbox\": \"mailto:a@x.fr\"}, \"verb\": {\"id\": \"x/viewed\"}, \"object\": {\"id\": \"a\"}}", .badTimestamp),
-    ("{\"actor\": {\"mbox\": \"mailto:a@x.fr\"}, \"verb\": {\"id\": \"x/viewed\"}, \"object\": {\"id\": \"a\"}, \"timestamp\": \"yesterday\"}", .badTimestamp),
+    (
+        "{\"actor\": {\"mbox\": \"mailto:a@x.fr\"}, \"verb\": {\"id\": \"x/viewed\"}, \"object\": {\"id\": \"a\"}, \"timestamp\": \"yesterday\"}",
+        .badTimestamp
+    ),
     ("{\"actor\": {\"mbox\": \"mailto:a@x.fr\"}, \"verb\": ", .invalidJSON),
     ("not json at all", .invalidJSON),
 ])
@@ -165,7 +179,8 @@ func malformedStatementsAreCountedRejects(line: String, reason: RejectReason) {
 }
 
 @Test func xapiSearchesKeepOnlyAScrubbedTerm() throws {
-    let line = #"{"actor": {"account": {"homePage": "https://lms.fr", "name": "u7"}}, "verb": {"id": "https://w3id.org/xapi/acrossx/verbs/searched"}, "object": {"id": "https://lms.fr/search"}, "result": {"response": "  Jean.Dupont@Example.fr ", "extensions": {"https://lms.fr/x/results": 0}}, "timestamp": "2026-03-01T10:00:00Z"}"#
+    let line =
+        #"{"actor": {"account": {"homePage": "https://lms.fr", "name": "u7"}}, "verb": {"id": "https://w3id.org/xapi/acrossx/verbs/searched"}, "object": {"id": "https://lms.fr/search"}, "result": {"response": "  Jean.Dupont@Example.fr ", "extensions": {"https://lms.fr/x/results": 0}}, "timestamp": "2026-03-01T10:00:00Z"}"#
     let plain = line.replacingOccurrences(of: "  Jean.Dupont@Example.fr ", with: "Planning   DES Examens")
     let personal = resolve(parseText(xapi, line + "\n"))
     let ok = resolve(parseText(xapi, plain + "\n"))

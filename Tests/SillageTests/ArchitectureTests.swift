@@ -5,14 +5,34 @@ import Testing
 enum Architecture {
     /// Arrows that must never exist, even through other targets (SPEC §3).
     static let forbidden: [(from: String, to: [String])] = [
-        ("SillageCore", ["SillagePrivacy", "SillageIngest", "SillageMetrics", "SillageDisclosure", "SillageExport",
-                         "SillageStore", "SillagePipeline", "SillageCLI", "CSQLite"]),
-        ("SillagePrivacy", ["SillageIngest", "SillageMetrics", "SillageDisclosure", "SillageExport", "SillageStore",
-                            "SillagePipeline", "SillageCLI", "CSQLite"]),
-        ("SillageIngest", ["SillageMetrics", "SillageDisclosure", "SillageExport", "SillageStore", "SillagePipeline",
-                           "SillageCLI", "CSQLite"]),
-        ("SillageMetrics", ["SillageIngest", "SillageDisclosure", "SillageExport", "SillageStore", "SillagePipeline",
-                            "SillageCLI", "CSQLite"]),
+        (
+            "SillageCore",
+            [
+                "SillagePrivacy", "SillageIngest", "SillageMetrics", "SillageDisclosure", "SillageExport",
+                "SillageStore", "SillagePipeline", "SillageCLI", "CSQLite",
+            ]
+        ),
+        (
+            "SillagePrivacy",
+            [
+                "SillageIngest", "SillageMetrics", "SillageDisclosure", "SillageExport", "SillageStore",
+                "SillagePipeline", "SillageCLI", "CSQLite",
+            ]
+        ),
+        (
+            "SillageIngest",
+            [
+                "SillageMetrics", "SillageDisclosure", "SillageExport", "SillageStore", "SillagePipeline",
+                "SillageCLI", "CSQLite",
+            ]
+        ),
+        (
+            "SillageMetrics",
+            [
+                "SillageIngest", "SillageDisclosure", "SillageExport", "SillageStore", "SillagePipeline",
+                "SillageCLI", "CSQLite",
+            ]
+        ),
         ("SillageDisclosure", ["SillageIngest", "SillageExport", "SillageStore", "SillagePipeline", "SillageCLI", "CSQLite"]),
         ("SillageExport", ["SillageIngest", "SillageStore", "SillagePipeline", "SillageCLI", "CSQLite"]),
         ("SillageReports", ["SillageIngest", "SillageStore", "SillagePipeline", "SillageCLI", "CSQLite"]),
@@ -79,11 +99,14 @@ enum Architecture {
     }
 
     /// Every way the package, its documentation and its sources disagree or break a rule.
-    static func violations(package: [String: Set<String>], documented: [String: Set<String>],
-                           imports: [String: Set<String>]) -> [String] {
+    static func violations(
+        package: [String: Set<String>], documented: [String: Set<String>],
+        imports: [String: Set<String>]
+    ) -> [String] {
         var found: [String] = []
         for target in Set(package.keys).union(documented.keys).sorted() where package[target] != documented[target] {
-            found.append("\(target): Package.swift uses \((package[target] ?? []).sorted()), ARCHITECTURE.md says \((documented[target] ?? []).sorted())")
+            found.append(
+                "\(target): Package.swift uses \((package[target] ?? []).sorted()), ARCHITECTURE.md says \((documented[target] ?? []).sorted())")
         }
         let reach = closure(package)
         for (from, targets) in forbidden {
@@ -110,8 +133,12 @@ enum Architecture {
 func thePackageGraphIsTheDocumentedOneAndHasNoForbiddenArrow() throws {
     // A scratch path of its own, inside .build: `swift test` holds the lock on .build itself.
     let scratch = TestSupport.packageRoot + "/.build/architecture-describe"
-    let result = try TestSupport.run("/usr/bin/env", ["swift", "package", "--package-path", TestSupport.packageRoot,
-                                                      "--scratch-path", scratch, "describe", "--type", "json"])
+    let result = try TestSupport.run(
+        "/usr/bin/env",
+        [
+            "swift", "package", "--package-path", TestSupport.packageRoot,
+            "--scratch-path", scratch, "describe", "--type", "json",
+        ])
     #expect(result.status == 0, "swift package describe failed: \(result.stderr)")
     let json = String(result.stdout.drop { $0 != "{" })
     let package = try Architecture.packageGraph(Data(json.utf8))
@@ -143,10 +170,12 @@ func theCheckerRefusesAForbiddenArrowEvenWhenDocumented(from: String, to: String
     let package: [String: Set<String>] = ["SillageCore": [], "SillageIngest": ["SillageCore"], "SillagePipeline": ["SillageIngest"]]
     var documented = package
     #expect(Architecture.violations(package: package, documented: documented, imports: ["SillageIngest": ["SillageCore"]]) == [])
-    #expect(Architecture.violations(package: package, documented: documented, imports: ["SillagePipeline": ["SillageCore"]])
-        == ["SillagePipeline imports SillageCore, which it does not declare"])
+    #expect(
+        Architecture.violations(package: package, documented: documented, imports: ["SillagePipeline": ["SillageCore"]])
+            == ["SillagePipeline imports SillageCore, which it does not declare"])
     documented["SillagePipeline"] = ["SillageIngest", "SillageCore"]
     #expect(Architecture.violations(package: package, documented: documented, imports: [:]).count == 1)
-    let parsed = Architecture.documentedGraph("| target | holds | may use |\n|---|---|---|\n| `SillageIngest` | parsers | `SillageCore`, `SillagePrivacy` |\n")
+    let parsed = Architecture.documentedGraph(
+        "| target | holds | may use |\n|---|---|---|\n| `SillageIngest` | parsers | `SillageCore`, `SillagePrivacy` |\n")
     #expect(parsed == ["SillageIngest": ["SillageCore", "SillagePrivacy"]])
 }

@@ -32,27 +32,31 @@ private func actor(_ i: Int) -> ActorKey { ActorKey(high: UInt64(i) &* 0x9E37_79
 
 /// `rows` rows, each with `people` people of its own, each adding `each` to the sum column.
 private func syntheticTable(rows: Int, people: Int, each: Int64) -> Table {
-    var table = Table(name: "synthetic", title: "", description: "", columns: [
-        Column("cell", .string, ""),
-        Column("users", .integer, "", measure: true, people: true),
-        Column("views", .integer, "", measure: true),
-        Column("median", .number, "", measure: true),
-    ], primaryKey: ["cell"])
+    var table = Table(
+        name: "synthetic", title: "", description: "",
+        columns: [
+            Column("cell", .string, ""),
+            Column("users", .integer, "", measure: true, people: true),
+            Column("views", .integer, "", measure: true),
+            Column("median", .number, "", measure: true),
+        ], primaryKey: ["cell"])
     for r in 0..<rows {
         var parts = RowContributions()
         for p in 0..<people {
             parts.add(actor(r * people + p), column: 1, 1)
             parts.add(actor(r * people + p), column: 2, each)
         }
-        table.append([.text("c\(r)"), .integer(Int64(people)), .integer(Int64(people) * each), .decimal(1.5, digits: 1)],
-                     actors: people, contributions: parts)
+        table.append(
+            [.text("c\(r)"), .integer(Int64(people)), .integer(Int64(people) * each), .decimal(1.5, digits: 1)],
+            actors: people, contributions: parts)
     }
     return table
 }
 
 private func key(_ recipient: String) throws -> HMACSHA256 {
-    DifferentialPrivacy.tableKey(master: try MasterKey(bytes: [UInt8](repeating: 9, count: 32)), recipient: recipient,
-                                 export: "e", period: "all", table: "synthetic")
+    DifferentialPrivacy.tableKey(
+        master: try MasterKey(bytes: [UInt8](repeating: 9, count: 32)), recipient: recipient,
+        export: "e", period: "all", table: "synthetic")
 }
 
 @Test func publishedCellsCarryNoiseOfTheStatedScale() throws {
@@ -93,9 +97,11 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
 }
 
 @Test func contributionsAreBoundedPerPersonBeforeNoise() throws {
-    var table = Table(name: "t", title: "", description: "", columns: [
-        Column("day", .string, ""), Column("users", .integer, "", measure: true, people: true), Column("views", .integer, "", measure: true),
-    ], primaryKey: ["day"])
+    var table = Table(
+        name: "t", title: "", description: "",
+        columns: [
+            Column("day", .string, ""), Column("users", .integer, "", measure: true, people: true), Column("views", .integer, "", measure: true),
+        ], primaryKey: ["day"])
     let busy = actor(7)
     for r in 0..<30 {
         var parts = RowContributions()
@@ -116,8 +122,9 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     defer { TestSupport.remove(dir) }
     let store = try Store(path: dir + "/store.sqlite")
     func charge(_ table: String, _ release: String, _ e: Double) throws -> BudgetPosition {
-        try store.charge([BudgetCharge(export: "dash", period: "all", table: table, epsilon: e, release: release)],
-                         recipient: "team", budget: 1.2, run: nil)
+        try store.charge(
+            [BudgetCharge(export: "dash", period: "all", table: table, epsilon: e, release: release)],
+            recipient: "team", budget: 1.2, run: nil)
     }
     let first = try charge("daily_activity", "r1", 0.5)
     #expect(first.charged == 0.5 && first.spentThrough == 0.5)
@@ -131,8 +138,9 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
         Issue.record("an overspend was accepted")
     } catch let error as SillageError {
         #expect(error.kind == .configuration)
-        #expect(error.description.contains("privacy budget: recipient team has spent ε 1 of 1.2; this export would add ε 0.5 (connection_days 0.5)"),
-                "\(error.description)")
+        #expect(
+            error.description.contains("privacy budget: recipient team has spent ε 1 of 1.2; this export would add ε 0.5 (connection_days 0.5)"),
+            "\(error.description)")
     }
     #expect(abs(try store.epsilonSpent(recipient: "team") - 1.0) < 1e-12, "nothing charged by the refused export")
     #expect(try store.epsilonSpent(recipient: "other") == 0)
@@ -144,23 +152,23 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     try TestSupport.generateLogs(into: dir + "/gen", ["--seed", "3", "--learners", "120", "--days", "10"])
     let keyFile = try TestSupport.keyFile(in: dir)
     let pipeline = """
-    {
-      "version": 1,
-      "key": { "file": "\(keyFile)", "createIfMissing": false },
-      "store": "\(dir)/store.sqlite",
-      "output": "\(dir)/out",
-      "retention": { "sessionDays": 36500, "inactiveLearnerDays": 36500 },
-      "inputs": [{ "type": "combined", "paths": ["\(dir)/gen/access.log*"] }],
-      "recipients": [{ "name": "pedagogy", "epsilonBudget": 1 }],
-      "exports": [{
-        "name": "dashboard", "recipient": "pedagogy", "tables": ["daily_activity", "connection_days"],
-        "differentialPrivacy": [
-          { "table": "daily_activity", "epsilon": 0.4, "maxRowsPerActor": 10, "maxPerCell": 3 },
-          { "table": "connection_days", "epsilon": 0.4, "maxRowsPerActor": 1 }
-        ]
-      }]
-    }
-    """
+        {
+          "version": 1,
+          "key": { "file": "\(keyFile)", "createIfMissing": false },
+          "store": "\(dir)/store.sqlite",
+          "output": "\(dir)/out",
+          "retention": { "sessionDays": 36500, "inactiveLearnerDays": 36500 },
+          "inputs": [{ "type": "combined", "paths": ["\(dir)/gen/access.log*"] }],
+          "recipients": [{ "name": "pedagogy", "epsilonBudget": 1 }],
+          "exports": [{
+            "name": "dashboard", "recipient": "pedagogy", "tables": ["daily_activity", "connection_days"],
+            "differentialPrivacy": [
+              { "table": "daily_activity", "epsilon": 0.4, "maxRowsPerActor": 10, "maxPerCell": 3 },
+              { "table": "connection_days", "epsilon": 0.4, "maxRowsPerActor": 1 }
+            ]
+          }]
+        }
+        """
     try pipeline.write(toFile: dir + "/p.json", atomically: true, encoding: .utf8)
     let first = try TestSupport.run(TestSupport.binary, ["run", dir + "/p.json"])
     #expect(first.status == 0, "\(first.stderr)")
@@ -168,7 +176,9 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     let sums = try String(contentsOfFile: exportDir + "/SHA256SUMS", encoding: .utf8)
     let privacy = try String(contentsOfFile: exportDir + "/privacy-report.json", encoding: .utf8)
     #expect(privacy.contains("\"epsilonSpent\": 0.8") && privacy.contains("\"epsilonLeft\": 0.2"), "\(privacy)")
-    #expect(privacy.contains("\"sensitivity\": 100") && privacy.contains("\"sensitivity\": 1"), "10 × (users 1 + sessions, page views, bounces 3 each) and 1 × 1")
+    #expect(
+        privacy.contains("\"sensitivity\": 100") && privacy.contains("\"sensitivity\": 1"),
+        "10 × (users 1 + sessions, page views, bounces 3 each) and 1 × 1")
     // Nothing changed: the same release, no charge, the same bytes.
     let second = try TestSupport.run(TestSupport.binary, ["run", dir + "/p.json"])
     #expect(second.status == 0, "\(second.stderr)")
@@ -178,8 +188,11 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     try FileManager.default.copyItem(atPath: dir + "/gen2/access.log", toPath: dir + "/gen/access.log.1")
     let third = try TestSupport.run(TestSupport.binary, ["run", dir + "/p.json"])
     #expect(third.status == 2)
-    #expect(third.stderr.contains("privacy budget: recipient pedagogy has spent ε 0.8 of 1; this export would add ε 0.8 (daily_activity 0.4, connection_days 0.4), which is more than the 0.2 left; nothing was published"),
-            "\(third.stderr)")
+    #expect(
+        third.stderr.contains(
+            "privacy budget: recipient pedagogy has spent ε 0.8 of 1; this export would add ε 0.8 (daily_activity 0.4, connection_days 0.4), which is more than the 0.2 left; nothing was published"
+        ),
+        "\(third.stderr)")
     #expect(third.stderr.contains("$.recipients[0].epsilonBudget"))
     #expect(try String(contentsOfFile: exportDir + "/SHA256SUMS", encoding: .utf8) == sums, "the earlier export is untouched")
     let budget = try TestSupport.run(TestSupport.binary, ["budget", dir + "/p.json"])
@@ -200,8 +213,9 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     let q = try store.database.prepare("SELECT value FROM meta WHERE key = 'schema'")
     _ = try q.step()
     #expect(q.text(0) == String(Store.schemaVersion))
-    let position = try store.charge([BudgetCharge(export: "e", period: "all", table: "daily_activity", epsilon: 0.25, release: "r")],
-                                    recipient: "lab", budget: 1, run: nil)
+    let position = try store.charge(
+        [BudgetCharge(export: "e", period: "all", table: "daily_activity", epsilon: 0.25, release: "r")],
+        recipient: "lab", budget: 1, run: nil)
     #expect(position.spentThrough == 0.25)
 }
 

@@ -71,9 +71,10 @@ func noSuppressedCellIsRecoverableFromTheTotals(rowTotals: Bool, columnTotals: B
 
 @Test func aBridgeIsClosedByTheCheapestRectangle() {
     // Suppressing (0,0) alone: row 0 and column 0 each give it away.
-    var t = MarginalTable(values: [[5, 90, 12], [80, 70, 60], [14, 100, 13]],
-                          suppressed: [[true, false, false], [false, false, false], [false, false, false]],
-                          rowTotals: true, columnTotals: true)
+    var t = MarginalTable(
+        values: [[5, 90, 12], [80, 70, 60], [14, 100, 13]],
+        suppressed: [[true, false, false], [false, false, false], [false, false, false]],
+        rowTotals: true, columnTotals: true)
     ComplementarySuppression.protect(&t)
     #expect(t.suppressed == [[true, false, true], [false, false, false], [true, false, true]])
     #expect(recoverableCells(t).isEmpty)
@@ -83,10 +84,13 @@ func noSuppressedCellIsRecoverableFromTheTotals(rowTotals: Bool, columnTotals: B
 /// withheld bucket would be recoverable from the days, so the smallest published cell goes too.
 @Test func sessionsWithheldInOneTableCannotBeRecoveredFromTheOther() {
     func table(_ name: String, _ rows: [(String, Cell)]) -> Table {
-        var t = Table(name: name, title: name, description: name,
-                      columns: [Column("stream", .string, "s"), Column("key", .string, "k"),
-                                Column("sessions", .integer, "n", measure: true), Column("users", .integer, "u", measure: true)],
-                      primaryKey: ["stream", "key"])
+        var t = Table(
+            name: name, title: name, description: name,
+            columns: [
+                Column("stream", .string, "s"), Column("key", .string, "k"),
+                Column("sessions", .integer, "n", measure: true), Column("users", .integer, "u", measure: true),
+            ],
+            primaryKey: ["stream", "key"])
         for (i, (stream, sessions)) in rows.enumerated() {
             t.append([.text(stream), .text("\(i)"), sessions, sessions == .empty ? .empty : .integer(12)], actors: 12)
         }
@@ -94,8 +98,12 @@ func noSuppressedCellIsRecoverableFromTheTotals(rowTotals: Bool, columnTotals: B
     }
     var tables = [
         table("daily_activity", [("web", .integer(30)), ("web", .integer(40)), ("lms", .integer(50))]),
-        table("session_lengths", [("web", .empty), ("web", .integer(25)), ("web", .integer(40)), ("web", .integer(0)),
-                                  ("lms", .empty), ("lms", .empty), ("lms", .integer(20))]),
+        table(
+            "session_lengths",
+            [
+                ("web", .empty), ("web", .integer(25)), ("web", .integer(40)), ("web", .integer(0)),
+                ("lms", .empty), ("lms", .empty), ("lms", .integer(20)),
+            ]),
     ]
     var reports = tables.map { SuppressionReport(table: $0.name, rows: $0.rows.count, rowsSuppressed: 0, cellsSuppressed: 0) }
     LinkedTotals.protect(&tables, reports: &reports)
@@ -114,10 +122,13 @@ func countsRoundToTheNearestMultiple(base: Int, value: Int64, rounded: Int64) {
 }
 
 @Test func roundingTouchesIntegerMeasuresOnly() {
-    var t = Table(name: "t", title: "t", description: "t",
-                  columns: [Column("k", .integer, "k"), Column("n", .integer, "n", measure: true),
-                            Column("median", .number, "m", measure: true), Column("empty", .integer, "e", measure: true)],
-                  primaryKey: ["k"])
+    var t = Table(
+        name: "t", title: "t", description: "t",
+        columns: [
+            Column("k", .integer, "k"), Column("n", .integer, "n", measure: true),
+            Column("median", .number, "m", measure: true), Column("empty", .integer, "e", measure: true),
+        ],
+        primaryKey: ["k"])
     t.append([.integer(13), .integer(13), .decimal(13.3, digits: 1), .empty], actors: 12)
     #expect(Rounding(base: 5).apply(&t) == 1)
     #expect(t.rows[0] == [.integer(13), .integer(15), .decimal(13.3, digits: 1), .empty])

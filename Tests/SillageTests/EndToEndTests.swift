@@ -25,13 +25,16 @@ enum ReferenceComputation {
         dayFormatter.timeZone = TimeZone(identifier: "Europe/Paris")!
         dayFormatter.dateFormat = "yyyy-MM-dd"
         let botWords = ["bot", "curl", "python-requests", "go-http-client", "headlesschrome"]
-        let staticEnds = [".css", ".js", ".mjs", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".avif",
-                          ".woff", ".woff2", ".ttf", ".otf", ".eot", ".map"]
+        let staticEnds = [
+            ".css", ".js", ".mjs", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".avif",
+            ".woff", ".woff2", ".ttf", ".otf", ".eot", ".map",
+        ]
         var eventsByActor: [String: [(Date, String)]] = [:]
         for line in lines {
             let parts = line.components(separatedBy: " ")
             guard parts.count > 8, let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]"),
-                  let time = formatter.date(from: String(line[line.index(after: open)..<close])) else { continue }
+                let time = formatter.date(from: String(line[line.index(after: open)..<close]))
+            else { continue }
             let afterTime = line[line.index(close, offsetBy: 2)...]
             guard afterTime.hasPrefix("\""), let requestEnd = afterTime.dropFirst().range(of: "\" ") else { continue }
             let request = afterTime[afterTime.index(after: afterTime.startIndex)..<requestEnd.lowerBound].split(separator: " ")
@@ -90,8 +93,9 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     #expect(rows.first == ["date", "stream", "users", "sessions", "page_views", "bounces", "median_session_seconds", "mean_pages_per_session"])
     var out: [String: ReferenceComputation.Day] = [:]
     for row in rows.dropFirst() {
-        out[row[0]] = ReferenceComputation.Day(users: Int(row[2]) ?? -1, sessions: Int(row[3]) ?? -1,
-                                               pageViews: Int(row[4]) ?? -1, bounces: Int(row[5]) ?? -1)
+        out[row[0]] = ReferenceComputation.Day(
+            users: Int(row[2]) ?? -1, sessions: Int(row[3]) ?? -1,
+            pageViews: Int(row[4]) ?? -1, bounces: Int(row[5]) ?? -1)
     }
     return out
 }
@@ -195,8 +199,12 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     let lines = (0..<50).map { #"{"time": "2026-03-29T10:00:\#($0 % 60)Z", "remote_addr": "192.0.2.\#($0)", "request": "GET / HTTP/1.1"}"# }
     try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/events.log", atomically: true, encoding: .utf8)
     _ = try TestSupport.keyFile(in: dir)
-    let r = try TestSupport.run(TestSupport.binary, ["run", "--input", "combined:events.log", "--store", "var/s.sqlite",
-                                                     "--out", "out", "--key-file", "test.key"], in: dir)
+    let r = try TestSupport.run(
+        TestSupport.binary,
+        [
+            "run", "--input", "combined:events.log", "--store", "var/s.sqlite",
+            "--out", "out", "--key-file", "test.key",
+        ], in: dir)
     #expect(r.status == 3, "\(r.stderr)")
     #expect(r.stderr.contains("events.log: 100% of 50 records rejected (malformed-line: 50; first at line 1, line 2, line 3)"))
     #expect(r.stderr.contains("likely cause: the lines look like JSON objects"))
@@ -223,8 +231,12 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     let lines = (0..<30).map { "192.0.2.\($0) - - [29/Mar/2026:10:00:\(10 + $0) +0200] \"GET /my/ HTTP/1.1\" 200 512" }
     try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/a.log", atomically: true, encoding: .utf8)
     _ = try TestSupport.keyFile(in: dir)
-    let r = try TestSupport.run(TestSupport.binary, ["run", "--input", "combined:a.log", "--store", "s.sqlite", "--out", "out",
-                                                     "--key-file", "test.key"], in: dir)
+    let r = try TestSupport.run(
+        TestSupport.binary,
+        [
+            "run", "--input", "combined:a.log", "--store", "s.sqlite", "--out", "out",
+            "--key-file", "test.key",
+        ], in: dir)
     #expect(r.status == 3)
     #expect(r.stderr.contains("likely cause: the lines match the common format, not combined"))
 }
@@ -262,8 +274,12 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     defer { TestSupport.remove(dir) }
     _ = try TestSupport.keyFile(in: dir)
     let line = "192.0.2.1 - - [29/Mar/2026:10:00:00 +0200] \"GET /my/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n"
-    let r = try TestSupport.run(TestSupport.binary, ["run", "--input", "combined:-", "--store", "s.sqlite", "--out", "out",
-                                                     "--key-file", "test.key", "--json"], in: dir, stdin: Data((line + line).utf8))
+    let r = try TestSupport.run(
+        TestSupport.binary,
+        [
+            "run", "--input", "combined:-", "--store", "s.sqlite", "--out", "out",
+            "--key-file", "test.key", "--json",
+        ], in: dir, stdin: Data((line + line).utf8))
     #expect(r.status == 0, "\(r.stderr)")
     let report = try JSONParser.parse(Array(r.stdout.utf8), source: "stdout")
     #expect(report["events"] == .int(2))
@@ -289,9 +305,12 @@ private func runSamplePipeline() throws -> (dir: String, result: TestSupport.Pro
     #expect(r.stdout.contains("rejected malformed-line"))
     let exportDir = dir + "/out/research/partner-lab/all"
     let files = try FileManager.default.contentsOfDirectory(atPath: exportDir).sorted()
-    #expect(files == ["README.md", "SHA256SUMS", "activity_completion.csv.gz", "connection_days.csv.gz", "content_views.csv.gz",
-                      "course_completion.csv.gz", "daily_activity.csv.gz", "datapackage.json", "failed_searches.csv.gz",
-                      "privacy-report.json", "session_lengths.csv.gz", "sessions.csv.gz"])
+    #expect(
+        files == [
+            "README.md", "SHA256SUMS", "activity_completion.csv.gz", "connection_days.csv.gz", "content_views.csv.gz",
+            "course_completion.csv.gz", "daily_activity.csv.gz", "datapackage.json", "failed_searches.csv.gz",
+            "privacy-report.json", "session_lengths.csv.gz", "sessions.csv.gz",
+        ])
     let check = try TestSupport.run("/usr/bin/env", ["sha256sum", "-c", "SHA256SUMS"], in: exportDir)
     #expect(check.status == 0, "\(check.stdout)")
 }

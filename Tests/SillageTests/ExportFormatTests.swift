@@ -30,9 +30,11 @@ func decimalsAreFormattedDeterministically(value: Double, digits: Int, expected:
 }
 
 @Test func smallCellsAreSuppressedWithTheirWholeRow() {
-    var table = Table(name: "t", title: "T", description: "", columns: [
-        Column("k", .string, ""), Column("users", .integer, "", measure: true), Column("v", .number, "", measure: true),
-    ], primaryKey: ["k"])
+    var table = Table(
+        name: "t", title: "T", description: "",
+        columns: [
+            Column("k", .string, ""), Column("users", .integer, "", measure: true), Column("v", .number, "", measure: true),
+        ], primaryKey: ["k"])
     table.append([.text("a"), .integer(11), .decimal(1.5, digits: 1)], actors: 11)
     table.append([.text("b"), .integer(10), .decimal(2.5, digits: 1)], actors: 10)
     table.append([.text("c"), .integer(1), .empty], actors: 1)
@@ -45,29 +47,31 @@ func decimalsAreFormattedDeterministically(value: Double, digits: Int, expected:
     #expect(report == SuppressionReport(table: "t", rows: 4, rowsSuppressed: 2, cellsSuppressed: 3))
 }
 
-@Test(arguments: [(0, 0), (1, 1), (59, 1), (60, 2), (299, 2), (300, 3), (899, 3), (900, 4), (1799, 4), (1800, 5),
-                  (3599, 5), (3600, 6), (7199, 6), (7200, 7), (100_000, 7)])
+@Test(arguments: [
+    (0, 0), (1, 1), (59, 1), (60, 2), (299, 2), (300, 3), (899, 3), (900, 4), (1799, 4), (1800, 5),
+    (3599, 5), (3600, 6), (7199, 6), (7200, 7), (100_000, 7),
+])
 func sessionDurationBuckets(seconds: Int64, bucket: Int) {
     #expect(SessionLengths.scale.index(of: seconds) == bucket)
 }
 
 /// A small access log whose export is compared byte for byte with the golden files.
 private let goldenLog = """
-198.51.100.1 - alice [26/Mar/2026:09:00:00 +0100] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
-198.51.100.1 - alice [26/Mar/2026:09:10:00 +0100] "GET /course/view.php?id=3&sesskey=Zx81abcdEF HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
-198.51.100.1 - alice [26/Mar/2026:09:10:01 +0100] "GET /theme/styles.php/boost/1/all HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
-198.51.100.2 - - [26/Mar/2026:09:05:00 +0100] "GET /login/index.php HTTP/1.1" 200 100 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148"
-2001:db8::7 - - [26/Mar/2026:23:59:00 +0100] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X)"
-2001:db8::7 - - [27/Mar/2026:00:01:00 +0100] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X)"
-198.51.100.1 - alice [29/Mar/2026:10:00:00 +0200] "GET /mod/page/view.php?id=301 HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
-198.51.100.1 - alice [29/Mar/2026:10:45:00 +0200] "POST /mod/quiz/attempt.php?attempt=4&cmid=340 HTTP/1.1" 303 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
-198.51.100.3 - bob [29/Mar/2026:11:00:00 +0200] "GET /mod/page/view.php?id=301 HTTP/1.1" 200 100 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6_1)"
-198.51.100.3 - bob [29/Mar/2026:10:59:30 +0200] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6_1)"
-66.249.66.1 - - [29/Mar/2026:11:00:00 +0200] "GET / HTTP/1.1" 200 100 "-" "Mozilla/5.0 (compatible; Googlebot/2.1)"
-198.51.100.4 - - [02/Apr/2026:14:00:00 +0200] "GET /missing HTTP/1.1" 404 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
-this line is not a log line
+    198.51.100.1 - alice [26/Mar/2026:09:00:00 +0100] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+    198.51.100.1 - alice [26/Mar/2026:09:10:00 +0100] "GET /course/view.php?id=3&sesskey=Zx81abcdEF HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+    198.51.100.1 - alice [26/Mar/2026:09:10:01 +0100] "GET /theme/styles.php/boost/1/all HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+    198.51.100.2 - - [26/Mar/2026:09:05:00 +0100] "GET /login/index.php HTTP/1.1" 200 100 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) Mobile/15E148"
+    2001:db8::7 - - [26/Mar/2026:23:59:00 +0100] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X)"
+    2001:db8::7 - - [27/Mar/2026:00:01:00 +0100] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X)"
+    198.51.100.1 - alice [29/Mar/2026:10:00:00 +0200] "GET /mod/page/view.php?id=301 HTTP/1.1" 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+    198.51.100.1 - alice [29/Mar/2026:10:45:00 +0200] "POST /mod/quiz/attempt.php?attempt=4&cmid=340 HTTP/1.1" 303 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+    198.51.100.3 - bob [29/Mar/2026:11:00:00 +0200] "GET /mod/page/view.php?id=301 HTTP/1.1" 200 100 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6_1)"
+    198.51.100.3 - bob [29/Mar/2026:10:59:30 +0200] "GET /my/ HTTP/1.1" 200 100 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6_1)"
+    66.249.66.1 - - [29/Mar/2026:11:00:00 +0200] "GET / HTTP/1.1" 200 100 "-" "Mozilla/5.0 (compatible; Googlebot/2.1)"
+    198.51.100.4 - - [02/Apr/2026:14:00:00 +0200] "GET /missing HTTP/1.1" 404 100 "-" "Mozilla/5.0 (X11; Linux x86_64)"
+    this line is not a log line
 
-"""
+    """
 
 @Test func exportsMatchTheGoldenFiles() async throws {
     let dir = TestSupport.temporaryDirectory("golden")
@@ -85,7 +89,9 @@ this line is not a log line
     let update = ProcessInfo.processInfo.environment["SILLAGE_UPDATE_GOLDEN"] == "1"
     if update { try? FileManager.default.createDirectory(atPath: golden, withIntermediateDirectories: true) }
     for name in try FileManager.default.contentsOfDirectory(atPath: exportDir).sorted() {
-        let produced = name.hasSuffix(".gz") ? try TestSupport.gunzip(exportDir + "/" + name)
+        let produced =
+            name.hasSuffix(".gz")
+            ? try TestSupport.gunzip(exportDir + "/" + name)
             : try String(contentsOfFile: exportDir + "/" + name, encoding: .utf8)
         let goldenName = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
         if update {
@@ -137,8 +143,10 @@ func contributionsGiveTheTopShare(values: [Int64], share: Double) {
             let count = day == 20539 && a == 0 ? 230 : 1
             for k in 0..<count {
                 let start = Int64(day) * 86_400_000 + Int64(k) * 3_600_000 / 10
-                sessions.append(Session(stream: "web", actor: actor, start: start, end: start + 1000, day: day, events: 2, pages: 2,
-                                        agentClass: .desktop))
+                sessions.append(
+                    Session(
+                        stream: "web", actor: actor, start: start, end: start + 1000, day: day, events: 2, pages: 2,
+                        agentClass: .desktop))
             }
         }
     }
@@ -154,8 +162,9 @@ func contributionsGiveTheTopShare(values: [Int64], share: Double) {
 }
 
 @Test func theDominanceRuleLeavesOnePersonRowsAndWithheldRowsToMinCount() {
-    var table = Table(name: "t", title: "t", description: "t",
-                      columns: [Column("k", .string, "k"), Column("n", .integer, "n", measure: true)], primaryKey: ["k"])
+    var table = Table(
+        name: "t", title: "t", description: "t",
+        columns: [Column("k", .string, "k"), Column("n", .integer, "n", measure: true)], primaryKey: ["k"])
     table.append([.text("a"), .integer(100)], actors: 12, topShare: 0.9)
     table.append([.text("b"), .integer(100)], actors: 12, topShare: 0.85)
     table.append([.text("c"), .integer(100)], actors: 1, topShare: 1)

@@ -16,8 +16,12 @@ private struct Generated {
 
     static func make(_ label: String, seed: Int = 9, learners: Int = 120) throws -> Generated {
         let dir = TestSupport.temporaryDirectory(label)
-        try TestSupport.generateLogs(into: dir + "/web", ["--seed", String(seed), "--learners", String(learners), "--days", "6",
-                                                         "--activity", dir + "/lms", "--xapi-mirror"])
+        try TestSupport.generateLogs(
+            into: dir + "/web",
+            [
+                "--seed", String(seed), "--learners", String(learners), "--days", "6",
+                "--activity", dir + "/lms", "--xapi-mirror",
+            ])
         let truth = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/lms/ground_truth.json"))), source: "truth")
         return Generated(dir: dir, truth: truth)
     }
@@ -28,7 +32,8 @@ private struct Generated {
         var rows: [[String]] = []
         for (course, value) in courses.sorted(by: { $0.0 < $1.0 }) {
             guard case .array(let enrolled) = value["enrolled"]!, case .object(let completers) = value["completers"]!,
-                  case .object(let enrolledAt) = value["enrolled_at"]! else { continue }
+                case .object(let enrolledAt) = value["enrolled_at"]!
+            else { continue }
             var days: [Double] = []
             for (user, done) in completers {
                 guard case .int(let t) = done, case .int(let from)? = enrolledAt.first(where: { $0.0 == user })?.1 else { continue }
@@ -36,7 +41,9 @@ private struct Generated {
             }
             days.sort()
             let median: String
-            if days.isEmpty { median = "" } else {
+            if days.isEmpty {
+                median = ""
+            } else {
                 let m = days.count % 2 == 1 ? days[days.count / 2] : (days[days.count / 2 - 1] + days[days.count / 2]) / 2
                 median = Cell.formatDecimal(m, digits: 1)
             }
@@ -61,8 +68,9 @@ private func completionTable(_ dir: String, inputs: [InputDefinition], label: St
 @Test func courseCompletionEqualsTheGeneratorsGroundTruth() async throws {
     let g = try Generated.make("truth")
     defer { TestSupport.remove(g.dir) }
-    let rows = try await completionTable(g.dir, inputs: [InputDefinition(type: "moodle-logstore", paths: [g.dir + "/lms/logstore.csv"])],
-                                         label: "logstore")
+    let rows = try await completionTable(
+        g.dir, inputs: [InputDefinition(type: "moodle-logstore", paths: [g.dir + "/lms/logstore.csv"])],
+        label: "logstore")
     let expected = g.expectedCompletion.sorted { $0[0] < $1[0] }
     #expect(rows == expected)
     #expect(expected.count >= 10)
@@ -72,16 +80,22 @@ private func completionTable(_ dir: String, inputs: [InputDefinition], label: St
 @Test func theSameLearnersThroughLogstoreAndThroughXAPIGiveTheSameCompletionTable() async throws {
     let g = try Generated.make("crosssource")
     defer { TestSupport.remove(g.dir) }
-    let viaLogstore = try await completionTable(g.dir, inputs: [InputDefinition(type: "moodle-logstore", paths: [g.dir + "/lms/logstore.csv"])],
-                                                label: "logstore")
+    let viaLogstore = try await completionTable(
+        g.dir, inputs: [InputDefinition(type: "moodle-logstore", paths: [g.dir + "/lms/logstore.csv"])],
+        label: "logstore")
     var xapi = InputDefinition(type: "xapi", paths: [g.dir + "/lms/moodle-as-xapi.jsonl"])
     xapi.identity = "moodle-userid"
     let viaXAPI = try await completionTable(g.dir, inputs: [xapi], label: "xapi")
     #expect(viaLogstore == viaXAPI)
     // And the course_completions table alone gives the same completers and learners.
-    let viaTable = try await completionTable(g.dir, inputs: [InputDefinition(type: "moodle-course-completions",
-                                                                             paths: [g.dir + "/lms/course_completions.csv"])],
-                                             label: "table")
+    let viaTable = try await completionTable(
+        g.dir,
+        inputs: [
+            InputDefinition(
+                type: "moodle-course-completions",
+                paths: [g.dir + "/lms/course_completions.csv"])
+        ],
+        label: "table")
     #expect(viaTable == viaLogstore)
 }
 
@@ -139,7 +153,9 @@ private func completionTable(_ dir: String, inputs: [InputDefinition], label: St
     for line in try String(contentsOfFile: g.dir + "/web/access.log", encoding: .utf8).split(separator: "\n") {
         let parts = line.split(separator: " ")
         if parts.count > 3 { secrets.insert(String(parts[0])); if parts[2] != "-" { secrets.insert(String(parts[2])) } }
-        if let r = line.range(of: "email=") { secrets.insert(String(line[r.upperBound...].prefix { $0 != " " && $0 != "&" }).replacingOccurrences(of: "%40", with: "@")) }
+        if let r = line.range(of: "email=") {
+            secrets.insert(String(line[r.upperBound...].prefix { $0 != " " && $0 != "&" }).replacingOccurrences(of: "%40", with: "@"))
+        }
     }
     secrets = secrets.filter { $0.count >= 6 && $0 != "-" }
     #expect(secrets.contains { $0.contains(".") && $0.first!.isLetter }, "usernames are part of the test")

@@ -30,8 +30,12 @@ private func pipeline(_ dir: String, web: String, logstore: String) throws -> Pi
 func incrementalRunsEqualOneRun(seed: UInt64, batches: Int) async throws {
     let dir = TestSupport.temporaryDirectory("incremental-property")
     defer { TestSupport.remove(dir) }
-    try TestSupport.generateLogs(into: dir + "/gen/web", ["--seed", String(seed + 40), "--learners", "70", "--days", "4",
-                                                         "--activity", dir + "/gen/lms"])
+    try TestSupport.generateLogs(
+        into: dir + "/gen/web",
+        [
+            "--seed", String(seed + 40), "--learners", "70", "--days", "4",
+            "--activity", dir + "/gen/lms",
+        ])
     let web = try Data(contentsOf: URL(fileURLWithPath: dir + "/gen/web/access.log"))
     let logstore = try Data(contentsOf: URL(fileURLWithPath: dir + "/gen/lms/logstore.csv"))
 
@@ -64,7 +68,9 @@ func incrementalRunsEqualOneRun(seed: UInt64, batches: Int) async throws {
     for name in a.keys.sorted() where a[name] != b[name] {
         let left = name.hasSuffix(".gz") ? try TestSupport.gunzip(once.exports[0].directory + "/" + name) : ""
         let right = name.hasSuffix(".gz") ? try TestSupport.gunzip(last!.exports[0].directory + "/" + name) : ""
-        Issue.record("\(name) differs after \(batches) batches (web cuts \(webCuts), logstore cuts \(storeCuts))\n\(left.prefix(600))\n---\n\(right.prefix(600))")
+        Issue.record(
+            "\(name) differs after \(batches) batches (web cuts \(webCuts), logstore cuts \(storeCuts))\n\(left.prefix(600))\n---\n\(right.prefix(600))"
+        )
     }
 }
 
@@ -123,8 +129,10 @@ private func expectSameExport(_ a: [String: Data], _ b: [String: Data], _ what: 
     try write(pieces[0], dir + "/small/access.log")
     var options = RunOptions(chunkSize: 1024)
     options.batchBytes = 3000
-    let report = try await Runner(pipeline: try TestSupport.pipeline("combined", [dir + "/small/access.log"], in: dir + "/small", minCount: 2),
-                                  options: options).run()
+    let report = try await Runner(
+        pipeline: try TestSupport.pipeline("combined", [dir + "/small/access.log"], in: dir + "/small", minCount: 2),
+        options: options
+    ).run()
     expectSameExport(reference, try exportFiles(report.exports[0].directory), "3 kB batches")
     #expect(report.batches > 20, "\(report.batches) batches")
     let store = try Store(path: dir + "/small/store.sqlite")
@@ -218,7 +226,8 @@ private func rewriteInPlace(_ path: String, _ content: Data) throws {
     _ = try await Runner(pipeline: q).run()
     try rewriteInPlace(alone + "/access.log", pieces[2])
     let warned = try await Runner(pipeline: q).run()
-    #expect(warned.notices.contains { $0.contains("Lines added to its earlier content after byte \(pieces[0].count) are read only if the rotated copy") })
+    #expect(
+        warned.notices.contains { $0.contains("Lines added to its earlier content after byte \(pieces[0].count) are read only if the rotated copy") })
 }
 
 /// A file read while growing and then rotated straight to gzip is resumed inside the gzip

@@ -192,15 +192,19 @@ func rotatedFilesAreReadOldestFirst(names: [String], expected: [String]) {
 @Test func courseAndObjectIdsAreMappedToTheRunsStringsAcrossChunks() async throws {
     // Two chunks intern different strings first: a course id that is not remapped shows up
     // as another chunk's object.
-    let header = "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n"
+    let header =
+        "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n"
     var csv = header
     for i in 0..<400 {
-        csv += "\(i),\"\\mod_page\\event\\course_module_viewed\",mod_page,v,t,,,r,2,1,70,\(900 + i),7,\(i % 2 == 0 ? 3 : 4),,0,,\(1_774_778_400 + i),web,,\n"
+        csv +=
+            "\(i),\"\\mod_page\\event\\course_module_viewed\",mod_page,v,t,,,r,2,1,70,\(900 + i),7,\(i % 2 == 0 ? 3 : 4),,0,,\(1_774_778_400 + i),web,,\n"
     }
-    let parsing = FileParsing(parser: try MoodleLogstoreParser(header: try #require(CSVHeader(head: Array(header.utf8))), file: "f",
-                                                               stream: 0, zone: ZoneRules(fixedOffsetSeconds: 0),
-                                                               pseudonymiser: Pseudonymiser(key: [UInt8](repeating: 1, count: 32))),
-                              boundary: .csvNewline)
+    let parsing = FileParsing(
+        parser: try MoodleLogstoreParser(
+            header: try #require(CSVHeader(head: Array(header.utf8))), file: "f",
+            stream: 0, zone: ZoneRules(fixedOffsetSeconds: 0),
+            pseudonymiser: Pseudonymiser(key: [UInt8](repeating: 1, count: 32))),
+        boundary: .csvNewline)
     var interner = Interner()
     _ = interner.intern("something-else-first")
     var events: [Event] = []
@@ -209,11 +213,12 @@ func rotatedFilesAreReadOldestFirst(names: [String], expected: [String]) {
     try await IngestDriver(threads: 2, chunkSize: 2048).ingest(
         reader: MemoryReader(Array(csv.utf8)), displayName: "f", parsing: parsing, startOffset: 0, startLine: 0,
         holdBackUnterminatedLine: false, sliceBytes: 10_000, objects: &interner, progress: nil, rawBytesRead: { 0 },
-        rawSize: nil) { slice, _ in
-        events += slice.events
-        ends.append(slice.endOffset)
-        lastFlags.append(slice.isLast)
-    }
+        rawSize: nil,
+        onSlice: { slice, _ in
+            events += slice.events
+            ends.append(slice.endOffset)
+            lastFlags.append(slice.isLast)
+        })
     #expect(events.count == 400)
     for (i, e) in events.enumerated() {
         #expect(interner[e.course] == (i % 2 == 0 ? "3" : "4"))

@@ -58,10 +58,12 @@ func tapeRejectsMalformedDocuments(text: String) {
 func tapeAgreesWithTheStrictParserOnRealFixturesAndTheirTruncations() throws {
     let samples = try #require(TestSupport.samplesDirectory)
     var documents: [String] = []
-    for file in ["openedx-tracking-logs/edx-analytics-pipeline_event_export_tracking.log",
-                 "openedx-tracking-logs/event-routing-backends_tracking.log",
-                 "openedx-tracking-logs/edx-analytics-pipeline_obfuscation_tracking.INPUT.log",
-                 "xapi/ralph_data_statements.head20.jsonl"] {
+    for file in [
+        "openedx-tracking-logs/edx-analytics-pipeline_event_export_tracking.log",
+        "openedx-tracking-logs/event-routing-backends_tracking.log",
+        "openedx-tracking-logs/edx-analytics-pipeline_obfuscation_tracking.INPUT.log",
+        "xapi/ralph_data_statements.head20.jsonl",
+    ] {
         for line in try String(contentsOfFile: samples + "/" + file, encoding: .utf8).split(separator: "\n") {
             let text = String(line)
             documents.append(text.firstIndex(of: "{").map { String(text[$0...]) } ?? text)

@@ -12,7 +12,8 @@ import Testing
 /// Groups and cost of one node, computed the plain way (array keys, sets of people), to check
 /// the packed-key implementation against.
 private func plainEvaluation(_ h: [KAnonymity.Hierarchy], _ levels: [Int], _ people: [Int32], k: Int)
-    -> (cost: Int, suppressed: Int, groups: [[Int32]: (records: Int, people: Set<Int32>)]) {
+    -> (cost: Int, suppressed: Int, groups: [[Int32]: (records: Int, people: Set<Int32>)])
+{
     var groups: [[Int32]: (records: Int, people: Set<Int32>)] = [:]
     for i in people.indices {
         let key = h.indices.map { h[$0].codes[levels[$0]][i] }
@@ -50,8 +51,9 @@ func kAnonymityKeepsOnlyGroupsOfKPeopleAndPicksTheCheapestFeasibleNode(seed: Int
         for node in KAnonymity.nodes(heights: hierarchies.map { $0.codes.count }) {
             let e = plainEvaluation(hierarchies, node, people, k: k)
             guard e.suppressed <= allowed else { continue }
-            #expect(e.cost > chosen.cost || (e.cost == chosen.cost && node.reduce(0, +) >= outcome.levels.reduce(0, +)),
-                    "node \(node) costs \(e.cost), the chosen \(outcome.levels) \(chosen.cost)")
+            #expect(
+                e.cost > chosen.cost || (e.cost == chosen.cost && node.reduce(0, +) >= outcome.levels.reduce(0, +)),
+                "node \(node) costs \(e.cost), the chosen \(outcome.levels) \(chosen.cost)")
         }
     } else {
         #expect(outcome.kept.allSatisfy { !$0 })
@@ -80,8 +82,9 @@ func kAnonymityKeepsOnlyGroupsOfKPeopleAndPicksTheCheapestFeasibleNode(seed: Int
     // 22 sessions, all alike, of 2 learners: k = 11 in records but only 2 people.
     let codes = [[Int32](repeating: 1, count: 22), [Int32](repeating: 0, count: 22)]
     let people = (0..<22).map { Int32($0 % 2) }
-    let outcome = KAnonymity(k: 11, maxSuppressed: 22).anonymise(hierarchies: [KAnonymity.Hierarchy(codes: codes)],
-                                                                 people: people, sensitive: nil)
+    let outcome = KAnonymity(k: 11, maxSuppressed: 22).anonymise(
+        hierarchies: [KAnonymity.Hierarchy(codes: codes)],
+        people: people, sensitive: nil)
     #expect(outcome.kept.allSatisfy { !$0 } && outcome.recordsSuppressed == 22)
 }
 
@@ -98,8 +101,9 @@ func kAnonymityKeepsOnlyGroupsOfKPeopleAndPicksTheCheapestFeasibleNode(seed: Int
 func startIsGeneralisedByLocalDateWeekAndMonth(date: String, utcHour: Int, labels: [String]) throws {
     let zone = try ZoneRules(identifier: "Europe/Paris")
     let start = (Int64(CivilTime.parseISODate(date)!) * 86400 + Int64(utcHour) * 3600) * 1000
-    let s = Session(stream: "web", actor: ActorKey(high: 1, low: 2), start: start, end: start, day: zone.localDay(utcMillis: start),
-                    events: 1, pages: 1, agentClass: .desktop)
+    let s = Session(
+        stream: "web", actor: ActorKey(high: 1, low: 2), start: start, end: start, day: zone.localDay(utcMillis: start),
+        events: 1, pages: 1, agentClass: .desktop)
     let context = SessionMicrodata.Context(zone: zone, streams: ["web"])
     #expect((0..<5).map { SessionMicrodata.label(.start, s, level: $0, context) } == labels)
 }
@@ -113,8 +117,9 @@ func startIsGeneralisedByLocalDateWeekAndMonth(date: String, utcHour: Int, label
     (3600, 40, ["60 min or more", "15 min or more", "*"], ["32 or more", "8 or more", "*"]),
 ])
 func durationAndPagesAreBucketed(seconds: Int64, pages: Int32, durations: [String], pageLabels: [String]) {
-    let s = Session(stream: "web", actor: ActorKey(high: 1, low: 2), start: 0, end: seconds * 1000, day: 0, events: 2,
-                    pages: pages, agentClass: .mobile)
+    let s = Session(
+        stream: "web", actor: ActorKey(high: 1, low: 2), start: 0, end: seconds * 1000, day: 0, events: 2,
+        pages: pages, agentClass: .mobile)
     let context = SessionMicrodata.Context(zone: ZoneRules(fixedOffsetSeconds: 0), streams: ["web"])
     #expect((0..<3).map { SessionMicrodata.label(.duration, s, level: $0, context) } == durations)
     #expect((0..<3).map { SessionMicrodata.label(.pages, s, level: $0, context) } == pageLabels)

@@ -11,11 +11,13 @@ import Testing
 
 private let key = [UInt8](repeating: 5, count: 32)
 private let paris = try! ZoneRules(identifier: "Europe/Paris")
-private let logstoreHeader = "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n"
+private let logstoreHeader =
+    "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n"
 
 private func logstoreParser(_ header: String = logstoreHeader, identity: String? = nil) throws -> MoodleLogstoreParser {
-    try MoodleLogstoreParser(header: try #require(CSVHeader(head: Array(header.utf8))), file: "log.csv", stream: 0, zone: paris,
-                             pseudonymiser: Pseudonymiser(key: key), identity: identity)
+    try MoodleLogstoreParser(
+        header: try #require(CSVHeader(head: Array(header.utf8))), file: "log.csv", stream: 0, zone: paris,
+        pseudonymiser: Pseudonymiser(key: key), identity: identity)
 }
 
 private func parseCSV(_ parser: any ChunkParser, _ text: String) -> ChunkResult {
@@ -61,7 +63,9 @@ func reportTimesAreReadWithOrWithoutSeconds(text: String) throws {
 @Test(.enabled(if: TestSupport.hasSamples, "needs ../shared/learning-analytics-samples beside the project"))
 func aLogstoreRowAndItsXAPIStatementGiveTheSameEventAndLearner() throws {
     let dir = try #require(TestSupport.samplesDirectory)
-    let row = try JSONParser.parse(Array(try String(contentsOfFile: dir + "/moodle/xAPI-vle_moodle-logstore_xapi_course_viewed.event.json", encoding: .utf8).utf8), source: "event.json")
+    let row = try JSONParser.parse(
+        Array(try String(contentsOfFile: dir + "/moodle/xAPI-vle_moodle-logstore_xapi_course_viewed.event.json", encoding: .utf8).utf8),
+        source: "event.json")
     func field(_ name: String) -> String {
         switch row[name] {
         case .int(let i): return String(i)
@@ -70,12 +74,16 @@ func aLogstoreRowAndItsXAPIStatementGiveTheSameEventAndLearner() throws {
         }
     }
     // The fixture row, written as a logstore export (its missing columns empty).
-    let csv = logstoreHeader + "\(field("id")),\"\(field("eventname"))\",core,viewed,course,\(field("objecttable")),\(field("objectid")),r,2,2,50,\(field("courseid")),\(field("userid")),\(field("courseid")),,0,,\(field("timecreated")),web,,\n"
+    let csv =
+        logstoreHeader
+        + "\(field("id")),\"\(field("eventname"))\",core,viewed,course,\(field("objecttable")),\(field("objectid")),r,2,2,50,\(field("courseid")),\(field("userid")),\(field("courseid")),,0,,\(field("timecreated")),web,,\n"
     let fromLogstore = parseCSV(try logstoreParser(), csv)
     var statements = try String(contentsOfFile: dir + "/moodle/xAPI-vle_moodle-logstore_xapi_course_viewed.statements.json", encoding: .utf8)
     statements = statements.replacingOccurrences(of: "\"actor\": {", with: "\"timestamp\": \"2015-06-10T14:31:41Z\", \"actor\": {")
-    let fromXAPI = parseCSV(XAPIStatementsParser(stream: 0, zone: paris, pseudonymiser: Pseudonymiser(key: key), identity: "moodle-userid",
-                                                 wholeDocument: true), statements)
+    let fromXAPI = parseCSV(
+        XAPIStatementsParser(
+            stream: 0, zone: paris, pseudonymiser: Pseudonymiser(key: key), identity: "moodle-userid",
+            wholeDocument: true), statements)
     #expect(resolve(fromLogstore).count == 1)
     #expect(resolve(fromLogstore) == resolve(fromXAPI))
     // The fixture's course is id 1, Moodle's site front page: on both sides, a view with no course.
@@ -84,8 +92,10 @@ func aLogstoreRowAndItsXAPIStatementGiveTheSameEventAndLearner() throws {
     #expect(fromLogstore.events.first?.actor == moodleUser(1))
 }
 
-private func row(_ event: String, user: Int = 7, related: String = "", course: Int = 3, level: Int = 70, instance: Int = 45,
-                 anonymous: Int = 0, other: String = "", time: String = "1774778400", origin: String = "web", real: String = "") -> String {
+private func row(
+    _ event: String, user: Int = 7, related: String = "", course: Int = 3, level: Int = 70, instance: Int = 45,
+    anonymous: Int = 0, other: String = "", time: String = "1774778400", origin: String = "web", real: String = ""
+) -> String {
     "1,\"\(event)\",core,x,y,t,1,r,2,10,\(level),\(instance),\(user),\(course),\(related),\(anonymous),\"\(other.replacingOccurrences(of: "\"", with: "\"\""))\",\(time),\(origin),192.0.2.9,\(real)\n"
 }
 
@@ -93,8 +103,15 @@ private func row(_ event: String, user: Int = 7, related: String = "", course: I
     (row("\\mod_page\\event\\course_module_viewed"), "contentView cm:45 u7"),
     (row("\\mod_resource\\event\\course_module_viewed"), "download cm:45 u7"),
     (row("\\core\\event\\course_viewed", level: 50, instance: 3), "courseView 3 u7"),
-    (row("\\core\\event\\course_module_completion_updated", user: 2, related: "7", other: "{\"relateduserid\":7,\"completionstate\":1}"), "activityCompleted cm:45 u7"),
-    (row("\\core\\event\\course_module_completion_updated", user: 2, related: "7", other: "a:2:{s:14:\"relateduserid\";i:7;s:15:\"completionstate\";i:2;}"), "activityCompleted cm:45 u7"),
+    (
+        row("\\core\\event\\course_module_completion_updated", user: 2, related: "7", other: "{\"relateduserid\":7,\"completionstate\":1}"),
+        "activityCompleted cm:45 u7"
+    ),
+    (
+        row(
+            "\\core\\event\\course_module_completion_updated", user: 2, related: "7",
+            other: "a:2:{s:14:\"relateduserid\";i:7;s:15:\"completionstate\";i:2;}"), "activityCompleted cm:45 u7"
+    ),
     (row("\\core\\event\\course_module_completion_updated", user: 2, related: "7", other: "{\"completionstate\":0}"), "other cm:45 u7"),
     (row("\\core\\event\\course_module_completion_updated", user: 2, related: "7", other: "a:1:{s:15:\"completionstate\";i:3;}"), "other cm:45 u7"),
     (row("\\core\\event\\course_completed", user: 0, related: "7", level: 50), "courseCompleted  u7"),
@@ -141,7 +158,8 @@ func badLogstoreRowsAreCountedRejects(csv: String, reason: RejectReason) throws 
 }
 
 @Test func completionsMadeByCronOrATeacherAreFactsNotActivity() throws {
-    let csv = logstoreHeader
+    let csv =
+        logstoreHeader
         + row("\\core\\event\\course_completed", user: 0, related: "7", level: 50, origin: "cli")
         + row("\\core\\event\\user_enrolment_created", user: 2, related: "7", level: 50)
         + row("\\core\\event\\user_enrolment_created", user: 7, related: "7", level: 50)
@@ -167,7 +185,9 @@ func badLogstoreRowsAreCountedRejects(csv: String, reason: RejectReason) throws 
 }
 
 @Test func multiLineOtherValuesStayInTheirRecord() throws {
-    let csv = logstoreHeader + row("\\core\\event\\search_results_viewed", level: 10, other: "{\"q\":\"line one\\nline two\"}")
+    let csv =
+        logstoreHeader
+        + row("\\core\\event\\search_results_viewed", level: 10, other: "{\"q\":\"line one\\nline two\"}")
         .replacingOccurrences(of: "\\\\n", with: "\n") + row("\\core\\event\\course_viewed", level: 50, instance: 3)
     let r = parseCSV(try logstoreParser(), csv)
     #expect(r.events.count == 2)
@@ -176,10 +196,12 @@ func badLogstoreRowsAreCountedRejects(csv: String, reason: RejectReason) throws 
 
 @Test func referenceTablesBecomeFactsCatalogueEntriesAndMemberships() throws {
     func parser(_ kind: ReferenceTableParser.Kind, _ header: String) throws -> ReferenceTableParser {
-        try ReferenceTableParser(kind: kind, header: try #require(CSVHeader(head: Array(header.utf8))), file: "ref.csv", stream: 0,
-                                 zone: paris, pseudonymiser: Pseudonymiser(key: key))
+        try ReferenceTableParser(
+            kind: kind, header: try #require(CSVHeader(head: Array(header.utf8))), file: "ref.csv", stream: 0,
+            zone: paris, pseudonymiser: Pseudonymiser(key: key))
     }
-    let completions = "id,userid,course,timeenrolled,timestarted,timecompleted,reaggregate\n"
+    let completions =
+        "id,userid,course,timeenrolled,timestarted,timecompleted,reaggregate\n"
         + "1,7,5,1774778400,1774778500,1775642400,0\n2,8,5,1774778400,0,,0\n3,9,5,0,0,0,0\n4,x,5,1,1,1,0\n"
     let r = parseCSV(try parser(.courseCompletions, completions), completions)
     #expect(r.events.map(\.kind) == [.enrolled, .courseCompleted, .enrolled])
@@ -195,14 +217,18 @@ func badLogstoreRowsAreCountedRejects(csv: String, reason: RejectReason) throws 
     #expect(e.counts[reject: .badTimestamp] == 1)
     let catalogue = "key,name,course,position\n5,\"Statistique, niveau 1\",,\n51,Lesson 1,5,2\n"
     let c = parseCSV(try parser(.catalogue, catalogue), catalogue)
-    #expect(c.references == [.catalogue(key: "5", course: "", name: "Statistique, niveau 1", position: nil),
-                             .catalogue(key: "cm:51", course: "5", name: "Lesson 1", position: 2)])
+    #expect(
+        c.references == [
+            .catalogue(key: "5", course: "", name: "Statistique, niveau 1", position: nil),
+            .catalogue(key: "cm:51", course: "5", name: "Lesson 1", position: 2),
+        ])
     let members = "userid,organisation\n7,Lycée Jean Moulin\n"
     let m = parseCSV(try parser(.organisations, members), members)
     #expect(m.references == [.membership(actor: moodleUser(7), organisation: "Lycée Jean Moulin")])
     do throws(SillageError) {
-        _ = try ReferenceTableParser(kind: .courseCompletions, header: CSVHeader(head: Array("a,b\n".utf8))!, file: "ref.csv",
-                                     stream: 0, zone: paris, pseudonymiser: Pseudonymiser(key: key))
+        _ = try ReferenceTableParser(
+            kind: .courseCompletions, header: CSVHeader(head: Array("a,b\n".utf8))!, file: "ref.csv",
+            stream: 0, zone: paris, pseudonymiser: Pseudonymiser(key: key))
         Issue.record("expected an error")
     } catch {
         #expect(error.description.hasPrefix("ref.csv: the moodle-course-completions table has no userid column"))

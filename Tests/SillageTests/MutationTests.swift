@@ -43,16 +43,28 @@ private func mutate(_ input: [UInt8], _ rng: inout SplitMix) -> [UInt8] {
 }
 
 private func parsers(for sample: [UInt8]) throws -> [(String, any ChunkParser)] {
-    let logstoreHeader = Array("id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n".utf8)
+    let logstoreHeader = Array(
+        "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n"
+            .utf8)
     let reportHeader = Array("Time,User full name,Affected user,Event context,Component,Event name,Description,Origin,IP address\n".utf8)
     return [
-        ("combined", AccessLogParser(format: AccessLogFormat.named("combined")!, stream: 0, profile: .moodle, visitorScope: .day,
-                                     zone: zone, pseudonymiser: pseudonymiser)),
+        (
+            "combined",
+            AccessLogParser(
+                format: AccessLogFormat.named("combined")!, stream: 0, profile: .moodle, visitorScope: .day,
+                zone: zone, pseudonymiser: pseudonymiser)
+        ),
         ("openedx", OpenEdxTrackingParser(stream: 0, zone: zone, pseudonymiser: pseudonymiser)),
         ("xapi-lines", XAPIStatementsParser(stream: 0, zone: zone, pseudonymiser: pseudonymiser)),
         ("xapi-document", XAPIStatementsParser(stream: 0, zone: zone, pseudonymiser: pseudonymiser, wholeDocument: true)),
-        ("moodle-logstore", try MoodleLogstoreParser(header: CSVHeader(head: logstoreHeader)!, file: "f", stream: 0, zone: zone, pseudonymiser: pseudonymiser)),
-        ("moodle-report", try MoodleReportParser(header: CSVHeader(head: reportHeader)!, file: "f", stream: 0, zone: zone, pseudonymiser: pseudonymiser)),
+        (
+            "moodle-logstore",
+            try MoodleLogstoreParser(header: CSVHeader(head: logstoreHeader)!, file: "f", stream: 0, zone: zone, pseudonymiser: pseudonymiser)
+        ),
+        (
+            "moodle-report",
+            try MoodleReportParser(header: CSVHeader(head: reportHeader)!, file: "f", stream: 0, zone: zone, pseudonymiser: pseudonymiser)
+        ),
     ]
 }
 
@@ -74,8 +86,9 @@ private let seeds: [String] = [
                 let input = mutate(base, &rng)
                 let r = parser.parse(LineChunk(bytes: input, index: 1, offset: 100, isOverlongLine: false))
                 // Nothing lost: every record is an event, a skip or a reject.
-                #expect(r.events.count + r.counts.totalSkips + r.counts.totalRejects >= 1 || input.allSatisfy { $0 == 0x0A || $0 == 0x20 },
-                        "\(name) accounted for nothing in \(String(decoding: input, as: UTF8.self))")
+                #expect(
+                    r.events.count + r.counts.totalSkips + r.counts.totalRejects >= 1 || input.allSatisfy { $0 == 0x0A || $0 == 0x20 },
+                    "\(name) accounted for nothing in \(String(decoding: input, as: UTF8.self))")
                 #expect(r.events.allSatisfy { $0.object == 0 || Int($0.object) <= r.objects.count })
                 checked += 1
             }

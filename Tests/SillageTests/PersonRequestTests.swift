@@ -85,15 +85,22 @@ private func rows(of actor: ActorKey, in store: Store) throws -> Int {
     let store = try Store(path: p.store)
     let theirs = try store.sessions().filter { $0.actor == actor }
     #expect(theirs.count > 2)
-    let outcome = try AccessRequest.answer(person, identifier: userid, store: store, pseudonymiser: pseudonymiser,
-                                           zone: try ZoneRules(identifier: p.timezone), to: dir + "/answer")
-    #expect(outcome.files == ["person.json", "sessions.csv", "learner_days.csv", "courses.csv", "activity_completions.csv",
-                              "content_views.csv", "searches.csv"])
+    let outcome = try AccessRequest.answer(
+        person, identifier: userid, store: store, pseudonymiser: pseudonymiser,
+        zone: try ZoneRules(identifier: p.timezone), to: dir + "/answer")
+    #expect(
+        outcome.files == [
+            "person.json", "sessions.csv", "learner_days.csv", "courses.csv", "activity_completions.csv",
+            "content_views.csv", "searches.csv",
+        ])
     let csv = TestSupport.csvRows(try String(contentsOfFile: dir + "/answer/sessions.csv", encoding: .utf8))
     #expect(csv.count == theirs.count + 1)
     for (row, s) in zip(csv.dropFirst(), theirs.sorted { ($0.stream, $0.start) < ($1.stream, $1.start) }) {
-        #expect(row == [s.stream, Clock.iso(s.start / 1000), Clock.iso(s.end / 1000), CivilTime.isoDate(days: Int(s.day)),
-                        String(s.durationSeconds), String(s.events), String(s.pages), s.agentClass.name])
+        #expect(
+            row == [
+                s.stream, Clock.iso(s.start / 1000), Clock.iso(s.end / 1000), CivilTime.isoDate(days: Int(s.day)),
+                String(s.durationSeconds), String(s.events), String(s.pages), s.agentClass.name,
+            ])
     }
     let json = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/answer/person.json"))), source: "person.json")
     guard case .array(let sessions)? = json["sessions"] else { Issue.record("no sessions array"); return }
@@ -133,7 +140,9 @@ func unusableIdentifiersAreRefused(namespace: String, text: String, message: Str
 ])
 func aRequestReachesTheActorTheParserKeyed(actor: String, namespace: String, text: String) throws {
     let pseudonymiser = Pseudonymiser(key: [UInt8](repeating: 9, count: 32))
-    let statement = #"{"actor": \#(actor), "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "object": {"id": "https://lms.example.fr/page/1"}, "timestamp": "2026-03-26T10:00:00Z"}"# + "\n"
+    let statement =
+        #"{"actor": \#(actor), "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "object": {"id": "https://lms.example.fr/page/1"}, "timestamp": "2026-03-26T10:00:00Z"}"#
+        + "\n"
     let r = parseText(XAPIStatementsParser(stream: 0, zone: try ZoneRules(identifier: "UTC"), pseudonymiser: pseudonymiser), statement)
     let event = try #require(r.events.first)
     #expect(event.actor == (try PersonIdentifier(namespace: namespace, text)).pseudonym(pseudonymiser))

@@ -16,8 +16,11 @@ private func parsePipeline(_ text: String) throws(SillageError) -> PipelineDefin
 
 @Test func theSamplePipelineIsValid() throws {
     let p = try PipelineDefinition.load(path: TestSupport.packageRoot + "/Pipelines/sample.json")
-    #expect(p.inputs.map(\.type) == ["combined", "moodle-logstore", "moodle-report", "moodle-course-completions",
-                                      "course-catalogue", "organisations", "openedx-tracking", "xapi"])
+    #expect(
+        p.inputs.map(\.type) == [
+            "combined", "moodle-logstore", "moodle-report", "moodle-course-completions",
+            "course-catalogue", "organisations", "openedx-tracking", "xapi",
+        ])
     #expect(p.inputs.last?.identity == "moodle-userid")
     #expect(p.store.hasPrefix("var/"))
     #expect(p.output == "out")
@@ -25,16 +28,26 @@ private func parsePipeline(_ text: String) throws(SillageError) -> PipelineDefin
 }
 
 @Test(arguments: [
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"], "fromat": "x"}]}"#,
-     #"p.json at $.inputs[0].fromat: unknown key "fromat""#),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "sesions": {}}"#,
-     #"did you mean "sessions"?"#),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "sessions": {"inactivityMinutes": "30"}}"#,
-     "p.json at $.sessions.inactivityMinutes: expected an integer, found a string"),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "sessions": {"inactivityMinutes": 0}}"#,
-     "out of range"),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "maxRejectRate": 32e700}"#,
-     "p.json at $.maxRejectRate: inf is out of range 0.0...1.0"),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"], "fromat": "x"}]}"#,
+        #"p.json at $.inputs[0].fromat: unknown key "fromat""#
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "sesions": {}}"#,
+        #"did you mean "sessions"?"#
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "sessions": {"inactivityMinutes": "30"}}"#,
+        "p.json at $.sessions.inactivityMinutes: expected an integer, found a string"
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "sessions": {"inactivityMinutes": 0}}"#,
+        "out of range"
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a.log"]}], "maxRejectRate": 32e700}"#,
+        "p.json at $.maxRejectRate: inf is out of range 0.0...1.0"
+    ),
     (#"{"inputs": []}"#, "p.json at $.version: missing required key"),
     (#"{"version": 2, "inputs": []}"#, "unsupported pipeline version 2"),
     (#"{"version": 1, "inputs": []}"#, "p.json at $.inputs: a pipeline needs at least one input"),
@@ -43,8 +56,10 @@ private func parsePipeline(_ text: String) throws(SillageError) -> PipelineDefin
     (#"{"version": 1, "inputs": [{"type": "nginx", "paths": ["a"], "logFormat": "$remote_addr [$time_local]"}]}"#, "no request"),
     (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"], "visitorScope": "week"}]}"#, "visitorScope is \"day\" or \"persistent\""),
     (#"{"version": 1, "timezone": "Paris", "inputs": [{"type": "combined", "paths": ["a"]}]}"#, "p.json at $.timezone: unknown time zone"),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"tables": ["daily"]}]}"#,
-     #"p.json at $.exports[0].tables[0]: unknown table "daily""#),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"tables": ["daily"]}]}"#,
+        #"p.json at $.exports[0].tables[0]: unknown table "daily""#
+    ),
     (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"period": "March"}]}"#, "a period is all"),
     (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"name": "../etc"}]}"#, "an export name uses"),
     (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{}, {}]}"#, "two exports write to research/default/all"),
@@ -103,8 +118,9 @@ func everyCommandHasHelp(arguments: [String]) throws {
 }
 
 @Test func argumentParserReadsValuesFlagsAndPositionals() throws {
-    let spec = CommandSpec(path: "t", summary: "", positionals: [("A", true, "")],
-                           options: [OptionSpec("--x", value: "V", repeatable: true, help: ""), OptionSpec("--f", help: "")])
+    let spec = CommandSpec(
+        path: "t", summary: "", positionals: [("A", true, "")],
+        options: [OptionSpec("--x", value: "V", repeatable: true, help: ""), OptionSpec("--f", help: "")])
     let parsed = try ArgumentParser.parse(["p.json", "--x", "1", "--x=2", "--f"], spec)
     #expect(parsed.positionals == ["p.json"])
     #expect(parsed.all("--x") == ["1", "2"])

@@ -115,7 +115,8 @@ func keysReadableByOthersAreRefused(mode: Int) throws {
     let dir = TestSupport.temporaryDirectory("keysize")
     defer { TestSupport.remove(dir) }
     let hex = dir + "/hex.key", short = dir + "/short.key"
-    _ = FileManager.default.createFile(atPath: hex, contents: Data((String(repeating: "ab", count: 32) + "\n").utf8), attributes: [.posixPermissions: 0o600])
+    _ = FileManager.default.createFile(
+        atPath: hex, contents: Data((String(repeating: "ab", count: 32) + "\n").utf8), attributes: [.posixPermissions: 0o600])
     _ = FileManager.default.createFile(atPath: short, contents: Data(repeating: 1, count: 16), attributes: [.posixPermissions: 0o600])
     #expect(try MasterKey.load(path: hex).bytes == [UInt8](repeating: 0xab, count: 32))
     #expect(throws: SillageError.self) { try MasterKey.load(path: short) }
@@ -164,7 +165,8 @@ func piiScannerFindsRegisteredRawIdentifiers(text: String, found: Bool) {
     #expect(again.stderr.contains("a key file already exists; it was left untouched"))
 }
 
-private let logstoreHeader = "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n"
+private let logstoreHeader =
+    "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n"
 
 private let reportHeader = "Time,User full name,Affected user,Event context,Component,Event name,Description,Origin,IP address\n"
 private func reportRow(_ name: String, _ id: Int) -> String {
@@ -175,20 +177,28 @@ private func reportRow(_ name: String, _ id: Int) -> String {
 /// names table, row and column, and publishes nothing (an earlier export stays as it was).
 /// Raw identifiers are those met in the same run (held in memory only).
 @Test(arguments: [
-    ("an e-mail in a course name",
-     ["logstore.csv": logstoreHeader + "1,\\core\\event\\course_viewed,core,viewed,course,,,r,2,100,50,12,501,12,,0,,1774778400,web,,\n"],
-     ["catalogue.csv": "key,name,course,position\n12,Atelier jean.dupont@example.fr,,\n"],
-     ["moodle-logstore:logstore.csv", "course-catalogue:catalogue.csv"],
-     "holds an e-mail address (…@….fr)"),
-    ("a learner's full name, dropped by the report parser, in a course name",
-     ["report.csv": reportHeader + reportRow("Paul Martin", 500)],
-     ["report.csv": reportHeader + reportRow("Paul Martin", 500) + reportRow("Marie Durand", 501),
-      "catalogue.csv": "key,name,course,position\n12,Tutorat de Marie Durand,,\n"],
-     ["moodle-report:report.csv", "course-catalogue:catalogue.csv"],
-     "holds a raw identifier from the input"),
+    (
+        "an e-mail in a course name",
+        ["logstore.csv": logstoreHeader + "1,\\core\\event\\course_viewed,core,viewed,course,,,r,2,100,50,12,501,12,,0,,1774778400,web,,\n"],
+        ["catalogue.csv": "key,name,course,position\n12,Atelier jean.dupont@example.fr,,\n"],
+        ["moodle-logstore:logstore.csv", "course-catalogue:catalogue.csv"],
+        "holds an e-mail address (…@….fr)"
+    ),
+    (
+        "a learner's full name, dropped by the report parser, in a course name",
+        ["report.csv": reportHeader + reportRow("Paul Martin", 500)],
+        [
+            "report.csv": reportHeader + reportRow("Paul Martin", 500) + reportRow("Marie Durand", 501),
+            "catalogue.csv": "key,name,course,position\n12,Tutorat de Marie Durand,,\n",
+        ],
+        ["moodle-report:report.csv", "course-catalogue:catalogue.csv"],
+        "holds a raw identifier from the input"
+    ),
 ])
-func personalDataInACellStopsThePublication(name: String, first: [String: String], then: [String: String], inputs: [String],
-                                            finding: String) throws {
+func personalDataInACellStopsThePublication(
+    name: String, first: [String: String], then: [String: String], inputs: [String],
+    finding: String
+) throws {
     let dir = TestSupport.temporaryDirectory("pii-guard")
     defer { TestSupport.remove(dir) }
     _ = try TestSupport.keyFile(in: dir)
@@ -204,7 +214,9 @@ func personalDataInACellStopsThePublication(name: String, first: [String: String
     for (file, text) in then { try text.write(toFile: dir + "/" + file, atomically: false, encoding: .utf8) }
     let r = try TestSupport.run(TestSupport.binary, arguments + ["--reprocess", "catalogue.csv"], in: dir)
     #expect(r.status == 3, "\(name): \(r.stderr)")
-    #expect(r.stderr.contains("sillage: error: out/research: PII guard: table course_completion, row 1, column course_name \(finding); nothing was published\n"))
+    #expect(
+        r.stderr.contains(
+            "sillage: error: out/research: PII guard: table course_completion, row 1, column course_name \(finding); nothing was published\n"))
     #expect(try TestSupport.publishedText(dir + "/out/research/default/all") == published, "the earlier export is untouched")
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir + "/out/research/default")
     #expect(leftovers == ["all"], "no staging directory is left")
@@ -217,8 +229,12 @@ func personalDataInACellStopsThePublication(name: String, first: [String: String
     try (logstoreHeader + "1,\\core\\event\\course_viewed,core,viewed,course,,,r,2,100,50,12,501,12,,0,,1774778400,web,,\n")
         .write(toFile: dir + "/logstore.csv", atomically: false, encoding: .utf8)
     try "key,name,course,position\n12,Cours de marie.durand@example.org,,\n".write(toFile: dir + "/catalogue.csv", atomically: false, encoding: .utf8)
-    let r = try TestSupport.run(TestSupport.binary, ["run", "--store", "var/s.sqlite", "--out", "out", "--key-file", "test.key",
-                                                     "--input", "moodle-logstore:logstore.csv", "--input", "course-catalogue:catalogue.csv"], in: dir)
+    let r = try TestSupport.run(
+        TestSupport.binary,
+        [
+            "run", "--store", "var/s.sqlite", "--out", "out", "--key-file", "test.key",
+            "--input", "moodle-logstore:logstore.csv", "--input", "course-catalogue:catalogue.csv",
+        ], in: dir)
     #expect(r.status == 3, "\(r.stderr)")
     #expect(r.stderr.contains("PII guard: table course_completion, row 1, column course_name holds an e-mail address"))
     #expect(!FileManager.default.fileExists(atPath: dir + "/out/research/default/all"), "nothing was published")

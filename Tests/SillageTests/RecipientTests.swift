@@ -73,24 +73,42 @@ private func twoRecipients(_ dir: String) throws -> PipelineDefinition {
 }
 
 @Test(arguments: [
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "lab"}], "exports": [{"recipient": "other"}]}"#,
-     #"$.exports[0].recipient: recipient "other" is not declared"#),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "lab"}, {"name": "lab"}]}"#,
-     #"$.recipients[1].name: recipient "lab" is declared twice"#),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "../x"}]}"#,
-     "a recipient name uses letters"),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "lab"}], "exports": [{"recipient": "lab", "differentialPrivacy": [{"table": "daily_activity", "epsilon": 0.5}]}]}"#,
-     #"recipient "lab" has no epsilonBudget"#),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "lab", "epsilonBudget": 1}], "exports": [{"recipient": "lab", "tables": ["daily_activity"], "differentialPrivacy": [{"table": "session_lengths", "epsilon": 0.5}]}]}"#,
-     #""session_lengths" is not one of this export's tables"#),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "lab", "epsilonBudget": 1}], "exports": [{"recipient": "lab", "differentialPrivacy": [{"table": "daily_activity"}]}]}"#,
-     "$.exports[0].differentialPrivacy[0].epsilon: missing required key"),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"microdata": {"quasiIdentifiers": ["start", "browser"]}}]}"#,
-     #"$.exports[0].microdata.quasiIdentifiers[1]: unknown microdata column "browser""#),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"microdata": {"quasiIdentifiers": ["start", "duration"], "sensitive": "duration"}}]}"#,
-     #"the sensitive column "duration" cannot also be a quasi-identifier"#),
-    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"microdata": {"maxSuppression": 0.9}}]}"#,
-     "$.exports[0].microdata.maxSuppression"),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "lab"}], "exports": [{"recipient": "other"}]}"#,
+        #"$.exports[0].recipient: recipient "other" is not declared"#
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "lab"}, {"name": "lab"}]}"#,
+        #"$.recipients[1].name: recipient "lab" is declared twice"#
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "../x"}]}"#,
+        "a recipient name uses letters"
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "lab"}], "exports": [{"recipient": "lab", "differentialPrivacy": [{"table": "daily_activity", "epsilon": 0.5}]}]}"#,
+        #"recipient "lab" has no epsilonBudget"#
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "lab", "epsilonBudget": 1}], "exports": [{"recipient": "lab", "tables": ["daily_activity"], "differentialPrivacy": [{"table": "session_lengths", "epsilon": 0.5}]}]}"#,
+        #""session_lengths" is not one of this export's tables"#
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "lab", "epsilonBudget": 1}], "exports": [{"recipient": "lab", "differentialPrivacy": [{"table": "daily_activity"}]}]}"#,
+        "$.exports[0].differentialPrivacy[0].epsilon: missing required key"
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"microdata": {"quasiIdentifiers": ["start", "browser"]}}]}"#,
+        #"$.exports[0].microdata.quasiIdentifiers[1]: unknown microdata column "browser""#
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"microdata": {"quasiIdentifiers": ["start", "duration"], "sensitive": "duration"}}]}"#,
+        #"the sensitive column "duration" cannot also be a quasi-identifier"#
+    ),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"microdata": {"maxSuppression": 0.9}}]}"#,
+        "$.exports[0].microdata.maxSuppression"
+    ),
 ])
 func recipientAndReleaseSettingsAreChecked(json: String, message: String) {
     do {

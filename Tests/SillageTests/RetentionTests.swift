@@ -86,8 +86,9 @@ private func filledStore(_ dir: String, policy: RetentionPolicy) async throws ->
         #expect(after.count == before.count, "the figures stay, under other pseudonyms")
         #expect(Set(after.map(\.actor)).isDisjoint(with: actorsBefore))
         #expect(!(try store.facts().courseActivity.keys.contains { $0.actor == known }))
-        #expect(try Retention.enforce(policy, store: store, zone: zone, now: day(40), run: nil).anonymisedLearners == 0,
-                "a random pseudonym is not anonymised again")
+        #expect(
+            try Retention.enforce(policy, store: store, zone: zone, now: day(40), run: nil).anonymisedLearners == 0,
+            "a random pseudonym is not anonymised again")
     }
     // Aggregates do not change: the next export is the same, byte for byte.
     var options = RunOptions()

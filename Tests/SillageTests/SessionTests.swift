@@ -16,11 +16,11 @@ private func event(_ actor: ActorKey, _ seconds: Int64, kind: EventKind = .pageV
 }
 
 @Test(arguments: [
-    ([0, 1800], 1),          // exactly 30 minutes apart: still one session
-    ([0, 1801], 2),          // one second more: two sessions
+    ([0, 1800], 1),  // exactly 30 minutes apart: still one session
+    ([0, 1801], 2),  // one second more: two sessions
     ([0, 600, 1200, 3000], 1),
     ([0, 600, 3000, 3100], 2),
-    ([3000, 0, 1200, 600], 1),   // out of line order, ordered by time
+    ([3000, 0, 1200, 600], 1),  // out of line order, ordered by time
     ([0], 1),
 ])
 func sessionsSplitOnGapsOverTheLimit(times: [Int64], sessions: Int) {

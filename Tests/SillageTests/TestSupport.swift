@@ -36,7 +36,8 @@ enum TestSupport {
     }
 
     /// The `frictionless` command (pip install frictionless), when installed.
-    static let frictionless: String? = ["/usr/local/bin/frictionless", "/root/.pyenv/shims/frictionless", "/usr/bin/frictionless"]
+    static let frictionless: String? =
+        ["/usr/local/bin/frictionless", "/root/.pyenv/shims/frictionless", "/usr/bin/frictionless"]
         .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) ?? findOnPath("frictionless")
 
     /// True when Python can import pycanon and pandas (pip install pycanon; .ci/run installs it).
@@ -68,8 +69,10 @@ enum TestSupport {
     }
 
     /// Runs a program and waits for it.
-    static func run(_ executable: String, _ arguments: [String], in directory: String? = nil,
-                    stdin: Data? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
+    static func run(
+        _ executable: String, _ arguments: [String], in directory: String? = nil,
+        stdin: Data? = nil, environment: [String: String] = [:]
+    ) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -89,8 +92,9 @@ enum TestSupport {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        return ProcessResult(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// Runs the project's log generator into `directory`.
@@ -113,8 +117,9 @@ enum TestSupport {
     static func keyFile(in directory: String, byte: UInt8 = 42) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/test.key"
-        _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: byte, count: 32),
-                                       attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: path, contents: Data(repeating: byte, count: 32),
+            attributes: [.posixPermissions: 0o600])
         return path
     }
 
@@ -124,8 +129,10 @@ enum TestSupport {
     static var todaySeconds: Int64 { Clock.parse(today)! }
 
     /// A pipeline reading `paths` as `type`, with store and output in `directory`.
-    static func pipeline(_ type: String, _ paths: [String], in directory: String, minCount: Int = 11,
-                         keyByte: UInt8 = 42) throws -> PipelineDefinition {
+    static func pipeline(
+        _ type: String, _ paths: [String], in directory: String, minCount: Int = 11,
+        keyByte: UInt8 = 42
+    ) throws -> PipelineDefinition {
         var p = PipelineDefinition()
         p.keyFile = try keyFile(in: directory, byte: keyByte)
         p.createKey = false
@@ -160,7 +167,9 @@ enum TestSupport {
     static func publishedText(_ exportDir: String) throws -> String {
         var published = ""
         for name in try FileManager.default.contentsOfDirectory(atPath: exportDir).sorted() {
-            published += name.hasSuffix(".gz") ? try gunzip(exportDir + "/" + name)
+            published +=
+                name.hasSuffix(".gz")
+                ? try gunzip(exportDir + "/" + name)
                 : try String(contentsOfFile: exportDir + "/" + name, encoding: .utf8)
         }
         return published

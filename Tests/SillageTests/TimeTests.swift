@@ -20,8 +20,10 @@ func commonLogTimestampsBecomeUTC(text: String, millis: Int64) {
     #expect(parsed == millis)
 }
 
-@Test(arguments: ["32/Oct/2000:13:55:36 -0700", "10/Foo/2000:13:55:36 -0700", "10/Oct/2000:25:55:36 -0700",
-                  "10/Oct/2000:13:55:36", "29/Feb/2025:10:00:00 +0000", ""])
+@Test(arguments: [
+    "32/Oct/2000:13:55:36 -0700", "10/Foo/2000:13:55:36 -0700", "10/Oct/2000:25:55:36 -0700",
+    "10/Oct/2000:13:55:36", "29/Feb/2025:10:00:00 +0000", "",
+])
 func invalidCommonLogTimestampsAreRefused(text: String) {
     #expect(Array(text.utf8).withUnsafeBytes { Timestamps.clf($0) } == nil)
 }

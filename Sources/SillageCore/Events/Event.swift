@@ -116,9 +116,11 @@ public struct Event: Sendable, Equatable {
     /// learner did at that time: it feeds completion metrics but never sessions or connection days.
     public var isFact: Bool
 
-    public init(time: Int64, actor: ActorKey, day: Int32, stream: UInt8, kind: EventKind,
-                object: UInt32 = 0, course: UInt32 = 0, status: UInt16 = 0,
-                agentClass: AgentClass = .unknown, searchResults: Int32 = -1, isFact: Bool = false) {
+    public init(
+        time: Int64, actor: ActorKey, day: Int32, stream: UInt8, kind: EventKind,
+        object: UInt32 = 0, course: UInt32 = 0, status: UInt16 = 0,
+        agentClass: AgentClass = .unknown, searchResults: Int32 = -1, isFact: Bool = false
+    ) {
         self.isFact = isFact
         self.time = time
         self.actor = actor

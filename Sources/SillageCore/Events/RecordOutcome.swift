@@ -148,4 +148,3 @@ public enum ReferenceRow: Sendable, Equatable {
     /// A learner's organisation.
     case membership(actor: ActorKey, organisation: String)
 }
-

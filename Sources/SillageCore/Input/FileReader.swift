@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A source of bytes that fills caller-provided buffers.
@@ -35,8 +35,9 @@ public final class FileReader: ByteReader {
             throw SillageError.configuration("cannot read input: \(systemErrorText(code))", at: path)
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw SillageError.configuration("input is a directory, not a file", at: path,
-                                             hint: "give a file or a glob such as \(path)/access.log*")
+            throw SillageError.configuration(
+                "input is a directory, not a file", at: path,
+                hint: "give a file or a glob such as \(path)/access.log*")
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
@@ -84,8 +85,9 @@ public final class FileReader: ByteReader {
             }
             let code = errno
             if code == EINTR { continue }
-            throw SillageError.runtime("read failed after \(bytesRead) bytes: \(systemErrorText(code))",
-                                       at: displayName)
+            throw SillageError.runtime(
+                "read failed after \(bytesRead) bytes: \(systemErrorText(code))",
+                at: displayName)
         }
     }
 }

@@ -39,8 +39,9 @@ public final class GzipReader: ByteReader {
     }
 
     private func fail(_ what: String) -> SillageError {
-        SillageError.data("gzip member \(member + 1) \(what) (compressed offset \(compressedOffset))",
-                          at: displayName, hint: "the file may be truncated or damaged; recompress it or exclude it")
+        SillageError.data(
+            "gzip member \(member + 1) \(what) (compressed offset \(compressedOffset))",
+            at: displayName, hint: "the file may be truncated or damaged; recompress it or exclude it")
     }
 
     /// Ensures at least `count` bytes are buffered, unless the source ends first.

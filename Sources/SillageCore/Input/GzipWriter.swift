@@ -8,8 +8,11 @@ import CZlib
 public enum GzipWriter {
     public static func compress(_ data: [UInt8], level: Int32 = 6) throws(SillageError) -> [UInt8] {
         var stream = z_stream()
-        guard deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard
+            deflateInit2_(
+                &stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else {
             throw SillageError.runtime("zlib could not start compressing")
         }
         defer { deflateEnd(&stream) }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Expands input paths and globs into the files a run reads, in a stable order.
@@ -23,8 +23,9 @@ public enum InputFiles {
         defer { globfree(&result) }
         let status = glob(pattern, 0, nil, &result)
         if status == GLOB_NOMATCH {
-            throw SillageError.configuration("the glob matches no file", at: pattern,
-                                             hint: "check the path relative to the working directory")
+            throw SillageError.configuration(
+                "the glob matches no file", at: pattern,
+                hint: "check the path relative to the working directory")
         }
         guard status == 0 else {
             throw SillageError.configuration("the glob could not be expanded (glob status \(status))", at: pattern)
@@ -53,7 +54,8 @@ public enum InputFiles {
             var name = Substring(path)
             if name.hasSuffix(".gz") { name = name.dropLast(3) }
             guard let dot = name.lastIndex(of: "."), let n = Int(name[name.index(after: dot)...]),
-                  n >= 0, name[name.index(after: dot)...].allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                n >= 0, name[name.index(after: dot)...].allSatisfy({ $0.isASCII && $0.isNumber })
+            else {
                 return (path, 0)
             }
             return (String(name[..<dot]), n)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A run of whole lines cut from an input, ready to be parsed on any thread.
@@ -48,8 +48,10 @@ public struct LineChunker {
     ///   - startOffset: the input offset of the first byte the reader returns (when resuming).
     ///   - holdBackUnterminatedLine: leave a final line without a newline unread, because a
     ///     growing log may still be writing it; the next run reads it once it is complete.
-    public init(reader: any ByteReader, chunkSize: Int = 4 << 20, maxLineBytes: Int = 1 << 20,
-                startOffset: Int64 = 0, holdBackUnterminatedLine: Bool = false, boundary: RecordBoundary = .newline) {
+    public init(
+        reader: any ByteReader, chunkSize: Int = 4 << 20, maxLineBytes: Int = 1 << 20,
+        startOffset: Int64 = 0, holdBackUnterminatedLine: Bool = false, boundary: RecordBoundary = .newline
+    ) {
         self.reader = reader
         self.boundary = boundary
         self.chunkSize = max(chunkSize, 64)
@@ -105,7 +107,8 @@ public struct LineChunker {
             if discarding {
                 let newline = buffer.withUnsafeBytes { raw -> Int? in
                     guard let base = raw.baseAddress, raw.count > 0,
-                          let hit = memchr(base, 0x0A, raw.count) else { return nil }
+                        let hit = memchr(base, 0x0A, raw.count)
+                    else { return nil }
                     return base.distance(to: UnsafeRawPointer(hit))
                 }
                 if let newline {
@@ -168,7 +171,6 @@ public struct LineChunker {
         }
     }
 }
-
 
 /// Limits shared by the chunker and the parsers.
 public enum LineChunkerDefaults {

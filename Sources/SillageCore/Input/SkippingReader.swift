@@ -14,8 +14,9 @@ package final class SkippingReader: ByteReader {
         while remaining > 0 {
             let n = try inner.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.prefix(Int(min(Int64(buffer.count), remaining)))))
             if n == 0 {
-                throw SillageError.data("the content ends \(remaining) bytes before the point already read", at: displayName,
-                                        hint: "the file is not the one read before; run with --reprocess \(displayName) to read it again")
+                throw SillageError.data(
+                    "the content ends \(remaining) bytes before the point already read", at: displayName,
+                    hint: "the file is not the one read before; run with --reprocess \(displayName) to read it again")
             }
             remaining -= Int64(n)
         }

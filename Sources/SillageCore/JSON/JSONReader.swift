@@ -105,7 +105,8 @@ public final class JSONObjectReader {
     public func finish() throws(SillageError) {
         for (key, _) in members where !known.contains(key) {
             let suggestion = known.min { editDistance($0, key) < editDistance($1, key) }
-            let hint = suggestion.flatMap { editDistance($0, key) <= max(2, key.count / 3) ? "did you mean \"\($0)\"?" : nil }
+            let hint =
+                suggestion.flatMap { editDistance($0, key) <= max(2, key.count / 3) ? "did you mean \"\($0)\"?" : nil }
                 ?? "known keys here: \(known.joined(separator: ", "))"
             throw SillageError.configuration("unknown key \"\(key)\"", at: location(key), hint: hint)
         }

@@ -109,8 +109,9 @@ public struct JSONTape {
                 guard i < n else { return false }
                 let c = document[i]
                 if expectKey {
-                    if c == UInt8(ascii: "}") , let top = stack.last, nodes[Int(top)].kind == .object,
-                       Int(top) == nodes.count - 1 {
+                    if c == UInt8(ascii: "}"), let top = stack.last, nodes[Int(top)].kind == .object,
+                        Int(top) == nodes.count - 1
+                    {
                         // Empty object.
                         if !close(&i, UInt8(ascii: "}")) { return false }
                         expectKey = false
@@ -149,12 +150,15 @@ public struct JSONTape {
                 case UInt8(ascii: "\""):
                     guard scanString(&i) else { return false }
                 case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
-                    let word: [UInt8] = c == UInt8(ascii: "t") ? [116, 114, 117, 101] : c == UInt8(ascii: "f") ? [102, 97, 108, 115, 101] : [110, 117, 108, 108]
+                    let word: [UInt8] =
+                        c == UInt8(ascii: "t") ? [116, 114, 117, 101] : c == UInt8(ascii: "f") ? [102, 97, 108, 115, 101] : [110, 117, 108, 108]
                     guard i + word.count <= n else { return false }
                     for (k, w) in word.enumerated() where document[i + k] != w { return false }
                     let index = Int32(nodes.count)
-                    nodes.append(Node(kind: c == UInt8(ascii: "n") ? .null : .bool, flag: c == UInt8(ascii: "t"),
-                                      start: Int32(i), end: Int32(i + word.count), next: index + 1))
+                    nodes.append(
+                        Node(
+                            kind: c == UInt8(ascii: "n") ? .null : .bool, flag: c == UInt8(ascii: "t"),
+                            start: Int32(i), end: Int32(i + word.count), next: index + 1))
                     i += word.count
                 case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                     let start = i
@@ -249,7 +253,7 @@ public struct JSONTape {
                 guard j + 1 < n else { return false }
                 switch document[j + 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     j += 2
                 case UInt8(ascii: "u"):
                     guard j + 6 <= n, hex4(document, j + 2) != nil else { return false }
@@ -307,7 +311,8 @@ public struct JSONTape {
             let value = i + 1
             let keyNode = nodes[i]
             if Int(keyNode.end - keyNode.start) == k.count, !keyNode.flag,
-               memcmp(base.baseAddress! + Int(keyNode.start), k.baseAddress!, k.count) == 0 {
+                memcmp(base.baseAddress! + Int(keyNode.start), k.baseAddress!, k.count) == 0
+            {
                 return value
             }
             i = Int(nodes[value].next)
@@ -379,7 +384,8 @@ public struct JSONTape {
                 guard i + 4 <= b.count, var scalar = hex4(b, i) else { out.append(contentsOf: [0xEF, 0xBF, 0xBD]); continue }
                 i += 4
                 if scalar >= 0xD800, scalar < 0xDC00, i + 6 <= b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u"),
-                   let low = hex4(b, i + 2), low >= 0xDC00, low < 0xE000 {
+                    let low = hex4(b, i + 2), low >= 0xDC00, low < 0xE000
+                {
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     i += 6
                 }
@@ -446,5 +452,5 @@ public struct JSONTape {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

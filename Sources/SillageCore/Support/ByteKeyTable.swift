@@ -119,5 +119,5 @@ public struct ByteKeyTable<Value> {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

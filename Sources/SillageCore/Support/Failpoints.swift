@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Failures injected on purpose, to test that a full disk never leaves a half-written store

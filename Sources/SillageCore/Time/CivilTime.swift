@@ -73,8 +73,9 @@ public enum CivilTime {
     public static func parseISODate(_ text: String) -> Int? {
         let b = Array(text.utf8)
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
-              let y = digits(b, 0, 4), let m = digits(b, 5, 2), let d = digits(b, 8, 2),
-              (1...12).contains(m), d >= 1, d <= daysInMonth(year: y, month: m) else { return nil }
+            let y = digits(b, 0, 4), let m = digits(b, 5, 2), let d = digits(b, 8, 2),
+            (1...12).contains(m), d >= 1, d <= daysInMonth(year: y, month: m)
+        else { return nil }
         return days(year: y, month: m, day: d)
     }
 

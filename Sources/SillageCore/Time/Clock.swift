@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The current instant, which tests and audits may fix with `SILLAGE_NOW`.
@@ -23,8 +23,9 @@ public enum Clock {
         var seconds = Int64(day) * 86400
         if b.count == 10 { return seconds }
         guard b.count == 20, b[10] == UInt8(ascii: "T"), b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "Z"),
-              let h = CivilTime.digits(b, 11, 2), let m = CivilTime.digits(b, 14, 2), let s = CivilTime.digits(b, 17, 2),
-              h < 24, m < 60, s < 60 else { return nil }
+            let h = CivilTime.digits(b, 11, 2), let m = CivilTime.digits(b, 14, 2), let s = CivilTime.digits(b, 17, 2),
+            h < 24, m < 60, s < 60
+        else { return nil }
         seconds += Int64(h * 3600 + m * 60 + s)
         return seconds
     }
@@ -33,6 +34,7 @@ public enum Clock {
     public static func iso(_ seconds: Int64) -> String {
         let day = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let rest = Int(seconds - day * 86400)
-        return "\(CivilTime.isoDate(days: Int(day)))T\(CivilTime.pad(rest / 3600, 2)):\(CivilTime.pad(rest / 60 % 60, 2)):\(CivilTime.pad(rest % 60, 2))Z"
+        return
+            "\(CivilTime.isoDate(days: Int(day)))T\(CivilTime.pad(rest / 3600, 2)):\(CivilTime.pad(rest / 60 % 60, 2)):\(CivilTime.pad(rest % 60, 2))Z"
     }
 }

@@ -21,15 +21,15 @@ public enum Timestamps {
     static func month(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int? {
         let key = (UInt32(a | 0x20) << 16) | (UInt32(b | 0x20) << 8) | UInt32(c | 0x20)
         switch key {
-        case 0x6a616e: return 1   // jan
-        case 0x666562: return 2   // feb
-        case 0x6d6172: return 3   // mar
-        case 0x617072: return 4   // apr
-        case 0x6d6179: return 5   // may
-        case 0x6a756e: return 6   // jun
-        case 0x6a756c: return 7   // jul
-        case 0x617567: return 8   // aug
-        case 0x736570: return 9   // sep
+        case 0x6a616e: return 1  // jan
+        case 0x666562: return 2  // feb
+        case 0x6d6172: return 3  // mar
+        case 0x617072: return 4  // apr
+        case 0x6d6179: return 5  // may
+        case 0x6a756e: return 6  // jun
+        case 0x6a756c: return 7  // jul
+        case 0x617567: return 8  // aug
+        case 0x736570: return 9  // sep
         case 0x6f6374: return 10  // oct
         case 0x6e6f76: return 11  // nov
         case 0x646563: return 12  // dec
@@ -48,13 +48,15 @@ public enum Timestamps {
     /// The offset is the one the server wrote, so the instant is right across DST changes.
     public static func clf(_ p: UnsafeRawBufferPointer) -> Int64? {
         guard p.count >= 26, p[2] == UInt8(ascii: "/"), p[6] == UInt8(ascii: "/"), p[11] == UInt8(ascii: ":"),
-              p[14] == UInt8(ascii: ":"), p[17] == UInt8(ascii: ":"), p[20] == UInt8(ascii: " "),
-              let d = digits(p, 0, 2), let mo = month(p[3], p[4], p[5]), let y = digits(p, 7, 4),
-              let h = digits(p, 12, 2), let mi = digits(p, 15, 2), let s = digits(p, 18, 2),
-              validated(y, mo, d, h, mi, s) else { return nil }
+            p[14] == UInt8(ascii: ":"), p[17] == UInt8(ascii: ":"), p[20] == UInt8(ascii: " "),
+            let d = digits(p, 0, 2), let mo = month(p[3], p[4], p[5]), let y = digits(p, 7, 4),
+            let h = digits(p, 12, 2), let mi = digits(p, 15, 2), let s = digits(p, 18, 2),
+            validated(y, mo, d, h, mi, s)
+        else { return nil }
         let sign = p[21]
         guard sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"),
-              let oh = digits(p, 22, 2), let om = digits(p, 24, 2), oh < 24, om < 60 else { return nil }
+            let oh = digits(p, 22, 2), let om = digits(p, 24, 2), oh < 24, om < 60
+        else { return nil }
         let offset = (oh * 3600 + om * 60) * (sign == UInt8(ascii: "-") ? -1 : 1)
         let local = Int64(CivilTime.days(year: y, month: mo, day: d)) * 86400 + Int64(h * 3600 + mi * 60 + s)
         return (local - Int64(offset)) * 1000
@@ -66,11 +68,12 @@ public enum Timestamps {
     /// without an offset is returned as if it were UTC, for the caller to reinterpret.
     public static func iso8601(_ p: UnsafeRawBufferPointer) -> (millis: Int64, hasOffset: Bool)? {
         guard p.count >= 19, p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"),
-              p[10] == UInt8(ascii: "T") || p[10] == UInt8(ascii: " ") || p[10] == UInt8(ascii: "t"),
-              p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"),
-              let y = digits(p, 0, 4), let mo = digits(p, 5, 2), let d = digits(p, 8, 2),
-              let h = digits(p, 11, 2), let mi = digits(p, 14, 2), let s = digits(p, 17, 2),
-              validated(y, mo, d, h, mi, s) else { return nil }
+            p[10] == UInt8(ascii: "T") || p[10] == UInt8(ascii: " ") || p[10] == UInt8(ascii: "t"),
+            p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"),
+            let y = digits(p, 0, 4), let mo = digits(p, 5, 2), let d = digits(p, 8, 2),
+            let h = digits(p, 11, 2), let mi = digits(p, 14, 2), let s = digits(p, 17, 2),
+            validated(y, mo, d, h, mi, s)
+        else { return nil }
         var i = 19
         var millis = 0
         if i < p.count, p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: ",") {

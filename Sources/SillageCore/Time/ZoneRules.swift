@@ -14,14 +14,15 @@ public struct ZoneRules: Sendable {
     /// Loads `identifier`; unknown names are a configuration error.
     public init(identifier: String) throws(SillageError) {
         guard let zone = TimeZone(identifier: identifier) else {
-            throw SillageError.configuration("unknown time zone \"\(identifier)\"",
-                                             hint: "use an IANA name such as Europe/Paris or UTC")
+            throw SillageError.configuration(
+                "unknown time zone \"\(identifier)\"",
+                hint: "use an IANA name such as Europe/Paris or UTC")
         }
         self.identifier = identifier
         var starts: [Int64] = []
         var offsets: [Int32] = []
         let first = Date(timeIntervalSince1970: -2_208_988_800)  // 1900-01-01
-        let last = Date(timeIntervalSince1970: 7_258_118_400)     // 2200-01-01
+        let last = Date(timeIntervalSince1970: 7_258_118_400)  // 2200-01-01
         starts.append(Int64.min)
         offsets.append(Int32(zone.secondsFromGMT(for: first)))
         var cursor = first

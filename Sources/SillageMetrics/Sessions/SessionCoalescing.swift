@@ -1,4 +1,3 @@
-
 /// Joins session parts read at different times into the sessions one pass would have formed.
 ///
 /// A part is a maximal run of one actor's events within one batch of one input. Sessions
@@ -46,13 +45,15 @@ public enum SessionCoalescing {
     /// Coalesces parts labelled with the input they came from, keeping with each session the
     /// parts it was made of.
     public static func coalesce(labelled parts: [(part: Session, input: Int64)], gap: Int64)
-        -> [(session: Session, parts: [(part: Session, input: Int64)])] {
+        -> [(session: Session, parts: [(part: Session, input: Int64)])]
+    {
         let sorted = parts.sorted { precedes($0.part, $1.part) || (!precedes($1.part, $0.part) && $0.input < $1.input) }
         var merged: [(session: Session, parts: [(part: Session, input: Int64)])] = []
         for p in sorted {
             let s = p.part
             if var last = merged.last, last.session.stream == s.stream, last.session.actor == s.actor,
-               s.start - last.session.end <= gap {
+                s.start - last.session.end <= gap
+            {
                 last.session.end = max(last.session.end, s.end)
                 last.session.events += s.events
                 last.session.pages += s.pages

@@ -16,8 +16,10 @@ public struct Session: Sendable, Equatable {
     /// The client class of the session's first event.
     public var agentClass: AgentClass
 
-    public init(stream: String, actor: ActorKey, start: Int64, end: Int64, day: Int32, events: Int32,
-                pages: Int32, agentClass: AgentClass) {
+    public init(
+        stream: String, actor: ActorKey, start: Int64, end: Int64, day: Int32, events: Int32,
+        pages: Int32, agentClass: AgentClass
+    ) {
         self.stream = stream
         self.actor = actor
         self.start = start
@@ -75,8 +77,10 @@ public struct Sessioniser: Sendable {
     /// learning facts gathered on the same ordering.
     ///
     /// `streams` names the events' stream indices; `strings` resolves their course and object ids.
-    public func run(_ events: [Event], streams: [String], strings: [String] = [], partitions: Int = 1,
-                    recentViews: [ActivityFacts.ActorObject: Int64] = [:]) async -> Output {
+    public func run(
+        _ events: [Event], streams: [String], strings: [String] = [], partitions: Int = 1,
+        recentViews: [ActivityFacts.ActorObject: Int64] = [:]
+    ) async -> Output {
         let parts = max(1, partitions)
         if parts == 1 || events.count < 100_000 {
             let sorted = Sessioniser.sorted(events)
@@ -142,8 +146,9 @@ public struct Sessioniser: Sendable {
                 current = s
             } else {
                 if let s = current { sessions.append(s) }
-                current = Session(stream: names[Int(e.stream)], actor: e.actor, start: e.time, end: e.time, day: e.day,
-                                  events: 1, pages: page, agentClass: e.agentClass)
+                current = Session(
+                    stream: names[Int(e.stream)], actor: e.actor, start: e.time, end: e.time, day: e.day,
+                    events: 1, pages: page, agentClass: e.agentClass)
             }
             if var d = today, sameActor, d.day == e.day {
                 d.events += 1
