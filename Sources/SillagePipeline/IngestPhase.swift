@@ -1,0 +1,171 @@
+import Foundation
+import SillageCore
+import SillagePrivacy
+import SillageIngest
+import SillageMetrics
+import SillageStore
+
+/// Reads every input file in batches: each batch is checked against the reject limit,
+/// sessionised and handed to the commit queue while the next one is parsed.
+///
+/// Made after `--reprocess` has taken earlier contributions out, because it starts from
+/// what the store holds then (opt-outs, the ledger, the latest views and sessions).
+final class IngestPhase {
+    private let pipeline: PipelineDefinition
+    private let options: RunOptions
+    private let plan: InputPlan
+    private let zone: ZoneRules
+    private let store: Store
+    private let commits: CommitQueue
+    private let pseudonymiser: Pseudonymiser
+    private let classifier: UserAgentClassifier
+    private let sessioniser: Sessioniser
+    private let optOuts: OptOutFilter
+    private let rejectLimit: RejectRateLimit
+    private let sessionsBefore: Int
+    private weak var progress: ProgressSink?
+    private let onNotice: ((String) -> Void)?
+    private var opener: FileOpener
+    private var assembler: BatchAssembler
+    private var objects = Interner()
+    private var rejectSamples: [RejectFile.Sample] = []
+    /// Raw identifiers met by the parsers, for the PII guard; in memory only.
+    private(set) var seenIdentifiers = Set<[UInt8]>()
+    private var sessioniseSeconds = 0.0
+    private var commitSeconds = 0.0
+
+    init(
+        pipeline: PipelineDefinition, options: RunOptions, plan: InputPlan, zone: ZoneRules, store: Store, commits: CommitQueue,
+        key: MasterKey, progress: ProgressSink?, onNotice: ((String) -> Void)?
+    ) throws(SillageError) {
+        self.pipeline = pipeline
+        self.options = options
+        self.plan = plan
+        self.zone = zone
+        self.store = store
+        self.commits = commits
+        self.progress = progress
+        self.onNotice = onNotice
+        pseudonymiser = Pseudonymiser(key: key.bytes)
+        classifier = UserAgentClassifier(extraCrawlerTokens: pipeline.extraCrawlerTokens)
+        sessioniser = Sessioniser(inactivityMinutes: pipeline.inactivityMinutes)
+        rejectLimit = RejectRateLimit(maxRate: pipeline.maxRejectRate)
+        sessionsBefore = try store.count("sessions")
+        optOuts = OptOutFilter(actors: try store.optOuts())
+        assembler = BatchAssembler(
+            gap: sessioniser.inactivityMillis, recentViews: try store.recentViews(), latestSessionEnd: try store.latestSessionEnd())
+        opener = FileOpener(ledger: try store.ledgerEntries())
+    }
+
+    func run(report: inout RunReport) async throws(SillageError) {
+        let start = Date()
+        for (i, input) in pipeline.inputs.enumerated() {
+            guard let stage = StageRegistry.ingest[input.type] else {
+                throw SillageError.configuration("unknown input type \"\(input.type)\"", at: "\(input.location).type")
+            }
+            var context = IngestContext(
+                zone: zone, pseudonymiser: pseudonymiser, classifier: classifier,
+                streamIndex: plan.streamIndex(input.stream))
+            context.window = options.window
+            for path in plan.files[i] {
+                try await ingest(path, input: i, stage: stage, context: context, report: &report)
+            }
+        }
+        try await waitForCommits()
+        for text in opener.truncationNotices() { notice(text, &report) }
+        report.rejectFile = try RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
+        if !options.dryRun { report.sessions = try store.count("sessions") - sessionsBefore }
+        let total = Date().timeIntervalSince(start)
+        report.phases.append(("ingest", max(0, total - sessioniseSeconds - commitSeconds)))
+        report.phases.append(("sessionise", sessioniseSeconds))
+        report.phases.append(("commit", commitSeconds))
+    }
+
+    /// Time spent waiting for commits is the commit time that did not overlap parsing.
+    private func waitForCommits() async throws(SillageError) {
+        let start = Date()
+        try await commits.wait()
+        commitSeconds += Date().timeIntervalSince(start)
+    }
+
+    private func notice(_ text: String, _ report: inout RunReport) {
+        report.notices.append(text)
+        onNotice?(text)
+    }
+
+    private func ingest(
+        _ path: String, input index: Int, stage: IngestStage, context: IngestContext, report: inout RunReport
+    ) async throws(SillageError) {
+        let input = pipeline.inputs[index]
+        var file = FileReport(input: index, path: path, status: .read)
+        var notices: [String] = []
+        let identified = try opener.identify(path, report: &file, notices: &notices)
+        for n in notices { notice(n, &report) }
+        guard let identified else { return report.files.append(file) }
+        // The ledger is read only once the previous file's commits are in.
+        try await waitForCommits()
+        notices = []
+        let positioned = try opener.position(identified, store: store, report: &file, notices: &notices)
+        for n in notices { notice(n, &report) }
+        guard var positioned else { return report.files.append(file) }
+        let parsing = try stage.prepareFile(input, context, positioned.head, positioned.displayName)
+        var tally = FileTally()
+        var interner = objects
+        let opened = positioned.opened
+        try await IngestDriver(threads: options.threads, chunkSize: options.chunkSize).ingest(
+            reader: opened.reader, displayName: opened.displayName, parsing: parsing,
+            startOffset: positioned.startOffset, startLine: positioned.startLine,
+            holdBackUnterminatedLine: !opened.isGzip && !positioned.isStream, sliceBytes: options.batchBytes,
+            objects: &interner, progress: progress, rawBytesRead: { opened.file.bytesRead }, rawSize: opened.file.size,
+            onSlice: { (slice, objects) throws(SillageError) in
+                try await self.absorb(slice, strings: objects.strings, file: &positioned, tally: &tally, input: input, report: &report)
+            })
+        objects = interner
+        file.lines = tally.lines
+        file.events = tally.events
+        file.counts = tally.counts
+        file.rejectSamples = tally.rejectSamples
+        file.bytes = opened.file.bytesRead
+        file.heldBackBytes = tally.heldBackBytes
+        report.events += tally.events
+        report.references += tally.references
+        report.counts.add(tally.counts)
+        report.bytesRead += opened.file.bytesRead
+        report.files.append(file)
+    }
+
+    /// One slice of a file: opt-outs dropped, tallied, checked, sessionised, committed.
+    private func absorb(
+        _ parsed: FileIngest, strings: [String], file: inout PositionedFile, tally: inout FileTally, input: InputDefinition,
+        report: inout RunReport
+    ) async throws(SillageError) {
+        var slice = parsed
+        optOuts.apply(to: &slice)
+        seenIdentifiers.formUnion(slice.identifiers)
+        for kept in tally.add(slice) {
+            rejectSamples.append(RejectFile.Sample(file: file.displayName, line: kept.sample.line, reason: kept.sample.reason, bytes: kept.bytes))
+        }
+        do throws(SillageError) {
+            try rejectLimit.check(tally, declaredType: input.type, file: file.displayName)
+        } catch {
+            let path = try? RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
+            throw SillageError(
+                error.kind, error.message, at: error.location,
+                hint: (error.hint ?? "") + (path.map { "\n  the first rejected records are in \($0) (private, mode 0600)" } ?? ""))
+        }
+        var start = Date()
+        progress?.phase("sessionising \(slice.events.count) events")
+        let output = await sessioniser.run(
+            slice.events, streams: plan.streams, strings: strings, partitions: options.threads, recentViews: assembler.recentViews)
+        let batch = assembler.batch(output, slice: slice, stream: input.stream, ledger: file.ledger(after: slice, linesRead: tally.lines))
+        if options.dryRun { report.sessions += output.sessions.count }
+        report.actorDays += output.days.count
+        sessioniseSeconds += Date().timeIntervalSince(start)
+        start = Date()
+        // Waits only for the previous batch's commit; this one overlaps the next parse.
+        if !options.dryRun { try await commits.submit(batch) }
+        report.batches += 1
+        tally.committedSlices += 1
+        commitSeconds += Date().timeIntervalSince(start)
+    }
+}
