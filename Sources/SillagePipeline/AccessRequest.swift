@@ -13,6 +13,14 @@ public struct AccessOutcome: Sendable, Equatable {
     public var rows: [String: Int]
 }
 
+/// One CSV file of an access answer, also given as an array in `person.json`.
+struct PersonTable {
+    var file: String
+    var key: String
+    var header: [String]
+    var rows: [[String]]
+}
+
 /// Access and portability (SPEC §6): everything the store holds about one person, as JSON
 /// and as CSV, in a private directory (0700, files 0600) published atomically.
 public enum AccessRequest {
@@ -24,69 +32,12 @@ public enum AccessRequest {
         zone: ZoneRules, to directory: String
     ) throws(SillageError) -> AccessOutcome {
         let actor = person.pseudonym(pseudonymiser)
-        let sessions = try store.sessions(of: actor)
-        let days = try store.actorDays(of: actor)
-        let facts = try store.facts(of: actor)
-        let catalogue = try store.catalogue()
-        let organisation = try store.organisation(of: actor)
-        let optedOut = try store.optOuts().contains(actor)
-        func instant(_ ms: Int64) -> String { Clock.iso(ms / 1000) }
-        func date(_ day: Int32) -> String { CivilTime.isoDate(days: Int(day)) }
-        func name(_ key: String) -> String { catalogue[key]?.name ?? "" }
-
-        var tables: [(file: String, key: String, header: [String], rows: [[String]])] = []
-        tables.append(
-            (
-                "sessions.csv", "sessions", ["stream", "start_utc", "end_utc", "local_date", "duration_seconds", "events", "pages", "device"],
-                sessions.map {
-                    [
-                        $0.stream, instant($0.start), instant($0.end), date($0.day), String($0.durationSeconds),
-                        String($0.events), String($0.pages), $0.agentClass.name,
-                    ]
-                }
-            ))
-        tables.append(
-            (
-                "learner_days.csv", "learnerDays", ["local_date", "stream", "events", "pages"],
-                days.map { [date($0.day), $0.stream, String($0.events), String($0.pages)] }
-            ))
-        let courses = Set(facts.enrolments.keys.map(\.course)).union(facts.completions.keys.map(\.course))
-            .union(facts.courseActivity.keys.map(\.course))
-        tables.append(
-            (
-                "courses.csv", "courses",
-                ["course", "course_name", "enrolled_utc", "first_activity_utc", "last_activity_utc", "events", "completed_utc"],
-                courses.sorted().map { c in
-                    let k = ActivityFacts.ActorCourse(actor: actor, course: c)
-                    let a = facts.courseActivity[k]
-                    return [
-                        c, name(c), facts.enrolments[k].map(instant) ?? "", a.map { instant($0.first) } ?? "",
-                        a.map { instant($0.last) } ?? "", a.map { String($0.events) } ?? "", facts.completions[k].map(instant) ?? "",
-                    ]
-                }
-            ))
-        tables.append(
-            (
-                "activity_completions.csv", "activityCompletions", ["course", "activity", "activity_name", "completed_utc"],
-                facts.activityCompletions.sorted { $0.key < $1.key }.map {
-                    [$0.value.course, $0.key.object, name($0.key.object), instant($0.value.time)]
-                }
-            ))
-        tables.append(
-            (
-                "content_views.csv", "contentViews", ["week", "course", "object", "views"],
-                facts.contentViews.sorted { $0.key < $1.key }.map { [date($0.key.week), $0.key.course, $0.key.object, String($0.value)] }
-            ))
-        tables.append(
-            (
-                "searches.csv", "searches", ["local_date", "term", "searches", "failed"],
-                facts.searches.sorted { $0.key < $1.key }.map { [date($0.key.day), $0.key.term, String($0.value.searches), String($0.value.failed)] }
-            ))
-
+        let tables = try self.tables(of: actor, store: store)
         var members: [(String, JSONValue)] = [
             ("namespace", .string(person.namespace)), ("identifier", .string(identifier)),
             ("generatedAt", .string(Store.now())), ("timezone", .string(zone.identifier)),
-            ("organisation", organisation.map { .string($0) } ?? .null), ("optedOut", .bool(optedOut)),
+            ("organisation", try store.organisation(of: actor).map { .string($0) } ?? .null),
+            ("optedOut", .bool(try store.optOuts().contains(actor))),
         ]
         var files: [(name: String, bytes: [UInt8])] = []
         var rows: [String: Int] = [:]
@@ -96,17 +47,7 @@ public enum AccessRequest {
             for r in t.rows { CSVWriter.appendRecord(r, to: &csv) }
             files.append((t.file, csv))
             rows[t.key] = t.rows.count
-            members.append(
-                (
-                    t.key,
-                    .array(
-                        t.rows.map { r in
-                            .object(
-                                zip(t.header, r).map { column, value in
-                                    (column, AccessRequest.countColumns.contains(column) ? Int64(value).map { .int($0) } ?? .null : .string(value))
-                                })
-                        })
-                ))
+            members.append((t.key, json(t)))
         }
         files.insert(("person.json", Array(JSONValue.object(members).serialized().utf8)), at: 0)
         try Publisher.publish(files: files, to: directory, personal: true)
@@ -115,5 +56,73 @@ public enum AccessRequest {
             count: Int64(rows.values.reduce(0, +)),
             details: .object(rows.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
         return AccessOutcome(directory: directory, files: files.map(\.name), rows: rows)
+    }
+
+    /// A table's rows as JSON objects, counts as numbers.
+    static func json(_ t: PersonTable) -> JSONValue {
+        .array(
+            t.rows.map { r in
+                .object(
+                    zip(t.header, r).map { column, value in
+                        (column, countColumns.contains(column) ? Int64(value).map { .int($0) } ?? .null : .string(value))
+                    })
+            })
+    }
+
+    static func instant(_ ms: Int64) -> String { Clock.iso(ms / 1000) }
+    static func date(_ day: Int32) -> String { CivilTime.isoDate(days: Int(day)) }
+
+    /// Everything the store holds about `actor`, table by table.
+    static func tables(of actor: ActorKey, store: Store) throws(SillageError) -> [PersonTable] {
+        let facts = try store.facts(of: actor)
+        let catalogue = try store.catalogue()
+        let name = { (key: String) in catalogue[key]?.name ?? "" }
+        let sessions = PersonTable(
+            file: "sessions.csv", key: "sessions",
+            header: ["stream", "start_utc", "end_utc", "local_date", "duration_seconds", "events", "pages", "device"],
+            rows: try store.sessions(of: actor).map {
+                [
+                    $0.stream, instant($0.start), instant($0.end), date($0.day), String($0.durationSeconds),
+                    String($0.events), String($0.pages), $0.agentClass.name,
+                ]
+            })
+        let days = PersonTable(
+            file: "learner_days.csv", key: "learnerDays", header: ["local_date", "stream", "events", "pages"],
+            rows: try store.actorDays(of: actor).map { [date($0.day), $0.stream, String($0.events), String($0.pages)] })
+        return [sessions, days, courses(of: actor, facts: facts, name: name)] + factTables(facts, name: name)
+    }
+
+    static func courses(of actor: ActorKey, facts: ActivityFacts, name: (String) -> String) -> PersonTable {
+        let courses = Set(facts.enrolments.keys.map(\.course)).union(facts.completions.keys.map(\.course))
+            .union(facts.courseActivity.keys.map(\.course))
+        return PersonTable(
+            file: "courses.csv", key: "courses",
+            header: ["course", "course_name", "enrolled_utc", "first_activity_utc", "last_activity_utc", "events", "completed_utc"],
+            rows: courses.sorted().map { c in
+                let k = ActivityFacts.ActorCourse(actor: actor, course: c)
+                let a = facts.courseActivity[k]
+                return [
+                    c, name(c), facts.enrolments[k].map(instant) ?? "", a.map { instant($0.first) } ?? "",
+                    a.map { instant($0.last) } ?? "", a.map { String($0.events) } ?? "", facts.completions[k].map(instant) ?? "",
+                ]
+            })
+    }
+
+    static func factTables(_ facts: ActivityFacts, name: (String) -> String) -> [PersonTable] {
+        [
+            PersonTable(
+                file: "activity_completions.csv", key: "activityCompletions", header: ["course", "activity", "activity_name", "completed_utc"],
+                rows: facts.activityCompletions.sorted { $0.key < $1.key }.map {
+                    [$0.value.course, $0.key.object, name($0.key.object), instant($0.value.time)]
+                }),
+            PersonTable(
+                file: "content_views.csv", key: "contentViews", header: ["week", "course", "object", "views"],
+                rows: facts.contentViews.sorted { $0.key < $1.key }.map { [date($0.key.week), $0.key.course, $0.key.object, String($0.value)] }),
+            PersonTable(
+                file: "searches.csv", key: "searches", header: ["local_date", "term", "searches", "failed"],
+                rows: facts.searches.sorted { $0.key < $1.key }.map {
+                    [date($0.key.day), $0.key.term, String($0.value.searches), String($0.value.failed)]
+                }),
+        ]
     }
 }

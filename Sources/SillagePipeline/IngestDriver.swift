@@ -67,51 +67,8 @@ public struct IngestDriver {
             reader: reader, chunkSize: chunkSize, maxLineBytes: parsing.maxRecordBytes,
             startOffset: startOffset, holdBackUnterminatedLine: holdBackUnterminatedLine,
             boundary: parsing.boundary)
-        var out = FileIngest()
-        var lineBase = startLine
-        var pending: [Int: ChunkResult] = [:]
-        // Where each chunk ends, or nil for an overlong line (no resume point).
-        var chunkEnds: [Int: Int64?] = [:]
-        var nextToMerge = 0
-        var sliceStart = startOffset
+        var merger = SliceMerger(startLine: startLine, startOffset: startOffset, sliceBytes: sliceBytes)
         var failure: SillageError? = nil
-
-        func merge(_ r: ChunkResult, into out: inout FileIngest, objects: inout Interner) {
-            var remap = [UInt32](repeating: 0, count: r.objects.count + 1)
-            for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o) }
-            for var e in r.events {
-                // Both ids index the chunk's strings: both must be mapped to the run's.
-                e.object = remap[Int(e.object)]
-                e.course = remap[Int(e.course)]
-                out.events.append(e)
-            }
-            for (i, s) in r.rejectSamples.enumerated() where out.rejectSamples.count < ChunkResult.maxSamples {
-                out.rejectSamples.append(RejectSample(line: lineBase + s.line, reason: s.reason))
-                out.rejectedBytes.append(i < r.rejectedBytes.count ? r.rejectedBytes[i] : [])
-            }
-            out.counts.add(r.counts)
-            out.identifiers += r.identifiers
-            out.references += r.references
-            for (day, counts) in r.daily { out.daily[day, default: DailyCounts()].add(counts) }
-            out.lines += r.lines
-            lineBase += r.lines
-        }
-
-        /// Merges the chunks that are next in order; hands over a slice when one is full.
-        func mergeReady() async throws(SillageError) {
-            while let r = pending.removeValue(forKey: nextToMerge) {
-                merge(r, into: &out, objects: &objects)
-                let end = chunkEnds.removeValue(forKey: nextToMerge) ?? nil
-                nextToMerge += 1
-                if let end, end - sliceStart >= sliceBytes {
-                    out.endOffset = end
-                    try await onSlice(out, &objects)
-                    out = FileIngest()
-                    sliceStart = end
-                }
-            }
-        }
-
         await withTaskGroup(of: (Int, ChunkResult).self) { group in
             var inFlight = 0
             while failure == nil {
@@ -123,29 +80,89 @@ public struct IngestDriver {
                     break
                 }
                 guard let chunk else { break }
-                chunkEnds[chunk.index] = chunk.isOverlongLine ? nil : chunker.consumedOffset
+                merger.chunkEnds[chunk.index] = chunk.isOverlongLine ? nil : chunker.consumedOffset
                 progress?.update(file: displayName, bytesDone: rawBytesRead(), bytesTotal: rawSize)
                 group.addTask { (chunk.index, parser.parse(chunk)) }
                 inFlight += 1
                 if inFlight >= threads + 1, let (index, result) = await group.next() {
                     inFlight -= 1
-                    pending[index] = result
-                    do throws(SillageError) { try await mergeReady() } catch { failure = error }
+                    merger.pending[index] = result
+                    do throws(SillageError) { try await merger.mergeReady(objects: &objects, onSlice: onSlice) } catch { failure = error }
                 }
             }
             for await (index, result) in group {
-                pending[index] = result
+                merger.pending[index] = result
             }
             if failure == nil {
-                do throws(SillageError) { try await mergeReady() } catch { failure = error }
+                do throws(SillageError) { try await merger.mergeReady(objects: &objects, onSlice: onSlice) } catch { failure = error }
             }
         }
         if let failure { throw failure }
         progress?.update(file: displayName, bytesDone: rawBytesRead(), bytesTotal: rawSize)
         progress?.finishFile()
-        out.endOffset = chunker.consumedOffset
-        out.heldBackBytes = chunker.heldBackBytes
-        out.isLast = true
-        try await onSlice(out, &objects)
+        merger.out.endOffset = chunker.consumedOffset
+        merger.out.heldBackBytes = chunker.heldBackBytes
+        merger.out.isLast = true
+        try await onSlice(merger.out, &objects)
+    }
+}
+
+/// Merges parsed chunks strictly in chunk order into slices of about `sliceBytes`.
+struct SliceMerger {
+    private(set) var lineBase: Int
+    private var sliceStart: Int64
+    private let sliceBytes: Int64
+    private var nextToMerge = 0
+    /// The slice being filled.
+    var out = FileIngest()
+    /// Parsed chunks waiting for the chunks before them.
+    var pending: [Int: ChunkResult] = [:]
+    /// Where each chunk ends, or nil for an overlong line (no resume point).
+    var chunkEnds: [Int: Int64?] = [:]
+
+    init(startLine: Int, startOffset: Int64, sliceBytes: Int64) {
+        lineBase = startLine
+        sliceStart = startOffset
+        self.sliceBytes = sliceBytes
+    }
+
+    /// Merges the chunks that are next in order; hands over a slice when one is full.
+    mutating func mergeReady(
+        objects: inout Interner, onSlice: (FileIngest, inout Interner) async throws(SillageError) -> Void
+    ) async throws(SillageError) {
+        while let r = pending.removeValue(forKey: nextToMerge) {
+            merge(r, objects: &objects)
+            let end = chunkEnds.removeValue(forKey: nextToMerge) ?? nil
+            nextToMerge += 1
+            if let end, end - sliceStart >= sliceBytes {
+                out.endOffset = end
+                try await onSlice(out, &objects)
+                out = FileIngest()
+                sliceStart = end
+            }
+        }
+    }
+
+    /// Adds one chunk's result, with its strings mapped to the run's interner and its
+    /// line numbers made absolute.
+    mutating func merge(_ r: ChunkResult, objects: inout Interner) {
+        var remap = [UInt32](repeating: 0, count: r.objects.count + 1)
+        for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o) }
+        for var e in r.events {
+            // Both ids index the chunk's strings: both must be mapped to the run's.
+            e.object = remap[Int(e.object)]
+            e.course = remap[Int(e.course)]
+            out.events.append(e)
+        }
+        for (i, s) in r.rejectSamples.enumerated() where out.rejectSamples.count < ChunkResult.maxSamples {
+            out.rejectSamples.append(RejectSample(line: lineBase + s.line, reason: s.reason))
+            out.rejectedBytes.append(i < r.rejectedBytes.count ? r.rejectedBytes[i] : [])
+        }
+        out.counts.add(r.counts)
+        out.identifiers += r.identifiers
+        out.references += r.references
+        for (day, counts) in r.daily { out.daily[day, default: DailyCounts()].add(counts) }
+        out.lines += r.lines
+        lineBase += r.lines
     }
 }

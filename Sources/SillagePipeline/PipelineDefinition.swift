@@ -74,29 +74,42 @@ public struct PipelineDefinition: Sendable {
         }
         p.inputs = []
         for input in inputs { p.inputs.append(try InputDefinition.parse(input)) }
-        if let recipients = try root.objects("recipients") {
-            p.recipients = []
-            for (i, r) in recipients.enumerated() {
-                let d = try RecipientDefinition.parse(r)
-                guard !p.recipients.contains(where: { $0.name == d.name }) else {
-                    throw SillageError.configuration("recipient \"\(d.name)\" is declared twice", at: "\(source) at $.recipients[\(i)].name")
-                }
-                p.recipients.append(d)
+        if let recipients = try root.objects("recipients") { p.recipients = try parseRecipients(recipients, source: source) }
+        if let exports = try root.objects("exports") { p.exports = try parseExports(exports, source: source) }
+        try p.checkRecipients(source: source)
+        try root.finish()
+        return p
+    }
+
+    static func parseRecipients(_ objects: [JSONObjectReader], source: String) throws(SillageError) -> [RecipientDefinition] {
+        var recipients: [RecipientDefinition] = []
+        for (i, r) in objects.enumerated() {
+            let d = try RecipientDefinition.parse(r)
+            guard !recipients.contains(where: { $0.name == d.name }) else {
+                throw SillageError.configuration("recipient \"\(d.name)\" is declared twice", at: "\(source) at $.recipients[\(i)].name")
+            }
+            recipients.append(d)
+        }
+        return recipients
+    }
+
+    static func parseExports(_ objects: [JSONObjectReader], source: String) throws(SillageError) -> [ExportDefinition] {
+        var exports: [ExportDefinition] = []
+        for export in objects { exports.append(try ExportDefinition.parse(export)) }
+        var seen = Set<String>()
+        for (i, e) in exports.enumerated() {
+            let id = "\(e.name)/\(e.recipient)/\(e.period.directoryName)"
+            guard seen.insert(id).inserted else {
+                throw SillageError.configuration("two exports write to \(id)", at: "\(source) at $.exports[\(i)]")
             }
         }
-        if let exports = try root.objects("exports") {
-            p.exports = []
-            for export in exports { p.exports.append(try ExportDefinition.parse(export)) }
-            var seen = Set<String>()
-            for (i, e) in p.exports.enumerated() {
-                let id = "\(e.name)/\(e.recipient)/\(e.period.directoryName)"
-                guard seen.insert(id).inserted else {
-                    throw SillageError.configuration("two exports write to \(id)", at: "\(source) at $.exports[\(i)]")
-                }
-            }
-        }
-        for (i, e) in p.exports.enumerated() {
-            guard let recipient = p.recipient(named: e.recipient) else {
+        return exports
+    }
+
+    /// Every export names a declared recipient, with a budget when it adds noise.
+    func checkRecipients(source: String) throws(SillageError) {
+        for (i, e) in exports.enumerated() {
+            guard let recipient = recipient(named: e.recipient) else {
                 throw SillageError.configuration(
                     "recipient \"\(e.recipient)\" is not declared", at: "\(source) at $.exports[\(i)].recipient",
                     hint: "declare it in $.recipients: [{\"name\": \"\(e.recipient)\"}]")
@@ -108,8 +121,6 @@ public struct PipelineDefinition: Sendable {
                     hint: "give the recipient a total ε in $.recipients, e.g. \"epsilonBudget\": 2")
             }
         }
-        try root.finish()
-        return p
     }
 
     /// The declared recipient of that name.

@@ -1,5 +1,6 @@
 import SillageCore
 import SillageMetrics
+import SillageExport
 
 /// Renders a run report as the closing summary text or as the `--json` run report.
 public enum RunSummary {
@@ -26,48 +27,40 @@ public enum RunSummary {
             ("sessions", .int(Int64(r.sessions))),
             ("learnerDays", .int(Int64(r.actorDays))),
             ("batches", .int(Int64(r.batches))),
-            (
-                "files",
-                .array(
-                    r.files.map { f in
-                        let (s, j) = countsJSON(f.counts)
-                        var members: [(String, JSONValue)] = [
-                            ("input", .int(Int64(f.input))), ("path", .string(f.path)), ("status", .string(f.status.rawValue)),
-                            ("lines", .int(Int64(f.lines))), ("events", .int(Int64(f.events))), ("skips", s), ("rejects", j),
-                            (
-                                "rejectSamples",
-                                .array(f.rejectSamples.map { .object([("line", .int(Int64($0.line))), ("reason", .string($0.reason.name))]) })
-                            ),
-                        ]
-                        if f.heldBackBytes > 0 { members.append(("heldBackBytes", .int(Int64(f.heldBackBytes)))) }
-                        if let note = f.note { members.append(("note", .string(note))) }
-                        return .object(members)
-                    })
-            ),
-            (
-                "exports",
-                .array(
-                    r.exports.map { e in
-                        .object([
-                            ("directory", .string(e.directory)),
-                            ("files", .array(e.files.map { .string($0) })),
-                            ("suppressedCells", .int(Int64(e.suppression.reduce(0) { $0 + $1.cellsSuppressed }))),
-                        ])
-                    })
-            ),
+            ("files", .array(r.files.map(fileJSON))),
+            ("exports", .array(r.exports.map(exportJSON))),
             ("rejectFile", r.rejectFile.map { .string($0) } ?? .null),
-            (
-                "retention",
-                r.retention.map { t in
-                    .object([
-                        ("keptFromDay", .string(t.keptFromDay)),
-                        ("purged", .object(t.purged.sorted(by: { $0.key < $1.key }).map { ($0.key, .int(Int64($0.value))) })),
-                        ("anonymisedLearners", .int(Int64(t.anonymisedLearners))),
-                        ("rejectFilesDeleted", .int(Int64(t.rejectFilesDeleted))),
-                    ])
-                } ?? .null
-            ),
+            ("retention", r.retention.map(retentionJSON) ?? .null),
             ("notices", .array(r.notices.map { .string($0) })),
+        ])
+    }
+
+    static func fileJSON(_ f: FileReport) -> JSONValue {
+        let (s, j) = countsJSON(f.counts)
+        var members: [(String, JSONValue)] = [
+            ("input", .int(Int64(f.input))), ("path", .string(f.path)), ("status", .string(f.status.rawValue)),
+            ("lines", .int(Int64(f.lines))), ("events", .int(Int64(f.events))), ("skips", s), ("rejects", j),
+            ("rejectSamples", .array(f.rejectSamples.map { .object([("line", .int(Int64($0.line))), ("reason", .string($0.reason.name))]) })),
+        ]
+        if f.heldBackBytes > 0 { members.append(("heldBackBytes", .int(Int64(f.heldBackBytes)))) }
+        if let note = f.note { members.append(("note", .string(note))) }
+        return .object(members)
+    }
+
+    static func exportJSON(_ e: ExportOutcome) -> JSONValue {
+        .object([
+            ("directory", .string(e.directory)),
+            ("files", .array(e.files.map { .string($0) })),
+            ("suppressedCells", .int(Int64(e.suppression.reduce(0) { $0 + $1.cellsSuppressed }))),
+        ])
+    }
+
+    static func retentionJSON(_ t: RetentionOutcome) -> JSONValue {
+        .object([
+            ("keptFromDay", .string(t.keptFromDay)),
+            ("purged", .object(t.purged.sorted(by: { $0.key < $1.key }).map { ($0.key, .int(Int64($0.value))) })),
+            ("anonymisedLearners", .int(Int64(t.anonymisedLearners))),
+            ("rejectFilesDeleted", .int(Int64(t.rejectFilesDeleted))),
         ])
     }
 
