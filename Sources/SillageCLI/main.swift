@@ -52,7 +52,7 @@ let runSpec = CommandSpec(
     options: [
         OptionSpec(
             "--input", value: "FORMAT:GLOB", repeatable: true,
-            help: "read GLOB as FORMAT (common, combined, vhost-combined, apache, nginx); replaces the pipeline's inputs"),
+            help: "read GLOB as FORMAT (an input type below); replaces the pipeline's inputs"),
         OptionSpec("--log-format", value: "STRING", help: "the LogFormat / log_format string for apache and nginx --input"),
         OptionSpec("--store", value: "PATH", help: "SQLite store (default var/sillage.sqlite)"),
         OptionSpec("--out", value: "DIR", help: "export root directory (default out)"),
@@ -68,8 +68,16 @@ let runSpec = CommandSpec(
         OptionSpec("--json", help: "print the run report as JSON on standard output"),
     ],
     details:
-        "Progress is shown on standard error when it is a terminal. The summary lists events, skips and rejects by reason, sessions and the files written."
+        "Progress is shown on standard error when it is a terminal. The summary lists events, skips and rejects by reason, sessions and the files written.\n\ninput types (a pipeline's inputs[].type, or FORMAT of --input):\n"
+        + inputTypeList()
 )
+
+/// The registry's input types, one per line with its summary.
+func inputTypeList() -> String {
+    let width = StageRegistry.ingestList.map(\.name.count).max() ?? 0
+    return StageRegistry.ingestList.map { "  \($0.name.padding(toLength: width + 1, withPad: " ", startingAt: 0)) \($0.summary)" }
+        .joined(separator: "\n")
+}
 
 let purgeSpec = CommandSpec(
     path: "sillage purge",
@@ -302,28 +310,7 @@ func runCommand(_ words: [String]) async throws(SillageError) -> Int32 {
     let inputs = args.all("--input")
     if !inputs.isEmpty {
         pipeline.inputs = []
-        for spec in inputs {
-            guard let colon = spec.firstIndex(of: ":") else {
-                throw SillageError.usage("--input takes FORMAT:GLOB, not \"\(spec)\"", hint: "for example --input combined:'logs/access.log*'")
-            }
-            let type = String(spec[..<colon])
-            let glob = String(spec[spec.index(after: colon)...])
-            guard let stage = StageRegistry.ingest[type] else {
-                throw SillageError.usage(
-                    "unknown input format \"\(type)\"", hint: "known formats: \(StageRegistry.ingestTypeNames.joined(separator: ", "))")
-            }
-            var input = InputDefinition(type: type, paths: [glob])
-            input.stream = stage.defaultStream
-            input.location = "--input \(spec)"
-            if stage.needsLogFormat {
-                guard let format = args.value("--log-format") else {
-                    throw SillageError.usage("--input \(type):… needs --log-format")
-                }
-                input.logFormat = format
-            }
-            try stage.validate(input, "--log-format")
-            pipeline.inputs.append(input)
-        }
+        for spec in inputs { pipeline.inputs.append(try InputDefinition.commandLine(spec, logFormat: args.value("--log-format"))) }
     }
     if pipeline.inputs.isEmpty {
         throw SillageError.usage(
@@ -386,12 +373,10 @@ func validateCommand(_ words: [String]) throws(SillageError) -> Int32 {
     let pipeline = try PipelineDefinition.load(path: path)
     var fileCount = 0
     for input in pipeline.inputs {
-        for pattern in input.paths {
-            do throws(SillageError) {
-                fileCount += try InputFiles.expand(pattern).count
-            } catch {
-                throw SillageError(error.kind, error.message, at: "\(path) at \(input.location).paths: \(pattern)", hint: error.hint)
-            }
+        do throws(SillageError) {
+            fileCount += try InputPlan.files(of: input).count
+        } catch {
+            throw SillageError(error.kind, error.message, at: "\(path) at \(error.location ?? input.location)", hint: error.hint)
         }
     }
     var keyState = "present"

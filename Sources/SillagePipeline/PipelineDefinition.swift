@@ -178,6 +178,28 @@ public struct InputDefinition: Sendable {
         stream = StageRegistry.ingest[type]?.defaultStream ?? "web"
     }
 
+    /// The input `--input FORMAT:GLOB` names; `logFormat` is `--log-format`, for the types
+    /// that need one.
+    public static func commandLine(_ spec: String, logFormat: String?) throws(SillageError) -> InputDefinition {
+        guard let colon = spec.firstIndex(of: ":") else {
+            throw SillageError.usage("--input takes FORMAT:GLOB, not \"\(spec)\"", hint: "for example --input combined:'logs/access.log*'")
+        }
+        let type = String(spec[..<colon])
+        guard let stage = StageRegistry.ingest[type] else {
+            throw SillageError.usage(
+                "unknown input format \"\(type)\"", hint: "known formats: \(StageRegistry.ingestTypeNames.joined(separator: ", "))")
+        }
+        var input = InputDefinition(type: type, paths: [String(spec[spec.index(after: colon)...])])
+        input.stream = stage.defaultStream
+        input.location = "--input \(spec)"
+        if stage.needsLogFormat {
+            guard let logFormat else { throw SillageError.usage("--input \(type):… needs --log-format") }
+            input.logFormat = logFormat
+        }
+        try stage.validate(input, "--log-format")
+        return input
+    }
+
     static func parse(_ r: JSONObjectReader) throws(SillageError) -> InputDefinition {
         let type = try r.requiredString("type")
         guard let stage = StageRegistry.ingest[type] else {

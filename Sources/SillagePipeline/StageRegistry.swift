@@ -75,80 +75,82 @@ public enum StageRegistry {
             name: kind.rawValue, summary: summary, defaultStream: "lms", needsLogFormat: false,
             validate: { (_, _) throws(SillageError) in },
             prepareFile: { (d, c, head, file) throws(SillageError) in
-                guard let header = CSVHeader(head: head) else {
-                    throw SillageError.configuration("the file has no CSV header", at: file)
-                }
                 var parser = try ReferenceTableParser(
-                    kind: kind, header: header, file: file, stream: c.streamIndex,
+                    kind: kind, header: try csvHeader(head, file: file), file: file, stream: c.streamIndex,
                     zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity)
                 parser.window = c.window
                 return FileParsing(parser: parser, boundary: .csvNewline)
             })
     }
 
+    static func csvHeader(_ head: [UInt8], file: String) throws(SillageError) -> CSVHeader {
+        guard let header = CSVHeader(head: head) else {
+            throw SillageError.configuration("the file has no CSV header", at: file)
+        }
+        return header
+    }
+
+    static let openEdxTracking = IngestStage(
+        name: "openedx-tracking", summary: "Open edX tracking logs (JSON lines, optional logger prefix)",
+        defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+        prepareFile: { (d, c, _, _) throws(SillageError) in
+            var parser = OpenEdxTrackingParser(stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity)
+            parser.window = c.window
+            return FileParsing(parser: parser)
+        })
+
+    static let moodleLogstore = IngestStage(
+        name: "moodle-logstore", summary: "CSV export of Moodle's logstore_standard_log table",
+        defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+        prepareFile: { (d, c, head, file) throws(SillageError) in
+            var parser = try MoodleLogstoreParser(
+                header: try csvHeader(head, file: file), file: file, stream: c.streamIndex, zone: c.zone,
+                pseudonymiser: c.pseudonymiser, identity: d.identity)
+            parser.window = c.window
+            return FileParsing(parser: parser, boundary: .csvNewline)
+        })
+
+    static let moodleReport = IngestStage(
+        name: "moodle-report", summary: "the CSV download of Moodle's Logs report",
+        defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+        prepareFile: { (d, c, head, file) throws(SillageError) in
+            var parser = try MoodleReportParser(
+                header: try csvHeader(head, file: file), file: file, stream: c.streamIndex, zone: c.zone,
+                pseudonymiser: c.pseudonymiser, identity: d.identity)
+            parser.window = c.window
+            return FileParsing(parser: parser, boundary: .csvNewline)
+        })
+
+    static let xapi = IngestStage(
+        name: "xapi", summary: "xAPI statements: NDJSON, a JSON array, or LRS pages",
+        defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+        prepareFile: { (d, c, head, _) throws(SillageError) in
+            let whole = XAPIStatementsParser.isWholeDocument(head: head)
+            var parser = XAPIStatementsParser(
+                stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity, wholeDocument: whole)
+            parser.window = c.window
+            return FileParsing(
+                parser: parser, boundary: whole ? .wholeInput : .newline,
+                maxRecordBytes: whole ? 512 << 20 : LineChunkerDefaults.maxLineBytes)
+        })
+
+    /// Every input type, in the order `run --help` and the README list them.
+    public static let ingestList: [IngestStage] = [
+        accessLog("common", "Apache/nginx Common Log Format"),
+        accessLog("combined", "Common Log Format plus referer and user agent (the Apache and nginx default)"),
+        accessLog("vhost-combined", "combined, preceded by the virtual host and port"),
+        accessLog("apache", "any Apache LogFormat string, given as logFormat", needsLogFormat: true),
+        accessLog("nginx", "any nginx log_format string, given as logFormat", needsLogFormat: true),
+        openEdxTracking, moodleLogstore, moodleReport,
+        referenceStage(.courseCompletions, "Moodle's course_completions table (userid, course, timeenrolled, timecompleted)"),
+        referenceStage(.enrolments, "enrolments: learner, course, enrolment time"),
+        referenceStage(.catalogue, "course catalogue: course and activity keys with their names and positions"),
+        referenceStage(.organisations, "organisation membership: learner, organisation"),
+        xapi,
+    ]
+
     /// Input types by name.
-    public static let ingest: [String: IngestStage] = {
-        let stages = [
-            accessLog("common", "Apache/nginx Common Log Format"),
-            accessLog("combined", "Common Log Format plus referer and user agent (the Apache and nginx default)"),
-            accessLog("vhost-combined", "combined, preceded by the virtual host and port"),
-            accessLog("apache", "any Apache LogFormat string, given as logFormat", needsLogFormat: true),
-            accessLog("nginx", "any nginx log_format string, given as logFormat", needsLogFormat: true),
-            IngestStage(
-                name: "openedx-tracking", summary: "Open edX tracking logs (JSON lines, optional logger prefix)",
-                defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
-                prepareFile: { (d, c, _, _) throws(SillageError) in
-                    var parser = OpenEdxTrackingParser(stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity)
-                    parser.window = c.window
-                    return FileParsing(parser: parser)
-                }),
-            IngestStage(
-                name: "moodle-logstore", summary: "CSV export of Moodle's logstore_standard_log table",
-                defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
-                prepareFile: { (d, c, head, file) throws(SillageError) in
-                    guard let header = CSVHeader(head: head) else {
-                        throw SillageError.configuration("the file has no CSV header", at: file)
-                    }
-                    var parser = try MoodleLogstoreParser(
-                        header: header, file: file, stream: c.streamIndex, zone: c.zone,
-                        pseudonymiser: c.pseudonymiser, identity: d.identity)
-                    parser.window = c.window
-                    return FileParsing(parser: parser, boundary: .csvNewline)
-                }),
-            IngestStage(
-                name: "moodle-report", summary: "the CSV download of Moodle's Logs report",
-                defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
-                prepareFile: { (d, c, head, file) throws(SillageError) in
-                    guard let header = CSVHeader(head: head) else {
-                        throw SillageError.configuration("the file has no CSV header", at: file)
-                    }
-                    var parser = try MoodleReportParser(
-                        header: header, file: file, stream: c.streamIndex, zone: c.zone,
-                        pseudonymiser: c.pseudonymiser, identity: d.identity)
-                    parser.window = c.window
-                    return FileParsing(parser: parser, boundary: .csvNewline)
-                }),
-            referenceStage(.courseCompletions, "Moodle's course_completions table (userid, course, timeenrolled, timecompleted)"),
-            referenceStage(.enrolments, "enrolments: learner, course, enrolment time"),
-            referenceStage(.catalogue, "course catalogue: course and activity keys with their names and positions"),
-            referenceStage(.organisations, "organisation membership: learner, organisation"),
-            IngestStage(
-                name: "xapi", summary: "xAPI statements: NDJSON, a JSON array, or LRS pages",
-                defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
-                prepareFile: { (d, c, head, _) throws(SillageError) in
-                    let whole = XAPIStatementsParser.isWholeDocument(head: head)
-                    var parser = XAPIStatementsParser(
-                        stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser,
-                        identity: d.identity, wholeDocument: whole)
-                    parser.window = c.window
-                    return FileParsing(
-                        parser: parser,
-                        boundary: whole ? .wholeInput : .newline,
-                        maxRecordBytes: whole ? 512 << 20 : LineChunkerDefaults.maxLineBytes)
-                }),
-        ]
-        return Dictionary(uniqueKeysWithValues: stages.map { ($0.name, $0) })
-    }()
+    public static let ingest: [String: IngestStage] = Dictionary(uniqueKeysWithValues: ingestList.map { ($0.name, $0) })
 
     public static var ingestTypeNames: [String] { ingest.keys.sorted() }
 

@@ -117,6 +117,36 @@ func everyCommandHasHelp(arguments: [String]) throws {
     #expect(r.stdout.contains("usage: sillage"))
 }
 
+@Test func runHelpListsEveryInputTypeOfTheRegistryWithItsSummary() throws {
+    let r = try TestSupport.run(TestSupport.binary, ["run", "--help"])
+    #expect(r.status == 0)
+    #expect(StageRegistry.ingestList.count == 13)
+    for stage in StageRegistry.ingestList {
+        let line = r.stdout.split(separator: "\n").first { $0.split(separator: " ").first.map(String.init) == stage.name }
+        #expect(line?.hasSuffix(stage.summary) == true, "\(stage.name) missing from run --help")
+    }
+}
+
+@Test(arguments: [
+    ("combined", "--input takes FORMAT:GLOB"), ("bogus:x.log", "unknown input format \"bogus\""),
+    ("apache:x.log", "--input apache:… needs --log-format"),
+])
+func commandLineInputsAreChecked(spec: String, message: String) {
+    #expect(throws: SillageError.self) { try InputDefinition.commandLine(spec, logFormat: nil) }
+    do {
+        _ = try InputDefinition.commandLine(spec, logFormat: nil)
+    } catch {
+        #expect(error.message.hasPrefix(message), "\(error.message)")
+    }
+}
+
+@Test func aCommandLineInputTakesItsStagesStreamAndLogFormat() throws {
+    let web = try InputDefinition.commandLine("nginx:logs/a.log", logFormat: #"$remote_addr [$time_local] "$request" $status"#)
+    #expect(web.paths == ["logs/a.log"] && web.stream == "web" && web.logFormat != nil && web.location == "--input nginx:logs/a.log")
+    let lms = try InputDefinition.commandLine("xapi:s.jsonl", logFormat: nil)
+    #expect(lms.stream == "lms" && lms.logFormat == nil)
+}
+
 @Test func argumentParserReadsValuesFlagsAndPositionals() throws {
     let spec = CommandSpec(
         path: "t", summary: "", positionals: [("A", true, "")],
