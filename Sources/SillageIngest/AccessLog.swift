@@ -4,14 +4,6 @@
 import SillageCore
 import SillagePrivacy
 
-/// How anonymous web visitors are keyed (SPEC §6).
-public enum VisitorScope: String, Sendable {
-    /// IP + user agent + local day: nobody is followed across days (the default).
-    case day
-    /// IP + user agent: an explicit opt-in.
-    case persistent
-}
-
 /// One step of a compiled layout: a literal to match, or a field to cut; plain data, so
 /// walking the layout per line involves no reference counting.
 struct LayoutStep {
@@ -47,18 +39,18 @@ package struct AccessLogFields {
 /// object and the agent class leave it.
 public struct AccessLogParser: ChunkParser {
     public let format: AccessLogFormat
-    public let stream: UInt8
-    public let profile: AssetProfile
-    public let visitorScope: VisitorScope
-    public let zone: ZoneRules
-    private let classifier: UserAgentClassifier
-    private let scrubber: URLScrubber
-    private let users: Pseudonymiser.Prepared
-    private let visitors: Pseudonymiser.Prepared
+    private var judge: WebRecordClassifier
     private let steps: [LayoutStep]
     private let literals: [UInt8]
+    public var stream: UInt8 { judge.stream }
+    public var profile: AssetProfile { judge.profile }
+    public var visitorScope: VisitorScope { judge.visitorScope }
+    public var zone: ZoneRules { judge.zone }
     /// Local days to read; records outside are skipped as `outside-window`.
-    public var window: ClosedRange<Int32>? = nil
+    public var window: ClosedRange<Int32>? {
+        get { judge.window }
+        set { judge.window = newValue }
+    }
 
     public init(
         format: AccessLogFormat, stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope,
@@ -66,14 +58,9 @@ public struct AccessLogParser: ChunkParser {
         classifier: UserAgentClassifier = UserAgentClassifier()
     ) {
         self.format = format
-        self.stream = stream
-        self.profile = profile
-        self.visitorScope = visitorScope
-        self.zone = zone
-        self.classifier = classifier
-        scrubber = URLScrubber(profile: profile)
-        users = pseudonymiser.prepare(userNamespace)
-        visitors = pseudonymiser.prepare(Pseudonymiser.Namespace.webVisitor)
+        judge = WebRecordClassifier(
+            stream: stream, profile: profile, visitorScope: visitorScope, zone: zone, pseudonymiser: pseudonymiser,
+            userNamespace: userNamespace, classifier: classifier)
         (steps, literals) = AccessLogParser.compile(format.items)
     }
 
@@ -236,13 +223,7 @@ public struct AccessLogParser: ChunkParser {
     public func parse(_ chunk: LineChunk) -> ChunkResult {
         if let rejected = ChunkResult.overlong(chunk) { return rejected }
         var result = ChunkResult()
-        var agents = ByteKeyTable<AgentClass>(capacity: 256)
-        var objects = ByteKeyTable<Void>(capacity: 1024)
-        // Pseudonyms of the identities seen in this chunk. The identity bytes stay inside this
-        // task and are dropped with it: only the pseudonyms leave.
-        var actors = ByteKeyTable<ActorKey>(capacity: 1024)
-        var scratch: [UInt8] = []
-        scratch.reserveCapacity(1024)
+        var memo = WebRecordClassifier.Memo()
         chunk.bytes.withUnsafeBytes { all in
             let n = all.count
             var start = 0
@@ -258,167 +239,64 @@ public struct AccessLogParser: ChunkParser {
                 if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 let line = UnsafeRawBufferPointer(rebasing: all[start..<lineEnd])
                 start = end + 1
-                parseLine(line, lineNumber, &result, &agents, &objects, &actors, &scratch)
+                if let record = read(line, lineNumber, &result) { judge.classify(record, memo: &memo, into: &result) }
             }
             result.lines = lineNumber
         }
-        result.objects = (0..<objects.count).map { String(decoding: objects.key(at: $0), as: UTF8.self) }
+        result.objects = memo.objectStrings
         return result
     }
 
+    /// Reads one line into an access record; nil when it is blank (a skip) or unreadable
+    /// (a reject), both counted in `result`.
     @inline(__always)
-    private func parseLine(
-        _ line: UnsafeRawBufferPointer, _ lineNumber: Int, _ result: inout ChunkResult,
-        _ agents: inout ByteKeyTable<AgentClass>, _ objects: inout ByteKeyTable<Void>,
-        _ actors: inout ByteKeyTable<ActorKey>, _ scratch: inout [UInt8]
-    ) {
+    private func read(_ line: UnsafeRawBufferPointer, _ lineNumber: Int, _ result: inout ChunkResult) -> AccessRecord? {
         if line.count == 0 || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             result.counts[skip: .blankLine] += 1
-            return
+            return nil
         }
         if line.count > LineChunkerDefaults.maxLineBytes {
             result.reject(.lineTooLong, line: lineNumber, bytes: line)
-            return
+            return nil
         }
         guard let f = fields(line) else {
             result.reject(.malformedLine, line: lineNumber, bytes: line)
-            return
+            return nil
         }
-        let timeBytes = UnsafeRawBufferPointer(rebasing: line[f.time])
-        let parsedTime: Int64?
-        switch f.timeStyle {
-        case .bracketedCLF, .clf: parsedTime = Timestamps.clf(timeBytes)
-        case .iso8601:
-            if let t = Timestamps.iso8601(timeBytes) {
-                parsedTime =
-                    t.hasOffset
-                    ? t.millis
-                    : zone.utcSeconds(fromLocalSeconds: t.millis / 1000) * 1000 + t.millis % 1000
-            } else {
-                parsedTime = nil
-            }
-        case .epochSeconds: parsedTime = Timestamps.epochSeconds(timeBytes)
-        case .epochMillis: parsedTime = Timestamps.epochMillis(timeBytes)
-        }
-        guard let time = parsedTime, Timestamps.plausible.contains(time) else {
+        guard let time = time(UnsafeRawBufferPointer(rebasing: line[f.time]), f.timeStyle), Timestamps.plausible.contains(time) else {
             result.reject(.badTimestamp, line: lineNumber, bytes: line)
-            return
+            return nil
         }
         guard f.status.count == 3, let status = Timestamps.digits(UnsafeRawBufferPointer(rebasing: line[f.status]), 0, 3),
             status >= 100
         else {
             result.reject(.badStatus, line: lineNumber, bytes: line)
-            return
+            return nil
         }
-        let day = zone.localDay(utcMillis: time)
-        func skip(_ reason: SkipReason) {
-            result.counts[skip: reason] += 1
-            result.daily[day, default: DailyCounts()][skip: reason] += 1
-        }
-        if let window, !window.contains(day) {
-            result.counts[skip: .outsideWindow] += 1
-            return
-        }
-        // Client class first: bots are skipped before anything is keyed.
-        let agentBytes = f.hasUserAgent ? UnsafeRawBufferPointer(rebasing: line[f.userAgent]) : UnsafeRawBufferPointer(start: nil, count: 0)
-        var agentClass = AgentClass.unknown
-        if f.hasUserAgent {
-            let index = agents.insert(agentBytes) { classifier.classify(agentBytes) }
-            agentClass = agents.values[index]
-            if agentClass == .bot {
-                skip(.bot)
-                return
-            }
-        }
-        // Request line: METHOD SP target [SP protocol]
-        var method = 0..<0
-        var target = f.target
+        let bytes = { (range: Range<Int>, present: Bool) in present ? UnsafeRawBufferPointer(rebasing: line[range]) : AccessRecord.none }
+        var record = AccessRecord(
+            time: time, status: status, method: bytes(f.method, f.hasMethod), checksMethod: f.hasRequest || f.hasMethod,
+            target: UnsafeRawBufferPointer(rebasing: line[f.target]), malformedRequest: false, user: bytes(f.user, f.hasUser),
+            host: bytes(f.host, f.hasHost), userAgent: f.hasUserAgent ? UnsafeRawBufferPointer(rebasing: line[f.userAgent]) : nil)
         if f.hasRequest {
-            let r = f.request
-            var sp1 = r.lowerBound
-            while sp1 < r.upperBound, line[sp1] != 0x20 { sp1 += 1 }
-            guard sp1 < r.upperBound else {
-                skip(.invalidRequest)
-                return
-            }
-            method = r.lowerBound..<sp1
-            var sp2 = r.upperBound
-            while sp2 > sp1 + 1, line[sp2 - 1] != 0x20 { sp2 -= 1 }
-            target = (sp2 > sp1 + 1) ? (sp1 + 1)..<(sp2 - 1) : (sp1 + 1)..<r.upperBound
-            while target.upperBound > target.lowerBound, line[target.upperBound - 1] == 0x20 {
-                target = target.lowerBound..<(target.upperBound - 1)
-            }
-        } else if f.hasMethod {
-            method = f.method
-        } else {
-            method = 0..<0
-        }
-        if !method.isEmpty || f.hasRequest || f.hasMethod {
-            let isGet =
-                method.count == 3 && line[method.lowerBound] == UInt8(ascii: "G")
-                && line[method.lowerBound + 1] == UInt8(ascii: "E") && line[method.lowerBound + 2] == UInt8(ascii: "T")
-            let isPost =
-                method.count == 4 && line[method.lowerBound] == UInt8(ascii: "P")
-                && line[method.lowerBound + 1] == UInt8(ascii: "O") && line[method.lowerBound + 2] == UInt8(ascii: "S")
-                && line[method.lowerBound + 3] == UInt8(ascii: "T")
-            if !isGet && !isPost {
-                let printable = method.allSatisfy { line[$0] >= 0x41 && line[$0] <= 0x5A }
-                skip(printable && !method.isEmpty ? .method : .invalidRequest)
-                return
+            if let (method, target) = AccessRecord.splitRequest(UnsafeRawBufferPointer(rebasing: line[f.request])) {
+                (record.method, record.target) = (method, target)
+            } else {
+                record.malformedRequest = true
             }
         }
-        guard !target.isEmpty, line[target.lowerBound] == UInt8(ascii: "/") || line[target.lowerBound] == UInt8(ascii: "h") else {
-            skip(.invalidRequest)
-            return
+        return record
+    }
+
+    @inline(__always)
+    private func time(_ bytes: UnsafeRawBufferPointer, _ style: AccessLogFormat.TimeStyle) -> Int64? {
+        switch style {
+        case .bracketedCLF, .clf: return Timestamps.clf(bytes)
+        case .iso8601:
+            guard let t = Timestamps.iso8601(bytes) else { return nil }
+            return t.hasOffset ? t.millis : zone.utcSeconds(fromLocalSeconds: t.millis / 1000) * 1000 + t.millis % 1000
+        case .epochSeconds: return Timestamps.epochSeconds(bytes)
+        case .epochMillis: return Timestamps.epochMillis(bytes)
         }
-        if status < 200 || status > 399 {
-            skip(.status)
-            return
-        }
-        let targetBytes = UnsafeRawBufferPointer(rebasing: line[target])
-        let pathRange = URLScrubber.pathRange(targetBytes)
-        if profile.isAsset(path: UnsafeRawBufferPointer(rebasing: targetBytes[pathRange])) {
-            skip(.staticAsset)
-            return
-        }
-        let userBytes = f.hasUser ? UnsafeRawBufferPointer(rebasing: line[f.user]) : UnsafeRawBufferPointer(start: nil, count: 0)
-        let isUser = userBytes.count > 0 && !(userBytes.count == 1 && userBytes[0] == UInt8(ascii: "-"))
-        let host = f.hasHost ? UnsafeRawBufferPointer(rebasing: line[f.host]) : UnsafeRawBufferPointer(start: nil, count: 0)
-        // Memo key: kind ‖ day ‖ identity parts, separated by 0x00 (not in log fields).
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(isUser ? 1 : 2)
-        if !isUser && visitorScope == .day {
-            withUnsafeBytes(of: day.bigEndian) { scratch.append(contentsOf: $0) }
-        }
-        if isUser {
-            scratch.append(contentsOf: userBytes)
-        } else {
-            scratch.append(contentsOf: host)
-            scratch.append(0)
-            scratch.append(contentsOf: agentBytes)
-        }
-        let known = actors.count
-        let actorIndex = scratch.withUnsafeBytes { key in
-            actors.insert(key) {
-                if isUser { return users.key(userBytes) }
-                switch visitorScope {
-                case .day:
-                    var dayValue = day.bigEndian
-                    return withUnsafeBytes(of: &dayValue) { visitors.key(parts: $0, host, agentBytes) }
-                case .persistent:
-                    return visitors.key(parts: host, agentBytes)
-                }
-            }
-        }
-        let actor = actors.values[actorIndex]
-        if isUser && actors.count > known { result.noteIdentifier(userBytes) }
-        scratch.removeAll(keepingCapacity: true)
-        scrubber.normalise(targetBytes, into: &scratch)
-        let objectIndex = scratch.withUnsafeBytes { objects.insert($0) { () } }
-        result.daily[day, default: DailyCounts()].events += 1
-        result.events.append(
-            Event(
-                time: time, actor: actor, day: day, stream: stream, kind: .pageView,
-                object: UInt32(objectIndex + 1), status: UInt16(status), agentClass: agentClass))
     }
 }

@@ -1,0 +1,39 @@
+/// One access-log record as a reader found it, whatever the format (text, JSON, W3C):
+/// byte views into the record, valid only while `WebRecordClassifier` judges it.
+///
+/// A reader rejects what it cannot read (layout, timestamp, status); everything it can read
+/// becomes one of these, and the classifier decides what it is.
+struct AccessRecord {
+    /// The instant, UTC milliseconds.
+    var time: Int64
+    var status: Int
+    /// The request method; empty when the format records none.
+    var method: UnsafeRawBufferPointer
+    /// The format records a method (a request line or a method field): a missing or odd one
+    /// is then a skip, not a pass.
+    var checksMethod: Bool
+    /// Path and query as requested.
+    var target: UnsafeRawBufferPointer
+    /// The request line could not be split into method and target.
+    var malformedRequest: Bool
+    /// The authenticated user (`-` or empty when none).
+    var user: UnsafeRawBufferPointer
+    /// The client address (empty when the format has none).
+    var host: UnsafeRawBufferPointer
+    /// The user agent, when the format records one.
+    var userAgent: UnsafeRawBufferPointer?
+
+    static var none: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
+
+    /// Splits a request line `METHOD SP target [SP protocol]`; nil when it has no space.
+    static func splitRequest(_ r: UnsafeRawBufferPointer) -> (method: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer)? {
+        var sp1 = 0
+        while sp1 < r.count, r[sp1] != 0x20 { sp1 += 1 }
+        guard sp1 < r.count else { return nil }
+        var sp2 = r.count
+        while sp2 > sp1 + 1, r[sp2 - 1] != 0x20 { sp2 -= 1 }
+        var end = sp2 > sp1 + 1 ? sp2 - 1 : r.count
+        while end > sp1 + 1, r[end - 1] == 0x20 { end -= 1 }
+        return (UnsafeRawBufferPointer(rebasing: r[0..<sp1]), UnsafeRawBufferPointer(rebasing: r[(sp1 + 1)..<end]))
+    }
+}

@@ -1,0 +1,146 @@
+import SillageCore
+import SillagePrivacy
+
+/// How anonymous web visitors are keyed (SPEC §6).
+public enum VisitorScope: String, Sendable {
+    /// IP + user agent + local day: nobody is followed across days (the default).
+    case day
+    /// IP + user agent: an explicit opt-in.
+    case persistent
+}
+
+/// Judges an access record (SPEC §7): a page view of a normalised object by a pseudonymous
+/// visitor, or a counted skip (outside the window, bot, invalid request, method, status,
+/// static asset). Shared by every access-log format, so a page view means the same thing
+/// whatever wrote the log.
+///
+/// The client address, user name and user agent are keyed and forgotten here: only the
+/// pseudonym, the normalised object and the agent class leave.
+struct WebRecordClassifier: Sendable {
+    let stream: UInt8
+    let profile: AssetProfile
+    let visitorScope: VisitorScope
+    let zone: ZoneRules
+    let classifier: UserAgentClassifier
+    let scrubber: URLScrubber
+    let users: Pseudonymiser.Prepared
+    let visitors: Pseudonymiser.Prepared
+    var window: ClosedRange<Int32>? = nil
+
+    init(
+        stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope, zone: ZoneRules, pseudonymiser: Pseudonymiser,
+        userNamespace: String, classifier: UserAgentClassifier
+    ) {
+        self.stream = stream
+        self.profile = profile
+        self.visitorScope = visitorScope
+        self.zone = zone
+        self.classifier = classifier
+        scrubber = URLScrubber(profile: profile)
+        users = pseudonymiser.prepare(userNamespace)
+        visitors = pseudonymiser.prepare(Pseudonymiser.Namespace.webVisitor)
+    }
+
+    /// What one chunk's records share: memoised agent classes, pseudonyms and objects. The
+    /// identity bytes stay inside the chunk's task and are dropped with it.
+    struct Memo {
+        var agents = ByteKeyTable<AgentClass>(capacity: 256)
+        var objects = ByteKeyTable<Void>(capacity: 1024)
+        var actors = ByteKeyTable<ActorKey>(capacity: 1024)
+        var scratch: [UInt8] = []
+
+        init() { scratch.reserveCapacity(1024) }
+
+        /// The chunk's objects, in the order events index them (1-based).
+        var objectStrings: [String] { (0..<objects.count).map { String(decoding: objects.key(at: $0), as: UTF8.self) } }
+    }
+
+    /// Judges `r` and records the outcome in `result`: an event, or a counted skip.
+    @inline(__always)
+    func classify(_ r: AccessRecord, memo: inout Memo, into result: inout ChunkResult) {
+        let day = zone.localDay(utcMillis: r.time)
+        if let window, !window.contains(day) {
+            result.counts[skip: .outsideWindow] += 1
+            return
+        }
+        // Client class first: bots are skipped before anything is keyed.
+        var agentClass = AgentClass.unknown
+        if let agent = r.userAgent {
+            let index = memo.agents.insert(agent) { classifier.classify(agent) }
+            agentClass = memo.agents.values[index]
+        }
+        if let reason = skipReason(r, agentClass: agentClass) {
+            result.counts[skip: reason] += 1
+            result.daily[day, default: DailyCounts()][skip: reason] += 1
+            return
+        }
+        let actor = key(r, day: day, memo: &memo, result: &result)
+        memo.scratch.removeAll(keepingCapacity: true)
+        scrubber.normalise(r.target, into: &memo.scratch)
+        let objectIndex = memo.scratch.withUnsafeBytes { memo.objects.insert($0) { () } }
+        result.daily[day, default: DailyCounts()].events += 1
+        result.events.append(
+            Event(
+                time: r.time, actor: actor, day: day, stream: stream, kind: .pageView,
+                object: UInt32(objectIndex + 1), status: UInt16(r.status), agentClass: agentClass))
+    }
+
+    /// Why the record is not a page view, in the order the checks are made; nil for a page view.
+    @inline(__always)
+    func skipReason(_ r: AccessRecord, agentClass: AgentClass) -> SkipReason? {
+        if agentClass == .bot { return .bot }
+        if r.malformedRequest { return .invalidRequest }
+        if !r.method.isEmpty || r.checksMethod {
+            let m = r.method
+            let isGet = m.count == 3 && m[0] == UInt8(ascii: "G") && m[1] == UInt8(ascii: "E") && m[2] == UInt8(ascii: "T")
+            let isPost =
+                m.count == 4 && m[0] == UInt8(ascii: "P") && m[1] == UInt8(ascii: "O") && m[2] == UInt8(ascii: "S")
+                && m[3] == UInt8(ascii: "T")
+            if !isGet && !isPost {
+                let printable = m.allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
+                return printable && !m.isEmpty ? .method : .invalidRequest
+            }
+        }
+        guard !r.target.isEmpty, r.target[0] == UInt8(ascii: "/") || r.target[0] == UInt8(ascii: "h") else { return .invalidRequest }
+        if r.status < 200 || r.status > 399 { return .status }
+        let path = UnsafeRawBufferPointer(rebasing: r.target[URLScrubber.pathRange(r.target)])
+        if profile.isAsset(path: path) { return .staticAsset }
+        return nil
+    }
+
+    /// The visitor's pseudonym: the authenticated user, or address + agent (+ local day by
+    /// default); memoised per chunk, and a user name noted for the PII guard once.
+    @inline(__always)
+    func key(_ r: AccessRecord, day: Int32, memo: inout Memo, result: inout ChunkResult) -> ActorKey {
+        let isUser = r.user.count > 0 && !(r.user.count == 1 && r.user[0] == UInt8(ascii: "-"))
+        let agent = r.userAgent ?? AccessRecord.none
+        // Memo key: kind ‖ day ‖ identity parts, separated by 0x00 (not in log fields).
+        memo.scratch.removeAll(keepingCapacity: true)
+        memo.scratch.append(isUser ? 1 : 2)
+        if !isUser && visitorScope == .day {
+            withUnsafeBytes(of: day.bigEndian) { memo.scratch.append(contentsOf: $0) }
+        }
+        if isUser {
+            memo.scratch.append(contentsOf: r.user)
+        } else {
+            memo.scratch.append(contentsOf: r.host)
+            memo.scratch.append(0)
+            memo.scratch.append(contentsOf: agent)
+        }
+        let known = memo.actors.count
+        let index = memo.scratch.withUnsafeBytes { k in
+            memo.actors.insert(k) {
+                if isUser { return users.key(r.user) }
+                switch visitorScope {
+                case .day:
+                    var dayValue = day.bigEndian
+                    return withUnsafeBytes(of: &dayValue) { visitors.key(parts: $0, r.host, agent) }
+                case .persistent:
+                    return visitors.key(parts: r.host, agent)
+                }
+            }
+        }
+        if isUser && memo.actors.count > known { result.noteIdentifier(r.user) }
+        return memo.actors.values[index]
+    }
+}
