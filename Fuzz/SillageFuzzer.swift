@@ -92,7 +92,7 @@ final class FuzzMemoryReader: ByteReader {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(SillageError) -> Int {
         let n = min(buffer.count, bytes.count - position, 97)
         guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: n) }
+        bytes.withUnsafeBytes { Bytes.copy(UnsafeRawBufferPointer(rebasing: $0[position..<(position + n)]), into: buffer) }
         position += n
         return n
     }

@@ -95,7 +95,7 @@ public enum Publisher {
         defer { close(fd) }
         var written = 0
         while written < bytes.count {
-            var n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            var n = Bytes.write(fd, bytes, from: written)
             if Failpoints.isOn("export-enospc") { n = -1; errno = ENOSPC }
             if n < 0 {
                 let code = errno

@@ -190,10 +190,7 @@ public struct AccessLogParser: ChunkParser {
 
     @inline(__always)
     private func findByte(_ line: UnsafeRawBufferPointer, _ byte: UInt8, from: Int) -> Int? {
-        guard from < line.count, let base = line.baseAddress,
-            let hit = memchr(base + from, Int32(byte), line.count - from)
-        else { return nil }
-        return base.distance(to: UnsafeRawPointer(hit))
+        Bytes.firstIndex(of: byte, in: line, from: from)
     }
 
     /// The closing quote of a quoted field: an unescaped `"` followed by the rest of the
@@ -229,11 +226,7 @@ public struct AccessLogParser: ChunkParser {
             var start = 0
             var lineNumber = 0
             while start < n {
-                let base = all.baseAddress!
-                var end = n
-                if let hit = memchr(base + start, 0x0A, n - start) {
-                    end = base.distance(to: UnsafeRawPointer(hit))
-                }
+                let end = Bytes.firstIndex(of: 0x0A, in: all, from: start) ?? n
                 lineNumber += 1
                 var lineEnd = end
                 if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }

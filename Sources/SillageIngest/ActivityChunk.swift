@@ -138,10 +138,7 @@ extension ActivityChunk {
             var start = 0
             let n = all.count
             while start < n {
-                var end = n
-                if let hit = memchr(all.baseAddress! + start, 0x0A, n - start) {
-                    end = all.baseAddress!.distance(to: UnsafeRawPointer(hit))
-                }
+                let end = Bytes.firstIndex(of: 0x0A, in: all, from: start) ?? n
                 lines += 1
                 var lineEnd = end
                 if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
@@ -272,7 +269,7 @@ public enum ObjectKeys {
         guard n > 0, haystack.count >= n else { return n == 0 }
         let first = needle.utf8Start[0]
         for i in 0...(haystack.count - n) where haystack[i] == first {
-            if memcmp(haystack.baseAddress! + i, needle.utf8Start, n) == 0 { return true }
+            if Bytes.equal(haystack, at: i, Bytes.view(needle)) { return true }
         }
         return false
     }

@@ -1,3 +1,4 @@
+import SillageCore
 /// HMAC-SHA256 (RFC 2104) with the key's pads hashed once.
 ///
 /// Creating the value costs two compressions; each `authenticate` then costs only the
@@ -34,7 +35,7 @@ public struct HMACSHA256: Sendable {
     /// Completes a tag begun with `begin()`.
     public func finish(_ inner: SHA256) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
-        out.withUnsafeMutableBytes { finish(inner, into: $0.baseAddress!) }
+        out.withUnsafeMutableBytes { finish(inner, into: Bytes.start(of: $0)) }
         return out
     }
 
@@ -42,7 +43,7 @@ public struct HMACSHA256: Sendable {
     public func finish(_ inner: SHA256, into out: UnsafeMutableRawPointer) {
         var inner = inner
         var innerDigest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        withUnsafeMutableBytes(of: &innerDigest) { inner.finalize(into: $0.baseAddress!) }
+        withUnsafeMutableBytes(of: &innerDigest) { inner.finalize(into: Bytes.start(of: $0)) }
         var outer = outerStart
         withUnsafeBytes(of: innerDigest) { outer.update($0) }
         outer.finalize(into: out)

@@ -54,8 +54,8 @@ public struct Pseudonymiser: Sendable {
         private func finish(_ inner: SHA256) -> ActorKey {
             var digest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
             return withUnsafeMutableBytes(of: &digest) { raw in
-                hmac.finish(inner, into: raw.baseAddress!)
-                return ActorKey(digest: UnsafeRawPointer(raw.baseAddress!))
+                hmac.finish(inner, into: Bytes.start(of: raw))
+                return ActorKey(digest: UnsafeRawPointer(Bytes.start(of: raw)))
             }
         }
     }

@@ -1,3 +1,4 @@
+import SillageCore
 /// SHA-256 (FIPS 180-4), incremental, allocation-free once created.
 ///
 /// Written in the project because Sillage takes no package dependencies; it is checked
@@ -62,14 +63,14 @@ public struct SHA256: Sendable {
         if pendingCount > 0 {
             let take = min(remaining, 64 - pendingCount)
             withUnsafeMutableBytes(of: &pending) { block in
-                (block.baseAddress! + pendingCount).copyMemory(from: base, byteCount: take)
+                (Bytes.start(of: block) + pendingCount).copyMemory(from: base, byteCount: take)
             }
             pendingCount += take
             base += take
             remaining -= take
             if pendingCount == 64 {
                 let block = pending
-                withUnsafeBytes(of: block) { compress($0.baseAddress!) }
+                withUnsafeBytes(of: block) { compress(Bytes.start(of: $0)) }
                 pendingCount = 0
             }
         }
@@ -80,7 +81,7 @@ public struct SHA256: Sendable {
         }
         if remaining > 0 {
             withUnsafeMutableBytes(of: &pending) { block in
-                block.baseAddress!.copyMemory(from: base, byteCount: remaining)
+                Bytes.start(of: block).copyMemory(from: base, byteCount: remaining)
             }
             pendingCount = remaining
         }
@@ -89,7 +90,7 @@ public struct SHA256: Sendable {
     /// Pads, processes the last block(s) and returns the 32-byte digest.
     public mutating func finalize() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
-        out.withUnsafeMutableBytes { finalize(into: $0.baseAddress!) }
+        out.withUnsafeMutableBytes { finalize(into: Bytes.start(of: $0)) }
         return out
     }
 
@@ -98,8 +99,8 @@ public struct SHA256: Sendable {
         let bitLength = totalBytes &* 8
         var tail = PendingBlock()
         withUnsafeMutableBytes(of: &tail) { block in
-            let p = block.baseAddress!
-            withUnsafeBytes(of: pending) { p.copyMemory(from: $0.baseAddress!, byteCount: pendingCount) }
+            let p = Bytes.start(of: block)
+            withUnsafeBytes(of: pending) { p.copyMemory(from: Bytes.start(of: $0), byteCount: pendingCount) }
             p.storeBytes(of: 0x80, toByteOffset: pendingCount, as: UInt8.self)
             for i in (pendingCount + 1)..<64 { p.storeBytes(of: 0, toByteOffset: i, as: UInt8.self) }
             if pendingCount >= 56 {
@@ -123,7 +124,7 @@ public struct SHA256: Sendable {
     @usableFromInline mutating func compress(_ block: UnsafeRawPointer) {
         var w = MessageSchedule()
         withUnsafeMutableBytes(of: &w) { raw in
-            let ws = raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
+            let ws = Bytes.start(of: raw).assumingMemoryBound(to: UInt32.self)
             for i in 0..<16 {
                 ws[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
             }

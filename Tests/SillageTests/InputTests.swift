@@ -243,3 +243,53 @@ func rejectSamplesAreEscapedOnOneLine(raw: String, expected: String) {
 @Test func invalidBytesInRejectSamplesAreEscaped() {
     #expect(String(decoding: RejectFile.escaped([0x41, 0xFF, 0x00, 0xC3]), as: UTF8.self) == "A\\xff\\x00\\xc3")
 }
+
+/// The audited byte helpers accept empty views and refuse to read past a buffer's end.
+@Test(
+    arguments: [
+        ("abc\ndef", UInt8(ascii: "\n"), 0, 3), ("abc\ndef", UInt8(ascii: "\n"), 4, nil), ("", UInt8(ascii: "\n"), 0, nil),
+        ("abc", UInt8(ascii: "c"), 3, nil), ("abc", UInt8(ascii: "a"), -1, nil),
+    ] as [(String, UInt8, Int, Int?)])
+func bytesFindsAByteFromAnOffset(text: String, byte: UInt8, from: Int, expected: Int?) {
+    Array(text.utf8).withUnsafeBytes { #expect(Bytes.firstIndex(of: byte, in: $0, from: from) == expected) }
+}
+
+@Test(arguments: [
+    ("hello world", 6, "world", true), ("hello world", 7, "world", false), ("hello", 0, "", true), ("", 0, "", true),
+    ("", 0, "a", false), ("abc", 2, "cd", false), ("abc", -1, "a", false),
+])
+func bytesComparesAViewAtAnOffset(text: String, offset: Int, other: String, expected: Bool) {
+    Array(text.utf8).withUnsafeBytes { a in
+        Array(other.utf8).withUnsafeBytes { b in #expect(Bytes.equal(a, at: offset, b) == expected) }
+    }
+    #expect(Bytes.equal(UnsafeRawBufferPointer(start: nil, count: 0), UnsafeRawBufferPointer(start: nil, count: 0)))
+}
+
+@Test func bytesMovesOverlappingRangesAndCopiesIntoPlace() {
+    var buffer = Array("0123456789".utf8)
+    buffer.withUnsafeMutableBytes { Bytes.move(in: $0, from: 2, to: 0, count: 5) }
+    #expect(String(decoding: buffer, as: UTF8.self) == "2345656789")
+    Array("ab".utf8).withUnsafeBytes { src in buffer.withUnsafeMutableBytes { Bytes.copy(src, into: $0, at: 8) } }
+    #expect(String(decoding: buffer, as: UTF8.self) == "23456567ab")
+}
+
+/// Many gzip members in one reader, each inflated by the same pinned zlib stream (reset per member).
+@Test func oneZlibStreamInflatesEveryMemberOfALongStream() throws {
+    var members: [UInt8] = []
+    var expected: [UInt8] = []
+    for i in 0..<200 {
+        let text = Array(String(repeating: "member \(i) ", count: i + 1).utf8)
+        members += try GzipWriter.compress(text)
+        expected += text
+    }
+    var reader: any ByteReader = GzipReader(source: MemoryReader(members), displayName: "m.gz", bufferSize: 4096)
+    var out: [UInt8] = []
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1000, alignment: 8)
+    defer { buffer.deallocate() }
+    while true {
+        let n = try reader.read(into: buffer)
+        if n == 0 { break }
+        out += UnsafeRawBufferPointer(rebasing: buffer[..<n])
+    }
+    #expect(out == expected)
+}

@@ -8,8 +8,8 @@ import CZlib
 public final class GzipReader: ByteReader {
     private var source: any ByteReader
     private let displayName: String
-    private var stream = z_stream()
-    private var inflating = false
+    /// Created at the first member, reset for each next one.
+    private var stream: ZStream? = nil
     private var input: UnsafeMutableRawBufferPointer
     private var inputStart = 0
     private var inputEnd = 0
@@ -34,7 +34,6 @@ public final class GzipReader: ByteReader {
     }
 
     deinit {
-        if inflating { inflateEnd(&stream) }
         input.deallocate()
     }
 
@@ -49,9 +48,7 @@ public final class GzipReader: ByteReader {
         while inputEnd - inputStart < count {
             if inputStart > 0 {
                 let live = inputEnd - inputStart
-                if live > 0 {
-                    input.baseAddress!.copyMemory(from: input.baseAddress! + inputStart, byteCount: live)
-                }
+                Bytes.move(in: input, from: inputStart, to: 0, count: live)
                 inputStart = 0
                 inputEnd = live
             }
@@ -107,14 +104,12 @@ public final class GzipReader: ByteReader {
             guard try fill(2) else { throw fail("ends inside its header") }
             take(2)
         }
-        if !inflating {
-            let status = inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-            guard status == Z_OK else { throw SillageError.runtime("zlib could not start (status \(status))", at: displayName) }
-            inflating = true
+        if let stream {
+            stream.reset()
         } else {
-            inflateReset(&stream)
+            do throws(SillageError) { stream = try ZStream(.inflate) } catch { throw SillageError(error.kind, error.message, at: displayName) }
         }
-        crc = crc32(0, nil, 0)
+        crc = ZStream.crc32(0, UnsafeRawBufferPointer(start: nil, count: 0))
         memberLength = 0
         return true
     }
@@ -148,17 +143,12 @@ public final class GzipReader: ByteReader {
             if inputEnd == inputStart {
                 guard try fill(1) else { throw fail("ends inside its compressed data") }
             }
-            let inCount = inputEnd - inputStart
-            stream.next_in = input.baseAddress!.advanced(by: inputStart).assumingMemoryBound(to: Bytef.self)
-            stream.avail_in = UInt32(inCount)
-            stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
-            stream.avail_out = UInt32(capacity)
-            let status = inflate(&stream, Z_NO_FLUSH)
-            let consumed = inCount - Int(stream.avail_in)
+            guard let stream else { throw fail("was read before its header") }
+            let (status, consumed, produced) = stream.inflate(
+                UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd]), into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<capacity]))
             take(consumed)
-            let produced = capacity - Int(stream.avail_out)
             if produced > 0 {
-                crc = crc32(crc, buffer.baseAddress!.assumingMemoryBound(to: Bytef.self), UInt32(produced))
+                crc = ZStream.crc32(crc, UnsafeRawBufferPointer(rebasing: buffer[..<produced]))
                 memberLength &+= UInt32(truncatingIfNeeded: produced)
             }
             switch status {

@@ -114,7 +114,7 @@ package final class PeekingReader: ByteReader {
     package func read(into buffer: UnsafeMutableRawBufferPointer) throws(SillageError) -> Int {
         if !head.isEmpty {
             let n = min(head.count, buffer.count)
-            head.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            head.withUnsafeBytes { Bytes.copy(UnsafeRawBufferPointer(rebasing: $0[..<n]), into: buffer) }
             head.removeFirst(n)
             return n
         }

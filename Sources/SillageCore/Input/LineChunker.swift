@@ -88,7 +88,7 @@ public struct LineChunker {
             let readSize = boundary == .wholeInput ? max(chunkSize, carried) : chunkSize
             var buffer = [UInt8](unsafeUninitializedCapacity: carried + readSize) { raw, count in
                 let bytes = UnsafeMutableRawBufferPointer(raw)
-                carry.withUnsafeBytes { if carried > 0 { bytes.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: carried) } }
+                carry.withUnsafeBytes { Bytes.copy(UnsafeRawBufferPointer(rebasing: $0[..<carried]), into: bytes) }
                 var filled = carried
                 while filled < bytes.count {
                     do throws(SillageError) {

@@ -217,7 +217,7 @@ public struct JSONTape {
             if !na.flag && !nb.flag {
                 let length = Int(na.end - na.start)
                 guard length == Int(nb.end - nb.start) else { return false }
-                return length == 0 || memcmp(base.baseAddress! + Int(na.start), base.baseAddress! + Int(nb.start), length) == 0
+                return Bytes.equal(base, at: Int(na.start), UnsafeRawBufferPointer(rebasing: base[Int(nb.start)..<Int(nb.end)]))
             }
             var x: [UInt8] = [], y: [UInt8] = []
             appendUnescaped(a, to: &x)
@@ -306,12 +306,12 @@ public struct JSONTape {
         guard node < nodes.count, nodes[node].kind == .object else { return nil }
         let end = Int(nodes[node].next)
         var i = node + 1
-        let k = UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        let k = Bytes.view(key)
         while i < end {
             let value = i + 1
             let keyNode = nodes[i]
             if Int(keyNode.end - keyNode.start) == k.count, !keyNode.flag,
-                memcmp(base.baseAddress! + Int(keyNode.start), k.baseAddress!, k.count) == 0
+                Bytes.equal(base, at: Int(keyNode.start), k)
             {
                 return value
             }
@@ -361,7 +361,7 @@ public struct JSONTape {
         guard node < nodes.count, nodes[node].kind == .string else { return false }
         if nodes[node].flag { return string(node) == text.description }
         let b = bytes(node)
-        return b.count == text.utf8CodeUnitCount && memcmp(b.baseAddress!, text.utf8Start, b.count) == 0
+        return Bytes.equal(b, Bytes.view(text))
     }
 
     /// A string node's unescaped bytes, appended to `out` (numbers: their text).
@@ -415,7 +415,7 @@ public struct JSONTape {
             raw.copyMemory(from: b)
             raw[b.count] = 0
             var end: UnsafeMutablePointer<CChar>? = nil
-            let start = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+            let start = Bytes.start(of: raw).assumingMemoryBound(to: CChar.self)
             let value = strtod(start, &end)
             guard let end, end == start + b.count else { return nil }
             return value

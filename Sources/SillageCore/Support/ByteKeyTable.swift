@@ -61,9 +61,7 @@ public struct ByteKeyTable<Value> {
     private func keyEquals(_ slot: Slot, _ key: UnsafeRawBufferPointer) -> Bool {
         guard Int(slot.length) == key.count else { return false }
         if key.count == 0 { return true }
-        return arena.withUnsafeBytes { raw in
-            memcmp(raw.baseAddress! + Int(slot.start), key.baseAddress!, key.count) == 0
-        }
+        return arena.withUnsafeBytes { Bytes.equal($0, at: Int(slot.start), key) }
     }
 
     /// The entry index for `key`, if present.
