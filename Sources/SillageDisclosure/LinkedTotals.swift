@@ -2,25 +2,30 @@ import SillageMetrics
 
 /// Totals an export publishes twice, in two tables, protected by complementary suppression.
 ///
-/// Per stream, the sessions of `daily_activity` (summed over the period's days) and of
-/// `session_lengths` (summed over the duration buckets) are the same number. A lone
-/// withheld cell among them would be that number minus all the others, so a second one —
-/// the smallest published — is withheld with it (its whole row, like any suppression).
+/// The tables declare them (`TableStage.sharedTotals`): per stream, the sessions of
+/// `daily_activity` (summed over the period's days) and of `session_lengths` (summed over
+/// the duration buckets) are the same number. A lone withheld cell among them would be that
+/// number minus all the others, so a second one — the smallest published — is withheld with
+/// it (its whole row, like any suppression).
 public enum LinkedTotals {
-    /// The tables and columns whose cells add up to the same total, per stream.
-    static let sessionSums: [(table: String, column: String)] = [("daily_activity", "sessions"), ("session_lengths", "sessions")]
-
     /// `exempt`: tables published with noise, whose exact values no subtraction can recover.
-    public static func protect(_ tables: inout [Table], reports: inout [SuppressionReport], exempt: Set<String> = []) {
-        guard sessionSums.allSatisfy({ !exempt.contains($0.table) }) else { return }
-        let members = sessionSums.compactMap { link -> (Int, Int, Int)? in
+    public static func protect(
+        _ tables: inout [Table], reports: inout [SuppressionReport], exempt: Set<String> = [],
+        totals: [SharedTotal] = TableRegistry.sharedTotals
+    ) {
+        for total in totals { protect(total, &tables, reports: &reports, exempt: exempt) }
+    }
+
+    static func protect(_ total: SharedTotal, _ tables: inout [Table], reports: inout [SuppressionReport], exempt: Set<String>) {
+        guard total.cells.allSatisfy({ !exempt.contains($0.table) }) else { return }
+        let members = total.cells.compactMap { link -> (Int, Int, Int)? in
             guard let t = tables.firstIndex(where: { $0.name == link.table }),
                 let column = tables[t].columns.firstIndex(where: { $0.name == link.column }),
-                let stream = tables[t].columns.firstIndex(where: { $0.name == "stream" })
+                let stream = tables[t].columns.firstIndex(where: { $0.name == total.per })
             else { return nil }
             return (t, column, stream)
         }
-        guard members.count == sessionSums.count else { return }
+        guard members.count == total.cells.count else { return }
         var streams = Set<String>()
         for (t, _, s) in members { for row in tables[t].rows { if case .text(let name) = row[s] { streams.insert(name) } } }
         for stream in streams.sorted() {

@@ -20,8 +20,8 @@ public enum ActivityCompletion {
                     "rank", .integer,
                     "Position in the course's funnel: the catalogue's order when it gives one, otherwise 1 is the activity completed by the most learners."
                 ),
-                Column("completers", .integer, "Learners who completed the activity by the end of the period.", measure: true, people: true),
-                Column("share_of_learners", .number, "completers ÷ the course's learners as in course_completion (3 decimals).", measure: true),
+                Column("completers", .integer, "Learners who completed the activity by the end of the period.", role: .people),
+                Column("share_of_learners", .number, "completers ÷ the course's learners as in course_completion (3 decimals).", role: .measure),
             ],
             primaryKey: ["course", "activity"])
         let cohorts = CourseCompletion.cohorts(input)

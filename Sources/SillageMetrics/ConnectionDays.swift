@@ -22,10 +22,10 @@ public enum ConnectionDays {
                 Column(
                     "connection_days", .string, "Distinct local days with at least one event in the month (bucket).",
                     allowed: scale.labels),
-                Column("users", .integer, "Distinct pseudonymous actors in the bucket.", measure: true, people: true),
+                Column("users", .integer, "Distinct pseudonymous actors in the bucket.", role: .people),
                 Column(
                     "median_connected_seconds", .number,
-                    "Median over those actors of the summed durations of their sessions started in the month, in seconds.", measure: true),
+                    "Median over those actors of the summed durations of their sessions started in the month, in seconds.", role: .measure),
             ],
             primaryKey: ["month", "stream", "connection_days"])
         struct ActorMonth: Hashable {

@@ -19,8 +19,8 @@ public enum ContentViews {
                 Column("object", .string, "Content key: cm:<course module id>, an Open edX block key, or a scrubbed path."),
                 Column(
                     "views", .integer, "Consultations, views within 30 s of the previous view of the same object by the same learner counted once.",
-                    measure: true),
-                Column("unique_viewers", .integer, "Distinct learners who consulted it that week.", measure: true, people: true),
+                    role: .count),
+                Column("unique_viewers", .integer, "Distinct learners who consulted it that week.", role: .people),
             ],
             primaryKey: ["week", "course", "object"])
         struct Key: Hashable, Comparable {

@@ -51,12 +51,12 @@ public enum CourseCompletion {
                     "denominator", .string,
                     "Who the rate is computed over: enrolled (enrolment data) or active (learners with activity in the course during the period).",
                     allowed: ["enrolled", "active"]),
-                Column("learners", .integer, "Learners in the denominator.", measure: true, people: true),
-                Column("completers", .integer, "Learners who completed the course by the end of the period.", measure: true, people: true),
-                Column("completion_rate", .number, "completers ÷ learners (3 decimals).", measure: true),
+                Column("learners", .integer, "Learners in the denominator.", role: .people),
+                Column("completers", .integer, "Learners who completed the course by the end of the period.", role: .people),
+                Column("completion_rate", .number, "completers ÷ learners (3 decimals).", role: .measure),
                 Column(
                     "median_days_to_complete", .number,
-                    "Median, over completers, of the days from enrolment (or first activity) to completion (1 decimal).", measure: true),
+                    "Median, over completers, of the days from enrolment (or first activity) to completion (1 decimal).", role: .measure),
             ],
             primaryKey: ["course"])
         for (course, cohort) in cohorts(input).sorted(by: { $0.key < $1.key }) {

@@ -16,16 +16,16 @@ public enum DailyActivity {
                 Column("date", .date, "Local day (pipeline time zone)."),
                 Column("stream", .string, "Input stream: web (access logs) or lms (activity logs)."),
                 Column(
-                    "users", .integer, "Distinct pseudonymous actors with at least one event that day in that stream.", measure: true, people: true),
-                Column("sessions", .integer, "Sessions that started that day.", measure: true),
-                Column("page_views", .integer, "Page views (web) or course and content views (lms) that day.", measure: true),
-                Column("bounces", .integer, "Sessions of a single event among those that started that day.", measure: true),
+                    "users", .integer, "Distinct pseudonymous actors with at least one event that day in that stream.", role: .people),
+                Column("sessions", .integer, "Sessions that started that day.", role: .count),
+                Column("page_views", .integer, "Page views (web) or course and content views (lms) that day.", role: .count),
+                Column("bounces", .integer, "Sessions of a single event among those that started that day.", role: .count),
                 Column(
                     "median_session_seconds", .number,
-                    "Median session duration (last event minus first) of the sessions started that day, in seconds.", measure: true),
+                    "Median session duration (last event minus first) of the sessions started that day, in seconds.", role: .measure),
                 Column(
                     "mean_pages_per_session", .number, "Pages visited per session, averaged over the sessions started that day (2 decimals).",
-                    measure: true),
+                    role: .measure),
             ],
             primaryKey: ["date", "stream"])
         struct Key: Hashable, Comparable {

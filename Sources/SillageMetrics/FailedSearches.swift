@@ -16,8 +16,8 @@ public enum FailedSearches {
                 "Search terms that returned no result, with the learners who searched them; terms searched by fewer than minCount learners are not listed.",
             columns: [
                 Column("term", .string, "Scrubbed search term."),
-                Column("searchers", .integer, "Distinct learners who searched the term without result.", measure: true, people: true),
-                Column("failed_searches", .integer, "Searches of the term that returned no result.", measure: true),
+                Column("searchers", .integer, "Distinct learners who searched the term without result.", role: .people),
+                Column("failed_searches", .integer, "Searches of the term that returned no result.", role: .count),
             ],
             primaryKey: ["term"])
         table.omitSuppressedRows = true

@@ -20,8 +20,8 @@ public enum SessionLengths {
                     "duration_bucket", .string,
                     "Session duration (last event minus first): 0s is a single-event session or events in the same second; 1-2h means 1 h to under 2 h.",
                     allowed: scale.labels),
-                Column("sessions", .integer, "Sessions in the bucket.", measure: true),
-                Column("users", .integer, "Distinct pseudonymous actors with at least one session in the bucket.", measure: true, people: true),
+                Column("sessions", .integer, "Sessions in the bucket.", role: .count),
+                Column("users", .integer, "Distinct pseudonymous actors with at least one session in the bucket.", role: .people),
             ],
             primaryKey: ["stream", "duration_bucket"])
         for stream in input.streams {

@@ -43,32 +43,48 @@ public enum ColumnType: String, Sendable {
     case string, integer, number, date, yearmonth
 }
 
+/// What a column is to disclosure control, the codebook and the Table Schema.
+public enum ColumnRole: Sendable, Equatable {
+    /// Part of the row's key (a day, a stream, a course): never blanked with its row.
+    case dimension
+    /// A count of distinct people: one person adds at most 1.
+    case people
+    /// A count of events or sessions: a sum over people, bounded per person under DP.
+    case count
+    /// A sum of amounts (seconds): follows its counts.
+    case sum
+    /// A statistic derived from the row (a median, a mean, a rate): blanked with its row,
+    /// left empty under noise.
+    case measure
+}
+
 /// One column of a published table.
 public struct Column: Sendable {
     public var name: String
     public var type: ColumnType
     public var description: String
-    /// A measure is blanked when its row is suppressed; a dimension never is.
-    public var isMeasure: Bool
+    public var role: ColumnRole
     /// Allowed values, for categorical dimensions.
     public var allowedValues: [String]? = nil
     /// The column may be empty without meaning "suppressed" (a name the catalogue lacks).
     public var isOptional: Bool
-    /// The measure counts distinct people: one person adds at most 1 to a cell.
-    public var countsPeople: Bool
     /// The column holds recipient pseudonyms (32 hex digits), which the PII guard checks for
     /// form instead of scanning for patterns that random hex digits can mimic.
     public var isPseudonym = false
 
+    /// A measure is blanked when its row is suppressed; a dimension never is.
+    public var isMeasure: Bool { role != .dimension }
+    /// The measure counts distinct people: one person adds at most 1 to a cell.
+    public var countsPeople: Bool { role == .people }
+
     public init(
-        _ name: String, _ type: ColumnType, _ description: String, measure: Bool = false, allowed: [String]? = nil,
-        optional: Bool = false, people: Bool = false
+        _ name: String, _ type: ColumnType, _ description: String, role: ColumnRole = .dimension, allowed: [String]? = nil,
+        optional: Bool = false
     ) {
-        self.countsPeople = people
         self.name = name
         self.type = type
         self.description = description
-        self.isMeasure = measure
+        self.role = role
         self.allowedValues = allowed
         self.isOptional = optional
     }

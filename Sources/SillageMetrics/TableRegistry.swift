@@ -1,7 +1,24 @@
-/// A published table: its name and how it is computed from the store's rows.
+/// A published table: its name, how it is computed from the store's rows, and the totals it
+/// shares with other tables.
 public struct TableStage: Sendable {
     public var name: String
     public var build: @Sendable (MetricInput) -> Table
+    /// Totals this table publishes that another table publishes too (checked together by
+    /// complementary suppression, so that no withheld cell is their difference).
+    public var sharedTotals: [SharedTotal] = []
+}
+
+/// Cells of one column in several tables that add up to the same number for each value of a
+/// dimension (per stream, the sessions of `daily_activity` summed over its days and those of
+/// `session_lengths` summed over its buckets).
+public struct SharedTotal: Sendable, Equatable {
+    public var cells: [(table: String, column: String)]
+    /// The dimension the totals are taken per.
+    public var per: String
+
+    public static func == (a: SharedTotal, b: SharedTotal) -> Bool {
+        a.per == b.per && a.cells.map(\.table) == b.cells.map(\.table) && a.cells.map(\.column) == b.cells.map(\.column)
+    }
 }
 
 /// The one list of published tables, in publication order; the pipeline's `StageRegistry`
@@ -10,7 +27,9 @@ public enum TableRegistry {
     /// Tables by name, in publication order.
     public static let tableList: [TableStage] = [
         TableStage(name: DailyActivity.name, build: DailyActivity.build),
-        TableStage(name: SessionLengths.name, build: SessionLengths.build),
+        TableStage(
+            name: SessionLengths.name, build: SessionLengths.build,
+            sharedTotals: [SharedTotal(cells: [(DailyActivity.name, "sessions"), (SessionLengths.name, "sessions")], per: "stream")]),
         TableStage(name: ConnectionDays.name, build: ConnectionDays.build),
         TableStage(name: CourseCompletion.name, build: CourseCompletion.build),
         TableStage(name: ActivityCompletion.name, build: ActivityCompletion.build),
@@ -21,4 +40,6 @@ public enum TableRegistry {
     public static let tables: [String: TableStage] = Dictionary(uniqueKeysWithValues: tableList.map { ($0.name, $0) })
     public static var tableNames: [String] { tableList.map(\.name) }
     public static var defaultTables: [String] { tableNames }
+    /// Every total two tables publish, as their declarations say.
+    public static var sharedTotals: [SharedTotal] { tableList.flatMap(\.sharedTotals) }
 }

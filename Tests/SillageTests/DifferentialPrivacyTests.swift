@@ -36,9 +36,9 @@ private func syntheticTable(rows: Int, people: Int, each: Int64) -> Table {
         name: "synthetic", title: "", description: "",
         columns: [
             Column("cell", .string, ""),
-            Column("users", .integer, "", measure: true, people: true),
-            Column("views", .integer, "", measure: true),
-            Column("median", .number, "", measure: true),
+            Column("users", .integer, "", role: .people),
+            Column("views", .integer, "", role: .count),
+            Column("median", .number, "", role: .measure),
         ], primaryKey: ["cell"])
     for r in 0..<rows {
         var parts = RowContributions()
@@ -100,7 +100,7 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     var table = Table(
         name: "t", title: "", description: "",
         columns: [
-            Column("day", .string, ""), Column("users", .integer, "", measure: true, people: true), Column("views", .integer, "", measure: true),
+            Column("day", .string, ""), Column("users", .integer, "", role: .people), Column("views", .integer, "", role: .count),
         ], primaryKey: ["day"])
     let busy = actor(7)
     for r in 0..<30 {

@@ -33,7 +33,7 @@ func decimalsAreFormattedDeterministically(value: Double, digits: Int, expected:
     var table = Table(
         name: "t", title: "T", description: "",
         columns: [
-            Column("k", .string, ""), Column("users", .integer, "", measure: true), Column("v", .number, "", measure: true),
+            Column("k", .string, ""), Column("users", .integer, "", role: .count), Column("v", .number, "", role: .measure),
         ], primaryKey: ["k"])
     table.append([.text("a"), .integer(11), .decimal(1.5, digits: 1)], actors: 11)
     table.append([.text("b"), .integer(10), .decimal(2.5, digits: 1)], actors: 10)
@@ -164,7 +164,7 @@ func contributionsGiveTheTopShare(values: [Int64], share: Double) {
 @Test func theDominanceRuleLeavesOnePersonRowsAndWithheldRowsToMinCount() {
     var table = Table(
         name: "t", title: "t", description: "t",
-        columns: [Column("k", .string, "k"), Column("n", .integer, "n", measure: true)], primaryKey: ["k"])
+        columns: [Column("k", .string, "k"), Column("n", .integer, "n", role: .count)], primaryKey: ["k"])
     table.append([.text("a"), .integer(100)], actors: 12, topShare: 0.9)
     table.append([.text("b"), .integer(100)], actors: 12, topShare: 0.85)
     table.append([.text("c"), .integer(100)], actors: 1, topShare: 1)
