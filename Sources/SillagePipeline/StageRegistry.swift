@@ -71,16 +71,13 @@ public enum StageRegistry {
     }
 
     static func referenceStage(_ kind: ReferenceTableParser.Kind, _ summary: String) -> IngestStage {
-        IngestStage(
-            name: kind.rawValue, summary: summary, defaultStream: "lms", needsLogFormat: false,
-            validate: { (_, _) throws(SillageError) in },
-            prepareFile: { (d, c, head, file) throws(SillageError) in
-                var parser = try ReferenceTableParser(
-                    kind: kind, header: try csvHeader(head, file: file), file: file, stream: c.streamIndex,
-                    zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity)
-                parser.window = c.window
-                return FileParsing(parser: parser, boundary: .csvNewline)
-            })
+        csvStage(kind.rawValue, summary) { (header, file, d, c) throws(SillageError) in
+            var parser = try ReferenceTableParser(
+                kind: kind, header: header, file: file, stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser,
+                identity: d.identity)
+            parser.window = c.window
+            return parser
+        }
     }
 
     static func csvHeader(_ head: [UInt8], file: String) throws(SillageError) -> CSVHeader {
@@ -99,27 +96,33 @@ public enum StageRegistry {
             return FileParsing(parser: parser)
         })
 
-    static let moodleLogstore = IngestStage(
-        name: "moodle-logstore", summary: "CSV export of Moodle's logstore_standard_log table",
-        defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
-        prepareFile: { (d, c, head, file) throws(SillageError) in
-            var parser = try MoodleLogstoreParser(
-                header: try csvHeader(head, file: file), file: file, stream: c.streamIndex, zone: c.zone,
-                pseudonymiser: c.pseudonymiser, identity: d.identity)
-            parser.window = c.window
-            return FileParsing(parser: parser, boundary: .csvNewline)
-        })
+    /// A stage reading CSV records, whose parser is made from the file's header.
+    static func csvStage(
+        _ name: String, _ summary: String,
+        parser: @escaping @Sendable (CSVHeader, String, InputDefinition, IngestContext) throws(SillageError) -> any ChunkParser
+    ) -> IngestStage {
+        IngestStage(
+            name: name, summary: summary, defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+            prepareFile: { (d, c, head, file) throws(SillageError) in
+                FileParsing(parser: try parser(try csvHeader(head, file: file), file, d, c), boundary: .csvNewline)
+            })
+    }
 
-    static let moodleReport = IngestStage(
-        name: "moodle-report", summary: "the CSV download of Moodle's Logs report",
-        defaultStream: "lms", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
-        prepareFile: { (d, c, head, file) throws(SillageError) in
-            var parser = try MoodleReportParser(
-                header: try csvHeader(head, file: file), file: file, stream: c.streamIndex, zone: c.zone,
-                pseudonymiser: c.pseudonymiser, identity: d.identity)
-            parser.window = c.window
-            return FileParsing(parser: parser, boundary: .csvNewline)
-        })
+    static let moodleLogstore = csvStage("moodle-logstore", "CSV export of Moodle's logstore_standard_log table") {
+        (header, file, d, c) throws(SillageError) in
+        var parser = try MoodleLogstoreParser(
+            header: header, file: file, stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity)
+        parser.window = c.window
+        return parser
+    }
+
+    static let moodleReport = csvStage("moodle-report", "the CSV download of Moodle's Logs report") {
+        (header, file, d, c) throws(SillageError) in
+        var parser = try MoodleReportParser(
+            header: header, file: file, stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity)
+        parser.window = c.window
+        return parser
+    }
 
     static let xapi = IngestStage(
         name: "xapi", summary: "xAPI statements: NDJSON, a JSON array, or LRS pages",

@@ -3,11 +3,6 @@ import Testing
 @testable import SillageCore
 @testable import SillagePrivacy
 @testable import SillageIngest
-@testable import SillageMetrics
-@testable import SillageDisclosure
-@testable import SillageExport
-@testable import SillageStore
-@testable import SillagePipeline
 
 private let key = [UInt8](repeating: 9, count: 32)
 private let paris = try! ZoneRules(identifier: "Europe/Paris")

@@ -1,12 +1,5 @@
 import Testing
-@testable import SillageCore
-@testable import SillagePrivacy
 @testable import SillageIngest
-@testable import SillageMetrics
-@testable import SillageDisclosure
-@testable import SillageExport
-@testable import SillageStore
-@testable import SillagePipeline
 
 private func records(_ text: String, delimiter: UInt8 = 0x2C) -> [([String], Int, Bool)] {
     Array(text.utf8).withUnsafeBytes { raw in

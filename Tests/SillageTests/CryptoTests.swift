@@ -1,12 +1,6 @@
 import Testing
 @testable import SillageCore
 @testable import SillagePrivacy
-@testable import SillageIngest
-@testable import SillageMetrics
-@testable import SillageDisclosure
-@testable import SillageExport
-@testable import SillageStore
-@testable import SillagePipeline
 
 /// FIPS 180-4 example messages and their SHA-256 digests.
 @Test(arguments: [

@@ -1,11 +1,6 @@
 import Testing
-@testable import SillageCore
-@testable import SillagePrivacy
-@testable import SillageIngest
 @testable import SillageMetrics
 @testable import SillageDisclosure
-@testable import SillageExport
-@testable import SillageStore
 @testable import SillagePipeline
 
 /// The suppressed cells of `t` whose value the published cells and totals determine: cell k

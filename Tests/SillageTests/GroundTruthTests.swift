@@ -1,12 +1,7 @@
 import Foundation
 import Testing
 @testable import SillageCore
-@testable import SillagePrivacy
-@testable import SillageIngest
 @testable import SillageMetrics
-@testable import SillageDisclosure
-@testable import SillageExport
-@testable import SillageStore
 @testable import SillagePipeline
 
 /// Generated activity logs and the generator's own ground truth.

@@ -3,10 +3,6 @@ import Testing
 @testable import SillageCore
 @testable import SillagePrivacy
 @testable import SillageIngest
-@testable import SillageMetrics
-@testable import SillageDisclosure
-@testable import SillageExport
-@testable import SillageStore
 @testable import SillagePipeline
 
 private func writeFile(_ path: String, _ bytes: [UInt8]) {

@@ -1,13 +1,6 @@
 import Foundation
 import Testing
 @testable import SillageCore
-@testable import SillagePrivacy
-@testable import SillageIngest
-@testable import SillageMetrics
-@testable import SillageDisclosure
-@testable import SillageExport
-@testable import SillageStore
-@testable import SillagePipeline
 
 private func withTape<T>(_ text: String, _ body: (inout JSONTape, Bool) -> T) -> T {
     var tape = JSONTape()

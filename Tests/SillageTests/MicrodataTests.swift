@@ -1,12 +1,8 @@
 import Foundation
 import Testing
 @testable import SillageCore
-@testable import SillagePrivacy
-@testable import SillageIngest
 @testable import SillageMetrics
 @testable import SillageDisclosure
-@testable import SillageExport
-@testable import SillageStore
 @testable import SillagePipeline
 
 /// Groups and cost of one node, computed the plain way (array keys, sets of people), to check

@@ -2,9 +2,7 @@ import Foundation
 import Testing
 @testable import SillageCore
 @testable import SillagePrivacy
-@testable import SillageIngest
 @testable import SillageMetrics
-@testable import SillageDisclosure
 @testable import SillageExport
 @testable import SillageStore
 @testable import SillagePipeline

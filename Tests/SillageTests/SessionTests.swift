@@ -1,12 +1,6 @@
 import Testing
 @testable import SillageCore
-@testable import SillagePrivacy
-@testable import SillageIngest
 @testable import SillageMetrics
-@testable import SillageDisclosure
-@testable import SillageExport
-@testable import SillageStore
-@testable import SillagePipeline
 
 private let alice = ActorKey(high: 1, low: 1)
 private let bob = ActorKey(high: 2, low: 2)

@@ -1,12 +1,5 @@
 import Testing
 @testable import SillageCore
-@testable import SillagePrivacy
-@testable import SillageIngest
-@testable import SillageMetrics
-@testable import SillageDisclosure
-@testable import SillageExport
-@testable import SillageStore
-@testable import SillagePipeline
 
 @Test(arguments: [
     ("10/Oct/2000:13:55:36 -0700", Int64(971_211_336_000)),
