@@ -236,7 +236,7 @@ public struct AccessLogParser: ChunkParser {
             }
             result.lines = lineNumber
         }
-        result.objects = memo.objectStrings
+        result.objects = memo.objects
         return result
     }
 

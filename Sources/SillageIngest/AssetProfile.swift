@@ -38,12 +38,8 @@ public struct AssetProfile: Sendable, Equatable {
     /// The Moodle profile, the default for web inputs.
     public static let moodle = AssetProfile(
         name: "moodle", extensions: staticExtensions,
-        prefixes: ["/theme/", "/lib/"], allowedParameters: ["id"],
-        personalPathPrefixes: [
-            "/user/", "/message/", "/blog/", "/badges/user",
-            "/report/log/user.php", "/report/outline/user.php",
-            "/mod/forum/user.php", "/course/user.php",
-        ])
+        prefixes: ["/theme/", "/lib/"], allowedParameters: URLScrubber.moodleParameters,
+        personalPathPrefixes: URLScrubber.moodlePersonalPrefixes)
     /// Static extensions only, no parameters kept.
     public static let generic = AssetProfile(
         name: "generic", extensions: staticExtensions,

@@ -1,10 +1,11 @@
 import SillageCore
+import SillagePrivacy
 
 /// What parsing one chunk produced.
 public struct ChunkResult: Sendable {
     public var events: [Event] = []
     /// Objects interned in this chunk; an event's `object` n > 0 is `objects[n - 1]`.
-    public var objects: [String] = []
+    public var objects: [Publishable] = []
     public var lines = 0
     public var counts = OutcomeCounts()
     /// Events and skips per local day (records with a readable timestamp).

@@ -55,7 +55,6 @@ public struct MoodleLogstoreParser: ChunkParser {
     public func parse(_ chunk: LineChunk) -> ChunkResult {
         var kinds = ByteKeyTable<EventKind>(capacity: 128)
         var tape = JSONTape()
-        var scratch: [UInt8] = []
         var value: [UInt8] = []
         var other: [UInt8] = []
         return ActivityChunk.parseCSV(
@@ -118,22 +117,20 @@ public struct MoodleLogstoreParser: ChunkParser {
             let actor = withDecimalBytes(user) { out.actor(users, tag: 1, $0) }
             var course: UInt32 = 0
             if let c = columns.courseID, let id = reader.int(c), id > 0, id != MoodleLogstoreParser.siteCourseID {
-                course = withDecimalBytes(id) { out.intern($0) }
+                course = withDecimalBytes(id) { out.gate.key($0) }
             }
             var object: UInt32 = 0
-            scratch.removeAll(keepingCapacity: true)
             if kind == .search {
                 value.removeAll(keepingCapacity: true)
                 let found = other.withUnsafeBytes { raw in
                     MoodleOther.value(raw, "q", tape: &tape, into: &value) || MoodleOther.value(raw, "searchterm", tape: &tape, into: &value)
                 }
-                if found { value.withUnsafeBytes { ObjectKeys.searchTerm($0, into: &scratch) } }
+                if found { object = value.withUnsafeBytes { out.gate.searchTerm($0) } }
             } else if let level = columns.contextLevel.flatMap({ reader.int($0) }), level == 70,
                 let cm = columns.contextInstanceID.flatMap({ reader.int($0) }), cm > 0
             {
-                ObjectKeys.moodleModule(cmid: cm, into: &scratch)
+                object = out.gate.moodleModule(cm)
             }
-            if !scratch.isEmpty { object = out.intern(scratch) }
             if kind == .courseView && object == 0 { object = course }
             out.emit(time: time, actor: actor, kind: kind, course: course, object: object, isFact: isFact && kind != .other)
         }

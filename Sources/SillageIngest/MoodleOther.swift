@@ -1,4 +1,5 @@
 import SillageCore
+import SillagePrivacy
 
 /// Reads one value from Moodle's `other` column, which holds JSON or PHP-serialised data.
 ///

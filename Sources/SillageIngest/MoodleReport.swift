@@ -181,12 +181,10 @@ public struct MoodleReportParser: ChunkParser {
                 out.skip(.unauthenticated, time: time)
                 return
             }
-            let course = ids.course.flatMap { id in id == MoodleLogstoreParser.siteCourseID ? nil : withDecimalBytes(id) { out.intern($0) } } ?? 0
+            let course = ids.course.flatMap { id in id == MoodleLogstoreParser.siteCourseID ? nil : withDecimalBytes(id) { out.gate.key($0) } } ?? 0
             var object: UInt32 = 0
             if let module = ids.module {
-                scratch.removeAll(keepingCapacity: true)
-                ObjectKeys.moodleModule(cmid: module, into: &scratch)
-                object = out.intern(scratch)
+                object = out.gate.moodleModule(module)
             } else if kind == .courseView {
                 object = course
             }

@@ -141,26 +141,26 @@ public struct OpenEdxTrackingParser: ChunkParser {
             // Course: the context's, else the payload's.
             var course: UInt32 = 0
             if let node = context.flatMap({ tape.member($0, "course_id") }), tape.isPresent(node) {
-                course = tape.bytes(node).count > 0 ? out.intern(tape.bytes(node)) : 0
+                course = out.gate.key(tape.bytes(node))
             } else if let (t, node) = payloadNode("course_id"), t.isPresent(node) {
-                course = out.intern(t.bytes(node))
+                course = out.gate.key(t.bytes(node))
             }
             // Object and search details.
             var object: UInt32 = 0
             var results: Int32 = -1
-            scratch.removeAll(keepingCapacity: true)
             if isPath {
-                if ObjectKeys.contains(typeBytes, "block-v1:") {
-                    let bytes = Array(typeBytes)
-                    ObjectKeys.appendUntil(bytes, from: ObjectKeys.find(bytes, Array("block-v1:".utf8))!, into: &scratch)
+                if ObjectKeys.contains(typeBytes, "block-v1:"), case let bytes = Array(typeBytes),
+                    let start = ObjectKeys.find(bytes, Array("block-v1:".utf8))
+                {
+                    object = out.gate.openEdxKey(bytes, from: start)
                 } else {
-                    scrubber.normalise(typeBytes, into: &scratch)
+                    object = out.gate.path(typeBytes, scrubber: scrubber, emptyIsNone: true)
                 }
             } else if kind == .search {
                 if let (t, node) = payloadNode("search_term") ?? payloadNode("query"), t.kind(node) == .string {
                     var term: [UInt8] = []
                     t.appendUnescaped(node, to: &term)
-                    term.withUnsafeBytes { ObjectKeys.searchTerm($0, into: &scratch) }
+                    object = term.withUnsafeBytes { out.gate.searchTerm($0) }
                 }
                 if let (t, node) = payloadNode("total") ?? payloadNode("results_count"), let n = t.int(node) {
                     results = Int32(clamping: n)
@@ -182,9 +182,8 @@ public struct OpenEdxTrackingParser: ChunkParser {
                         raw = Array("block-v1:".utf8) + courseKey.dropFirst(prefix.count) + Array("+type@video+block@".utf8) + raw
                     }
                 }
-                _ = raw.withUnsafeBytes { ObjectKeys.fromIRI($0, into: &scratch) }
+                object = raw.withUnsafeBytes { out.gate.iri($0).id }
             }
-            if !scratch.isEmpty { object = out.intern(scratch) }
             if kind == .courseView && object == 0 { object = course }
             // An enrolment or completion made by someone else (staff, a management command) is
             // a fact about the learner, not their activity.

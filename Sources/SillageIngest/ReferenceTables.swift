@@ -108,7 +108,8 @@ public struct ReferenceTableParser: ChunkParser {
                 if !course.isEmpty, key.allSatisfy(\.isNumber) { key = "cm:" + key }
                 out.result.references.append(
                     .catalogue(
-                        key: key, course: course, name: reader.string(n),
+                        key: PublishableGate.reference(key), course: PublishableGate.reference(course),
+                        name: PublishableGate.reference(reader.string(n)),
                         position: columns.position.flatMap { reader.int($0) }.map(Int.init)))
             case .organisations:
                 guard let u = columns.user, let o = columns.organisation, let id = reader.int(u), id > 0, !reader.isNull(o) else {
@@ -116,14 +117,14 @@ public struct ReferenceTableParser: ChunkParser {
                     return
                 }
                 let actor = withDecimalBytes(id) { out.actor(users, tag: 1, $0) }
-                out.result.references.append(.membership(actor: actor, organisation: reader.string(o)))
+                out.result.references.append(.membership(actor: actor, organisation: PublishableGate.reference(reader.string(o))))
             case .courseCompletions, .enrolments:
                 guard let u = columns.user, let c = columns.course, let id = reader.int(u), id > 0, !reader.isNull(c) else {
                     out.reject(.missingField, line: line, bytes: record)
                     return
                 }
                 let actor = withDecimalBytes(id) { out.actor(users, tag: 1, $0) }
-                let course = out.intern(reader.raw(c))
+                let course = out.gate.key(reader.raw(c))
                 var any = false
                 if let e = columns.enrolled, !reader.isNull(e), reader.raw(e).count > 0, !(reader.raw(e).count == 1 && reader.raw(e)[0] == 48) {
                     guard let t = time(reader.raw(e)) else { out.reject(.badTimestamp, line: line, bytes: record); return }

@@ -45,14 +45,15 @@ struct WebRecordClassifier: Sendable {
     /// identity bytes stay inside the chunk's task and are dropped with it.
     struct Memo {
         var agents = ByteKeyTable<AgentClass>(capacity: 256)
-        var objects = ByteKeyTable<Void>(capacity: 1024)
+        /// Every object passes the gate.
+        var gate = PublishableGate(capacity: 1024)
         var actors = ByteKeyTable<ActorKey>(capacity: 1024)
         var scratch: [UInt8] = []
 
         init() { scratch.reserveCapacity(1024) }
 
         /// The chunk's objects, in the order events index them (1-based).
-        var objectStrings: [String] { (0..<objects.count).map { String(decoding: objects.key(at: $0), as: UTF8.self) } }
+        var objects: [Publishable] { gate.values() }
     }
 
     /// Judges `r` and records the outcome in `result`: an event, or a counted skip.
@@ -75,14 +76,12 @@ struct WebRecordClassifier: Sendable {
             return
         }
         let actor = key(r, day: day, memo: &memo, result: &result)
-        memo.scratch.removeAll(keepingCapacity: true)
-        scrubber.normalise(r.target, into: &memo.scratch)
-        let objectIndex = memo.scratch.withUnsafeBytes { memo.objects.insert($0) { () } }
+        let object = memo.gate.path(r.target, scrubber: scrubber)
         result.daily[day, default: DailyCounts()].events += 1
         result.events.append(
             Event(
                 time: r.time, actor: actor, day: day, stream: stream, kind: .pageView,
-                object: UInt32(objectIndex + 1), status: UInt16(r.status), agentClass: agentClass))
+                object: object, status: UInt16(r.status), agentClass: agentClass))
     }
 
     /// Why the record is not a page view, in the order the checks are made; nil for a page view.

@@ -141,11 +141,11 @@ public struct XAPIStatementsParser: ChunkParser {
         var kind = verbs.values[verbIndex]
         // Object and course.
         let object = tape.member(s, "object")!
-        scratch.removeAll(keepingCapacity: true)
         var iri: [UInt8] = []
         tape.appendUnescaped(objectID, to: &iri)
-        let objectIsCourse = iri.withUnsafeBytes { ObjectKeys.fromIRI($0, into: &scratch) } || XAPIStatementsParser.isCourseType(tape, object)
-        let objectKey = out.intern(scratch)
+        let iriIsCourse = iri.withUnsafeBytes { out.gate.prepareIRI($0) }
+        let objectIsCourse = iriIsCourse || XAPIStatementsParser.isCourseType(tape, object)
+        let objectKey = out.gate.admitIRI()
         var course: UInt32 = objectIsCourse ? objectKey : 0
         if course == 0, let activities = tape.path(s, "context", "contextActivities") {
             for group in ["parent", "grouping"] as [StaticString] {
@@ -153,11 +153,10 @@ public struct XAPIStatementsParser: ChunkParser {
                 let items = tape.kind(list) == .array ? tape.elements(list) : [list]
                 for item in items {
                     guard let id = tape.member(item, "id"), tape.kind(id) == .string else { continue }
-                    scratch.removeAll(keepingCapacity: true)
                     iri.removeAll(keepingCapacity: true)
                     tape.appendUnescaped(id, to: &iri)
-                    let isCourse = iri.withUnsafeBytes { ObjectKeys.fromIRI($0, into: &scratch) } || XAPIStatementsParser.isCourseType(tape, item)
-                    if isCourse { course = out.intern(scratch); break }
+                    let isCourse = iri.withUnsafeBytes { out.gate.prepareIRI($0) } || XAPIStatementsParser.isCourseType(tape, item)
+                    if isCourse { course = out.gate.admitIRI(); break }
                 }
             }
         }
@@ -174,13 +173,11 @@ public struct XAPIStatementsParser: ChunkParser {
         var results: Int32 = -1
         var eventObject = objectKey
         if kind == .search {
-            scratch.removeAll(keepingCapacity: true)
             var term: [UInt8] = []
             if let response = tape.path(s, "result", "response"), tape.kind(response) == .string {
                 tape.appendUnescaped(response, to: &term)
             }
-            term.withUnsafeBytes { ObjectKeys.searchTerm($0, into: &scratch) }
-            eventObject = out.intern(scratch)
+            eventObject = term.withUnsafeBytes { out.gate.searchTerm($0) }
             if let extensions = tape.path(s, "result", "extensions") {
                 for (key, value) in tape.members(extensions) where tape.kind(value) == .number {
                     let k = tape.string(key).lowercased()

@@ -1,5 +1,6 @@
 import SillageCore
 import SillageIngest
+import SillagePrivacy
 
 /// Receives progress while inputs are read; implemented by the terminal display.
 public protocol ProgressSink: AnyObject {
@@ -147,7 +148,7 @@ struct SliceMerger {
     /// line numbers made absolute.
     mutating func merge(_ r: ChunkResult, objects: inout Interner) {
         var remap = [UInt32](repeating: 0, count: r.objects.count + 1)
-        for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o) }
+        for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o.text) }
         for var e in r.events {
             // Both ids index the chunk's strings: both must be mapped to the run's.
             e.object = remap[Int(e.object)]

@@ -16,6 +16,15 @@ public struct URLScrubber: Sendable {
     public static let numberPlaceholder = Array("{number}".utf8)
     public static let phonePlaceholder = Array("{phone}".utf8)
     public static let maxObjectBytes = 512
+    /// Moodle's query parameters that may stay (`id`), and the paths whose segments name a person.
+    public static let moodleParameters = ["id"]
+    public static let moodlePersonalPrefixes = [
+        "/user/", "/message/", "/blog/", "/badges/user",
+        "/report/log/user.php", "/report/outline/user.php",
+        "/mod/forum/user.php", "/course/user.php",
+    ]
+    /// The scrubber of Moodle's URLs (the `moodle` web profile's).
+    public static let moodle = URLScrubber(allowedParameters: moodleParameters, personalPathPrefixes: moodlePersonalPrefixes)
 
     private let allowed: [[UInt8]]
     private let personalPrefixes: [[UInt8]]

@@ -1,5 +1,6 @@
 import SillageCore
 import SillageMetrics
+import SillagePrivacy
 
 extension Store {
     /// Everything one batch of one input adds to the store, committed in one transaction.
@@ -85,11 +86,11 @@ extension Store {
                     switch row {
                     case .catalogue(let key, let course, let name, let position):
                         try catalogue.bind([
-                            .text(key), .text(course), .text(name), position.map { .integer(Int64($0)) } ?? .null,
+                            .text(key.text), .text(course.text), .text(name.text), position.map { .integer(Int64($0)) } ?? .null,
                             .integer(input),
                         ]).run()
                     case .membership(let actor, let organisation):
-                        membership.reset(); membership.bindActor(1, actor); membership.bindText(2, organisation)
+                        membership.reset(); membership.bindActor(1, actor); membership.bindText(2, organisation.text)
                         membership.bindInt(3, input)
                         try membership.run()
                     }

@@ -48,7 +48,7 @@ func awkwardButValidLinesParse(line: String) throws {
     let r = parse(line + "\n", parser(combined))
     #expect(r.counts.totalRejects == 0, "rejected: \(line)")
     #expect(r.events.count == 1)
-    #expect(r.objects.first == "/mod/page/view.php?id=301")
+    #expect(r.objects.first?.text == "/mod/page/view.php?id=301")
 }
 
 @Test(arguments: [

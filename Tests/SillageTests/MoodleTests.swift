@@ -47,7 +47,7 @@ func theMoodleLogsReportDownloadParses() throws {
     // "... viewed the 'url' activity with course module id '4051'."
     #expect(events.contains { $0.kind == .contentView && $0.object == "cm:4051" })
     // Full names are dropped at the parser.
-    #expect(!r.objects.contains { $0.contains("User 58") })
+    #expect(!r.objects.contains { $0.text.contains("User 58") })
 }
 
 @Test(arguments: ["23/01/23, 12:09", "23/01/2023 12:09:00", "2023-01-23 12:09", "2023-01-23 12:09:00"])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SillageCore
+@testable import SillagePrivacy
 @testable import SillageExport
 @testable import SillagePipeline
 
@@ -217,5 +218,13 @@ final class MemoryReader: ByteReader {
         bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: n) }
         position += n
         return n
+    }
+}
+
+/// Tests spell admitted values as literals (the privacy layer's internal initialiser, reached
+/// through `@testable import`); the library's code has no such path.
+extension Publishable: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) {
+        self.init(admitted: value)
     }
 }

@@ -140,11 +140,3 @@ public struct DailyCounts: Sendable, Equatable {
         return out
     }
 }
-
-/// A row of a reference table that is not an event: a catalogue entry or a membership.
-public enum ReferenceRow: Sendable, Equatable {
-    /// A course or activity key with its display name; `position` orders a course's activities.
-    case catalogue(key: String, course: String, name: String, position: Int?)
-    /// A learner's organisation.
-    case membership(actor: ActorKey, organisation: String)
-}

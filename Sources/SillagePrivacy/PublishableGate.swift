@@ -1,0 +1,99 @@
+import SillageCore
+
+/// The gate every publishable text passes on its way out of a parser (SPEC §6), holding the
+/// texts one chunk admitted.
+///
+/// Each entry point applies the rule for its kind of value — URL paths scrubbed, IRIs reduced
+/// to their key, search terms folded and checked, Moodle modules spelt `cm:N`, keys and
+/// reference values as the source spells them — and the text it gives is admitted by
+/// `admit`, the one place a `Publishable` is made. Ids are 1-based indices of `values()`;
+/// 0 means that nothing was admitted. Works on bytes: a text becomes a `String` once per
+/// chunk, not once per record.
+public struct PublishableGate {
+    private var table: ByteKeyTable<Void>
+    private var scratch: [UInt8] = []
+
+    public init(capacity: Int = 512) {
+        table = ByteKeyTable<Void>(capacity: capacity)
+        scratch.reserveCapacity(256)
+    }
+
+    /// Texts admitted so far.
+    public var count: Int { table.count }
+
+    /// The admitted texts in id order.
+    public func values() -> [Publishable] {
+        (0..<table.count).map { PublishableGate.admit(table.key(at: $0)) }
+    }
+
+    /// The one place a `Publishable` is made.
+    static func admit(_ bytes: [UInt8]) -> Publishable {
+        Publishable(admitted: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// A request target as an object: scheme, host, fragment and all but allow-listed
+    /// parameters dropped, personal-looking segments replaced (`URLScrubber`). With
+    /// `emptyIsNone`, a target that scrubs to nothing gives 0 instead of an empty object.
+    public mutating func path(_ target: UnsafeRawBufferPointer, scrubber: URLScrubber, emptyIsNone: Bool = false) -> UInt32 {
+        scratch.removeAll(keepingCapacity: true)
+        scrubber.normalise(target, into: &scratch)
+        return emptyIsNone ? intern(scratch) : internAllowingEmpty(scratch)
+    }
+
+    /// The Open edX usage key that starts at `start` in `text` (up to `/`, `?`, `#` or a space).
+    public mutating func openEdxKey(_ text: [UInt8], from start: Int) -> UInt32 {
+        scratch.removeAll(keepingCapacity: true)
+        ObjectKeys.appendUntil(text, from: start, into: &scratch)
+        return intern(scratch)
+    }
+
+    /// Reduces an IRI (an xAPI or Open edX object id) to its canonical key, kept aside until
+    /// `admitIRI()`; returns whether the IRI names a course.
+    public mutating func prepareIRI(_ iri: UnsafeRawBufferPointer) -> Bool {
+        scratch.removeAll(keepingCapacity: true)
+        return ObjectKeys.fromIRI(iri, into: &scratch)
+    }
+
+    /// Admits the key the last `prepareIRI` made.
+    public mutating func admitIRI() -> UInt32 { intern(scratch) }
+
+    /// `prepareIRI` and `admitIRI` at once.
+    public mutating func iri(_ iri: UnsafeRawBufferPointer) -> (id: UInt32, isCourse: Bool) {
+        let isCourse = prepareIRI(iri)
+        return (admitIRI(), isCourse)
+    }
+
+    /// A search term as `search:<term>`, folded and cut, or its placeholder when it looks personal.
+    public mutating func searchTerm(_ raw: UnsafeRawBufferPointer) -> UInt32 {
+        scratch.removeAll(keepingCapacity: true)
+        ObjectKeys.searchTerm(raw, into: &scratch)
+        return intern(scratch)
+    }
+
+    /// The Moodle course module `cm:N`.
+    public mutating func moodleModule(_ cmid: Int64) -> UInt32 {
+        scratch.removeAll(keepingCapacity: true)
+        ObjectKeys.moodleModule(cmid: cmid, into: &scratch)
+        return intern(scratch)
+    }
+
+    /// A course or object key as the source spells it (a Moodle course id, an Open edX
+    /// `course_id`, a reference table's course); 0 when empty.
+    public mutating func key(_ raw: UnsafeRawBufferPointer) -> UInt32 {
+        guard raw.count > 0 else { return 0 }
+        return UInt32(table.insert(raw) { () } + 1)
+    }
+
+    /// A reference table's value (a catalogue key or name, an organisation) as the source spells it.
+    public static func reference(_ text: String) -> Publishable {
+        admit(Array(text.utf8))
+    }
+
+    private mutating func intern(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { key($0) }
+    }
+
+    private mutating func internAllowingEmpty(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { UInt32(table.insert($0) { () } + 1) }
+    }
+}
