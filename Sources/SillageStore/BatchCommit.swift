@@ -185,10 +185,7 @@ extension Store {
         return try database.transaction { () throws(SillageError) -> Removal in
             var removal = Removal(path: entry.path)
             removal.sessions = try removeSessionParts(input: id, gap: gap)
-            for table in [
-                "daily_counts", "actor_days", "enrolments", "completions", "course_activity",
-                "activity_completions", "content_views", "searches", "catalogue", "memberships",
-            ] {
+            for table in StoredFact.inputTables {
                 try database.prepare("DELETE FROM \(table) WHERE input = ?").bind([.integer(id)]).run()
                 removal.rows += database.changes
             }

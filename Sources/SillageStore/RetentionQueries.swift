@@ -2,11 +2,8 @@ import SillageCore
 
 /// What retention removes from the store, table by table (see `Retention`).
 extension Store {
-    /// Tables that hold one row per learner (and key them by `actor`).
-    static let actorTables = [
-        "sessions", "session_parts", "actor_days", "enrolments", "completions", "course_activity",
-        "activity_completions", "content_views", "searches", "memberships", "recent_views",
-    ]
+    /// Tables that hold rows about learners (and key them by `actor`).
+    static var actorTables: [String] { StoredFact.actorTables }
 
     /// Deletes sessions and learner-day rows of local days before `day`: sessions (by their
     /// start day), learner-days, content views (by week) and searches. Returns the rows
@@ -22,13 +19,9 @@ extension Store {
             try parts.bind([.text(stream), .blob(actor.bytes), .integer(start), .integer(end)]).run()
         }
         var out: [(String, Int)] = []
-        for (kind, sql) in [
-            ("sessions", "DELETE FROM sessions WHERE day < ?"),
-            ("learnerDays", "DELETE FROM actor_days WHERE day < ?"),
-            ("contentViews", "DELETE FROM content_views WHERE week < ?"),
-            ("searches", "DELETE FROM searches WHERE day < ?"),
-        ] {
-            try database.prepare(sql).bind([.integer(Int64(day))]).run()
+        for fact in StoredFact.all {
+            guard let (kind, column) = fact.purge else { continue }
+            try database.prepare("DELETE FROM \(fact.table) WHERE \(column) < ?").bind([.integer(Int64(day))]).run()
             out.append((kind, database.changes))
         }
         return out
@@ -36,19 +29,13 @@ extension Store {
 
     /// Learners whose last trace in the store is before `millis` (UTC), not yet anonymised.
     package func inactiveLearners(lastSeenBefore millis: Int64) throws(SillageError) -> [ActorKey] {
+        let traces = StoredFact.all.compactMap { fact in
+            fact.lastSeen.map { "SELECT actor, \($0) AS t FROM \(fact.table) GROUP BY actor" }
+        }
         let q = try database.prepare(
             """
-            SELECT actor FROM (
-                SELECT actor, max(end_ms) AS t FROM sessions GROUP BY actor
-                UNION ALL SELECT actor, (max(day) + 1) * 86400000 FROM actor_days GROUP BY actor
-                UNION ALL SELECT actor, max(last_ms) FROM course_activity GROUP BY actor
-                UNION ALL SELECT actor, max(first_ms) FROM enrolments GROUP BY actor
-                UNION ALL SELECT actor, max(completed_ms) FROM completions GROUP BY actor
-                UNION ALL SELECT actor, max(completed_ms) FROM activity_completions GROUP BY actor
-                UNION ALL SELECT actor, (max(week) + 7) * 86400000 FROM content_views GROUP BY actor
-                UNION ALL SELECT actor, (max(day) + 1) * 86400000 FROM searches GROUP BY actor
-                UNION ALL SELECT actor, 0 FROM memberships
-            ) WHERE actor NOT IN (SELECT actor FROM anonymised)
+            SELECT actor FROM (\(traces.joined(separator: " UNION ALL ")))
+            WHERE actor NOT IN (SELECT actor FROM anonymised)
             GROUP BY actor HAVING max(t) < ? ORDER BY actor
             """)
         q.bind([.integer(millis)])

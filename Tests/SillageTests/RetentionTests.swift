@@ -112,3 +112,29 @@ private func filledStore(_ dir: String, policy: RetentionPolicy) async throws ->
     #expect(try Retention.enforce(p.retention, store: store, zone: zone, now: now + 31 * 86400, run: nil).rejectFilesDeleted == 1)
     #expect(!FileManager.default.fileExists(atPath: rejects))
 }
+
+/// Every table of the schema that holds a learner's rows or an input's rows is declared in
+/// `StoredFact`, so erasure, anonymisation, --reprocess and retention cannot miss it.
+@Test func everyTableWithLearnersOrInputsIsDeclared() throws {
+    let dir = TestSupport.temporaryDirectory("stored-facts")
+    defer { TestSupport.remove(dir) }
+    let store = try Store(path: dir + "/store.sqlite")
+    let tables = try store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    var columns: [String: Set<String>] = [:]
+    while try tables.step() { columns[tables.text(0)] = [] }
+    for table in columns.keys {
+        let info = try store.database.prepare("SELECT name FROM pragma_table_info('\(table)')")
+        while try info.step() { columns[table, default: []].insert(info.text(0)) }
+    }
+    // Who objected or was anonymised is kept on purpose: that is how they stay so.
+    let lists: Set<String> = ["opt_outs", "anonymised"]
+    let withActor = Set(columns.filter { $0.value.contains("actor") }.keys).subtracting(lists)
+    #expect(withActor == Set(StoredFact.actorTables))
+    // Sessions and their parts are rebuilt from the other inputs' parts, not deleted by input.
+    let withInput = Set(columns.filter { $0.value.contains("input") }.keys).subtracting(["sessions", "session_parts"])
+    #expect(withInput == Set(StoredFact.inputTables))
+    for fact in StoredFact.all {
+        #expect(columns[fact.table] != nil, "\(fact.table) is not in the schema")
+        if let purge = fact.purge { #expect(columns[fact.table]?.contains(purge.column) == true) }
+    }
+}
