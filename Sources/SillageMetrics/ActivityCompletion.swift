@@ -49,7 +49,7 @@ public enum ActivityCompletion {
                     contributions: input.recordContributions
                         ? {
                             var parts = RowContributions()
-                            parts.people(4, completers)
+                            parts.people("completers", completers)
                             return parts
                         }() : nil)
             }

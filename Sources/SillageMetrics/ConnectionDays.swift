@@ -62,7 +62,7 @@ public enum ConnectionDays {
                 let key = Key(month: ms.month, stream: ms.stream, bucket: i)
                 let values = groups[key] ?? []
                 var parts = RowContributions()
-                if input.recordContributions { parts.people(3, members[key] ?? []) }
+                if input.recordContributions { parts.people("users", members[key] ?? []) }
                 let label = "\(ms.month / 12)-\(ms.month % 12 + 1 < 10 ? "0" : "")\(ms.month % 12 + 1)"
                 table.append(
                     [

@@ -49,8 +49,8 @@ public enum ContentViews {
                 contributions: input.recordContributions
                     ? {
                         var parts = RowContributions()
-                        parts.sum(3, viewsBy[key] ?? Contributions())
-                        parts.people(4, viewers[key] ?? [])
+                        parts.sum("views", viewsBy[key] ?? Contributions())
+                        parts.people("unique_viewers", viewers[key] ?? [])
                         return parts
                     }() : nil)
         }

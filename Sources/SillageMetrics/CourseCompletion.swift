@@ -73,8 +73,8 @@ public enum CourseCompletion {
             let groups = [learners, completers, learners - completers].filter { $0 > 0 }
             var parts = RowContributions()
             if input.recordContributions {
-                parts.people(3, cohort.learners)
-                parts.people(4, cohort.completers.keys)
+                parts.people("learners", cohort.learners)
+                parts.people("completers", cohort.completers.keys)
             }
             table.append(
                 [

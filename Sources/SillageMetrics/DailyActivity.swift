@@ -51,8 +51,8 @@ public enum DailyActivity {
             acc[k, default: Acc()].pageViews += Int64(d.pages)
             acc[k, default: Acc()].pagesBy.add(d.actor, Int64(d.pages))
             if input.recordContributions {
-                acc[k, default: Acc()].parts.add(d.actor, column: 2, 1)
-                acc[k, default: Acc()].parts.add(d.actor, column: 4, Int64(d.pages))
+                acc[k, default: Acc()].parts.add(d.actor, column: "users", 1)
+                acc[k, default: Acc()].parts.add(d.actor, column: "page_views", Int64(d.pages))
             }
         }
         for s in input.sessions {
@@ -62,8 +62,8 @@ public enum DailyActivity {
             acc[k, default: Acc()].sessionPages += Int64(s.pages)
             acc[k, default: Acc()].sessionsBy.add(s.actor, 1)
             if input.recordContributions {
-                acc[k, default: Acc()].parts.add(s.actor, column: 3, 1)
-                if s.isBounce { acc[k, default: Acc()].parts.add(s.actor, column: 5, 1) }
+                acc[k, default: Acc()].parts.add(s.actor, column: "sessions", 1)
+                if s.isBounce { acc[k, default: Acc()].parts.add(s.actor, column: "bounces", 1) }
             }
         }
         for key in acc.keys.sorted() {

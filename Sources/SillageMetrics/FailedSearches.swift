@@ -37,8 +37,8 @@ public enum FailedSearches {
                 contributions: input.recordContributions
                     ? {
                         var parts = RowContributions()
-                        parts.people(1, searchers[term]!)
-                        parts.sum(2, failedBy[term] ?? Contributions())
+                        parts.people("searchers", searchers[term]!)
+                        parts.sum("failed_searches", failedBy[term] ?? Contributions())
                         return parts
                     }() : nil)
         }

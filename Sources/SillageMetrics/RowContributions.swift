@@ -28,23 +28,43 @@ public struct Contributions: Sendable {
 
 /// What each person put into each count of one table row, recorded only for tables published
 /// with differential privacy, whose noise scale rests on bounding exactly that.
+///
+/// Builders name the column; appending the row to its table resolves the names to the
+/// table's column indices (a name the table lacks is a programming error and traps).
 public struct RowContributions: Sendable {
-    /// Per person, per column index of the table: their part of that cell.
+    private var byName: [ActorKey: [String: Int64]] = [:]
+    /// Per person, per column index of the table: their part of that cell (set by `Table.append`).
     public private(set) var byActor: [ActorKey: [Int: Int64]] = [:]
 
     public init() {}
 
     /// Each of `actors` counts once in `column` (a count of distinct people).
-    public mutating func people(_ column: Int, _ actors: some Sequence<ActorKey>) {
-        for a in actors { byActor[a, default: [:]][column, default: 0] += 1 }
+    public mutating func people(_ column: String, _ actors: some Sequence<ActorKey>) {
+        for a in actors { byName[a, default: [:]][column, default: 0] += 1 }
     }
 
     /// The people behind a sum, with their parts.
-    public mutating func sum(_ column: Int, _ contributions: Contributions) {
-        for (a, v) in contributions.perActor { byActor[a, default: [:]][column, default: 0] += v }
+    public mutating func sum(_ column: String, _ contributions: Contributions) {
+        for (a, v) in contributions.perActor { byName[a, default: [:]][column, default: 0] += v }
     }
 
-    public mutating func add(_ actor: ActorKey, column: Int, _ value: Int64) {
-        byActor[actor, default: [:]][column, default: 0] += value
+    public mutating func add(_ actor: ActorKey, column: String, _ value: Int64) {
+        byName[actor, default: [:]][column, default: 0] += value
+    }
+
+    /// The parts by column index of `columns`.
+    func resolved(against columns: [Column]) -> RowContributions {
+        var out = self
+        var index: [String: Int] = [:]
+        for (i, c) in columns.enumerated() { index[c.name] = i }
+        out.byActor = byName.mapValues { cells in
+            var byIndex: [Int: Int64] = [:]
+            for (name, v) in cells {
+                guard let i = index[name] else { preconditionFailure("contribution to \(name), a column the table lacks") }
+                byIndex[i, default: 0] += v
+            }
+            return byIndex
+        }
+        return out
     }
 }

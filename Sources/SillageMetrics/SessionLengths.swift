@@ -46,8 +46,8 @@ public enum SessionLengths {
 
     static func parts(_ users: Set<ActorKey>, _ sessions: Contributions) -> RowContributions {
         var parts = RowContributions()
-        parts.sum(2, sessions)
-        parts.people(3, users)
+        parts.sum("sessions", sessions)
+        parts.people("users", users)
         return parts
     }
 }

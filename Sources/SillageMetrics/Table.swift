@@ -124,7 +124,7 @@ public struct Table: Sendable {
 
     public mutating func append(_ row: [Cell], actors: Int, topShare: Double = 0, contributions: RowContributions? = nil) {
         precondition(row.count == columns.count, "row width must match the columns of \(name)")
-        if let contributions { self.contributions.append(contributions) }
+        if let contributions { self.contributions.append(contributions.resolved(against: columns)) }
         rows.append(row)
         actorsPerRow.append(actors)
         topSharePerRow.append(topShare)

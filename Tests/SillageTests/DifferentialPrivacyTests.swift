@@ -29,8 +29,9 @@ func geometricNoiseHasTheMechanismsMeanAndVariance(epsilon: Double, sensitivity:
 
 private func actor(_ i: Int) -> ActorKey { ActorKey(high: UInt64(i) &* 0x9E37_79B9_7F4A_7C15, low: UInt64(i)) }
 
-/// `rows` rows, each with `people` people of its own, each adding `each` to the sum column.
-private func syntheticTable(rows: Int, people: Int, each: Int64) -> Table {
+/// `rows` rows, each with `people` people of its own, each adding `each` to the sum column;
+/// `newcomer` adds one more person to the first row.
+private func syntheticTable(rows: Int, people: Int, each: Int64, newcomer: Bool = false) -> Table {
     var table = Table(
         name: "synthetic", title: "", description: "",
         columns: [
@@ -42,9 +43,10 @@ private func syntheticTable(rows: Int, people: Int, each: Int64) -> Table {
     for r in 0..<rows {
         var parts = RowContributions()
         for p in 0..<people {
-            parts.add(actor(r * people + p), column: 1, 1)
-            parts.add(actor(r * people + p), column: 2, each)
+            parts.add(actor(r * people + p), column: "users", 1)
+            parts.add(actor(r * people + p), column: "views", each)
         }
+        if newcomer && r == 0 { parts.add(actor(1_000_000), column: "users", 1) }
         table.append(
             [.text("c\(r)"), .integer(Int64(people)), .integer(Int64(people) * each), .decimal(1.5, digits: 1)],
             actors: people, contributions: parts)
@@ -89,8 +91,7 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     #expect(a.rows == b.rows, "a re-export repeats every noisy value: nothing to average")
     #expect(zip(a.rows, c.rows).filter { $0 != $1 }.count > 150, "another recipient's draws are independent")
     // One person more in row 0: a different release, fresh draws everywhere.
-    var d = syntheticTable(rows: 200, people: 8, each: 3)
-    d.contributions[0].add(actor(1_000_000), column: 1, 1)
+    var d = syntheticTable(rows: 200, people: 8, each: 3, newcomer: true)
     _ = dp.apply(&d, key: try key("lab"))
     #expect(zip(a.rows.dropFirst(), d.rows.dropFirst()).filter { $0 != $1 }.count > 150)
 }
@@ -104,8 +105,8 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     let busy = actor(7)
     for r in 0..<30 {
         var parts = RowContributions()
-        parts.add(busy, column: 1, 1)
-        parts.add(busy, column: 2, r == 0 ? 9 : 2)
+        parts.add(busy, column: "users", 1)
+        parts.add(busy, column: "views", r == 0 ? 9 : 2)
         table.append([.text("d\(r)"), .integer(1), .integer(2)], actors: 1, contributions: parts)
     }
     let settings = NoisyTableDefinition(table: "t", epsilon: 1, maxRowsPerActor: 5, maxPerCell: 4)
@@ -249,4 +250,24 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     }
     #expect(outcome.noise.contains { $0.table == "content_views" && $0.cellsNoised > 0 })
     #expect(outcome.noise.contains { $0.table == "course_completion" && $0.cellsNoised > 0 })
+}
+
+/// Builders name the columns their contributions go to; the names resolve against the table's
+/// own columns when the row is appended, so reordering columns cannot misattribute them.
+@Test func contributionsFollowTheirColumnsByName() async {
+    var table = Table(
+        name: "t", title: "", description: "",
+        columns: [Column("views", .integer, "", role: .count), Column("k", .string, ""), Column("users", .integer, "", role: .people)],
+        primaryKey: ["k"])
+    var parts = RowContributions()
+    parts.add(actor(1), column: "users", 1)
+    parts.add(actor(1), column: "views", 4)
+    table.append([.integer(4), .text("a"), .integer(1)], actors: 1, contributions: parts)
+    #expect(table.contributions[0].byActor[actor(1)] == [2: 1, 0: 4])
+    await #expect(processExitsWith: .failure) {
+        var t = Table(name: "t", title: "", description: "", columns: [Column("k", .string, "")], primaryKey: ["k"])
+        var p = RowContributions()
+        p.add(ActorKey(high: 1, low: 1), column: "no_such_column", 1)
+        t.append([.text("a")], actors: 1, contributions: p)
+    }
 }
