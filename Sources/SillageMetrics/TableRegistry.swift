@@ -1,7 +1,15 @@
-/// A published table: its name, how it is computed from the store's rows, and the totals it
-/// shares with other tables.
+/// The kinds of store rows a table is computed from.
+public enum MetricSource: Sendable, Hashable, CaseIterable {
+    case sessions, actorDays, facts, catalogue
+}
+
+/// A published table: its name, the store rows it is computed from and how, and the totals
+/// it shares with other tables.
 public struct TableStage: Sendable {
     public var name: String
+    /// What `build` reads of its input (the rest may be left empty); a test builds every
+    /// table from these alone and from everything, and compares.
+    public var reads: Set<MetricSource>
     public var build: @Sendable (MetricInput) -> Table
     /// Totals this table publishes that another table publishes too (checked together by
     /// complementary suppression, so that no withheld cell is their difference).
@@ -26,15 +34,15 @@ public struct SharedTotal: Sendable, Equatable {
 public enum TableRegistry {
     /// Tables by name, in publication order.
     public static let tableList: [TableStage] = [
-        TableStage(name: DailyActivity.name, build: DailyActivity.build),
+        TableStage(name: DailyActivity.name, reads: [.sessions, .actorDays], build: DailyActivity.build),
         TableStage(
-            name: SessionLengths.name, build: SessionLengths.build,
+            name: SessionLengths.name, reads: [.sessions, .actorDays], build: SessionLengths.build,
             sharedTotals: [SharedTotal(cells: [(DailyActivity.name, "sessions"), (SessionLengths.name, "sessions")], per: "stream")]),
-        TableStage(name: ConnectionDays.name, build: ConnectionDays.build),
-        TableStage(name: CourseCompletion.name, build: CourseCompletion.build),
-        TableStage(name: ActivityCompletion.name, build: ActivityCompletion.build),
-        TableStage(name: ContentViews.name, build: ContentViews.build),
-        TableStage(name: FailedSearches.name, build: FailedSearches.build),
+        TableStage(name: ConnectionDays.name, reads: [.sessions, .actorDays], build: ConnectionDays.build),
+        TableStage(name: CourseCompletion.name, reads: [.facts, .catalogue], build: CourseCompletion.build),
+        TableStage(name: ActivityCompletion.name, reads: [.facts, .catalogue], build: ActivityCompletion.build),
+        TableStage(name: ContentViews.name, reads: [.facts], build: ContentViews.build),
+        TableStage(name: FailedSearches.name, reads: [.facts], build: FailedSearches.build),
     ]
 
     public static let tables: [String: TableStage] = Dictionary(uniqueKeysWithValues: tableList.map { ($0.name, $0) })

@@ -12,12 +12,7 @@ public enum Exporter {
         _ export: ExportDefinition, store: Store, outputRoot: String, pipeline: PipelineDefinition,
         key: MasterKey, scanner: PIIScanner, run: Int64? = nil
     ) throws(SillageError) -> ExportOutcome {
-        let days = export.period.dayRange
-        let zone = try ZoneRules(identifier: pipeline.timezone)
-        var input = MetricInput(
-            sessions: try store.sessions(days: days), actorDays: try store.actorDays(days: days),
-            facts: try store.facts(), days: days, zone: zone)
-        input.catalogue = try store.catalogue()
+        let input = try self.input(for: export, store: store, zone: try ZoneRules(identifier: pipeline.timezone))
         let prepared = try Release.prepare(export, input: input, key: key, scanner: scanner, outputRoot: outputRoot)
         // Charged before anything is published: a failure after this over-counts, never under-counts.
         var budget: BudgetPosition? = nil
@@ -34,5 +29,18 @@ public enum Exporter {
             timezone: pipeline.timezone, inactivityMinutes: pipeline.inactivityMinutes,
             visitorScopes: Array(Set(pipeline.inputs.map(\.visitorScope.rawValue))).sorted())
         return try Release.publish(prepared, budget: budget, context: context, outputRoot: outputRoot)
+    }
+
+    /// The store's rows for the export's period, of the kinds its tables read.
+    static func input(for export: ExportDefinition, store: Store, zone: ZoneRules) throws(SillageError) -> MetricInput {
+        var needs = Set(export.tables.flatMap { TableRegistry.tables[$0]?.reads ?? [] })
+        if export.microdata != nil { needs.insert(.sessions) }
+        let days = export.period.dayRange
+        var input = MetricInput(
+            sessions: needs.contains(.sessions) ? try store.sessions(days: days) : [],
+            actorDays: needs.contains(.actorDays) ? try store.actorDays(days: days) : [],
+            facts: needs.contains(.facts) ? try store.facts() : ActivityFacts(), days: days, zone: zone)
+        if needs.contains(.catalogue) { input.catalogue = try store.catalogue() }
+        return input
     }
 }

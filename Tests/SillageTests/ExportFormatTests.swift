@@ -4,6 +4,7 @@ import Testing
 @testable import SillageMetrics
 @testable import SillageDisclosure
 @testable import SillageExport
+@testable import SillageStore
 @testable import SillagePipeline
 
 @Test(arguments: [
@@ -170,4 +171,29 @@ func contributionsGiveTheTopShare(values: [Int64], share: Double) {
     DominanceRule(maxShare: 0.85).apply(&table, report: &report)
     #expect(table.rows.map { $0[1] } == [.empty, .integer(100), .integer(100), .empty])
     #expect(report.rowsDominated == 1 && report.cellsSuppressed == 1)
+}
+
+/// What a table declares it reads is all it reads: built from those store rows alone, every
+/// table of the sample pipeline's store equals the table built from everything.
+@Test func everyTableIsBuiltFromTheRowsItDeclares() throws {
+    let dir = TestSupport.temporaryDirectory("declared-reads")
+    defer { TestSupport.remove(dir) }
+    try FileManager.default.createSymbolicLink(atPath: dir + "/SampleLogs", withDestinationPath: TestSupport.packageRoot + "/SampleLogs")
+    try FileManager.default.createDirectory(atPath: dir + "/Pipelines", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: TestSupport.packageRoot + "/Pipelines/sample.json", toPath: dir + "/Pipelines/sample.json")
+    let r = try TestSupport.run(TestSupport.binary, ["run", "Pipelines/sample.json"], in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    let store = try Store(path: dir + "/var/sample.sqlite")
+    let zone = try ZoneRules(identifier: "Europe/Paris")
+    var all = MetricInput(sessions: try store.sessions(days: nil), actorDays: try store.actorDays(days: nil), facts: try store.facts(), zone: zone)
+    all.catalogue = try store.catalogue()
+    for stage in TableRegistry.tableList {
+        var export = ExportDefinition()
+        export.tables = [stage.name]
+        let declared = try Exporter.input(for: export, store: store, zone: zone)
+        #expect(declared.sessions.isEmpty == !stage.reads.contains(.sessions))
+        let (full, partial) = (stage.build(all), stage.build(declared))
+        #expect(full.rows.count > 0, "\(stage.name) is empty on the sample")
+        #expect(full.rows == partial.rows && full.actorsPerRow == partial.actorsPerRow, "\(stage.name) reads more than it declares")
+    }
 }
