@@ -8,7 +8,7 @@ let layers: [(name: String, dependencies: [Target.Dependency])] = [
     ("SillageCore", ["CZlib"]),
     ("SillagePrivacy", ["SillageCore"]),
     ("SillageIngest", ["SillageCore", "SillagePrivacy"]),
-    ("SillageMetrics", ["SillageCore"]),
+    ("SillageMetrics", ["SillageCore", "SillagePrivacy"]),
     ("SillageDisclosure", ["SillageCore", "SillagePrivacy", "SillageMetrics"]),
     ("SillageExport", ["SillageCore", "SillagePrivacy", "SillageMetrics", "SillageDisclosure"]),
     ("SillageStore", ["SillageCore", "SillagePrivacy", "SillageMetrics", "SillageDisclosure", "CSQLite"]),

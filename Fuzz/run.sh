@@ -20,7 +20,7 @@ if [ ! -x "$binary" ] || [ -n "$(find Sources Fuzz -newer "$binary" -name '*.swi
   # object set); their imports of one another are dropped from the copies.
   flat="$work/sources"; rm -rf "$flat"; mkdir -p "$flat"
   for f in $(find Sources -path Sources/SillageCLI -prune -o -name '*.swift' -print | sort); do
-    sed -E '/^(@testable )?import Sillage[A-Za-z]*$/d' "$f" > "$flat/$(echo "${f#Sources/}" | tr / _)"
+    sed -E '/^(@testable |@_spi\([A-Za-z]+\) )?import Sillage[A-Za-z]*$/d' "$f" > "$flat/$(echo "${f#Sources/}" | tr / _)"
   done
   swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SillageFuzz -package-name sillage \
     -I Sources/CSQLite -I Sources/CZlib \

@@ -121,7 +121,12 @@ public enum Release {
             for (r, row) in table.rows.enumerated() {
                 for (c, cell) in row.enumerated() {
                     cellsScanned += 1
-                    guard case .text(let text) = cell else { continue }
+                    let text: String
+                    switch cell {
+                    case .text(let label): text = label
+                    case .value(let value): text = value.text
+                    default: continue
+                    }
                     let finding: String?
                     if table.columns[c].isPseudonym {
                         finding = isPseudonymText(text) ? nil : "a value that is not a pseudonym"

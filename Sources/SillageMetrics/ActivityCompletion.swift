@@ -1,4 +1,5 @@
 import SillageCore
+import SillagePrivacy
 
 /// `activity_completion`: the completion funnel of each course's activities.
 ///
@@ -25,7 +26,7 @@ public enum ActivityCompletion {
             ],
             primaryKey: ["course", "activity"])
         let cohorts = CourseCompletion.cohorts(input)
-        var byCourse: [String: [String: Set<ActorKey>]] = [:]
+        var byCourse: [Publishable: [Publishable: Set<ActorKey>]] = [:]
         for (k, c) in input.facts.activityCompletions where c.time < input.periodEnd {
             byCourse[c.course, default: [:]][k.object, default: []].insert(k.actor)
         }
@@ -42,7 +43,7 @@ public enum ActivityCompletion {
             for (rank, (activity, completers)) in ranked.enumerated() {
                 table.append(
                     [
-                        .text(course), .text(activity), .text(input.catalogue[activity]?.name ?? ""), .integer(Int64(rank + 1)),
+                        .value(course), .value(activity), .value(input.catalogue[activity]?.name ?? .none), .integer(Int64(rank + 1)),
                         .integer(Int64(completers.count)),
                         learners > 0 ? .decimal(Double(completers.count) / Double(max(learners, completers.count)), digits: 3) : .empty,
                     ], actors: completers.count,

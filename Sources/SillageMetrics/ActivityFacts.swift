@@ -1,14 +1,15 @@
 import SillageCore
+import SillagePrivacy
 
 /// Learning facts gathered from a run's events, keyed by pseudonym and by course or object
 /// key: what completion, funnel, consultation and search tables are computed from.
 public struct ActivityFacts: Sendable, Equatable {
     public struct ActorCourse: Hashable, Sendable, Comparable {
         public var actor: ActorKey
-        public var course: String
+        public var course: Publishable
         public static func < (a: Self, b: Self) -> Bool { (a.course, a.actor) < (b.course, b.actor) }
 
-        package init(actor: ActorKey, course: String) {
+        package init(actor: ActorKey, course: Publishable) {
             self.actor = actor
             self.course = course
         }
@@ -16,10 +17,10 @@ public struct ActivityFacts: Sendable, Equatable {
 
     public struct ActorObject: Hashable, Sendable, Comparable {
         public var actor: ActorKey
-        public var object: String
+        public var object: Publishable
         public static func < (a: Self, b: Self) -> Bool { (a.object, a.actor) < (b.object, b.actor) }
 
-        package init(actor: ActorKey, object: String) {
+        package init(actor: ActorKey, object: Publishable) {
             self.actor = actor
             self.object = object
         }
@@ -51,23 +52,23 @@ public struct ActivityFacts: Sendable, Equatable {
     }
 
     public struct ActivityCompletion: Sendable, Equatable {
-        public var course: String
+        public var course: Publishable
         public var time: Int64
 
-        package init(course: String, time: Int64) {
+        package init(course: Publishable, time: Int64) {
             self.course = course
             self.time = time
         }
     }
 
     public struct ContentViewKey: Hashable, Sendable, Comparable {
-        public var object: String
-        public var course: String
+        public var object: Publishable
+        public var course: Publishable
         public var week: Int32
         public var actor: ActorKey
         public static func < (a: Self, b: Self) -> Bool { (a.object, a.week, a.actor) < (b.object, b.week, b.actor) }
 
-        package init(object: String, course: String, week: Int32, actor: ActorKey) {
+        package init(object: Publishable, course: Publishable, week: Int32, actor: ActorKey) {
             self.object = object
             self.course = course
             self.week = week
@@ -76,12 +77,12 @@ public struct ActivityFacts: Sendable, Equatable {
     }
 
     public struct SearchKey: Hashable, Sendable, Comparable {
-        public var term: String
+        public var term: Publishable
         public var actor: ActorKey
         public var day: Int32
         public static func < (a: Self, b: Self) -> Bool { (a.term, a.day, a.actor) < (b.term, b.day, b.actor) }
 
-        package init(term: String, actor: ActorKey, day: Int32) {
+        package init(term: Publishable, actor: ActorKey, day: Int32) {
             self.term = term
             self.actor = actor
             self.day = day
@@ -115,14 +116,14 @@ public struct ActivityFacts: Sendable, Equatable {
     /// Collects facts from events sorted by (stream, actor, time); `strings` resolves ids;
     /// `recentViews` are the last views carried from the previous run.
     public static func collect(
-        sorted events: [Event], strings: [String],
+        sorted events: [Event], strings: [Publishable],
         recentViews: [ActorObject: Int64] = [:]
     ) -> ActivityFacts {
         var facts = ActivityFacts()
         var lastView: [UInt32: Int64] = [:]
         var currentActor: ActorKey? = nil
         var currentStream: UInt8 = 0
-        func string(_ id: UInt32) -> String { id == 0 || Int(id) >= strings.count ? "" : strings[Int(id)] }
+        func string(_ id: UInt32) -> Publishable { id == 0 || Int(id) >= strings.count ? .none : strings[Int(id)] }
         for e in events {
             if e.actor != currentActor || e.stream != currentStream {
                 if let actor = currentActor {
@@ -158,9 +159,8 @@ public struct ActivityFacts: Sendable, Equatable {
                 lastView[e.object] = e.time
                 facts.contentViews[ContentViewKey(object: object, course: course, week: weekStart(e.day), actor: e.actor), default: 0] += 1
             case .search:
-                let term = string(e.object)
-                guard term.hasPrefix("search:"), term.count > 7 else { break }
-                let key = SearchKey(term: String(term.dropFirst(7)), actor: e.actor, day: e.day)
+                guard let term = string(e.object).removingPrefix("search:") else { break }
+                let key = SearchKey(term: term, actor: e.actor, day: e.day)
                 facts.searches[key, default: SearchCounts(searches: 0, failed: 0)].searches += 1
                 if e.searchResults == 0 { facts.searches[key]!.failed += 1 }
             default:

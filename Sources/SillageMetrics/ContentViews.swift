@@ -1,4 +1,5 @@
 import SillageCore
+import SillagePrivacy
 
 /// `content_views`: consultations of each course content per week (COUNTER R5 style).
 ///
@@ -25,8 +26,8 @@ public enum ContentViews {
             primaryKey: ["week", "course", "object"])
         struct Key: Hashable, Comparable {
             var week: Int32
-            var course: String
-            var object: String
+            var course: Publishable
+            var object: Publishable
             static func < (a: Key, b: Key) -> Bool { (a.week, a.course, a.object) < (b.week, b.course, b.object) }
         }
         var views: [Key: Int] = [:]
@@ -42,7 +43,7 @@ public enum ContentViews {
             let unique = viewers[key]?.count ?? 0
             table.append(
                 [
-                    .text(CivilTime.isoDate(days: Int(key.week))), .text(key.course), .text(key.object),
+                    .text(CivilTime.isoDate(days: Int(key.week))), .value(key.course), .value(key.object),
                     .integer(Int64(views[key]!)), .integer(Int64(unique)),
                 ], actors: unique,
                 topShare: viewsBy[key]?.topShare ?? 0,

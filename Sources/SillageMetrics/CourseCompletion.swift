@@ -1,4 +1,5 @@
 import SillageCore
+import SillagePrivacy
 
 /// `course_completion`: per course, the learners it concerns, those who completed it, the
 /// rate and the median time to complete (SPEC §7).
@@ -19,15 +20,15 @@ public enum CourseCompletion {
         var completers: [ActorKey: Int64]
     }
 
-    static func cohorts(_ input: MetricInput) -> [String: Cohort] {
+    static func cohorts(_ input: MetricInput) -> [Publishable: Cohort] {
         let end = input.periodEnd, start = input.periodStart
-        var enrolled: [String: Set<ActorKey>] = [:]
+        var enrolled: [Publishable: Set<ActorKey>] = [:]
         for (k, t) in input.facts.enrolments where t < end { enrolled[k.course, default: []].insert(k.actor) }
-        var active: [String: Set<ActorKey>] = [:]
+        var active: [Publishable: Set<ActorKey>] = [:]
         for (k, a) in input.facts.courseActivity where a.first < end && a.last >= start { active[k.course, default: []].insert(k.actor) }
-        var completed: [String: [ActorKey: Int64]] = [:]
+        var completed: [Publishable: [ActorKey: Int64]] = [:]
         for (k, t) in input.facts.completions where t < end { completed[k.course, default: [:]][k.actor] = t }
-        var out: [String: Cohort] = [:]
+        var out: [Publishable: Cohort] = [:]
         for course in Set(enrolled.keys).union(active.keys).union(completed.keys) {
             let hasEnrolments = input.facts.enrolments.keys.contains { $0.course == course }
             var learners = hasEnrolments ? (enrolled[course] ?? []) : (active[course] ?? [])
@@ -78,7 +79,7 @@ public enum CourseCompletion {
             }
             table.append(
                 [
-                    .text(course), .text(input.catalogue[course]?.name ?? ""), .text(cohort.denominator), .integer(Int64(learners)),
+                    .value(course), .value(input.catalogue[course]?.name ?? .none), .text(cohort.denominator), .integer(Int64(learners)),
                     .integer(Int64(completers)),
                     learners > 0 ? .decimal(Double(completers) / Double(learners), digits: 3) : .empty,
                     medianDays.map { .decimal($0, digits: 1) } ?? .empty,

@@ -1,4 +1,5 @@
 import SillageCore
+import SillagePrivacy
 
 /// `failed_searches`: search terms that found nothing, for the teams who write the content.
 ///
@@ -21,9 +22,9 @@ public enum FailedSearches {
             ],
             primaryKey: ["term"])
         table.omitSuppressedRows = true
-        var searchers: [String: Set<ActorKey>] = [:]
-        var failed: [String: Int] = [:]
-        var failedBy: [String: Contributions] = [:]
+        var searchers: [Publishable: Set<ActorKey>] = [:]
+        var failed: [Publishable: Int] = [:]
+        var failedBy: [Publishable: Contributions] = [:]
         for (k, c) in input.facts.searches where c.failed > 0 && input.covers(day: k.day) {
             searchers[k.term, default: []].insert(k.actor)
             failed[k.term, default: 0] += c.failed
@@ -32,7 +33,7 @@ public enum FailedSearches {
         for term in searchers.keys.sorted() {
             let n = searchers[term]!.count
             table.append(
-                [.text(term), .integer(Int64(n)), .integer(Int64(failed[term]!))], actors: n,
+                [.value(term), .integer(Int64(n)), .integer(Int64(failed[term]!))], actors: n,
                 topShare: failedBy[term]?.topShare ?? 0,
                 contributions: input.recordContributions
                     ? {

@@ -1,7 +1,12 @@
 import SillageCore
+import SillagePrivacy
 
 /// A cell of a published table.
 public enum Cell: Sendable, Equatable {
+    /// A value that came from the inputs (a course, an object, a term, a name): only ever one
+    /// the privacy gate admitted.
+    case value(Publishable)
+    /// A label the code itself writes (a date, a stream, a bucket, a pseudonym).
     case text(String)
     case integer(Int64)
     /// A decimal with a fixed number of fraction digits at most (trailing zeros dropped).
@@ -12,6 +17,7 @@ public enum Cell: Sendable, Equatable {
     /// The CSV text of the cell.
     public var csvText: String {
         switch self {
+        case .value(let p): return p.text
         case .text(let s): return s
         case .integer(let i): return String(i)
         case .decimal(let d, let digits): return Cell.formatDecimal(d, digits: digits)
@@ -142,7 +148,7 @@ public struct MetricInput: Sendable {
     /// Local days the export covers (nil: all).
     public var days: ClosedRange<Int>?
     /// Course and activity names and positions, from catalogue inputs.
-    public var catalogue: [String: CatalogueEntry] = [:]
+    public var catalogue: [Publishable: CatalogueEntry] = [:]
     public var zone: ZoneRules
     /// Stream names in a fixed order.
     public var streams: [String]

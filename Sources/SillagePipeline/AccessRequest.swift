@@ -76,7 +76,7 @@ public enum AccessRequest {
     static func tables(of actor: ActorKey, store: Store) throws(SillageError) -> [PersonTable] {
         let facts = try store.facts(of: actor)
         let catalogue = try store.catalogue()
-        let name = { (key: String) in catalogue[key]?.name ?? "" }
+        let name = { (key: Publishable) in catalogue[key]?.name.text ?? "" }
         let sessions = PersonTable(
             file: "sessions.csv", key: "sessions",
             header: ["stream", "start_utc", "end_utc", "local_date", "duration_seconds", "events", "pages", "device"],
@@ -92,7 +92,7 @@ public enum AccessRequest {
         return [sessions, days, courses(of: actor, facts: facts, name: name)] + factTables(facts, name: name)
     }
 
-    static func courses(of actor: ActorKey, facts: ActivityFacts, name: (String) -> String) -> PersonTable {
+    static func courses(of actor: ActorKey, facts: ActivityFacts, name: (Publishable) -> String) -> PersonTable {
         let courses = Set(facts.enrolments.keys.map(\.course)).union(facts.completions.keys.map(\.course))
             .union(facts.courseActivity.keys.map(\.course))
         return PersonTable(
@@ -102,26 +102,28 @@ public enum AccessRequest {
                 let k = ActivityFacts.ActorCourse(actor: actor, course: c)
                 let a = facts.courseActivity[k]
                 return [
-                    c, name(c), facts.enrolments[k].map(instant) ?? "", a.map { instant($0.first) } ?? "",
+                    c.text, name(c), facts.enrolments[k].map(instant) ?? "", a.map { instant($0.first) } ?? "",
                     a.map { instant($0.last) } ?? "", a.map { String($0.events) } ?? "", facts.completions[k].map(instant) ?? "",
                 ]
             })
     }
 
-    static func factTables(_ facts: ActivityFacts, name: (String) -> String) -> [PersonTable] {
+    static func factTables(_ facts: ActivityFacts, name: (Publishable) -> String) -> [PersonTable] {
         [
             PersonTable(
                 file: "activity_completions.csv", key: "activityCompletions", header: ["course", "activity", "activity_name", "completed_utc"],
                 rows: facts.activityCompletions.sorted { $0.key < $1.key }.map {
-                    [$0.value.course, $0.key.object, name($0.key.object), instant($0.value.time)]
+                    [$0.value.course.text, $0.key.object.text, name($0.key.object), instant($0.value.time)]
                 }),
             PersonTable(
                 file: "content_views.csv", key: "contentViews", header: ["week", "course", "object", "views"],
-                rows: facts.contentViews.sorted { $0.key < $1.key }.map { [date($0.key.week), $0.key.course, $0.key.object, String($0.value)] }),
+                rows: facts.contentViews.sorted { $0.key < $1.key }.map {
+                    [date($0.key.week), $0.key.course.text, $0.key.object.text, String($0.value)]
+                }),
             PersonTable(
                 file: "searches.csv", key: "searches", header: ["local_date", "term", "searches", "failed"],
                 rows: facts.searches.sorted { $0.key < $1.key }.map {
-                    [date($0.key.day), $0.key.term, String($0.value.searches), String($0.value.failed)]
+                    [date($0.key.day), $0.key.term.text, String($0.value.searches), String($0.value.failed)]
                 }),
         ]
     }

@@ -59,9 +59,9 @@ public struct IngestDriver {
         reader: any ByteReader, displayName: String, parsing: FileParsing,
         startOffset: Int64, startLine: Int, holdBackUnterminatedLine: Bool,
         sliceBytes: Int64 = .max,
-        objects: inout Interner, progress: ProgressSink?, rawBytesRead: () -> Int64,
+        objects: inout Interner<Publishable>, progress: ProgressSink?, rawBytesRead: () -> Int64,
         rawSize: Int64?,
-        onSlice: (FileIngest, inout Interner) async throws(SillageError) -> Void
+        onSlice: (FileIngest, inout Interner<Publishable>) async throws(SillageError) -> Void
     ) async throws(SillageError) {
         let parser = parsing.parser
         var chunker = LineChunker(
@@ -129,7 +129,7 @@ struct SliceMerger {
 
     /// Merges the chunks that are next in order; hands over a slice when one is full.
     mutating func mergeReady(
-        objects: inout Interner, onSlice: (FileIngest, inout Interner) async throws(SillageError) -> Void
+        objects: inout Interner<Publishable>, onSlice: (FileIngest, inout Interner<Publishable>) async throws(SillageError) -> Void
     ) async throws(SillageError) {
         while let r = pending.removeValue(forKey: nextToMerge) {
             merge(r, objects: &objects)
@@ -146,9 +146,9 @@ struct SliceMerger {
 
     /// Adds one chunk's result, with its strings mapped to the run's interner and its
     /// line numbers made absolute.
-    mutating func merge(_ r: ChunkResult, objects: inout Interner) {
+    mutating func merge(_ r: ChunkResult, objects: inout Interner<Publishable>) {
         var remap = [UInt32](repeating: 0, count: r.objects.count + 1)
-        for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o.text) }
+        for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o) }
         for var e in r.events {
             // Both ids index the chunk's strings: both must be mapped to the run's.
             e.object = remap[Int(e.object)]

@@ -27,7 +27,7 @@ final class IngestPhase {
     private let onNotice: ((String) -> Void)?
     private var opener: FileOpener
     private var assembler: BatchAssembler
-    private var objects = Interner()
+    private var objects = Interner(none: Publishable.none)
     private var rejectSamples: [RejectFile.Sample] = []
     /// Raw identifiers met by the parsers, for the PII guard; in memory only.
     private(set) var seenIdentifiers = Set<[UInt8]>()
@@ -136,7 +136,7 @@ final class IngestPhase {
 
     /// One slice of a file: opt-outs dropped, tallied, checked, sessionised, committed.
     private func absorb(
-        _ parsed: FileIngest, strings: [String], file: inout PositionedFile, tally: inout FileTally, input: InputDefinition,
+        _ parsed: FileIngest, strings: [Publishable], file: inout PositionedFile, tally: inout FileTally, input: InputDefinition,
         report: inout RunReport
     ) async throws(SillageError) {
         var slice = parsed

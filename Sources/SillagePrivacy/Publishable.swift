@@ -12,5 +12,16 @@ public struct Publishable: Hashable, Comparable, Sendable, CustomStringConvertib
 
     public var description: String { text }
 
+    /// No value (an event without a course or object).
+    public static let none = Publishable(admitted: "")
+
+    public var isEmpty: Bool { text.isEmpty }
+
+    /// The rest of an admitted value after `prefix` (a search term after `search:`), or nil.
+    public func removingPrefix(_ prefix: String) -> Publishable? {
+        guard text.hasPrefix(prefix), text.count > prefix.count else { return nil }
+        return Publishable(admitted: String(text.dropFirst(prefix.count)))
+    }
+
     public static func < (a: Publishable, b: Publishable) -> Bool { a.text < b.text }
 }

@@ -84,6 +84,12 @@ public struct PublishableGate {
         return UInt32(table.insert(raw) { () } + 1)
     }
 
+    /// A value the store wrote from an admitted one, read back. Only the store uses it (it
+    /// imports the `Store` SPI, and `ArchitectureTests` checks that no other target does).
+    @_spi(Store) public static func stored(_ text: String) -> Publishable {
+        Publishable(admitted: text)
+    }
+
     /// A reference table's value (a catalogue key or name, an organisation) as the source spells it.
     public static func reference(_ text: String) -> Publishable {
         admit(Array(text.utf8))

@@ -3,6 +3,7 @@
 #endif
 import Foundation
 import SillageCore
+import SillagePrivacy
 import SillageMetrics
 
 /// The Sillage store: one SQLite file (WAL) holding the run journal, the input ledger,
@@ -215,11 +216,11 @@ public final class Store {
     }
 
     /// Catalogue entries by key: display name, course, and position in the course.
-    public func catalogue() throws(SillageError) -> [String: CatalogueEntry] {
+    public func catalogue() throws(SillageError) -> [Publishable: CatalogueEntry] {
         let q = try database.prepare("SELECT key, course, name, position FROM catalogue")
-        var out: [String: CatalogueEntry] = [:]
+        var out: [Publishable: CatalogueEntry] = [:]
         while try q.step() {
-            out[q.text(0)] = CatalogueEntry(course: q.text(1), name: q.text(2), position: q.isNull(3) ? nil : Int(q.int(3)))
+            out[q.value(0)] = CatalogueEntry(course: q.value(1), name: q.value(2), position: q.isNull(3) ? nil : Int(q.int(3)))
         }
         return out
     }

@@ -1,4 +1,5 @@
 import SillageCore
+import SillagePrivacy
 import SillageMetrics
 
 /// Reading back what the inputs contributed: rows are kept per input and combined here.
@@ -49,26 +50,26 @@ extension Store {
         }
         var f = ActivityFacts()
         var q = try query("course, actor, min(first_ms)", "enrolments", "GROUP BY course, actor")
-        while try q.step() { f.enrolments[.init(actor: q.actor(1), course: q.text(0))] = q.int(2) }
+        while try q.step() { f.enrolments[.init(actor: q.actor(1), course: q.value(0))] = q.int(2) }
         q = try query("course, actor, min(completed_ms)", "completions", "GROUP BY course, actor")
-        while try q.step() { f.completions[.init(actor: q.actor(1), course: q.text(0))] = q.int(2) }
+        while try q.step() { f.completions[.init(actor: q.actor(1), course: q.value(0))] = q.int(2) }
         q = try query("course, actor, min(first_ms), max(last_ms), sum(events)", "course_activity", "GROUP BY course, actor")
         while try q.step() {
-            f.courseActivity[.init(actor: q.actor(1), course: q.text(0))] = .init(first: q.int(2), last: q.int(3), events: Int(q.int(4)))
+            f.courseActivity[.init(actor: q.actor(1), course: q.value(0))] = .init(first: q.int(2), last: q.int(3), events: Int(q.int(4)))
         }
         // The earliest completion wins, and its course with it; ties go to the smaller course id.
         q = try query("object, actor, course, completed_ms", "activity_completions", "ORDER BY object, actor, completed_ms, course")
         while try q.step() {
-            let key = ActivityFacts.ActorObject(actor: q.actor(1), object: q.text(0))
-            if f.activityCompletions[key] == nil { f.activityCompletions[key] = .init(course: q.text(2), time: q.int(3)) }
+            let key = ActivityFacts.ActorObject(actor: q.actor(1), object: q.value(0))
+            if f.activityCompletions[key] == nil { f.activityCompletions[key] = .init(course: q.value(2), time: q.int(3)) }
         }
         q = try query("object, week, actor, course, sum(views)", "content_views", "GROUP BY object, week, actor, course")
         while try q.step() {
-            f.contentViews[.init(object: q.text(0), course: q.text(3), week: Int32(q.int(1)), actor: q.actor(2)), default: 0] += Int(q.int(4))
+            f.contentViews[.init(object: q.value(0), course: q.value(3), week: Int32(q.int(1)), actor: q.actor(2)), default: 0] += Int(q.int(4))
         }
         q = try query("term, day, actor, sum(searches), sum(failed)", "searches", "GROUP BY term, day, actor")
         while try q.step() {
-            f.searches[.init(term: q.text(0), actor: q.actor(2), day: Int32(q.int(1)))] = .init(searches: Int(q.int(3)), failed: Int(q.int(4)))
+            f.searches[.init(term: q.value(0), actor: q.actor(2), day: Int32(q.int(1)))] = .init(searches: Int(q.int(3)), failed: Int(q.int(4)))
         }
         return f
     }
@@ -77,7 +78,7 @@ extension Store {
     public func recentViews() throws(SillageError) -> [ActivityFacts.ActorObject: Int64] {
         var views: [ActivityFacts.ActorObject: Int64] = [:]
         let q = try database.prepare("SELECT actor, object, last_ms FROM recent_views")
-        while try q.step() { views[.init(actor: q.actor(0), object: q.text(1))] = q.int(2) }
+        while try q.step() { views[.init(actor: q.actor(0), object: q.value(1))] = q.int(2) }
         return views
     }
 }

@@ -179,3 +179,17 @@ func theCheckerRefusesAForbiddenArrowEvenWhenDocumented(from: String, to: String
         "| target | holds | may use |\n|---|---|---|\n| `SillageIngest` | parsers | `SillageCore`, `SillagePrivacy` |\n")
     #expect(parsed == ["SillageIngest": ["SillageCore", "SillagePrivacy"]])
 }
+
+/// The store reads back the values it wrote through the privacy layer's `Store` SPI; no other
+/// target may import it, or it could make a `Publishable` out of any text.
+@Test func onlyTheStoreImportsTheStoreSPI() throws {
+    let root = TestSupport.packageRoot + "/Sources"
+    var importers: Set<String> = []
+    for target in try FileManager.default.contentsOfDirectory(atPath: root) where target.hasPrefix("Sillage") {
+        for file in FileManager.default.enumerator(atPath: root + "/" + target)?.compactMap({ $0 as? String }) ?? [] where file.hasSuffix(".swift") {
+            let text = try String(contentsOfFile: root + "/" + target + "/" + file, encoding: .utf8)
+            if text.split(separator: "\n").contains(where: { $0.hasPrefix("@_spi(Store) import") }) { importers.insert(target) }
+        }
+    }
+    #expect(importers == ["SillageStore"])
+}

@@ -86,6 +86,8 @@ func codeOutsideThePrivacyLayerCannotMakeAPublishableValue() throws {
         "import SillagePrivacy\nlet p: Publishable = \"jean.dupont@example.fr\"",
         "import SillageIngest\nvar r = ChunkResult()\nr.objects.append(\"/user/jean.dupont/\")",
         "import SillageCore\nimport SillagePrivacy\nlet row = ReferenceRow.membership(actor: ActorKey(high: 1, low: 1), organisation: \"Jean Dupont\")",
+        "import SillagePrivacy\nlet p = PublishableGate.stored(\"jean.dupont@example.fr\")",
+        "import SillageMetrics\nlet cell = Cell.value(\"jean.dupont@example.fr\")",
     ]
     for attack in attacks {
         let r = try typecheck(attack)

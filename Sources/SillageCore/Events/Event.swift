@@ -135,21 +135,24 @@ public struct Event: Sendable, Equatable {
     }
 }
 
-/// Run-wide table of interned strings (objects, courses); index 0 is the empty string.
-public struct Interner: Sendable {
-    private var ids: [String: UInt32] = ["": 0]
-    public private(set) var strings: [String] = [""]
+/// Run-wide table of interned values (objects, courses); index 0 is `none`.
+public struct Interner<Value: Hashable & Sendable>: Sendable {
+    private var ids: [Value: UInt32]
+    public private(set) var strings: [Value]
 
-    public init() {}
+    public init(none: Value) {
+        ids = [none: 0]
+        strings = [none]
+    }
 
-    /// The id of `text`, adding it when new.
-    public mutating func intern(_ text: String) -> UInt32 {
-        if let id = ids[text] { return id }
+    /// The id of `value`, adding it when new.
+    public mutating func intern(_ value: Value) -> UInt32 {
+        if let id = ids[value] { return id }
         let id = UInt32(strings.count)
-        strings.append(text)
-        ids[text] = id
+        strings.append(value)
+        ids[value] = id
         return id
     }
 
-    public subscript(id: UInt32) -> String { strings[Int(id)] }
+    public subscript(id: UInt32) -> Value { strings[Int(id)] }
 }

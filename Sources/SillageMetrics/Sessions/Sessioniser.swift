@@ -1,4 +1,5 @@
 import SillageCore
+import SillagePrivacy
 
 /// One session (SPEC §7): a maximal run of an actor's events in a stream with no gap over the limit.
 public struct Session: Sendable, Equatable {
@@ -78,7 +79,7 @@ public struct Sessioniser: Sendable {
     ///
     /// `streams` names the events' stream indices; `strings` resolves their course and object ids.
     public func run(
-        _ events: [Event], streams: [String], strings: [String] = [], partitions: Int = 1,
+        _ events: [Event], streams: [String], strings: [Publishable] = [], partitions: Int = 1,
         recentViews: [ActivityFacts.ActorObject: Int64] = [:]
     ) async -> Output {
         let parts = max(1, partitions)
