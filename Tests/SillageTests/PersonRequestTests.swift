@@ -144,3 +144,18 @@ func aRequestReachesTheActorTheParserKeyed(actor: String, namespace: String, tex
     let event = try #require(r.events.first)
     #expect(event.actor == (try PersonIdentifier(namespace: namespace, text)).pseudonym(pseudonymiser))
 }
+
+/// Every table that holds a person's rows is shown by some file of an access answer, as the
+/// store's declaration says, and the answer writes exactly those files.
+@Test func anAccessAnswerShowsEveryDeclaredTable() async throws {
+    let dir = TestSupport.temporaryDirectory("access-files")
+    defer { TestSupport.remove(dir) }
+    let store = try Store(path: dir + "/store.sqlite")
+    let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, "7")
+    let outcome = try AccessRequest.answer(
+        person, identifier: "7", store: store, pseudonymiser: Pseudonymiser(key: [UInt8](repeating: 3, count: 32)),
+        zone: ZoneRules(fixedOffsetSeconds: 0), to: dir + "/answer")
+    #expect(Set(outcome.files) == StoredFact.accessFiles)
+    let undisclosed = StoredFact.all.filter { $0.byActor && $0.accessFile == nil }.map(\.table)
+    #expect(undisclosed == ["recent_views"], "a new table of personal rows needs its place in an access answer")
+}
