@@ -1,5 +1,4 @@
 import SillageCore
-import SillagePrivacy
 import SillageMetrics
 
 /// Reading back what the inputs contributed: rows are kept per input and combined here.

@@ -210,3 +210,45 @@ func realMatomoFixturesParse() throws {
     #expect(event.actor == Pseudonymiser(key: key).pseudonym(namespace: Pseudonymiser.Namespace.webUser, identifier: "theuser"))
     #expect(viaCommon.actor == event.actor)
 }
+
+/// The page-view rules on an access record, whatever format it was read from (a JSON or W3C
+/// reader builds the same record): one outcome per record, in the order the rules are applied.
+@Test(
+    arguments: [
+        ("GET", "/mod/page/view.php?id=3", 200, "Mozilla/5.0 (X11; Linux x86_64)", false, nil),
+        ("POST", "/login/index.php", 303, "Mozilla/5.0 (X11; Linux x86_64)", false, nil),
+        ("GET", "/", 200, "Googlebot/2.1 (+http://www.google.com/bot.html)", false, SkipReason.bot),
+        ("GET", "/", 200, "Mozilla/5.0", true, SkipReason.invalidRequest),
+        ("DELETE", "/x", 200, "Mozilla/5.0", false, SkipReason.method),
+        ("G\u{1}T", "/x", 200, "Mozilla/5.0", false, SkipReason.invalidRequest),
+        ("GET", "x", 200, "Mozilla/5.0", false, SkipReason.invalidRequest),
+        ("GET", "/x", 404, "Mozilla/5.0", false, SkipReason.status),
+        ("GET", "/theme/boost/style.css", 200, "Mozilla/5.0", false, SkipReason.staticAsset),
+    ] as [(String, String, Int, String, Bool, SkipReason?)])
+func theWebClassifierJudgesAnyAccessRecord(method: String, target: String, status: Int, agent: String, malformed: Bool, skip: SkipReason?) {
+    let judge = WebRecordClassifier(
+        stream: 0, profile: .moodle, visitorScope: .day, zone: ZoneRules(fixedOffsetSeconds: 0),
+        pseudonymiser: Pseudonymiser(key: [UInt8](repeating: 5, count: 32)), userNamespace: Pseudonymiser.Namespace.webUser,
+        classifier: UserAgentClassifier())
+    var memo = WebRecordClassifier.Memo()
+    var result = ChunkResult()
+    let (m, t, a, host) = (Array(method.utf8), Array(target.utf8), Array(agent.utf8), Array("192.0.2.7".utf8))
+    m.withUnsafeBytes { m in
+        t.withUnsafeBytes { t in
+            a.withUnsafeBytes { a in
+                host.withUnsafeBytes { h in
+                    let record = AccessRecord(
+                        time: 1_774_778_400_000, status: status, method: m, checksMethod: true, target: t, malformedRequest: malformed,
+                        user: AccessRecord.none, host: h, userAgent: a)
+                    judge.classify(record, memo: &memo, into: &result)
+                }
+            }
+        }
+    }
+    if let skip {
+        #expect(result.events.isEmpty && result.counts[skip: skip] == 1 && result.counts.totalSkips == 1)
+    } else {
+        #expect(result.events.count == 1 && result.events[0].kind == .pageView && result.counts.totalSkips == 0)
+        #expect(memo.objects.count == 1 && memo.objects[0].text.hasPrefix(String(target.prefix { $0 != "?" })))
+    }
+}
