@@ -20,7 +20,7 @@ public enum Erasure {
     public static func forget(_ people: [PersonIdentifier], store: Store, pseudonymiser: Pseudonymiser) throws(SillageError) -> ErasureOutcome {
         var outcome = ErasureOutcome()
         let optedOut = try store.optOuts()
-        try store.database.transaction { () throws(SillageError) in
+        try store.transaction { () throws(SillageError) in
             var seen = Set<ActorKey>()
             for person in people {
                 let actor = person.pseudonym(pseudonymiser)

@@ -53,7 +53,7 @@ public enum Retention {
         var outcome = RetentionOutcome(keptFromDay: CivilTime.isoDate(days: Int(cutoffDay)))
         let rawCutoff = Clock.iso(now - Int64(policy.rawLogDays) * 86400)
         var staleRejects: [String] = []
-        try store.database.transaction { () throws(SillageError) in
+        try store.transaction { () throws(SillageError) in
             for (kind, n) in try store.purgeActivity(before: cutoffDay) { outcome.purged[kind] = n }
             let inactive = try store.inactiveLearners(lastSeenBefore: (now - Int64(policy.inactiveLearnerDays) * 86400) * 1000)
             var random = SystemRandomNumberGenerator()

@@ -14,7 +14,9 @@ import SillageMetrics
 public final class Store {
     public static let schemaVersion = 4
     public let path: String
-    public let database: SQLiteDatabase
+    /// The SQLite connection: the store's own (other layers go through the store's methods,
+    /// so nothing else writes rows that the store would read back as admitted values).
+    let database: SQLiteDatabase
     private let lockDescriptor: Int32
     /// Extent of the stored sessions per stream (first start, last end), loaded on first use:
     /// a new part far from it cannot join a stored session, so its lookup is skipped.
@@ -232,5 +234,12 @@ public final class Store {
         let n = Int(q.int(0))
         q.reset()
         return n
+    }
+}
+
+extension Store {
+    /// Runs `body` in one transaction (the store's methods called inside join it).
+    package func transaction<T>(_ body: () throws(SillageError) -> T) throws(SillageError) -> T {
+        try database.transaction(body)
     }
 }

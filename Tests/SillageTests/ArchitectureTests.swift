@@ -65,25 +65,43 @@ enum Architecture {
         return graph
     }
 
-    /// The Sillage modules each target's sources import.
-    static func importedModules(sourcesRoot: String) throws -> [String: Set<String>] {
+    /// The module an import line names, whatever its spelling: attributes (`@testable`,
+    /// `@preconcurrency`, `@_spi(X)`, `@_implementationOnly`), an access level (`internal
+    /// import`), a kind (`import struct M.T`), indentation inside `#if`, a trailing comment.
+    static func importedModule(_ line: Substring) -> (module: String, attributes: [String])? {
+        var words = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            .split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        var attributes: [String] = []
+        while let first = words.first, first.hasPrefix("@") || ["public", "package", "internal", "fileprivate", "private"].contains(first) {
+            attributes.append(first)
+            words.removeFirst()
+        }
+        guard words.first == "import", words.count >= 2 else { return nil }
+        words.removeFirst()
+        if ["struct", "class", "enum", "protocol", "typealias", "func", "var", "let"].contains(words[0]), words.count >= 2 { words.removeFirst() }
+        return (String(words[0].split(separator: ".")[0]), attributes)
+    }
+
+    /// The modules each target's sources import, and the attributes used on those imports.
+    static func importedModules(sourcesRoot: String) throws -> (modules: [String: Set<String>], attributes: [String: Set<String>]) {
         var imports: [String: Set<String>] = [:]
+        var attributes: [String: Set<String>] = [:]
         let fm = FileManager.default
         for target in try fm.contentsOfDirectory(atPath: sourcesRoot) where target.hasPrefix("Sillage") {
-            var modules = Set<String>()
+            var modules = Set<String>(), used = Set<String>()
             let directory = sourcesRoot + "/" + target
             for file in fm.enumerator(atPath: directory)?.compactMap({ $0 as? String }) ?? [] where file.hasSuffix(".swift") {
                 let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
                 for line in text.split(separator: "\n") {
-                    let words = line.split(separator: " ").filter { $0 != "@testable" && $0 != "@_exported" }
-                    if words.count == 2, words[0] == "import", words[1].hasPrefix("Sillage") || words[1].hasPrefix("CSQLite") {
-                        modules.insert(String(words[1]))
-                    }
+                    guard let (module, attrs) = importedModule(line), module.hasPrefix("Sillage") || module == "CSQLite" else { continue }
+                    modules.insert(module)
+                    used.formUnion(attrs)
                 }
             }
             imports[target] = modules
+            attributes[target] = used
         }
-        return imports
+        return (imports, attributes)
     }
 
     static func closure(_ graph: [String: Set<String>]) -> [String: Set<String>] {
@@ -143,8 +161,12 @@ func thePackageGraphIsTheDocumentedOneAndHasNoForbiddenArrow() throws {
     let json = String(result.stdout.drop { $0 != "{" })
     let package = try Architecture.packageGraph(Data(json.utf8))
     let documented = Architecture.documentedGraph(try String(contentsOfFile: TestSupport.packageRoot + "/ARCHITECTURE.md", encoding: .utf8))
-    let imports = try Architecture.importedModules(sourcesRoot: TestSupport.packageRoot + "/Sources")
-    #expect(package.count == 9, "the nine layers and the CLI: \(package.keys.sorted())")
+    let (imports, attributes) = try Architecture.importedModules(sourcesRoot: TestSupport.packageRoot + "/Sources")
+    #expect(package.count == 9, "the eight layers and the CLI: \(package.keys.sorted())")
+    // Library code never imports a layer for testing (internal access) nor hides an import.
+    for (target, used) in attributes {
+        #expect(used.isSubset(of: target == "SillageStore" ? ["@_spi(Store)"] : []), "\(target) imports with \(used.sorted())")
+    }
     #expect(Set(imports.keys) == Set(package.keys))
     #expect(Architecture.violations(package: package, documented: documented, imports: imports) == [])
 }
@@ -181,15 +203,21 @@ func theCheckerRefusesAForbiddenArrowEvenWhenDocumented(from: String, to: String
 }
 
 /// The store reads back the values it wrote through the privacy layer's `Store` SPI; no other
-/// target may import it, or it could make a `Publishable` out of any text.
+/// target may import it (in any spelling), or it could make a `Publishable` out of any text.
 @Test func onlyTheStoreImportsTheStoreSPI() throws {
-    let root = TestSupport.packageRoot + "/Sources"
-    var importers: Set<String> = []
-    for target in try FileManager.default.contentsOfDirectory(atPath: root) where target.hasPrefix("Sillage") {
-        for file in FileManager.default.enumerator(atPath: root + "/" + target)?.compactMap({ $0 as? String }) ?? [] where file.hasSuffix(".swift") {
-            let text = try String(contentsOfFile: root + "/" + target + "/" + file, encoding: .utf8)
-            if text.split(separator: "\n").contains(where: { $0.hasPrefix("@_spi(Store) import") }) { importers.insert(target) }
-        }
-    }
+    let (_, attributes) = try Architecture.importedModules(sourcesRoot: TestSupport.packageRoot + "/Sources")
+    let importers = Set(attributes.filter { $0.value.contains { $0.hasPrefix("@_spi") } }.keys)
     #expect(importers == ["SillageStore"])
+}
+
+@Test(
+    arguments: [
+        ("import SillageStore", "SillageStore", []), ("  internal import SillageStore // why", "SillageStore", ["internal"]),
+        ("@preconcurrency @_spi(Store) public import SillagePrivacy", "SillagePrivacy", ["@preconcurrency", "@_spi(Store)", "public"]),
+        ("import struct SillageStore.Store", "SillageStore", []), ("\t@testable import SillageCore", "SillageCore", ["@testable"]),
+    ] as [(String, String, [String])])
+func theImportReaderSeesEverySpelling(line: String, module: String, attributes: [String]) {
+    let read = Architecture.importedModule(Substring(line))
+    #expect(read?.module == module && read?.attributes == attributes)
+    #expect(Architecture.importedModule("let imported = 1") == nil)
 }
