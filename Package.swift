@@ -11,6 +11,7 @@ let layers: [(name: String, dependencies: [Target.Dependency])] = [
     ("SillageMetrics", ["SillageCore", "SillagePrivacy"]),
     ("SillageDisclosure", ["SillageCore", "SillagePrivacy", "SillageMetrics"]),
     ("SillageExport", ["SillageCore", "SillagePrivacy", "SillageMetrics", "SillageDisclosure"]),
+    ("SillageReports", ["SillageCore", "SillagePrivacy", "SillageMetrics", "SillageDisclosure", "SillageExport"]),
     ("SillageStore", ["SillageCore", "SillagePrivacy", "SillageMetrics", "SillageDisclosure", "CSQLite"]),
     (
         "SillagePipeline",

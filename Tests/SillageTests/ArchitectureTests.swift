@@ -162,7 +162,7 @@ func thePackageGraphIsTheDocumentedOneAndHasNoForbiddenArrow() throws {
     let package = try Architecture.packageGraph(Data(json.utf8))
     let documented = Architecture.documentedGraph(try String(contentsOfFile: TestSupport.packageRoot + "/ARCHITECTURE.md", encoding: .utf8))
     let (imports, attributes) = try Architecture.importedModules(sourcesRoot: TestSupport.packageRoot + "/Sources")
-    #expect(package.count == 9, "the eight layers and the CLI: \(package.keys.sorted())")
+    #expect(package.count == 10, "the nine layers and the CLI: \(package.keys.sorted())")
     // Library code never imports a layer for testing (internal access) nor hides an import.
     for (target, used) in attributes {
         #expect(used.isSubset(of: target == "SillageStore" ? ["@_spi(Store)"] : []), "\(target) imports with \(used.sorted())")
