@@ -16,7 +16,7 @@ let forgetSpec = CommandSpec(
             help: "how the identifiers name people: " + PersonIdentifier.namespaces.map(\.name).joined(separator: ", ")
                 + ", or an identity the pipeline declares"),
         OptionSpec("--id", value: "ID", repeatable: true, help: "an identifier (repeatable)"),
-        OptionSpec("--file", value: "PATH", help: "a file of identifiers, one per line"),
+        OptionSpec("--file", value: "PATH", help: "a file of identifiers, one per line (blank and # lines skipped)"),
         storeOption,
         OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)"),
     ])
@@ -56,6 +56,7 @@ func forgetCommand(_ words: [String]) throws(SillageError) -> Int32 {
     let named = try people(args, pipeline, allowFile: true)
     let key = try MasterKey.load(path: pipeline.keyFile)
     let store = try Store(path: pipeline.store)
+    try store.checkKey(key, keyFile: pipeline.keyFile)
     let outcome = try Erasure.forget(named.map(\.0), store: store, pseudonymiser: Pseudonymiser(key: key.bytes))
     say(
         "forgot \(outcome.people) person(s): \(outcome.rows) row(s) deleted from \(pipeline.store)\(outcome.alreadyOptedOut > 0 ? " (\(outcome.alreadyOptedOut) already on the opt-out list)" : ""); later runs drop their records"
@@ -73,6 +74,7 @@ func accessCommand(_ words: [String]) throws(SillageError) -> Int32 {
     guard named.count == 1 else { throw SillageError.usage("an access request names one person") }
     let key = try MasterKey.load(path: pipeline.keyFile)
     let store = try Store(path: pipeline.store)
+    try store.checkKey(key, keyFile: pipeline.keyFile)
     let outcome = try AccessRequest.answer(
         named[0].0, identifier: named[0].1, store: store, pseudonymiser: Pseudonymiser(key: key.bytes),
         zone: try ZoneRules(identifier: pipeline.timezone), to: out)

@@ -53,10 +53,11 @@ public struct PersonIdentifier: Sendable {
         }
     }
 
-    /// The identifiers in a file, one per line (blank lines ignored), for `forget --file`.
+    /// The identifiers in a file, one per line, for `forget --file`; blank lines and `#`
+    /// comment lines are not people.
     public static func lines(ofFile path: String) throws(SillageError) -> [String] {
         String(decoding: try readWholeFile(path), as: UTF8.self).split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 
     /// The person's pseudonym under `pseudonymiser`'s key.

@@ -58,6 +58,7 @@ public final class Runner {
         // Every input is resolved before the store is opened, so a typo fails fast.
         let plan = try InputPlan.make(pipeline)
         let store = try Store(path: pipeline.store)
+        try store.checkKey(key, keyFile: pipeline.keyFile)
         report.runID = try store.beginRun(pipelineDigest: hexString(SHA256.hash(Array(pipeline.canonicalDescription.utf8))))
         do throws(SillageError) {
             try await phases(plan: plan, store: store, key: key, zone: zone, report: &report)

@@ -49,6 +49,7 @@ public final class Store {
         _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
         lockDescriptor = fd
         do {
+            try Store.restrictFile(path)
             database = try SQLiteDatabase(path: path)
             try migrate()
             if Failpoints.isOn("store-full") {
@@ -241,5 +242,23 @@ extension Store {
     /// Runs `body` in one transaction (the store's methods called inside join it).
     package func transaction<T>(_ body: () throws(SillageError) -> T) throws(SillageError) -> T {
         try database.transaction(body)
+    }
+}
+
+extension Store {
+    /// Creates the database file with mode 0600, or narrows an existing one to it, before
+    /// SQLite opens it: SQLite gives its WAL and shared-memory files the database's mode, so
+    /// none of them is readable by others whatever the umask or the directory's mode.
+    static func restrictFile(_ path: String) throws(SillageError) {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let code = errno
+            throw SillageError.runtime("cannot create the store: \(systemErrorText(code))", at: path)
+        }
+        defer { close(fd) }
+        guard fchmod(fd, 0o600) == 0 else {
+            let code = errno
+            throw SillageError.runtime("cannot make the store private (mode 0600): \(systemErrorText(code))", at: path)
+        }
     }
 }

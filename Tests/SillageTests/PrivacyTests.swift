@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import SillageCore
+@testable import SillageStore
+@testable import SillagePipeline
 @testable import SillagePrivacy
 @testable import SillageIngest
 
@@ -235,4 +237,58 @@ func personalDataInACellStopsThePublication(
     #expect(!FileManager.default.fileExists(atPath: dir + "/out/research/default/all"), "nothing was published")
     let left = (try? FileManager.default.subpathsOfDirectory(atPath: dir + "/out")) ?? []
     #expect(left.allSatisfy { !$0.hasSuffix(".csv.gz") && !$0.hasSuffix("SHA256SUMS") }, "no file of the export anywhere: \(left)")
+}
+
+/// A store remembers its key: another key (a typo in --key-file, cron started elsewhere) would
+/// change every pseudonym and read in again everyone who objected, so it is refused.
+@Test func aStoreRefusesAnotherKey() async throws {
+    let dir = TestSupport.temporaryDirectory("store-key")
+    defer { TestSupport.remove(dir) }
+    let line = "192.0.2.1 - - [29/Mar/2026:10:00:00 +0200] \"GET /my/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n"
+    try Data(line.utf8).write(to: URL(fileURLWithPath: dir + "/a.log"))
+    var p = try TestSupport.pipeline("combined", [dir + "/a.log"], in: dir, keyByte: 42)
+    _ = try await Runner(pipeline: p).run()
+    _ = try await Runner(pipeline: p).run()
+    p.keyFile = try TestSupport.keyFile(in: dir + "/other", byte: 43)
+    do throws(SillageError) {
+        _ = try await Runner(pipeline: p).run()
+        Issue.record("a store accepted another key")
+    } catch {
+        #expect(error.exitCode == 2 && error.location == p.keyFile)
+        #expect(error.message.hasPrefix("this store was made with another master key"))
+    }
+    let forget = try TestSupport.run(
+        TestSupport.binary, ["forget", "--store", p.store, "--key-file", p.keyFile, "--namespace", "web-user", "--id", "jdupont"], in: dir)
+    #expect(forget.status == 2 && forget.stderr.contains("another master key"), "\(forget.stderr)")
+}
+
+/// Store, WAL, shared-memory and lock files are private whatever the umask and directory.
+@Test func storeFilesArePrivateUnderAnOpenUmask() throws {
+    let dir = TestSupport.temporaryDirectory("store-mode")
+    defer { TestSupport.remove(dir) }
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+    _ = try TestSupport.keyFile(in: dir)
+    let line = "192.0.2.1 - - [29/Mar/2026:10:00:00 +0200] \"GET /my/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n"
+    try Data(line.utf8).write(to: URL(fileURLWithPath: dir + "/a.log"))
+    let r = try TestSupport.run(
+        "/bin/sh",
+        ["-c", "umask 000; exec \"$0\" run --input combined:a.log --store store.sqlite --out out --key-file test.key", TestSupport.binary],
+        in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    // While a store is open its WAL and shared-memory files exist too.
+    let store = try Store(path: dir + "/store.sqlite")
+    _ = try store.journal("export", subject: "mode check", count: 0)
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("store.sqlite") }
+    #expect(Set(files) == ["store.sqlite", "store.sqlite-wal", "store.sqlite-shm", "store.sqlite.lock"])
+    for name in files {
+        let mode = try FileManager.default.attributesOfItem(atPath: dir + "/" + name)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "\(name) has mode \(String(mode ?? 0, radix: 8))")
+    }
+}
+
+@Test func forgetFilesSkipBlankAndCommentLines() throws {
+    let dir = TestSupport.temporaryDirectory("forget-file")
+    defer { TestSupport.remove(dir) }
+    try "# people who objected, March\n\n  42\n# 43 withdrew the request\n44\n".write(toFile: dir + "/ids.txt", atomically: true, encoding: .utf8)
+    #expect(try PersonIdentifier.lines(ofFile: dir + "/ids.txt") == ["42", "44"])
 }
