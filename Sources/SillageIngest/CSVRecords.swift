@@ -168,6 +168,17 @@ public struct CSVHeader: Sendable {
         self.delimiter = delimiter
     }
 
+    /// The first row described by its shape, never by its values (it may be a data row of
+    /// names and ids): how many fields, and which of the `expected` names it holds.
+    public func shape(expected: [String]) -> String {
+        let present = expected.filter { index($0) != nil }
+        let names =
+            present.isEmpty
+            ? "none of the expected names \(expected.joined(separator: ", "))"
+            : "\(present.joined(separator: ", ")) of the expected names \(expected.joined(separator: ", "))"
+        return "its first row has \(self.names.count) field\(self.names.count == 1 ? "" : "s") and \(names)"
+    }
+
     /// The index of the first column called one of `candidates`.
     public func index(_ candidates: String...) -> Int? {
         for c in candidates {

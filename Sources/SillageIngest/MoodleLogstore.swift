@@ -35,7 +35,7 @@ public struct MoodleLogstoreParser: ChunkParser {
         func required(_ name: String) throws(SillageError) -> Int {
             guard let i = header.index(name) else {
                 throw SillageError.configuration(
-                    "the Moodle logstore export has no \(name) column (found: \(header.names.prefix(12).joined(separator: ", ")))",
+                    "the Moodle logstore export has no \(name) column: \(header.shape(expected: ["eventname", "userid", "timecreated"]))",
                     at: file, hint: "export logstore_standard_log with its column names in the first row")
             }
             return i

@@ -33,7 +33,7 @@ public struct MoodleReportParser: ChunkParser {
         func required(_ names: String...) throws(SillageError) -> Int {
             for name in names { if let i = header.index(name) { return i } }
             throw SillageError.configuration(
-                "the Moodle Logs report has no \(names[0]) column (found: \(header.names.prefix(12).joined(separator: ", ")))",
+                "the Moodle Logs report has no \(names[0]) column: \(header.shape(expected: ["Time", "User full name", "Event name"]))",
                 at: file, hint: "download the Logs report as CSV with its header row")
         }
         columns = Columns(

@@ -41,7 +41,7 @@ public struct ReferenceTableParser: ChunkParser {
         func need(_ index: Int?, _ what: String) throws(SillageError) -> Int {
             guard let index else {
                 throw SillageError.configuration(
-                    "the \(kind.rawValue) table has no \(what) column (found: \(header.names.prefix(12).joined(separator: ", ")))",
+                    "the \(kind.rawValue) table has no \(what) column: \(header.shape(expected: [what]))",
                     at: file)
             }
             return index

@@ -255,3 +255,26 @@ func badInputsAreAnsweredClearly(_ c: BadInput) throws {
 @Test func theBadInputTableHasAtLeastThirtyCases() {
     #expect(badInputs.count >= 30)
 }
+
+/// A CSV without its header is described by its shape: neither the message nor the run
+/// report kept in the store holds a value of its first row (a full name, an id, an address).
+@Test(arguments: [
+    ("moodle-logstore", "4521,\\core\\event\\course_viewed,core,viewed,course,,,r,2,10,50,12,8731,12,,0,[],1774778400,web,198.51.100.23,\n"),
+    ("moodle-report", "29/03/2026 10:00,Camille Martin-Durand,-,Cours : Statistique,Système,Cours consulté,L'utilisateur 8731,web,198.51.100.23\n"),
+    ("moodle-course-completions", "8731,12,1774778400,1775000000\n"),
+])
+func aHeaderlessCSVIsDescribedByItsShapeOnly(type: String, firstRow: String) throws {
+    let dir = TestSupport.temporaryDirectory("headerless")
+    defer { TestSupport.remove(dir) }
+    _ = try TestSupport.keyFile(in: dir)
+    try (firstRow + firstRow).write(toFile: dir + "/data.csv", atomically: true, encoding: .utf8)
+    let r = try TestSupport.run(
+        TestSupport.binary, ["run", "--input", "\(type):data.csv", "--store", "s.sqlite", "--out", "out", "--key-file", "test.key"], in: dir)
+    #expect(r.status == 2, "\(r.stderr)")
+    #expect(r.stderr.contains("its first row has"), "\(r.stderr)")
+    let stored = String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/s.sqlite")), as: UTF8.self)
+    for value in ["8731", "198.51.100.23", "Camille", "Martin-Durand", "1774778400"] {
+        #expect(!r.stderr.contains(value), "the message holds \(value)")
+        #expect(!stored.contains(value), "the store holds \(value)")
+    }
+}
