@@ -29,7 +29,7 @@ let accessSpec = CommandSpec(
     options: [
         OptionSpec("--namespace", value: "NS", help: "how the identifier names the person (see `sillage forget --help`)"),
         OptionSpec("--id", value: "ID", help: "the person's identifier"),
-        OptionSpec("--out", value: "DIR", help: "the directory to write (replaced atomically if it exists)"),
+        OptionSpec("--out", value: "DIR", help: "a new or empty directory to write the answer to (mode 0700)"),
         storeOption,
         OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)"),
     ])

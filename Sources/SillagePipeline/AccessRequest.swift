@@ -1,3 +1,4 @@
+import Foundation
 import SillageCore
 import SillagePrivacy
 import SillageIngest
@@ -31,6 +32,12 @@ public enum AccessRequest {
         _ person: PersonIdentifier, identifier: String, store: Store, pseudonymiser: Pseudonymiser,
         zone: ZoneRules, to directory: String
     ) throws(SillageError) -> AccessOutcome {
+        // An answer never replaces what is already there: the operator's folder may hold
+        // anything, and a person's data must not land among other files.
+        if let existing = try? FileManager.default.contentsOfDirectory(atPath: directory), !existing.isEmpty {
+            throw SillageError.usage(
+                "--out names a directory that is not empty; nothing was written", hint: "give a new or empty directory")
+        }
         let actor = person.pseudonym(pseudonymiser)
         let tables = try self.tables(of: actor, store: store)
         var members: [(String, JSONValue)] = [

@@ -159,3 +159,25 @@ func aRequestReachesTheActorTheParserKeyed(actor: String, namespace: String, tex
     let undisclosed = StoredFact.all.filter { $0.byActor && $0.accessFile == nil }.map(\.table)
     #expect(undisclosed == ["recent_views"], "a new table of personal rows needs its place in an access answer")
 }
+
+/// An access answer goes to a new or empty directory only: an existing folder and its files
+/// are left as they were.
+@Test func anAccessAnswerNeverReplacesAFolder() throws {
+    let dir = TestSupport.temporaryDirectory("access-out")
+    defer { TestSupport.remove(dir) }
+    let store = try Store(path: dir + "/store.sqlite")
+    let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, "7")
+    try FileManager.default.createDirectory(atPath: dir + "/answers", withIntermediateDirectories: true)
+    try "keep me".write(toFile: dir + "/answers/notes.txt", atomically: true, encoding: .utf8)
+    let answer = { (to: String) throws(SillageError) in
+        _ = try AccessRequest.answer(
+            person, identifier: "7", store: store, pseudonymiser: Pseudonymiser(key: [UInt8](repeating: 3, count: 32)),
+            zone: ZoneRules(fixedOffsetSeconds: 0), to: to)
+    }
+    #expect(throws: SillageError.self) { try answer(dir + "/answers") }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/answers") == ["notes.txt"])
+    try FileManager.default.createDirectory(atPath: dir + "/empty", withIntermediateDirectories: true)
+    try answer(dir + "/empty")
+    try answer(dir + "/new")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/new").contains("person.json"))
+}
