@@ -7,8 +7,16 @@ public struct Publishable: Hashable, Comparable, Sendable, CustomStringConvertib
     public let text: String
 
     init(admitted text: String) {
-        self.text = text
+        // Spreadsheets read a cell that starts with = + - @ (or a tab or CR) as a formula: such
+        // a value is published behind an apostrophe, as OWASP advises for CSV files.
+        if let first = text.utf8.first, Publishable.formulaStarts.contains(first) {
+            self.text = "'" + text
+        } else {
+            self.text = text
+        }
     }
+
+    static let formulaStarts: Set<UInt8> = [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D]
 
     public var description: String { text }
 

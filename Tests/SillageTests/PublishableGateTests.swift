@@ -95,3 +95,20 @@ func codeOutsideThePrivacyLayerCannotMakeAPublishableValue() throws {
         #expect(r.stderr.contains("inaccessible") || r.stderr.contains("cannot convert") || r.stderr.contains("cannot be converted"), "\(r.stderr)")
     }
 }
+
+/// No admitted value opens as a formula in a spreadsheet, however it was made.
+@Test(arguments: ["=2+5", "+33612345678", "-1", "@SUM(A1)", "\tx", "=cmd|' /C calc'!A0"])
+func noAdmittedValueStartsAFormula(raw: String) {
+    var gate = PublishableGate()
+    _ = Array(raw.utf8).withUnsafeBytes { gate.key($0) }
+    let term = Array(raw.utf8).withUnsafeBytes { gate.searchTerm($0) }
+    let admitted = gate.values()
+    let searched = admitted[Int(term) - 1].removingPrefix("search:")
+    var values = admitted + [PublishableGate.reference(raw)]
+    if let searched { values.append(searched) }
+    let formulaStarts: [Character] = ["=", "+", "-", "@", "\t", "\r"]
+    for value in values {
+        #expect(!(value.text.first.map { formulaStarts.contains($0) } ?? false), "\(value.text)")
+    }
+    #expect(gate.values()[0].text == "'" + raw)
+}
