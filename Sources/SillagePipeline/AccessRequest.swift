@@ -59,7 +59,7 @@ public enum AccessRequest {
         files.insert(("person.json", Array(JSONValue.object(members).serialized().utf8)), at: 0)
         try Publisher.publish(files: files, to: directory, personal: true)
         try store.journal(
-            "access", subject: "access request: 1 person named in \(person.namespace); answer written to \(directory)",
+            "access", subject: "access request: 1 person named in \(person.namespace); answer written to the directory the operator gave",
             count: Int64(rows.values.reduce(0, +)),
             details: .object(rows.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
         return AccessOutcome(directory: directory, files: files.map(\.name), rows: rows)

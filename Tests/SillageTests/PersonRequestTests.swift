@@ -181,3 +181,18 @@ func aRequestReachesTheActorTheParserKeyed(actor: String, namespace: String, tex
     try answer(dir + "/new")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/new").contains("person.json"))
 }
+
+/// The journal keeps what was done, never text the operator typed that could name the person
+/// (an --out folder called after them).
+@Test func theJournalDoesNotKeepTheAccessFolderName() throws {
+    let dir = TestSupport.temporaryDirectory("access-journal")
+    defer { TestSupport.remove(dir) }
+    let store = try Store(path: dir + "/store.sqlite")
+    let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, "7")
+    _ = try AccessRequest.answer(
+        person, identifier: "7", store: store, pseudonymiser: Pseudonymiser(key: [UInt8](repeating: 3, count: 32)),
+        zone: ZoneRules(fixedOffsetSeconds: 0), to: dir + "/demande-camille-martin")
+    let entries = try store.journalEntries(action: "access")
+    #expect(entries.count == 1)
+    #expect(!"\(entries)".contains("camille"))
+}
