@@ -21,9 +21,6 @@ public final class Runner {
     /// Called with one-line notices (key created, file already read) as they happen.
     public var onNotice: ((String) -> Void)?
 
-    /// Bytes of a file's decompressed head that identify it across renames and compression.
-    public static let fingerprintBytes = LineChunkerDefaults.fingerprintBytes
-
     public init(pipeline: PipelineDefinition, options: RunOptions = RunOptions()) {
         self.pipeline = pipeline
         self.options = options

@@ -157,6 +157,4 @@ public enum StageRegistry {
 
     public static var ingestTypeNames: [String] { ingest.keys.sorted() }
 
-    /// Tables by name (the metrics layer's registry).
-    public static var tables: [String: TableStage] { TableRegistry.tables }
 }

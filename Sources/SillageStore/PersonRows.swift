@@ -7,7 +7,7 @@ extension Store {
     /// transaction; returns the rows deleted.
     package func erase(_ actor: ActorKey) throws(SillageError) -> Int {
         var rows = 0
-        for table in Store.actorTables {
+        for table in StoredFact.actorTables {
             let q = try database.prepare("DELETE FROM \(table) WHERE actor = ?")
             q.bindActor(1, actor)
             try q.run()

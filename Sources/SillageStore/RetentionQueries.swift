@@ -2,8 +2,6 @@ import SillageCore
 
 /// What retention removes from the store, table by table (see `Retention`).
 extension Store {
-    /// Tables that hold rows about learners (and key them by `actor`).
-    static var actorTables: [String] { StoredFact.actorTables }
 
     /// Deletes sessions and learner-day rows of local days before `day`: sessions (by their
     /// start day), learner-days, content views (by week) and searches. Returns the rows
@@ -47,7 +45,7 @@ extension Store {
     /// Replaces `actor` everywhere by `replacement`, a random key no identifier leads to, and
     /// remembers it so that it is not anonymised again. Inside the caller's transaction.
     package func replaceActor(_ actor: ActorKey, with replacement: ActorKey) throws(SillageError) {
-        for table in Store.actorTables {
+        for table in StoredFact.actorTables {
             let q = try database.prepare("UPDATE \(table) SET actor = ? WHERE actor = ?")
             q.bindActor(1, replacement); q.bindActor(2, actor)
             try q.run()

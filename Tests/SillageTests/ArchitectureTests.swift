@@ -140,11 +140,7 @@ enum Architecture {
         return found
     }
 
-    static var swiftOnPath: Bool {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
-            FileManager.default.isExecutableFile(atPath: "\($0)/swift")
-        }
-    }
+    static var swiftOnPath: Bool { TestSupport.findOnPath("swift") != nil }
 }
 
 @Test(.enabled(if: Architecture.swiftOnPath, "needs the swift toolchain on PATH for `swift package describe`"))

@@ -29,7 +29,7 @@ private func learner(_ p: PipelineDefinition, _ userid: String) throws -> (Pseud
 /// Rows keyed by `actor` in every table that keys rows by learner.
 private func rows(of actor: ActorKey, in store: Store) throws -> Int {
     var n = 0
-    for table in Store.actorTables {
+    for table in StoredFact.actorTables {
         let q = try store.database.prepare("SELECT count(*) FROM \(table) WHERE actor = ?")
         q.bindActor(1, actor)
         _ = try q.step()

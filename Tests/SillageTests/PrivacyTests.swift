@@ -239,13 +239,15 @@ func personalDataInACellStopsThePublication(
     #expect(left.allSatisfy { !$0.hasSuffix(".csv.gz") && !$0.hasSuffix("SHA256SUMS") }, "no file of the export anywhere: \(left)")
 }
 
+/// One page view, for the runs of the store tests below.
+private let pageView = "192.0.2.1 - - [29/Mar/2026:10:00:00 +0200] \"GET /my/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n"
+
 /// A store remembers its key: another key (a typo in --key-file, cron started elsewhere) would
 /// change every pseudonym and read in again everyone who objected, so it is refused.
 @Test func aStoreRefusesAnotherKey() async throws {
     let dir = TestSupport.temporaryDirectory("store-key")
     defer { TestSupport.remove(dir) }
-    let line = "192.0.2.1 - - [29/Mar/2026:10:00:00 +0200] \"GET /my/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n"
-    try Data(line.utf8).write(to: URL(fileURLWithPath: dir + "/a.log"))
+    try Data(pageView.utf8).write(to: URL(fileURLWithPath: dir + "/a.log"))
     var p = try TestSupport.pipeline("combined", [dir + "/a.log"], in: dir, keyByte: 42)
     _ = try await Runner(pipeline: p).run()
     _ = try await Runner(pipeline: p).run()
@@ -268,8 +270,7 @@ func personalDataInACellStopsThePublication(
     defer { TestSupport.remove(dir) }
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
     _ = try TestSupport.keyFile(in: dir)
-    let line = "192.0.2.1 - - [29/Mar/2026:10:00:00 +0200] \"GET /my/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n"
-    try Data(line.utf8).write(to: URL(fileURLWithPath: dir + "/a.log"))
+    try Data(pageView.utf8).write(to: URL(fileURLWithPath: dir + "/a.log"))
     let r = try TestSupport.run(
         "/bin/sh",
         ["-c", "umask 000; exec \"$0\" run --input combined:a.log --store store.sqlite --out out --key-file test.key", TestSupport.binary],
