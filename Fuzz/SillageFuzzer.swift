@@ -62,9 +62,18 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         }
     case "pii-scanner":
         // Any text can be scanned, and an address added to it is always found.
+        // Any text can be learnt as a name, scanned and scrubbed; an address added to it is
+        // always found, and never survives the scrub.
         let text = String(decoding: bytes, as: UTF8.self)
-        _ = PIIScanner(identifiers: [text]).finding(in: text)
-        if PIIScanner().finding(in: text + " camille.martin@example.fr") == nil { fatalError("an address was missed") }
+        guard let key = try? MasterKey(bytes: [UInt8](repeating: 7, count: 32)) else { fatalError("no key") }
+        var names = KnownNames(key: key)
+        names.learn(bytes)
+        _ = PIIScanner(names: names).finding(in: text)
+        let marked = Array((text + " camille.martin@example.fr").utf8)
+        if PIIScanner().finding(in: String(decoding: marked, as: UTF8.self)) == nil { fatalError("an address was missed") }
+        if PersonalText.scrub(marked).count > 0, PIIScanner().finding(in: String(decoding: PersonalText.scrub(marked), as: UTF8.self)) != nil {
+            fatalError("the scrub left an address")
+        }
     case "url":
         var out: [UInt8] = []
         bytes.withUnsafeBytes { URLScrubber(profile: .moodle).normalise($0, into: &out) }

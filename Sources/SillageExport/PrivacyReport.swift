@@ -60,7 +60,14 @@ public enum PrivacyReport {
                 .object([
                     ("cellsScanned", .int(Int64(cellsScanned))),
                     ("findings", .int(0)),
-                    ("checks", .array(["e-mail", "IPv4", "IPv6", "French phone number", "raw identifiers met in the run"].map { .string($0) })),
+                    (
+                        "checks",
+                        .array(
+                            [
+                                "e-mail (also encoded or obfuscated)", "IPv4", "IPv6", "French and international phone numbers",
+                                "names met in any run (keyed hashes in the store)",
+                            ].map { .string($0) })
+                    ),
                 ])
             ),
             (

@@ -100,7 +100,7 @@ public enum Release {
             tables.append(table)
             microdata = report
         }
-        let cellsScanned = try guardCells(of: tables, scanner: scanner, location: "\(outputRoot)/\(export.name)")
+        let cellsScanned = try guardCells(of: &tables, scanner: scanner, location: "\(outputRoot)/\(export.name)")
         var files: [(name: String, bytes: [UInt8])] = []
         for table in tables {
             let csv = CSVWriter.encode(table)
@@ -112,36 +112,44 @@ public enum Release {
             cellsScanned: cellsScanned, files: files)
     }
 
-    /// Scans every text cell with the PII guard; returns the number of cells scanned.
-    static func guardCells(of tables: [Table], scanner: PIIScanner, location: String) throws(SillageError) -> Int {
+    /// Checks every published value with the PII guard; returns the number of cells scanned.
+    ///
+    /// A value from the logs passed the gate at its parser: a name learnt since is replaced
+    /// here, so a learner cannot stop a release. A reference value (a catalogue name) is the
+    /// operator's: any hit stops the release, on this run and every later one, until the
+    /// source is fixed. The message names the table, row and column, never the value. Code
+    /// labels (`.text`: days, buckets, streams) are not data and are not scanned.
+    static func guardCells(of tables: inout [Table], scanner: PIIScanner, location: String) throws(SillageError) -> Int {
         var cellsScanned = 0
-        // Dates, streams and buckets repeat on every row: each distinct text is scanned once.
-        var verdicts: [String: String?] = [:]
-        for table in tables {
+        var verdicts: [Publishable: (value: Publishable, finding: String?)] = [:]
+        for t in tables.indices {
+            let table = tables[t]
             for (r, row) in table.rows.enumerated() {
                 for (c, cell) in row.enumerated() {
+                    guard case .value(let value) = cell else { continue }
                     cellsScanned += 1
-                    let text: String
-                    switch cell {
-                    case .text(let label): text = label
-                    case .value(let value): text = value.text
-                    default: continue
-                    }
+                    let column = table.columns[c]
                     let finding: String?
-                    if table.columns[c].isPseudonym {
-                        finding = isPseudonymText(text) ? nil : "a value that is not a pseudonym"
-                    } else if let known = verdicts[text] {
-                        finding = known
+                    if column.isPseudonym {
+                        finding = isPseudonymText(value.text) ? nil : "a value that is not a pseudonym"
+                    } else if let known = verdicts[value] {
+                        finding = known.finding
+                        if known.value != value { tables[t].rows[r][c] = .value(known.value) }
+                    } else if column.isReference {
+                        finding = scanner.finding(in: value.text)
+                        verdicts[value] = (value, finding)
                     } else {
-                        finding = scanner.finding(in: text)
-                        verdicts[text] = .some(finding)
+                        let replaced = scanner.replacingNames(value)
+                        finding = scanner.finding(in: replaced.text)
+                        verdicts[value] = (replaced, finding)
+                        if replaced != value { tables[t].rows[r][c] = .value(replaced) }
                     }
                     guard let finding else { continue }
                     throw SillageError.data(
-                        "PII guard: table \(table.name), row \(r + 1), column \(table.columns[c].name) holds \(finding); nothing was published",
+                        "PII guard: table \(table.name), row \(r + 1), column \(column.name) holds \(finding); nothing was published",
                         at: location,
                         hint:
-                            "find the input value that reaches this column (a catalogue name, a URL, an object id) and correct it at its source, or scrub it with the input's profile; nothing is published until then"
+                            "correct the reference file that supplies this column's values (the course catalogue), or leave the value out of it; every run stops here until the source is fixed"
                     )
                 }
             }

@@ -126,12 +126,15 @@ public struct OpenEdxTrackingParser: ChunkParser {
                     break
                 }
             }
-            if actor == nil {
-                let nameNode = tape.member(root, "username") ?? context.flatMap { tape.member($0, "username") }
-                if let nameNode, tape.kind(nameNode) == .string, tape.isPresent(nameNode), !tape.equals(nameNode, "anonymous") {
-                    scratch.removeAll(keepingCapacity: true)
-                    tape.appendUnescaped(nameNode, to: &scratch)
+            // The username is a name the gate must know even when the user id keys the learner.
+            let nameNode = tape.member(root, "username") ?? context.flatMap { tape.member($0, "username") }
+            if let nameNode, tape.kind(nameNode) == .string, tape.isPresent(nameNode), !tape.equals(nameNode, "anonymous") {
+                scratch.removeAll(keepingCapacity: true)
+                tape.appendUnescaped(nameNode, to: &scratch)
+                if actor == nil {
                     actor = scratch.withUnsafeBytes { out.actor(usernames, tag: 2, $0) }
+                } else {
+                    scratch.withUnsafeBytes { out.noteName($0) }
                 }
             }
             guard let actor else {
@@ -140,10 +143,12 @@ public struct OpenEdxTrackingParser: ChunkParser {
             }
             // Course: the context's, else the payload's.
             var course: UInt32 = 0
-            if let node = context.flatMap({ tape.member($0, "course_id") }), tape.isPresent(node) {
-                course = out.gate.key(tape.bytes(node))
-            } else if let (t, node) = payloadNode("course_id"), t.isPresent(node) {
-                course = out.gate.key(t.bytes(node))
+            // The key is the decoded text: `\u0040` must reach the gate as `@`.
+            let contextCourse = context.flatMap { c in tape.member(c, "course_id").map { (tape, $0) } }.flatMap { $0.0.isPresent($0.1) ? $0 : nil }
+            if let (t, node) = contextCourse ?? payloadNode("course_id"), t.isPresent(node) {
+                scratch.removeAll(keepingCapacity: true)
+                t.appendUnescaped(node, to: &scratch)
+                course = scratch.withUnsafeBytes { out.gate.key($0) }
             }
             // Object and search details.
             var object: UInt32 = 0
@@ -176,7 +181,8 @@ public struct OpenEdxTrackingParser: ChunkParser {
                 if isVideo, ObjectKeys.find(raw, Array("block-v1:".utf8)) == nil, ObjectKeys.find(raw, Array(":".utf8)) == nil,
                     let courseNode = context.flatMap({ tape.member($0, "course_id") })
                 {
-                    let courseKey = Array(tape.bytes(courseNode))
+                    var courseKey: [UInt8] = []
+                    tape.appendUnescaped(courseNode, to: &courseKey)
                     let prefix = Array("course-v1:".utf8)
                     if courseKey.starts(with: prefix) {
                         raw = Array("block-v1:".utf8) + courseKey.dropFirst(prefix.count) + Array("+type@video+block@".utf8) + raw

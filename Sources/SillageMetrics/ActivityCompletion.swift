@@ -16,7 +16,8 @@ public enum ActivityCompletion {
             columns: [
                 Column("course", .string, "Course key (empty when the source did not say).", optional: true),
                 Column("activity", .string, "Activity key: cm:<course module id> (Moodle) or the Open edX block key."),
-                Column("activity_name", .string, "The activity's name from the catalogue input (empty without one).", optional: true),
+                Column(
+                    "activity_name", .string, "The activity's name from the catalogue input (empty without one).", optional: true, reference: true),
                 Column(
                     "rank", .integer,
                     "Position in the course's funnel: the catalogue's order when it gives one, otherwise 1 is the activity completed by the most learners."

@@ -47,7 +47,7 @@ public enum CourseCompletion {
                 "Per course: learners concerned, completers, completion rate and median time to complete, up to the end of the export period.",
             columns: [
                 Column("course", .string, "Course key: the Moodle course id, or the Open edX course key."),
-                Column("course_name", .string, "The course's name from the catalogue input (empty without one).", optional: true),
+                Column("course_name", .string, "The course's name from the catalogue input (empty without one).", optional: true, reference: true),
                 Column(
                     "denominator", .string,
                     "Who the rate is computed over: enrolled (enrolment data) or active (learners with activity in the course during the period).",

@@ -77,6 +77,10 @@ public struct Column: Sendable {
     /// The column holds recipient pseudonyms (32 hex digits), which the PII guard checks for
     /// form instead of scanning for patterns that random hex digits can mimic.
     public var isPseudonym = false
+    /// The column holds operator-supplied reference values (catalogue names): the PII guard
+    /// stops a release on a hit there instead of replacing the name, as it does for values
+    /// from the logs.
+    public var isReference = false
 
     /// A measure is blanked when its row is suppressed; a dimension never is.
     public var isMeasure: Bool { role != .dimension }
@@ -85,7 +89,7 @@ public struct Column: Sendable {
 
     public init(
         _ name: String, _ type: ColumnType, _ description: String, role: ColumnRole = .dimension, allowed: [String]? = nil,
-        optional: Bool = false
+        optional: Bool = false, reference: Bool = false
     ) {
         self.name = name
         self.type = type
@@ -93,6 +97,7 @@ public struct Column: Sendable {
         self.role = role
         self.allowedValues = allowed
         self.isOptional = optional
+        self.isReference = reference
     }
 }
 

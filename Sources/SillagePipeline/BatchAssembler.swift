@@ -25,6 +25,7 @@ struct BatchAssembler {
         batch.actorDays = output.days
         batch.facts = output.facts
         batch.references = slice.references
+        batch.names = slice.names
         for (day, counts) in slice.daily {
             batch.daily[Store.DailyKey(day: day, stream: stream), default: DailyCounts()].add(counts)
         }

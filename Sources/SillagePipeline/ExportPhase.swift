@@ -8,8 +8,9 @@ struct ExportPhase {
     var pipeline: PipelineDefinition
     var key: MasterKey
 
-    func run(store: Store, identifiers: Set<[UInt8]>, run: Int64, progress: ProgressSink?) throws(SillageError) -> [ExportOutcome] {
-        let scanner = PIIScanner(identifiers: Set(identifiers.map { String(decoding: $0, as: UTF8.self) }))
+    /// The PII guard checks every cell against the names met in every run the store recorded.
+    func run(store: Store, run: Int64, progress: ProgressSink?) throws(SillageError) -> [ExportOutcome] {
+        let scanner = PIIScanner(names: KnownNames(key: key, stored: try store.knownNames()))
         var outcomes: [ExportOutcome] = []
         for export in pipeline.exports {
             progress?.phase("publishing \(export.name)/\(export.recipient)/\(export.period.directoryName)")

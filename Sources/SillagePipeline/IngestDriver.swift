@@ -19,8 +19,8 @@ public struct FileIngest: Sendable {
     public var daily: [Int32: DailyCounts] = [:]
     /// Catalogue entries and memberships.
     public var references: [ReferenceRow] = []
-    /// Raw identifiers met (in memory only, for the PII guard).
-    public var identifiers: [[UInt8]] = []
+    /// Keyed hashes of the names first met in this slice, for the store.
+    public var names: [ActorKey] = []
     /// Rejects with absolute line numbers (1-based), the first few only.
     public var rejectSamples: [RejectSample] = []
     /// Their raw bytes, for the private reject file.
@@ -59,7 +59,7 @@ public struct IngestDriver {
         reader: any ByteReader, displayName: String, parsing: FileParsing,
         startOffset: Int64, startLine: Int, holdBackUnterminatedLine: Bool,
         sliceBytes: Int64 = .max,
-        objects: inout Interner<Publishable>, progress: ProgressSink?, rawBytesRead: () -> Int64,
+        objects: inout Interner<Publishable>, names: inout KnownNames, progress: ProgressSink?, rawBytesRead: () -> Int64,
         rawSize: Int64?,
         onSlice: (FileIngest, inout Interner<Publishable>) async throws(SillageError) -> Void
     ) async throws(SillageError) {
@@ -88,14 +88,16 @@ public struct IngestDriver {
                 if inFlight >= threads + 1, let (index, result) = await group.next() {
                     inFlight -= 1
                     merger.pending[index] = result
-                    do throws(SillageError) { try await merger.mergeReady(objects: &objects, onSlice: onSlice) } catch { failure = error }
+                    do throws(SillageError) { try await merger.mergeReady(objects: &objects, names: &names, onSlice: onSlice) } catch {
+                        failure = error
+                    }
                 }
             }
             for await (index, result) in group {
                 merger.pending[index] = result
             }
             if failure == nil {
-                do throws(SillageError) { try await merger.mergeReady(objects: &objects, onSlice: onSlice) } catch { failure = error }
+                do throws(SillageError) { try await merger.mergeReady(objects: &objects, names: &names, onSlice: onSlice) } catch { failure = error }
             }
         }
         if let failure { throw failure }
@@ -129,10 +131,11 @@ struct SliceMerger {
 
     /// Merges the chunks that are next in order; hands over a slice when one is full.
     mutating func mergeReady(
-        objects: inout Interner<Publishable>, onSlice: (FileIngest, inout Interner<Publishable>) async throws(SillageError) -> Void
+        objects: inout Interner<Publishable>, names: inout KnownNames,
+        onSlice: (FileIngest, inout Interner<Publishable>) async throws(SillageError) -> Void
     ) async throws(SillageError) {
         while let r = pending.removeValue(forKey: nextToMerge) {
-            merge(r, objects: &objects)
+            merge(r, objects: &objects, names: &names)
             let end = chunkEnds.removeValue(forKey: nextToMerge) ?? nil
             nextToMerge += 1
             if let end, end - sliceStart >= sliceBytes {
@@ -146,7 +149,14 @@ struct SliceMerger {
 
     /// Adds one chunk's result, with its strings mapped to the run's interner and its
     /// line numbers made absolute.
-    mutating func merge(_ r: ChunkResult, objects: inout Interner<Publishable>) {
+    ///
+    /// The chunk's names are learnt first, then each of its texts is checked against every
+    /// name met so far in this run and earlier ones: chunks merge in order, so the result
+    /// does not depend on the number of threads.
+    mutating func merge(_ r: ChunkResult, objects: inout Interner<Publishable>, names: inout KnownNames) {
+        let known = names.added.count
+        for identifier in r.identifiers { names.learn(identifier) }
+        out.names += names.added[known...]
         var remap = [UInt32](repeating: 0, count: r.objects.count + 1)
         for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o) }
         for var e in r.events {
@@ -160,7 +170,6 @@ struct SliceMerger {
             out.rejectedBytes.append(i < r.rejectedBytes.count ? r.rejectedBytes[i] : [])
         }
         out.counts.add(r.counts)
-        out.identifiers += r.identifiers
         out.references += r.references
         for (day, counts) in r.daily { out.daily[day, default: DailyCounts()].add(counts) }
         out.lines += r.lines

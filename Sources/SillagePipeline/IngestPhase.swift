@@ -29,8 +29,8 @@ final class IngestPhase {
     private var assembler: BatchAssembler
     private var objects = Interner(none: Publishable.none)
     private var rejectSamples: [RejectFile.Sample] = []
-    /// Raw identifiers met by the parsers, for the PII guard; in memory only.
-    private(set) var seenIdentifiers = Set<[UInt8]>()
+    /// The names met in this run and earlier ones, as keyed hashes (`KnownNames`).
+    private(set) var names: KnownNames
     private var sessioniseSeconds = 0.0
     private var commitSeconds = 0.0
 
@@ -55,6 +55,7 @@ final class IngestPhase {
         assembler = BatchAssembler(
             gap: sessioniser.inactivityMillis, recentViews: try store.recentViews(), latestSessionEnd: try store.latestSessionEnd())
         opener = FileOpener(ledger: try store.ledgerEntries())
+        names = KnownNames(key: key, stored: try store.knownNames())
     }
 
     func run(report: inout RunReport) async throws(SillageError) {
@@ -111,16 +112,18 @@ final class IngestPhase {
         let parsing = try stage.prepareFile(input, context, positioned.head, positioned.displayName)
         var tally = FileTally()
         var interner = objects
+        var knownNames = names
         let opened = positioned.opened
         try await IngestDriver(threads: options.threads, chunkSize: options.chunkSize).ingest(
             reader: opened.reader, displayName: opened.displayName, parsing: parsing,
             startOffset: positioned.startOffset, startLine: positioned.startLine,
             holdBackUnterminatedLine: !opened.isGzip && !positioned.isStream, sliceBytes: options.batchBytes,
-            objects: &interner, progress: progress, rawBytesRead: { opened.file.bytesRead }, rawSize: opened.file.size,
+            objects: &interner, names: &knownNames, progress: progress, rawBytesRead: { opened.file.bytesRead }, rawSize: opened.file.size,
             onSlice: { (slice, objects) throws(SillageError) in
                 try await self.absorb(slice, strings: objects.strings, file: &positioned, tally: &tally, input: input, report: &report)
             })
         objects = interner
+        names = knownNames
         file.lines = tally.lines
         file.events = tally.events
         file.counts = tally.counts
@@ -141,7 +144,6 @@ final class IngestPhase {
     ) async throws(SillageError) {
         var slice = parsed
         optOuts.apply(to: &slice)
-        seenIdentifiers.formUnion(slice.identifiers)
         for kept in tally.add(slice) {
             rejectSamples.append(RejectFile.Sample(file: file.displayName, line: kept.sample.line, reason: kept.sample.reason, bytes: kept.bytes))
         }

@@ -95,7 +95,7 @@ public final class Runner {
                 let exportStart = Date()
                 defer { report.phases.append(("export", Date().timeIntervalSince(exportStart))) }
                 report.exports = try ExportPhase(pipeline: pipeline, key: key).run(
-                    store: store, identifiers: ingest.seenIdentifiers, run: report.runID, progress: progress)
+                    store: store, run: report.runID, progress: progress)
             }
         } catch {
             // The store must be idle before the failure is journalled.

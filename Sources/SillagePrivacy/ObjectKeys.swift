@@ -66,15 +66,14 @@ public enum ObjectKeys {
         return false
     }
 
-    /// Appends a scrubbed search term as `search:<term>`: lower-cased, spaces folded, at
-    /// most 64 bytes; terms that look personal (e-mail, phone, long number, token) become
-    /// their placeholder.
+    /// Appends a search term as `search:<term>`: percent-decoded, lower-cased, spaces
+    /// folded; the gate then checks it and cuts it to `searchTermBytes` (`GateRule.search`).
     public static func searchTerm(_ raw: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         out.append(contentsOf: Array("search:".utf8))
         var term: [UInt8] = []
         var lastSpace = true
         var i = 0
-        while i < raw.count && term.count < 64 {
+        while i < raw.count && term.count < 4 * searchTermBytes {
             var c = raw[i]
             if c == UInt8(ascii: "+") { c = 0x20 }
             if c == UInt8(ascii: "%"), i + 2 < raw.count, let h = hexValue(raw[i + 1]), let l = hexValue(raw[i + 2]) {
@@ -91,19 +90,22 @@ public enum ObjectKeys {
             term.append((c >= 65 && c <= 90) ? c | 0x20 : c)
         }
         while term.last == 0x20 { term.removeLast() }
-        // Cut at a character boundary.
-        while let last = term.last, last & 0xC0 == 0x80 || (last & 0x80 != 0 && String(validating: term, as: UTF8.self) == nil) {
-            term.removeLast()
+        URLScrubber.appendEncodedText(term, into: &out)
+    }
+
+    /// The longest search term published, in bytes.
+    public static let searchTermBytes = 64
+
+    /// `term` cut to `searchTermBytes` at a character boundary, never inside a placeholder.
+    static func cutSearchTerm(_ term: [UInt8]) -> [UInt8] {
+        guard term.count > searchTermBytes else { return term }
+        var cut = Array(term[..<searchTermBytes])
+        while let last = cut.last, last & 0xC0 == 0x80 || (last & 0x80 != 0 && String(validating: cut, as: UTF8.self) == nil) {
+            cut.removeLast()
         }
-        let personal = term.withUnsafeBytes { raw -> [UInt8]? in
-            if let p = URLScrubber.placeholder(for: raw) { return p }
-            let words = term.split(separator: 0x20)
-            for w in words {
-                if let p = w.withUnsafeBytes({ URLScrubber.placeholder(for: $0) }) { return p }
-            }
-            return PIIScanner().finding(in: String(decoding: term, as: UTF8.self)) != nil ? Array("{personal}".utf8) : nil
-        }
-        if let personal { out.append(contentsOf: personal) } else { URLScrubber.appendEncodedText(term, into: &out) }
+        if let open = cut.lastIndex(of: UInt8(ascii: "{")), !cut[open...].contains(UInt8(ascii: "}")) { cut.removeSubrange(open...) }
+        while cut.last == 0x20 { cut.removeLast() }
+        return cut
     }
 
     static var moodleScrubber: URLScrubber { URLScrubber.moodle }

@@ -21,9 +21,14 @@ public struct PublishableGate {
     /// Texts admitted so far.
     public var count: Int { table.count }
 
-    /// The admitted texts in id order.
+    /// The admitted texts in id order, each after its kind's rule (`GateRule`): a text is
+    /// checked once per chunk however many records carry it.
     public func values() -> [Publishable] {
-        (0..<table.count).map { PublishableGate.admit(table.key(at: $0)) }
+        (0..<table.count).map { i in
+            let entry = table.key(at: i)
+            guard let kind = entry.first.flatMap(GateRule.init(rawValue:)) else { return Publishable.none }
+            return PublishableGate.admit(kind.apply(Array(entry.dropFirst())))
+        }
     }
 
     /// The one place a `Publishable` is made.
@@ -36,26 +41,29 @@ public struct PublishableGate {
     /// `emptyIsNone`, a target that scrubs to nothing gives 0 instead of an empty object.
     public mutating func path(_ target: UnsafeRawBufferPointer, scrubber: URLScrubber, emptyIsNone: Bool = false) -> UInt32 {
         scratch.removeAll(keepingCapacity: true)
+        scratch.append(GateRule.path.rawValue)
         scrubber.normalise(target, into: &scratch)
-        return emptyIsNone ? intern(scratch) : internAllowingEmpty(scratch)
+        return emptyIsNone && scratch.count == 1 ? 0 : intern()
     }
 
     /// The Open edX usage key that starts at `start` in `text` (up to `/`, `?`, `#` or a space).
     public mutating func openEdxKey(_ text: [UInt8], from start: Int) -> UInt32 {
         scratch.removeAll(keepingCapacity: true)
+        scratch.append(GateRule.key.rawValue)
         ObjectKeys.appendUntil(text, from: start, into: &scratch)
-        return intern(scratch)
+        return intern()
     }
 
     /// Reduces an IRI (an xAPI or Open edX object id) to its canonical key, kept aside until
     /// `admitIRI()`; returns whether the IRI names a course.
     public mutating func prepareIRI(_ iri: UnsafeRawBufferPointer) -> Bool {
         scratch.removeAll(keepingCapacity: true)
+        scratch.append(GateRule.key.rawValue)
         return ObjectKeys.fromIRI(iri, into: &scratch)
     }
 
     /// Admits the key the last `prepareIRI` made.
-    public mutating func admitIRI() -> UInt32 { intern(scratch) }
+    public mutating func admitIRI() -> UInt32 { intern() }
 
     /// `prepareIRI` and `admitIRI` at once.
     public mutating func iri(_ iri: UnsafeRawBufferPointer) -> (id: UInt32, isCourse: Bool) {
@@ -66,22 +74,28 @@ public struct PublishableGate {
     /// A search term as `search:<term>`, folded and cut, or its placeholder when it looks personal.
     public mutating func searchTerm(_ raw: UnsafeRawBufferPointer) -> UInt32 {
         scratch.removeAll(keepingCapacity: true)
+        scratch.append(GateRule.search.rawValue)
         ObjectKeys.searchTerm(raw, into: &scratch)
-        return intern(scratch)
+        return intern()
     }
 
     /// The Moodle course module `cm:N`.
     public mutating func moodleModule(_ cmid: Int64) -> UInt32 {
         scratch.removeAll(keepingCapacity: true)
+        scratch.append(GateRule.verbatim.rawValue)
         ObjectKeys.moodleModule(cmid: cmid, into: &scratch)
-        return intern(scratch)
+        return intern()
     }
 
-    /// A course or object key as the source spells it (a Moodle course id, an Open edX
-    /// `course_id`, a reference table's course); 0 when empty.
+    /// A course or object key as the source spells it, JSON escapes undone by the caller (a
+    /// Moodle course id, an Open edX `course_id`, a reference table's course); 0 when empty.
+    /// Known shapes keep their structure and each part is checked (`GateRule.key`).
     public mutating func key(_ raw: UnsafeRawBufferPointer) -> UInt32 {
         guard raw.count > 0 else { return 0 }
-        return UInt32(table.insert(raw) { () } + 1)
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(GateRule.key.rawValue)
+        scratch.append(contentsOf: raw)
+        return intern()
     }
 
     /// A value the store wrote from an admitted one, read back. Only the store uses it (it
@@ -95,11 +109,9 @@ public struct PublishableGate {
         admit(Array(text.utf8))
     }
 
-    private mutating func intern(_ bytes: [UInt8]) -> UInt32 {
-        bytes.withUnsafeBytes { key($0) }
-    }
-
-    private mutating func internAllowingEmpty(_ bytes: [UInt8]) -> UInt32 {
-        bytes.withUnsafeBytes { UInt32(table.insert($0) { () } + 1) }
+    /// Interns `scratch` (its rule's byte, then the text); 0 when the text is empty.
+    private mutating func intern() -> UInt32 {
+        guard scratch.count > 1 else { return 0 }
+        return scratch.withUnsafeBytes { UInt32(table.insert($0) { () } + 1) }
     }
 }

@@ -24,6 +24,8 @@ extension Store {
         public var recentViews: [ActivityFacts.ActorObject: Int64] = [:]
         /// The inactivity limit, for merging parts into sessions.
         public var gap: Int64 = 30 * 60_000
+        /// Keyed hashes of the names first met in this batch (`KnownNames.added`).
+        public var names: [ActorKey] = []
         public init() {}
     }
 
@@ -48,6 +50,11 @@ extension Store {
             return try database.transaction { () throws(SillageError) -> Int64 in
                 let input = try batch.ledger.map { entry throws(SillageError) in try writeLedger(entry, run: run) } ?? 0
                 try mergeSessionParts(batch.sessions, input: input, gap: batch.gap)
+                let names = try database.prepare("INSERT OR IGNORE INTO known_names(hash) VALUES (?)")
+                for name in batch.names {
+                    names.reset(); names.bindActor(1, name)
+                    try names.run()
+                }
                 try database.execute("DELETE FROM recent_views")
                 let recent = try database.prepare("INSERT INTO recent_views(actor, object, last_ms) VALUES (?, ?, ?)")
                 for (k, t) in batch.recentViews.sorted(by: { $0.key < $1.key }) {

@@ -12,7 +12,7 @@ import SillageMetrics
 /// One process at a time: opening takes an exclusive lock on `<store>.lock`, and a second
 /// run on the same store fails at once with a message naming the holder.
 public final class Store {
-    public static let schemaVersion = 4
+    public static let schemaVersion = 5
     public let path: String
     /// The SQLite connection: the store's own (other layers go through the store's methods,
     /// so nothing else writes rows that the store would read back as admitted values).
@@ -75,10 +75,11 @@ public final class Store {
         if exists, case let version = try database.prepare("SELECT value FROM meta WHERE key = 'schema'"), try version.step() {
             let found = Int(version.text(0)) ?? 0
             version.reset()
-            if found == 3 {
-                // Schema 4 only adds the privacy-budget ledger.
+            if found == 3 || found == 4 {
+                // Schema 4 adds the privacy-budget ledger, schema 5 the known names.
                 try database.transaction { () throws(SillageError) in
-                    try database.execute(Store.budgetTable)
+                    if found == 3 { try database.execute(Store.budgetTable) }
+                    try database.execute(Store.namesTable)
                     try database.execute("UPDATE meta SET value = '\(Store.schemaVersion)' WHERE key = 'schema'")
                 }
                 return
@@ -186,6 +187,7 @@ public final class Store {
                 CREATE TABLE anonymised (actor BLOB PRIMARY KEY) WITHOUT ROWID;
                 """)
             try database.execute(Store.budgetTable)
+            try database.execute(Store.namesTable)
             try database.execute("INSERT INTO meta(key, value) VALUES ('schema', '\(Store.schemaVersion)')")
         }
     }
@@ -198,6 +200,18 @@ public final class Store {
         );
         CREATE INDEX privacy_budget_recipient ON privacy_budget(recipient);
         """
+
+    /// The names met in the inputs, as keyed hashes only (`KnownNames`): what the gate and
+    /// the PII guard check every published text against, in every later run.
+    static let namesTable = "CREATE TABLE IF NOT EXISTS known_names (hash BLOB PRIMARY KEY) WITHOUT ROWID;"
+
+    /// The keyed hashes of the names met in every run so far.
+    public func knownNames() throws(SillageError) -> [ActorKey] {
+        let q = try database.prepare("SELECT hash FROM known_names")
+        var out: [ActorKey] = []
+        while try q.step() { out.append(q.actor(0)) }
+        return out
+    }
 
     /// The current instant as `2026-03-29T10:15:00Z`, for the journal.
     package static func now() -> String { Clock.iso(Clock.nowSeconds()) }

@@ -203,12 +203,13 @@ func rotatedFilesAreReadOldestFirst(names: [String], expected: [String]) {
         boundary: .csvNewline)
     var interner = Interner(none: Publishable.none)
     _ = interner.intern("something-else-first")
+    var names = KnownNames(key: try MasterKey(bytes: [UInt8](repeating: 1, count: 32)))
     var events: [Event] = []
     var ends: [Int64] = []
     var lastFlags: [Bool] = []
     try await IngestDriver(threads: 2, chunkSize: 2048).ingest(
         reader: MemoryReader(Array(csv.utf8)), displayName: "f", parsing: parsing, startOffset: 0, startLine: 0,
-        holdBackUnterminatedLine: false, sliceBytes: 10_000, objects: &interner, progress: nil, rawBytesRead: { 0 },
+        holdBackUnterminatedLine: false, sliceBytes: 10_000, objects: &interner, names: &names, progress: nil, rawBytesRead: { 0 },
         rawSize: nil,
         onSlice: { slice, _ in
             events += slice.events

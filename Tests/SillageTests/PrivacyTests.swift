@@ -138,13 +138,13 @@ func piiScannerFindsPersonalData(text: String, isPersonal: Bool) {
 
 @Test(arguments: [
     ("/x/camille.martin12/y", true), ("/x/other/y", false), ("Notes de Jean  Dupont", true), ("jean", false),
-    ("Dupont, Jean", false), ("cm:42", false), ("Cours JDUPONT", true), ("jdupont42", false), ("ab", false),
+    ("Dupont, Jean", false), ("cm:42", false), ("Cours JDUPONT", true), ("jdupont42", true), ("ab", false),
     ("Groupe (jdupont)", true),
 ])
-func piiScannerFindsRegisteredRawIdentifiers(text: String, found: Bool) {
+func piiScannerFindsRegisteredRawIdentifiers(text: String, found: Bool) throws {
     // Identifiers of digits only or under three characters are not looked for: "42" and
-    // "ab" would match counts and ids.
-    let scanner = PIIScanner(identifiers: ["camille.martin12", "Jean Dupont", "42", "ab", "jdupont"])
+    // "ab" would match counts and ids. Trailing digits are tried off ("jdupont42").
+    let scanner = try PIIScanner(identifiers: ["camille.martin12", "Jean Dupont", "42", "ab", "jdupont"])
     #expect((scanner.finding(in: text) != nil) == found)
 }
 
@@ -179,7 +179,7 @@ private func reportRow(_ name: String, _ id: Int) -> String {
         ["logstore.csv": logstoreHeader + "1,\\core\\event\\course_viewed,core,viewed,course,,,r,2,100,50,12,501,12,,0,,1774778400,web,,\n"],
         ["catalogue.csv": "key,name,course,position\n12,Atelier jean.dupont@example.fr,,\n"],
         ["moodle-logstore:logstore.csv", "course-catalogue:catalogue.csv"],
-        "holds an e-mail address (…@….fr)"
+        "holds an e-mail address"
     ),
     (
         "a learner's full name, dropped by the report parser, in a course name",
@@ -189,7 +189,7 @@ private func reportRow(_ name: String, _ id: Int) -> String {
             "catalogue.csv": "key,name,course,position\n12,Tutorat de Marie Durand,,\n",
         ],
         ["moodle-report:report.csv", "course-catalogue:catalogue.csv"],
-        "holds a raw identifier from the input"
+        "holds a name met in the inputs"
     ),
 ])
 func personalDataInACellStopsThePublication(

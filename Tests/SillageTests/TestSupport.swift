@@ -223,6 +223,22 @@ final class MemoryReader: ByteReader {
 
 /// Tests spell admitted values as literals (the privacy layer's internal initialiser, reached
 /// through `@testable import`); the library's code has no such path.
+extension PIIScanner {
+    /// A guard that knows `identifiers` as names met in the inputs (keyed with a test key).
+    init(identifiers: [String]) throws {
+        var names = KnownNames(key: try TestSupport.testKey)
+        for id in identifiers { names.learn(Array(id.utf8)) }
+        self.init(names: names)
+    }
+}
+
+extension TestSupport {
+    /// A fixed master key for tests that hash or key without a store.
+    static var testKey: MasterKey {
+        get throws { try MasterKey(bytes: [UInt8](repeating: 3, count: 32)) }
+    }
+}
+
 extension Publishable: ExpressibleByStringLiteral {
     public init(stringLiteral value: String) {
         self.init(admitted: value)

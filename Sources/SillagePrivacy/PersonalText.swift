@@ -1,0 +1,415 @@
+import Foundation
+
+/// Finds the personal-looking parts of a text and replaces them by placeholders (SPEC §6).
+///
+/// The text is first put in a comparable form: percent-escapes decoded (the caller's JSON
+/// reader has already undone JSON escapes), Unicode NFKC (full-width `＠` and digits become
+/// ASCII), and obfuscated addresses undone (`(at)`, `[at]`, ` at `, `[dot]`, `\u0040`,
+/// `&#64;`…). In that form it looks for e-mail addresses (also `@localhost`), IPv4 and IPv6
+/// addresses, French and international phone numbers (`06 12 34 56 78`, `+33 (0)6…`,
+/// `0033 6…`), calendar dates and long numbers. Hex runs and UUIDs are ids, never phones or
+/// numbers. Each finding is bounded by non-alphanumeric characters, so the digits inside an
+/// id (`block@08a0329239934d53b`) are not taken for a phone.
+public enum PersonalText {
+    /// What a personal-looking part is; its placeholder replaces it.
+    public enum Finding: String, Sendable, CaseIterable {
+        case email, ip, phone, date, number, token, name
+
+        public var placeholder: [UInt8] { Array("{\(rawValue)}".utf8) }
+
+        /// Words for messages (never the value itself).
+        public var description: String {
+            switch self {
+            case .email: return "an e-mail address"
+            case .ip: return "an IP address"
+            case .phone: return "a phone number"
+            case .date: return "a calendar date"
+            case .number: return "a long number"
+            case .token: return "a token"
+            case .name: return "a name met in the inputs"
+            }
+        }
+    }
+
+    typealias Span = (range: Range<Int>, finding: Finding)
+
+    /// `text` with every personal-looking part replaced by its placeholder; the text as it is
+    /// when nothing was found (not re-encoded).
+    public static func scrub(_ text: [UInt8]) -> [UInt8] {
+        let (base, found) = comparable(text)
+        guard !found.isEmpty else { return text }
+        return replacing(base, found)
+    }
+
+    /// What the first personal-looking part of `text` is (the PII guard's checks: addresses,
+    /// phones and IPs; dates, numbers and tokens are not looked for there), or nil.
+    public static func guardFinding(_ text: [UInt8]) -> Finding? {
+        comparable(text).spans.first { $0.finding == .email || $0.finding == .ip || $0.finding == .phone }?.finding
+    }
+
+    /// The decoded form of `text` and the personal-looking spans in it.
+    static func comparable(_ text: [UInt8]) -> (base: [UInt8], spans: [Span]) {
+        var base = percentDecoded(text) ?? text
+        if base.contains(where: { $0 >= 0x80 }) { base = compatibilityForm(base) }
+        if let plain = deobfuscated(base) {
+            let found = spans(in: plain)
+            if found.contains(where: { $0.finding == .email }) { return (plain, found) }
+        }
+        return (base, spans(in: base))
+    }
+
+    /// `text` with its spans replaced.
+    static func replacing(_ text: [UInt8], _ spans: [Span]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        var at = 0
+        for span in spans.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) where span.range.lowerBound >= at {
+            out.append(contentsOf: text[at..<span.range.lowerBound])
+            out.append(contentsOf: span.finding.placeholder)
+            at = span.range.upperBound
+        }
+        out.append(contentsOf: text[at...])
+        return out
+    }
+
+    // MARK: - Normalisation
+
+    /// Percent-escapes decoded, or nil when there are none (or the result is not UTF-8).
+    static func percentDecoded(_ b: [UInt8]) -> [UInt8]? {
+        guard b.contains(0x25) else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x25, i + 2 < b.count, let h = ObjectKeys.hexValue(b[i + 1]), let l = ObjectKeys.hexValue(b[i + 2]) {
+                out.append(h << 4 | l)
+                i += 3
+            } else {
+                out.append(b[i])
+                i += 1
+            }
+        }
+        return String(validating: out, as: UTF8.self) == nil ? nil : out
+    }
+
+    /// Unicode NFKC.
+    static func compatibilityForm(_ b: [UInt8]) -> [UInt8] {
+        Array(String(decoding: b, as: UTF8.self).precomposedStringWithCompatibilityMapping.utf8)
+    }
+
+    /// Case-folded, accents and widths removed: the form names are compared in.
+    public static func folded(_ b: [UInt8]) -> [UInt8] {
+        if !b.contains(where: { $0 >= 0x80 }) { return b.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 } }
+        let text = String(decoding: b, as: UTF8.self).precomposedStringWithCompatibilityMapping
+        return Array(text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).utf8)
+    }
+
+    /// Spellings that stand for `@` and `.` in hidden addresses, matched case-insensitively;
+    /// bracketed forms may have spaces inside and around them.
+    static let atWords: [[UInt8]] = ["at", "arobase", "chez"].map { Array($0.utf8) }
+    static let dotWords: [[UInt8]] = ["dot", "point", "pt"].map { Array($0.utf8) }
+    static let literalAt: [[UInt8]] = ["\\u0040", "&#64;", "&#x40;", "&commat;"].map { Array($0.utf8) }
+
+    /// `text` with obfuscated `@` and `.` undone, or nil when it holds none.
+    static func deobfuscated(_ b: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        var copied = 0
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            // Only these bytes can start an obfuscation: most texts are passed over at once.
+            guard c == 0x20 || c == 0x28 || c == 0x5B || c == 0x7B || c == 0x3C || c == 0x5C || c == 0x26,
+                let (end, symbol) = obfuscation(b, at: i)
+            else {
+                i += 1
+                continue
+            }
+            if out.isEmpty { out.reserveCapacity(b.count) }
+            out.append(contentsOf: b[copied..<i])
+            while let last = out.last, last == 0x20 { out.removeLast() }
+            out.append(symbol)
+            i = end
+            while i < b.count, b[i] == 0x20 { i += 1 }
+            copied = i
+        }
+        guard copied > 0 else { return nil }
+        out.append(contentsOf: b[copied...])
+        return out
+    }
+
+    private static func isOpening(_ c: UInt8) -> Bool { c == 0x28 || c == 0x5B || c == 0x7B || c == 0x3C }
+    private static func isClosing(_ c: UInt8) -> Bool { c == 0x29 || c == 0x5D || c == 0x7D || c == 0x3E }
+
+    /// The end of an obfuscated `@` or `.` that starts at `i`, and the symbol it stands for.
+    private static func obfuscation(_ b: [UInt8], at i: Int) -> (Int, UInt8)? {
+        if b[i] == 0x5C || b[i] == 0x26 {
+            for literal in literalAt where matchesFolded(b, at: i, literal) { return (i + literal.count, 0x40) }
+            return nil
+        }
+        if isOpening(b[i]) {
+            var j = i + 1
+            while j < b.count, b[j] == 0x20 { j += 1 }
+            guard let (length, symbol) = word(b, at: j) else { return nil }
+            var k = j + length
+            while k < b.count, b[k] == 0x20 { k += 1 }
+            return k < b.count && isClosing(b[k]) ? (k + 1, symbol) : nil
+        }
+        // A bare word between spaces: ` at `, ` dot `.
+        guard let (length, symbol) = word(b, at: i + 1), i + 1 + length < b.count, b[i + 1 + length] == 0x20 else { return nil }
+        return (i + 1 + length, symbol)
+    }
+
+    /// The length of the `@` or `.` word at `i`, and its symbol.
+    private static func word(_ b: [UInt8], at i: Int) -> (Int, UInt8)? {
+        guard i < b.count else { return nil }
+        let first = b[i] | 0x20
+        guard first == 0x61 || first == 0x63 || first == 0x64 || first == 0x70 else { return nil }  // a c d p
+        for w in atWords where matchesFolded(b, at: i, w) { return (w.count, 0x40) }
+        for w in dotWords where matchesFolded(b, at: i, w) { return (w.count, 0x2E) }
+        return nil
+    }
+
+    private static func matchesFolded(_ b: [UInt8], at i: Int, _ w: [UInt8]) -> Bool {
+        guard i + w.count <= b.count else { return false }
+        for k in 0..<w.count {
+            let c = b[i + k]
+            if (c >= 65 && c <= 90 ? c | 0x20 : c) != w[k] { return false }
+        }
+        return true
+    }
+
+    // MARK: - Detection
+
+    static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+    static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 97 && (c | 0x20) <= 122 }
+    static func isAlnum(_ c: UInt8) -> Bool { isDigit(c) || isLetter(c) || c >= 0x80 }
+    static func isHex(_ c: UInt8) -> Bool { isDigit(c) || ((c | 0x20) >= 97 && (c | 0x20) <= 102) }
+
+    /// Every personal-looking span of `b`, not overlapping, in order.
+    static func spans(in b: [UInt8]) -> [Span] {
+        var idCache: [Range<Int>]? = nil
+        var found: [Span] = []
+        func add(_ range: Range<Int>, _ finding: Finding) {
+            if idCache == nil { idCache = idRanges(b) }
+            guard let ids = idCache, !ids.contains(where: { $0.overlaps(range) }), !found.contains(where: { $0.range.overlaps(range) }) else {
+                return
+            }
+            found.append((range, finding))
+        }
+        // Each detector needs a byte most texts lack: an `@`, a `:`, a digit.
+        var at = false, colon = false, digit = false
+        for c in b {
+            if c == 0x40 { at = true } else if c == 0x3A { colon = true } else if isDigit(c) { digit = true }
+        }
+        if at { for r in emails(b) { add(r, .email) } }
+        if colon { for r in ipv6(b) { add(r, .ip) } }
+        if digit {
+            for r in ipv4(b) { add(r, .ip) }
+            let runs = digitRuns(b)
+            for (r, isPhone) in runs where isPhone { add(r, .phone) }
+            for r in dates(b) { add(r, .date) }
+            for (r, isPhone) in runs where !isPhone { add(r, .number) }
+        }
+        return found.sorted { $0.range.lowerBound < $1.range.lowerBound }
+    }
+
+    /// Ranges that are ids by their shape: UUIDs and hex runs of 16 or more with a letter.
+    static func idRanges(_ b: [UInt8]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var i = 0
+        while i < b.count {
+            guard isHex(b[i]), i == 0 || !isAlnum(b[i - 1]) || !isHex(b[i - 1]) else {
+                i += 1
+                continue
+            }
+            var j = i
+            var letter = false
+            while j < b.count, isHex(b[j]) || (b[j] == 0x2D && j + 1 < b.count && isHex(b[j + 1])) {
+                if isLetter(b[j]) { letter = true }
+                j += 1
+            }
+            let hexCount = b[i..<j].filter { $0 != 0x2D }.count
+            if letter, hexCount >= 16, j == b.count || !isAlnum(b[j]) || !isLetter(b[j]) { out.append(i..<j) }
+            i = max(j, i + 1)
+        }
+        return out
+    }
+
+    static func isLocalPart(_ c: UInt8) -> Bool {
+        isAlnum(c) || c == 0x2E || c == 0x5F || c == 0x2D || c == 0x2B || c == 0x27
+    }
+
+    /// `local@domain.tld` (two labels at least, the last of letters), `local@localhost`.
+    static func emails(_ b: [UInt8]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for (i, c) in b.enumerated() where c == 0x40 {
+            var s = i
+            while s > 0, isLocalPart(b[s - 1]) { s -= 1 }
+            while s < i, !isAlnum(b[s]) { s += 1 }
+            guard s < i else { continue }
+            var e = i + 1
+            while e < b.count, isAlnum(b[e]) || b[e] == 0x2D || (b[e] == 0x2E && e + 1 < b.count && isAlnum(b[e + 1])) { e += 1 }
+            let labels = b[(i + 1)..<e].split(separator: 0x2E)
+            let host = PersonalText.folded(Array(b[(i + 1)..<e]))
+            let isLocalhost = host == Array("localhost".utf8)
+            if isLocalhost || (labels.count >= 2 && labels.last.map { $0.count >= 2 && $0.allSatisfy { isLetter($0) || $0 >= 0x80 } } == true) {
+                out.append(s..<e)
+            }
+        }
+        return out
+    }
+
+    static func ipv4(_ b: [UInt8]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var i = 0
+        while i < b.count {
+            guard isDigit(b[i]), i == 0 || (!isAlnum(b[i - 1]) && b[i - 1] != 0x2E) else {
+                i += 1
+                continue
+            }
+            var j = i
+            var parts = 0
+            while parts < 4 {
+                var v = 0
+                var n = 0
+                while j < b.count, isDigit(b[j]), n < 4 {
+                    v = v * 10 + Int(b[j] - 48)
+                    j += 1
+                    n += 1
+                }
+                guard n > 0, n <= 3, v <= 255 else { break }
+                parts += 1
+                if parts < 4 {
+                    guard j < b.count, b[j] == 0x2E else { break }
+                    j += 1
+                }
+            }
+            if parts == 4, j == b.count || (!isAlnum(b[j]) && !(b[j] == 0x2E && j + 1 < b.count && isDigit(b[j + 1]))) {
+                out.append(i..<j)
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// Hex groups and colons: eight groups, or a `::` with two groups at least.
+    static func ipv6(_ b: [UInt8]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var i = 0
+        while i < b.count {
+            guard isHex(b[i]) || b[i] == 0x3A, i == 0 || !isAlnum(b[i - 1]) else {
+                i += 1
+                continue
+            }
+            var j = i
+            while j < b.count, isHex(b[j]) || b[j] == 0x3A || b[j] == 0x2E { j += 1 }
+            let run = Array(b[i..<j])
+            let colons = run.filter { $0 == 0x3A }.count
+            let groups = run.split(separator: 0x3A, omittingEmptySubsequences: true)
+            let double = zip(run, run.dropFirst()).contains { $0 == 0x3A && $1 == 0x3A }
+            let valid = groups.allSatisfy { $0.count <= 4 || $0.contains(0x2E) }
+            let bounded = j == b.count || !isAlnum(b[j])
+            if bounded, colons >= 2, valid, (groups.count == 8 && !double) || (double && groups.count >= 2 && colons <= 7) {
+                out.append(i..<j)
+            }
+            i = j + 1
+        }
+        return out
+    }
+
+    /// `dd/mm/yyyy`, `dd.mm.yy`, `dd-mm-yyyy` and `yyyy-mm-dd`.
+    static func dates(_ b: [UInt8]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var i = 0
+        while i < b.count {
+            guard isDigit(b[i]), i == 0 || !isAlnum(b[i - 1]) else {
+                i += 1
+                continue
+            }
+            var groups: [Int] = []
+            var separator: UInt8 = 0
+            var j = i
+            while groups.count < 3 {
+                let start = j
+                while j < b.count, isDigit(b[j]), j - start < 5 { j += 1 }
+                groups.append(j - start)
+                guard groups.count < 3, j < b.count, b[j] == 0x2F || b[j] == 0x2E || b[j] == 0x2D,
+                    separator == 0 || b[j] == separator
+                else { break }
+                separator = b[j]
+                j += 1
+            }
+            // `06.12.34.56.78` is not a date followed by more.
+            let bounded = j == b.count || (!isAlnum(b[j]) && !(b[j] == separator && j + 1 < b.count && isDigit(b[j + 1])))
+            let dayFirst = groups.count == 3 && (1...2).contains(groups[0]) && (1...2).contains(groups[1]) && (groups[2] == 4 || groups[2] == 2)
+            let yearFirst = groups == [4, 2, 2] && separator == 0x2D
+            if bounded, dayFirst || yearFirst {
+                out.append(i..<j)
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// Runs of digits and phone separators that start and end at a word boundary: a phone
+    /// (`true`) when they read as one, else a long number when they hold nine digits or more
+    /// in a row.
+    static func digitRuns(_ b: [UInt8]) -> [(Range<Int>, Bool)] {
+        var out: [(Range<Int>, Bool)] = []
+        var i = 0
+        while i < b.count {
+            let plus = b[i] == 0x2B && i + 1 < b.count && isDigit(b[i + 1])
+            guard plus || isDigit(b[i]), i == 0 || !isAlnum(b[i - 1]) else {
+                i += 1
+                continue
+            }
+            var j = plus ? i + 1 : i
+            var digits: [UInt8] = []
+            var longest = 0
+            var current = 0
+            var end = j
+            while j < b.count {
+                let c = b[j]
+                if isDigit(c) {
+                    digits.append(c)
+                    current += 1
+                    longest = max(longest, current)
+                    end = j + 1
+                } else if c == 0x20 || c == 0x2E || c == 0x2D || c == 0x28 || c == 0x29 {
+                    current = 0
+                    // `(0)` after a country code is not dialled.
+                    if c == 0x28, j + 2 < b.count, b[j + 1] == 0x30, b[j + 2] == 0x29, plus || digits.starts(with: [0x30, 0x30]) {
+                        j += 3
+                        continue
+                    }
+                    if j + 1 < b.count, !(isDigit(b[j + 1]) || b[j + 1] == 0x20 || b[j + 1] == 0x28) { break }
+                } else {
+                    break
+                }
+                j += 1
+            }
+            if end < b.count, isAlnum(b[end]) {
+                i = end
+                continue
+            }
+            let n = digits.count
+            let international = (plus && (8...15).contains(n)) || (digits.starts(with: [0x30, 0x30]) && (10...17).contains(n))
+            // A search box turns `+33 6…` into ` 33 6…`: the French country code without its plus.
+            let national =
+                !plus
+                && ((n == 10 && digits.first == 0x30 && digits.dropFirst().first != 0x30)
+                    || (n == 11 && digits.starts(with: [0x33, 0x33]) && digits[2] != 0x30 && current < n))
+            if international || national {
+                out.append((i..<end, true))
+            } else if longest >= 9 {
+                out.append((i..<end, false))
+            }
+            i = max(end, i + 1)
+        }
+        return out
+    }
+}

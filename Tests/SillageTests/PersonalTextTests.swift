@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import SillageCore
+@testable import SillagePrivacy
+@testable import SillageIngest
+
+// What the gate takes for personal data once a text is decoded and de-obfuscated, and what it
+// must leave alone: ids by their shape (hex runs, UUIDs, Open edX block ids), versions, years.
+
+@Test(arguments: [
+    ("jean.dupont@example.fr", "{email}"),
+    ("ecrire a jean.dupont%40example.fr svp", "ecrire a {email} svp"),
+    ("jean.dupont(at)example(dot)fr", "{email}"),
+    ("jean.dupont [at] example [dot] fr", "{email}"),
+    ("jean.dupont{AT}example{DOT}fr", "{email}"),
+    ("jean dot dupont at example dot fr", "{email}"),
+    ("jean.dupont＠example．fr", "{email}"),
+    ("jean.dupont\\u0040example.fr", "{email}"),
+    ("jean.dupont&#64;example.fr", "{email}"),
+    ("admin@localhost", "{email}"),
+    ("appelez le +33 (0)6 12 34 56 78", "appelez le {phone}"),
+    ("0033 6 12 34 56 78", "{phone}"),
+    ("06.12.34.56.78", "{phone}"),
+    ("tel 0612345678 merci", "tel {phone} merci"),
+    ("+44 20 7946 0958", "{phone}"),
+    ("+1-202-555-0143", "{phone}"),
+    ("０６ １２ ３４ ５６ ７８", "{phone}"),
+    ("né le 12/03/2009", "né le {date}"),
+    ("ne le 12.03.09", "ne le {date}"),
+    ("2009-03-12", "{date}"),
+    ("poste 192.168.1.20 ici", "poste {ip} ici"),
+    ("2a01:e0a:1f3:2b0::1", "{ip}"),
+    ("dossier 1234567890123", "dossier {number}"),
+])
+func personalPartsArePlacedByTheirPlaceholder(text: String, expected: String) {
+    #expect(String(decoding: PersonalText.scrub(Array(text.utf8)), as: UTF8.self) == expected, "\(text)")
+}
+
+@Test(arguments: [
+    "block-v1:edX+DemoX+Demo_2014+type@video+block@08a0329239934d53b0612345678abcdef",
+    "550e8400-e29b-41d4-a716-446655440000",
+    "d41d8cd98f00b204e9800998ecf8427e",
+    "Statistique descriptive", "rendez-vous at noon", "cours 2025", "version 1.2.3", "chapitre 06", "12:30:45",
+    "course-v1:MITx+6.002x+2013_Spring", "x@....fr", "Atelier x@....", "type@video+block@intro",
+    "/mod/page/view.php?id=301", "0 1 2 3", "R2D2 (point de vue)",
+])
+func idsAndOrdinaryTextAreLeftAlone(text: String) {
+    #expect(String(decoding: PersonalText.scrub(Array(text.utf8)), as: UTF8.self) == text)
+}
+
+@Test(arguments: [
+    // (entry point, raw, published)
+    ("key", "course-v1:Org+jean.dupont@example.fr+2025", "course-v1:Org+{email}+2025"),
+    ("key", "course-v1:Org+06 12 34 56 78+2025", "course-v1:Org+{phone}+2025"),
+    ("key", "12", "12"),
+    ("iri", "block-v1:Org+C1+2026+type@video+block@08a0329239934d53b0612345678", "block-v1:Org+C1+2026+type@video+block@08a0329239934d53b0612345678"),
+    ("iri", "192.168.0.12", "{ip}"),
+    ("iri", "urn:course:cours-0612345678", "urn:course:cours-{phone}"),
+    ("iri", "https://lms.example.fr/user/jean.dupont(at)example.fr/notes", "/user/{email}/notes"),
+    ("path", "/courses/course-v1:Org+C+R/courseware/ch/jean%2Edupont%40example%2Efr/", "/courses/course-v1:Org+C+R/courseware/ch/{email}/"),
+    ("path", "/profile/jean.dupont(at)example.fr", "/profile/{email}"),
+    ("search", "écrire à jean(at)example.fr", "search:écrire à {email}"),
+    ("search", "Jean Dupont +33 6 12 34 56 78", "search:jean dupont {phone}"),
+    ("search", "né le 12/03/2009", "search:né le {date}"),
+    ("search", "statistique descriptive", "search:statistique descriptive"),
+])
+func eachEntryPointChecksEveryPartOfItsValue(entry: String, raw: String, published: String) {
+    var gate = PublishableGate()
+    let bytes = Array(raw.utf8)
+    switch entry {
+    case "key": _ = bytes.withUnsafeBytes { gate.key($0) }
+    case "iri": _ = bytes.withUnsafeBytes { gate.iri($0) }
+    case "path": _ = bytes.withUnsafeBytes { gate.path($0, scrubber: URLScrubber.moodle) }
+    default: _ = bytes.withUnsafeBytes { gate.searchTerm($0) }
+    }
+    #expect(gate.values().map(\.text) == [published], "\(raw)")
+}
+
+@Test func aLongSearchTermIsCutAfterItIsChecked() {
+    var gate = PublishableGate()
+    let raw = String(repeating: "a", count: 50) + " jean.dupont@example.fr"
+    _ = Array(raw.utf8).withUnsafeBytes { gate.searchTerm($0) }
+    // Cut first, the address would have lost its domain and passed.
+    #expect(gate.values().map(\.text) == ["search:" + String(repeating: "a", count: 50) + " {email}"])
+}
+
+@Test func anOpenEdxCourseIdIsCheckedAsDecodedText() {
+    let parser = OpenEdxTrackingParser(
+        stream: 0, zone: ZoneRules(fixedOffsetSeconds: 0), pseudonymiser: Pseudonymiser(key: [UInt8](repeating: 5, count: 32)))
+    let line =
+        #"{"username":"jdupont00","event_type":"/courses/x/courseware/","time":"2026-03-29T10:00:00+00:00","context":{"user_id":7,"course_id":"course-v1:Org+jean.dupont\u0040example.fr+2025"},"event":"{}","event_source":"server"}"#
+    let r = parser.parse(LineChunk(bytes: Array((line + "\n").utf8), index: 0, offset: 0, isOverlongLine: false))
+    #expect(r.events.count == 1)
+    let texts = r.objects.map(\.text)
+    #expect(texts.contains("course-v1:Org+{email}+2025"), "\(texts)")
+    #expect(!texts.joined().contains("dupont"))
+    // The username is noted as a name although the user id keys the learner.
+    #expect(r.identifiers.contains(Array("jdupont00".utf8)))
+}
+
+@Test(arguments: [
+    ("jdupont00", "urn:course:cours-de-jdupont00", "urn:course:cours-de-{name}"),
+    ("jdupont00", "jdupont00_rattrapage", "{name}_rattrapage"),
+    ("jdupont00", "search:jdupont00.2025", "search:{name}.2025"),
+    ("jdupont00", "course-v1:Org+JDUPONT00+2025", "course-v1:Org+{name}+2025"),
+    ("Jean Dupont", "search:notes de jean-dupont", "search:notes de {name}"),
+    ("Jean Dupont", "search:jean07 dupont", "search:{name}"),
+    ("Jean Dupont", "search:jeandupont", "search:{name}"),
+    ("Jean Dupont", "search:dupont jean", "search:dupont jean"),
+    ("Jérôme Martin", "/user/jerome.martin/notes", "/user/{name}/notes"),
+    ("mailto:Élodie.Brun@example.fr", "search:cours elodie brun", "search:cours {name}"),
+    ("https://sso.example.fr\0camille.martin12", "/x/Camille.Martin12/y", "/x/{name}/y"),
+    ("42", "cm:42", "cm:42"),
+    ("ab", "search:ab", "search:ab"),
+    ("email", "search:{email}", "search:{email}"),
+])
+func namesMetInTheInputsAreFoundInEveryWordAndPair(name: String, text: String, expected: String) throws {
+    var names = KnownNames(key: try TestSupport.testKey)
+    var raw = Array(name.utf8)
+    // A composite account key: only the name after the last 0 byte names the person.
+    if let zero = raw.lastIndex(of: 0) { raw = Array(raw[(zero + 1)...]) }
+    names.learn(raw)
+    #expect(names.check(Publishable(stringLiteral: text)).text == expected)
+}
+
+@Test func namesAreKeptAsKeyedHashesOnly() throws {
+    var names = KnownNames(key: try TestSupport.testKey)
+    names.learn(Array("Jean Dupont".utf8))
+    #expect(names.added.count == 2)  // "jean dupont" and "jeandupont"
+    var other = KnownNames(key: try MasterKey(bytes: [UInt8](repeating: 9, count: 32)))
+    other.learn(Array("Jean Dupont".utf8))
+    #expect(Set(names.added).isDisjoint(with: other.added), "the hashes depend on the key")
+    let restored = KnownNames(key: try TestSupport.testKey, stored: names.added)
+    #expect(restored.finds(in: "Tutorat de Jean Dupont"))
+    #expect(!KnownNames(key: try TestSupport.testKey).finds(in: "Tutorat de Jean Dupont"))
+}
