@@ -38,16 +38,49 @@ public struct MasterKey: Sendable {
                 "the key file is readable by group or others (mode \(mode)); refusing to use it",
                 at: path, hint: "run `chmod 600 \(path)`, and rotate the key if others may have read it")
         }
+        try checkOwnerAndDirectory(path, info)
         let content = try readWholeFile(path, limit: 4096)
-        if content.count == size { return try MasterKey(bytes: content) }
         var text = content
         while let last = text.last, last == 0x0A || last == 0x0D || last == 0x20 { text.removeLast() }
-        if text.count == 2 * size, let decoded = bytesFromHex(String(decoding: text, as: UTF8.self)) {
-            return try MasterKey(bytes: decoded)
+        let bytes: [UInt8]
+        if content.count == size {
+            bytes = content
+        } else if text.count == 2 * size, let decoded = bytesFromHex(String(decoding: text, as: UTF8.self)) {
+            bytes = decoded
+        } else {
+            throw SillageError.configuration(
+                "the key file must hold 32 raw bytes or 64 hex digits, it holds \(content.count) bytes",
+                at: path)
         }
-        throw SillageError.configuration(
-            "the key file must hold 32 raw bytes or 64 hex digits, it holds \(content.count) bytes",
-            at: path)
+        // 32 random bytes take about 30 distinct values; fewer than 12 is all but impossible.
+        let distinct = Set(bytes).count
+        guard distinct >= minimumDistinctBytes else {
+            throw SillageError.configuration(
+                "the key file holds a low-entropy key (\(distinct) distinct byte value\(distinct == 1 ? "" : "s") in 32); refusing to use it",
+                at: path, hint: "pseudonyms made with a guessable key can be reversed: create a random key with `sillage keys init`")
+        }
+        return try MasterKey(bytes: bytes)
+    }
+
+    static let minimumDistinctBytes = 12
+
+    /// Refuses a key file owned by another user, or in a directory that others can write (they
+    /// could swap the key for one they know).
+    private static func checkOwnerAndDirectory(_ path: String, _ info: stat) throws(SillageError) {
+        guard info.st_uid == geteuid() else {
+            throw SillageError.configuration(
+                "the key file is owned by another user (uid \(info.st_uid)); refusing to use it", at: path,
+                hint: "the key must belong to the account that runs sillage: `chown` it, or create one with `sillage keys init`")
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        var dir = stat()
+        guard stat(directory, &dir) == 0 else { return }
+        if dir.st_mode & (S_IWGRP | S_IWOTH) != 0 {
+            throw SillageError.configuration(
+                "the key file's directory can be written by others (mode \(String(dir.st_mode & 0o7777, radix: 8))); refusing to use it",
+                at: path, hint: "move the key to a private directory (`chmod 700` it), or run `chmod go-w \(directory)`")
+        }
     }
 
     /// 32 bytes from the kernel's random source.

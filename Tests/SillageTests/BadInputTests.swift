@@ -236,7 +236,7 @@ let badInputs: [BadInput] = [
 func badInputsAreAnsweredClearly(_ c: BadInput) throws {
     let dir = TestSupport.temporaryDirectory("bad")
     defer { TestSupport.remove(dir) }
-    _ = FileManager.default.createFile(atPath: dir + "/k", contents: Data(repeating: 7, count: 32), attributes: [.posixPermissions: 0o600])
+    _ = FileManager.default.createFile(atPath: dir + "/k", contents: Data(TestSupport.keyBytes(7)), attributes: [.posixPermissions: 0o600])
     for (name, bytes) in c.files {
         try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + name))
     }

@@ -98,7 +98,7 @@ func keysReadableByOthersAreRefused(mode: Int) throws {
     let dir = TestSupport.temporaryDirectory("keymode")
     defer { TestSupport.remove(dir) }
     let path = dir + "/k.key"
-    _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 32), attributes: [.posixPermissions: mode])
+    _ = FileManager.default.createFile(atPath: path, contents: Data(TestSupport.keyBytes(1)), attributes: [.posixPermissions: mode])
     do {
         _ = try MasterKey.load(path: path)
         Issue.record("mode \(String(mode, radix: 8)) must be refused")
@@ -108,14 +108,69 @@ func keysReadableByOthersAreRefused(mode: Int) throws {
     }
 }
 
+@Test(arguments: [
+    ([UInt8](repeating: 0, count: 32), "low-entropy key (1 distinct byte value in 32)"),
+    ([UInt8](repeating: 0x41, count: 31) + [0x42], "low-entropy key (2 distinct byte values in 32)"),
+    ((0..<32).map { UInt8($0 % 8) }, "low-entropy key (8 distinct byte values in 32)"),
+])
+func aWeakKeyIsRefused(bytes: [UInt8], message: String) throws {
+    let dir = TestSupport.temporaryDirectory("weakkey")
+    defer { TestSupport.remove(dir) }
+    let path = dir + "/k.key"
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
+    do {
+        _ = try MasterKey.load(path: path)
+        Issue.record("a weak key must be refused")
+    } catch {
+        #expect(error.description.contains(message), "\(error.description)")
+        #expect(error.exitCode == 2)
+    }
+    // The same refusal through the command line, before any store is made.
+    let r = try TestSupport.run(TestSupport.binary, ["run", "--input", "combined:-", "--store", "s.sqlite", "--key-file", "k.key"], in: dir)
+    #expect(r.status == 2 && r.stderr.contains("low-entropy"), "\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/s.sqlite"))
+}
+
+@Test(arguments: [0o777, 0o775, 0o1777])
+func aKeyInADirectoryOthersCanWriteIsRefused(mode: Int) throws {
+    let dir = TestSupport.temporaryDirectory("keydir")
+    defer { TestSupport.remove(dir) }
+    let shared = dir + "/shared"
+    try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+    let path = try TestSupport.keyFile(in: shared)
+    chmod(shared, mode_t(mode))
+    do {
+        _ = try MasterKey.load(path: path)
+        Issue.record("mode \(String(mode, radix: 8)) must be refused")
+    } catch {
+        #expect(error.description.contains("directory can be written by others"), "\(error.description)")
+    }
+    chmod(shared, 0o755)
+    #expect(try MasterKey.load(path: path).bytes == TestSupport.keyBytes(42))
+}
+
+@Test(.enabled(if: geteuid() == 0, "needs root to give a key file to another user"))
+func aKeyOwnedByAnotherUserIsRefused() throws {
+    let dir = TestSupport.temporaryDirectory("keyowner")
+    defer { TestSupport.remove(dir) }
+    let path = try TestSupport.keyFile(in: dir)
+    chown(path, 12345, 12345)
+    do {
+        _ = try MasterKey.load(path: path)
+        Issue.record("a key owned by uid 12345 must be refused")
+    } catch {
+        #expect(error.description.contains("owned by another user (uid 12345)"), "\(error.description)")
+    }
+}
+
 @Test func keyFilesMustHoldThirtyTwoBytes() throws {
     let dir = TestSupport.temporaryDirectory("keysize")
     defer { TestSupport.remove(dir) }
     let hex = dir + "/hex.key", short = dir + "/short.key"
     _ = FileManager.default.createFile(
-        atPath: hex, contents: Data((String(repeating: "ab", count: 32) + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        atPath: hex, contents: Data((hexString(TestSupport.keyBytes(0xab)) + "\n").utf8), attributes: [.posixPermissions: 0o600])
     _ = FileManager.default.createFile(atPath: short, contents: Data(repeating: 1, count: 16), attributes: [.posixPermissions: 0o600])
-    #expect(try MasterKey.load(path: hex).bytes == [UInt8](repeating: 0xab, count: 32))
+    #expect(try MasterKey.load(path: hex).bytes == TestSupport.keyBytes(0xab))
     #expect(throws: SillageError.self) { try MasterKey.load(path: short) }
     do {
         _ = try MasterKey.load(path: dir + "/absent.key")
