@@ -28,9 +28,51 @@ public struct PipelineDefinition: Sendable {
     public init() {}
 
     /// Reads a pipeline file; every error names the file and the JSON path.
+    ///
+    /// Relative paths in the file (key, store, output, inputs) are resolved against the file's
+    /// directory, so a run started from any working directory (cron, a service) reads and
+    /// writes the same files (SPEC §5). Paths given on the command line stay relative to the
+    /// working directory.
     public static func load(path: String) throws(SillageError) -> PipelineDefinition {
         let bytes = try readWholeFile(path, limit: 4 << 20)
-        return try parse(bytes, source: path)
+        var pipeline = try parse(bytes, source: path)
+        pipeline.resolvePaths(against: directoryName(of: path))
+        return pipeline
+    }
+
+    /// Makes every relative path of the definition relative to `directory` instead.
+    mutating func resolvePaths(against directory: String) {
+        keyFile = PipelineDefinition.resolve(keyFile, against: directory)
+        store = PipelineDefinition.resolve(store, against: directory)
+        output = PipelineDefinition.resolve(output, against: directory)
+        for i in inputs.indices {
+            inputs[i].paths = inputs[i].paths.map { PipelineDefinition.resolve($0, against: directory) }
+        }
+    }
+
+    /// The directory part of `path` (`.` for a bare file name).
+    static func directoryName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// `path` joined to `directory` and made lexically simple (`Pipelines/../var` is `var`);
+    /// absolute paths and `-` (standard input) are kept.
+    static func resolve(_ path: String, against directory: String) -> String {
+        guard !path.hasPrefix("/"), path != "-", directory != "." else { return path }
+        var parts: [Substring] = []
+        let absolute = directory.hasPrefix("/")
+        for part in (directory + "/" + path).split(separator: "/") where part != "." {
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+            } else if part == "..", absolute {
+                continue
+            } else {
+                parts.append(part)
+            }
+        }
+        let joined = parts.joined(separator: "/")
+        return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 
     /// Reads pipeline JSON text.

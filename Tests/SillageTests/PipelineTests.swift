@@ -19,8 +19,9 @@ private func parsePipeline(_ text: String) throws(SillageError) -> PipelineDefin
             "course-catalogue", "organisations", "openedx-tracking", "xapi",
         ])
     #expect(p.inputs.last?.identity == "moodle-userid")
-    #expect(p.store.hasPrefix("var/"))
-    #expect(p.output == "out")
+    // Relative to the pipeline file's directory, wherever the run starts.
+    #expect(p.store == TestSupport.packageRoot + "/var/sample.sqlite")
+    #expect(p.output == TestSupport.packageRoot + "/out")
     #expect(p.exports[0].minCount == 11)
 }
 
@@ -170,7 +171,7 @@ func commandLineInputsAreChecked(spec: String, message: String) {
     try #"{"version": 1, "inputs": [{"type": "combined", "paths": ["nowhere/access.log*"]}]}"#.write(toFile: path, atomically: true, encoding: .utf8)
     let bad = try TestSupport.run(TestSupport.binary, ["validate", path], in: dir)
     #expect(bad.status == 2)
-    #expect(bad.stderr.contains("$.inputs[0].paths: nowhere/access.log*: the glob matches no file"))
+    #expect(bad.stderr.contains("$.inputs[0].paths: \(dir)/nowhere/access.log*: the glob matches no file"), "\(bad.stderr)")
 }
 
 @Test func theReadmeListsTheEventMappingTablesOfTheCode() throws {
@@ -185,4 +186,35 @@ func commandLineInputsAreChecked(spec: String, message: String) {
     for table in TableRegistry.tableNames {
         #expect(readme.contains("`\(table)`"), "README.md does not document the table \(table)")
     }
+}
+
+@Test(arguments: [
+    ("../var/s.sqlite", "Pipelines", "var/s.sqlite"), ("var/s.sqlite", ".", "var/s.sqlite"), ("/srv/s.sqlite", "Pipelines", "/srv/s.sqlite"),
+    ("-", "Pipelines", "-"), ("logs/*.gz", "/etc/sillage", "/etc/sillage/logs/*.gz"), ("../../x", "a", "../x"),
+    ("./in/../in/a.log", "conf", "conf/in/a.log"), ("../../../x", "/etc", "/x"),
+])
+func pipelinePathsResolveAgainstTheFilesDirectory(path: String, directory: String, resolved: String) {
+    #expect(PipelineDefinition.resolve(path, against: directory) == resolved)
+}
+
+@Test func aPipelineRunFromAnotherWorkingDirectoryUsesItsOwnDirectorysPaths() throws {
+    let dir = TestSupport.temporaryDirectory("pipeline-dir")
+    defer { TestSupport.remove(dir) }
+    let conf = dir + "/conf", elsewhere = dir + "/elsewhere"
+    for d in [conf, elsewhere, dir + "/logs"] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+    try
+        "10.0.0.1 - - [29/Mar/2026:10:00:00 +0200] \"GET /course/view.php?id=3 HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/124.0\"\n"
+        .write(toFile: dir + "/logs/access.log", atomically: false, encoding: .utf8)
+    try """
+    {"version": 1, "key": {"file": "../var/k.key", "createIfMissing": true}, "store": "../var/s.sqlite", "output": "../out",
+     "inputs": [{"type": "combined", "paths": ["../logs/*.log"], "stream": "web"}]}
+    """.write(toFile: conf + "/p.json", atomically: false, encoding: .utf8)
+    let r = try TestSupport.run(TestSupport.binary, ["run", conf + "/p.json"], in: elsewhere)
+    #expect(r.status == 0, "\(r.stderr)")
+    for made in ["/var/k.key", "/var/s.sqlite", "/out"] { #expect(FileManager.default.fileExists(atPath: dir + made), "\(made)") }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty, "nothing is made in the working directory")
+    // The same run from the pipeline's own directory finds the same store, key and file.
+    let again = try TestSupport.run(TestSupport.binary, ["run", "p.json"], in: conf)
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(again.stdout.contains("sessions 0 new"), "\(again.stdout)")
 }
