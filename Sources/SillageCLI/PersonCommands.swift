@@ -8,15 +8,15 @@ import SillagePipeline
 let forgetSpec = CommandSpec(
     path: "sillage forget",
     summary:
-        "Deletes everything the store derived from the people named, adds their keyed hash to the opt-out list so that later runs drop their records as they are parsed, and journals it (counts only). Asking twice is harmless.",
+        "Deletes everything the store derived from the person named (under every namespace given, in one act), adds their keyed hash to the opt-out list so that later runs drop their records as they are parsed, and journals it (counts only). Asking twice is harmless.",
     positionals: [optionalPipeline],
     options: [
         OptionSpec(
-            "--namespace", value: "NS",
-            help: "how the identifiers name people: " + PersonIdentifier.namespaces.map(\.name).joined(separator: ", ")
-                + ", or an identity the pipeline declares"),
-        OptionSpec("--id", value: "ID", repeatable: true, help: "an identifier (repeatable)"),
-        OptionSpec("--file", value: "PATH", help: "a file of identifiers, one per line (blank and # lines skipped)"),
+            "--id", value: "NS:ID", repeatable: true,
+            help: "the person in one namespace (" + PersonIdentifier.namespaces.map(\.name).joined(separator: ", ")
+                + ", or an identity the pipeline declares); repeat it for every namespace the person is known in"),
+        OptionSpec("--namespace", value: "NS", help: "read every --id and --file line as a plain ID in this namespace"),
+        OptionSpec("--file", value: "PATH", help: "a file of NS:ID lines (blank and # lines skipped), forgotten with the --id ones"),
         storeOption,
         OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)"),
     ])
@@ -24,27 +24,35 @@ let forgetSpec = CommandSpec(
 let accessSpec = CommandSpec(
     path: "sillage access",
     summary:
-        "Writes everything the store holds about one person — sessions, learner-day summaries, courses, completions, content views, searches — as person.json and CSV files in a private directory (mode 0700), for access and portability requests, and journals it.",
+        "Writes everything the store holds about one person — under each identity named, never merged — sessions, learner-day summaries, courses, completions, content views, searches — as person.json and CSV files in a private directory (mode 0700), for access and portability requests, and journals it.",
     positionals: [optionalPipeline],
     options: [
-        OptionSpec("--namespace", value: "NS", help: "how the identifier names the person (see `sillage forget --help`)"),
-        OptionSpec("--id", value: "ID", help: "the person's identifier"),
+        OptionSpec(
+            "--id", value: "NS:ID", repeatable: true,
+            help: "the person in one namespace (see `sillage forget --help`); repeat it for every namespace they are known in"),
+        OptionSpec("--namespace", value: "NS", help: "read every --id as a plain ID in this namespace"),
         OptionSpec("--out", value: "DIR", help: "a new or empty directory to write the answer to (mode 0700)"),
         storeOption,
         OptionSpec("--key-file", value: "PATH", help: "master key file (default: the pipeline's)"),
     ])
 
-/// The people a `forget` or `access` names, read in the pipeline's declared namespaces.
+/// The identifiers a `forget` or `access` names, read in the pipeline's declared namespaces:
+/// `--id NS:ID` (repeatable, one person known under several namespaces), or `--namespace NS`
+/// with plain `--id ID`s.
 func people(_ args: ParsedArguments, _ pipeline: PipelineDefinition, allowFile: Bool) throws(SillageError) -> [(PersonIdentifier, String)] {
-    guard let namespace = args.value("--namespace") else {
-        throw SillageError.usage("--namespace is required", hint: "namespaces: " + PersonIdentifier.namespaces.map(\.name).joined(separator: ", "))
-    }
     var texts = args.all("--id")
     if allowFile, let file = args.value("--file") { texts += try PersonIdentifier.lines(ofFile: file) }
-    guard !texts.isEmpty else { throw SillageError.usage("name someone: --id ID" + (allowFile ? " or --file PATH" : "")) }
+    guard !texts.isEmpty else { throw SillageError.usage("name someone: --id NS:ID" + (allowFile ? " or --file PATH" : "")) }
     let declared = pipeline.inputs.compactMap(\.identity)
     var out: [(PersonIdentifier, String)] = []
-    for text in texts { out.append((try PersonIdentifier(namespace: namespace, text, declared: declared), text)) }
+    for text in texts {
+        if let namespace = args.value("--namespace") {
+            out.append((try PersonIdentifier(namespace: namespace, text, declared: declared), text))
+        } else {
+            let person = try PersonIdentifier(qualified: text, declared: declared)
+            out.append((person, String(text.drop { $0 != ":" }.dropFirst())))
+        }
+    }
     return out
 }
 
@@ -71,13 +79,11 @@ func accessCommand(_ words: [String]) throws(SillageError) -> Int32 {
     if let key = args.value("--key-file") { pipeline.keyFile = key }
     guard let out = args.value("--out") else { throw SillageError.usage("--out DIR is required") }
     let named = try people(args, pipeline, allowFile: false)
-    guard named.count == 1 else { throw SillageError.usage("an access request names one person") }
     let key = try MasterKey.load(path: pipeline.keyFile)
     let store = try Store(path: pipeline.store)
     try store.checkKey(key, keyFile: pipeline.keyFile)
     let outcome = try AccessRequest.answer(
-        named[0].0, identifier: named[0].1, store: store, pseudonymiser: Pseudonymiser(key: key.bytes),
-        zone: try ZoneRules(identifier: pipeline.timezone), to: out)
+        named, store: store, pseudonymiser: Pseudonymiser(key: key.bytes), zone: try ZoneRules(identifier: pipeline.timezone), to: out)
     let rows = outcome.rows.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     say("wrote \(outcome.files.count) files to \(out)/ (private, mode 0700): \(rows)")
     return 0

@@ -175,6 +175,7 @@ public struct MoodleReportParser: ChunkParser {
             } else if let c = columns.fullName, !reader.isNull(c) {
                 scratch.removeAll(keepingCapacity: true)
                 reader.append(c, to: &scratch)
+                IdentifierForm.fullName(&scratch)
                 actor = scratch.withUnsafeBytes { out.actor(names, tag: 2, $0) }
             }
             guard let actor else {

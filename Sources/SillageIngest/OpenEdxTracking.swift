@@ -132,6 +132,7 @@ public struct OpenEdxTrackingParser: ChunkParser {
                 scratch.removeAll(keepingCapacity: true)
                 tape.appendUnescaped(nameNode, to: &scratch)
                 if actor == nil {
+                    IdentifierForm.fold(&scratch)
                     actor = scratch.withUnsafeBytes { out.actor(usernames, tag: 2, $0) }
                 } else {
                     scratch.withUnsafeBytes { out.noteName($0) }

@@ -11,9 +11,11 @@ public struct PersonIdentifier: Sendable {
     /// The identifier's bytes as the parser keys them.
     public var bytes: [UInt8]
 
-    /// Namespaces a person can be named in, with the form of their identifiers.
+    /// Namespaces a person can be named in, with the form of their identifiers: every
+    /// namespace a parser keys people in.
     public static let namespaces: [(name: String, form: String)] = [
         (MoodleLogstoreParser.userNamespace, "a Moodle user id (logstore userid, report and xAPI when declared)"),
+        (MoodleReportParser.nameNamespace, "a full name as the Moodle Logs report writes it (rows without a user id)"),
         (OpenEdxTrackingParser.userNamespace, "an Open edX user id"),
         (OpenEdxTrackingParser.usernameNamespace, "an Open edX username"),
         (XAPIStatementsParser.accountNamespace, "HOMEPAGE|NAME of an xAPI account"),
@@ -23,7 +25,8 @@ public struct PersonIdentifier: Sendable {
         (Pseudonymiser.Namespace.webUser, "an authenticated web user name (%u)"),
     ]
 
-    /// Reads `text` in `namespace`; `declared` are the identity namespaces the pipeline declares.
+    /// Reads `text` in `namespace`, in the namespace's form (`IdentifierForm`); `declared`
+    /// are the identity namespaces the pipeline declares.
     public init(namespace: String, _ text: String, declared: [String] = []) throws(SillageError) {
         self.namespace = namespace
         let trimmed = text.trimmingCharacters(in: .whitespaces)
@@ -35,22 +38,32 @@ public struct PersonIdentifier: Sendable {
                 hint: "for authenticated users give --namespace \(Pseudonymiser.Namespace.webUser)")
         case XAPIStatementsParser.accountNamespace:
             guard let bar = trimmed.firstIndex(of: "|") else {
-                throw SillageError.usage("an xapi-account identifier is HOMEPAGE|NAME, not \"\(trimmed)\"")
+                throw SillageError.usage("an xapi-account identifier is HOMEPAGE|NAME (the name is not repeated here)")
             }
             bytes = Array(trimmed[..<bar].utf8) + [0] + Array(trimmed[trimmed.index(after: bar)...].utf8)
-        case XAPIStatementsParser.mboxNamespace:
-            let lower = trimmed.lowercased()
-            bytes = Array((lower.hasPrefix("mailto:") ? lower : "mailto:" + lower).utf8)
-        case XAPIStatementsParser.mboxSHA1Namespace:
-            bytes = Array(trimmed.lowercased().utf8)
         default:
             guard PersonIdentifier.namespaces.contains(where: { $0.name == namespace }) || declared.contains(namespace) else {
                 throw SillageError.usage(
                     "unknown namespace \"\(namespace)\"",
                     hint: "namespaces: " + (PersonIdentifier.namespaces.map(\.name) + declared).joined(separator: ", "))
             }
-            bytes = Array(trimmed.utf8)
+            guard let form = IdentifierForm.normalised(namespace, trimmed) else {
+                throw SillageError.usage("a \(namespace) identifier is a positive number (the value is not repeated here)")
+            }
+            bytes = form
         }
+    }
+
+    /// Reads `NS:ID` (`moodle-userid:42`, `xapi-mbox:mailto:a@b.fr`): the namespace is the
+    /// text before the first colon.
+    public init(qualified text: String, declared: [String] = []) throws(SillageError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let colon = trimmed.firstIndex(of: ":") else {
+            throw SillageError.usage(
+                "an identifier is NAMESPACE:ID (for example moodle-userid:42), or give --namespace",
+                hint: "namespaces: " + (PersonIdentifier.namespaces.map(\.name) + declared).joined(separator: ", "))
+        }
+        try self.init(namespace: String(trimmed[..<colon]), String(trimmed[trimmed.index(after: colon)...]), declared: declared)
     }
 
     /// The identifiers in a file, one per line, for `forget --file`; blank lines and `#`

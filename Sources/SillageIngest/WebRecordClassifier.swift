@@ -129,7 +129,12 @@ struct WebRecordClassifier: Sendable {
         let known = memo.actors.count
         let index = memo.scratch.withUnsafeBytes { k in
             memo.actors.insert(k) {
-                if isUser { return users.key(r.user) }
+                if isUser {
+                    // Only on a memo miss: a user name is keyed in its folded form (`IdentifierForm`).
+                    var user = Array(r.user)
+                    IdentifierForm.fold(&user)
+                    return user.withUnsafeBytes { users.key($0) }
+                }
                 switch visitorScope {
                 case .day:
                     var dayValue = day.bigEndian

@@ -203,12 +203,12 @@ public struct XAPIStatementsParser: ChunkParser {
         }
         if let mbox = tape.member(actor, "mbox"), tape.isPresent(mbox) {
             tape.appendUnescaped(mbox, to: &scratch)
-            for i in scratch.indices where scratch[i] >= 65 && scratch[i] <= 90 { scratch[i] |= 0x20 }
+            IdentifierForm.mbox(&scratch)
             return scratch.withUnsafeBytes { out.actor(mboxes, tag: 2, $0) }
         }
         if let hash = tape.member(actor, "mbox_sha1sum"), tape.isPresent(hash) {
             tape.appendUnescaped(hash, to: &scratch)
-            for i in scratch.indices where scratch[i] >= 65 && scratch[i] <= 90 { scratch[i] |= 0x20 }
+            IdentifierForm.fold(&scratch)
             return scratch.withUnsafeBytes { out.actor(mboxHashes, tag: 3, $0) }
         }
         if let openid = tape.member(actor, "openid"), tape.isPresent(openid) {

@@ -28,9 +28,12 @@ public enum AccessRequest {
     /// Columns written as JSON numbers.
     static let countColumns: Set<String> = ["duration_seconds", "events", "pages", "views", "searches", "failed"]
 
+    /// Answers for the person named by `identities` (each with the text the operator gave).
+    ///
+    /// Each identity's rows stay apart, marked by an `identity` column (`NS:ID`): the answer
+    /// shows what the store holds under each, and never joins accounts the pipeline keeps apart.
     public static func answer(
-        _ person: PersonIdentifier, identifier: String, store: Store, pseudonymiser: Pseudonymiser,
-        zone: ZoneRules, to directory: String
+        _ identities: [(PersonIdentifier, String)], store: Store, pseudonymiser: Pseudonymiser, zone: ZoneRules, to directory: String
     ) throws(SillageError) -> AccessOutcome {
         // An answer never replaces what is already there: the operator's folder may hold
         // anything, and a person's data must not land among other files.
@@ -38,13 +41,30 @@ public enum AccessRequest {
             throw SillageError.usage(
                 "--out names a directory that is not empty; nothing was written", hint: "give a new or empty directory")
         }
-        let actor = person.pseudonym(pseudonymiser)
-        let tables = try self.tables(of: actor, store: store)
+        var tables: [PersonTable] = []
+        var people: [JSONValue] = []
+        let optOuts = try store.optOuts()
+        for (person, text) in identities {
+            let actor = person.pseudonym(pseudonymiser)
+            let label = person.namespace + ":" + text
+            people.append(
+                .object([
+                    ("namespace", .string(person.namespace)), ("identifier", .string(text)),
+                    ("organisation", try store.organisation(of: actor).map { .string($0) } ?? .null),
+                    ("optedOut", .bool(optOuts.contains(actor))),
+                ]))
+            let own = try self.tables(of: actor, store: store)
+            for (i, t) in own.enumerated() {
+                let marked = t.rows.map { [label] + $0 }
+                if i < tables.count {
+                    tables[i].rows += marked
+                } else {
+                    tables.append(PersonTable(file: t.file, key: t.key, header: ["identity"] + t.header, rows: marked))
+                }
+            }
+        }
         var members: [(String, JSONValue)] = [
-            ("namespace", .string(person.namespace)), ("identifier", .string(identifier)),
-            ("generatedAt", .string(Store.now())), ("timezone", .string(zone.identifier)),
-            ("organisation", try store.organisation(of: actor).map { .string($0) } ?? .null),
-            ("optedOut", .bool(try store.optOuts().contains(actor))),
+            ("identities", .array(people)), ("generatedAt", .string(Store.now())), ("timezone", .string(zone.identifier)),
         ]
         var files: [(name: String, bytes: [UInt8])] = []
         var rows: [String: Int] = [:]
@@ -58,8 +78,11 @@ public enum AccessRequest {
         }
         files.insert(("person.json", Array(JSONValue.object(members).serialized().utf8)), at: 0)
         try Publisher.publish(files: files, to: directory, personal: true)
+        let namespaces = Set(identities.map(\.0.namespace)).sorted().joined(separator: ", ")
         try store.journal(
-            "access", subject: "access request: 1 person named in \(person.namespace); answer written to the directory the operator gave",
+            "access",
+            subject:
+                "access request: 1 person, \(identities.count) identit\(identities.count == 1 ? "y" : "ies") named in \(namespaces); answer written to the directory the operator gave",
             count: Int64(rows.values.reduce(0, +)),
             details: .object(rows.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
         return AccessOutcome(directory: directory, files: files.map(\.name), rows: rows)
@@ -96,7 +119,10 @@ public enum AccessRequest {
         let days = PersonTable(
             file: "learner_days.csv", key: "learnerDays", header: ["local_date", "stream", "events", "pages"],
             rows: try store.actorDays(of: actor).map { [date($0.day), $0.stream, String($0.events), String($0.pages)] })
-        return [sessions, days, courses(of: actor, facts: facts, name: name)] + factTables(facts, name: name)
+        let recent = PersonTable(
+            file: "recent_views.csv", key: "recentViews", header: ["object", "last_view_utc"],
+            rows: try store.recentViews(of: actor).map { [$0.object, instant($0.lastMillis)] })
+        return [sessions, days, courses(of: actor, facts: facts, name: name)] + factTables(facts, name: name) + [recent]
     }
 
     static func courses(of actor: ActorKey, facts: ActivityFacts, name: (Publishable) -> String) -> PersonTable {

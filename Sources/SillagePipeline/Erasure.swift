@@ -47,7 +47,8 @@ struct OptOutFilter {
     let actors: Set<ActorKey>
 
     /// Removes the slice's events and memberships of opted-out people; each dropped event
-    /// is counted as an `opted-out` skip (of its day), so nothing is lost silently.
+    /// is counted as an `opted-out` skip of the run, so nothing is lost silently — but not of
+    /// its day: per-day counts of one person's dropped records would say when they were active.
     func apply(to slice: inout FileIngest) {
         guard !actors.isEmpty else { return }
         var kept: [Event] = []
@@ -56,7 +57,7 @@ struct OptOutFilter {
             if actors.contains(e.actor) {
                 slice.counts[skip: .optedOut] += 1
                 slice.daily[e.day, default: DailyCounts()].events -= 1
-                slice.daily[e.day, default: DailyCounts()][skip: .optedOut] += 1
+                if slice.daily[e.day] == DailyCounts() { slice.daily[e.day] = nil }
             } else {
                 kept.append(e)
             }

@@ -58,6 +58,16 @@ extension Store {
         return out
     }
 
+    /// The last view of each object the store keeps for one person (the 30-second rule's
+    /// memory), by object.
+    public func recentViews(of actor: ActorKey) throws(SillageError) -> [(object: String, lastMillis: Int64)] {
+        let q = try database.prepare("SELECT object, last_ms FROM recent_views WHERE actor = ? ORDER BY object")
+        q.bindActor(1, actor)
+        var out: [(object: String, lastMillis: Int64)] = []
+        while try q.step() { out.append((q.text(0), q.int(1))) }
+        return out
+    }
+
     /// The organisation a person belongs to, if a membership table said so.
     public func organisation(of actor: ActorKey) throws(SillageError) -> String? {
         let q = try database.prepare("SELECT organisation FROM memberships WHERE actor = ?")
