@@ -30,7 +30,8 @@ public struct RetentionPolicy: Sendable, Equatable {
 public struct RetentionOutcome: Sendable, Equatable {
     /// First local day kept for sessions and learner-days.
     public var keptFromDay: String
-    /// Rows deleted per kind (sessions, learnerDays, contentViews, searches).
+    /// Rows deleted per kind (sessions, learnerDays, contentViews, searches, enrolments,
+    /// completions, courseActivity, activityCompletions, recentViews).
     public var purged: [String: Int] = [:]
     public var anonymisedLearners = 0
     public var rejectFilesDeleted = 0

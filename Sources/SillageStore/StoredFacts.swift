@@ -10,8 +10,9 @@ struct StoredFact {
     var fromInput = true
     /// SQL for the UTC milliseconds of a learner's last trace in the table (grouped by actor).
     var lastSeen: String? = nil
-    /// Retention: rows whose `column` (a local day, or the Monday of a week) is before the
-    /// cutoff day are purged, counted under `kind`.
+    /// Retention: rows whose `column` (an SQL expression for a day: a local day, the Monday of
+    /// a week, or the UTC day of an instant) is before the cutoff day are purged, counted
+    /// under `kind`. Every per-learner dated row has one (SPEC §6).
     var purge: (kind: String, column: String)? = nil
     /// The file of an access answer (`sillage access`) that shows a person's rows of this
     /// table; nil for a table an answer does not show (with the reason in `all`).
@@ -25,10 +26,16 @@ struct StoredFact {
         StoredFact(table: "daily_counts", byActor: false),
         StoredFact(
             table: "actor_days", lastSeen: "(max(day) + 1) * 86400000", purge: ("learnerDays", "day"), accessFile: "learner_days.csv"),
-        StoredFact(table: "enrolments", lastSeen: "max(first_ms)", accessFile: "courses.csv"),
-        StoredFact(table: "completions", lastSeen: "max(completed_ms)", accessFile: "courses.csv"),
-        StoredFact(table: "course_activity", lastSeen: "max(last_ms)", accessFile: "courses.csv"),
-        StoredFact(table: "activity_completions", lastSeen: "max(completed_ms)", accessFile: "activity_completions.csv"),
+        StoredFact(
+            table: "enrolments", lastSeen: "max(first_ms)", purge: ("enrolments", "first_ms / 86400000"), accessFile: "courses.csv"),
+        StoredFact(
+            table: "completions", lastSeen: "max(completed_ms)", purge: ("completions", "completed_ms / 86400000"),
+            accessFile: "courses.csv"),
+        StoredFact(
+            table: "course_activity", lastSeen: "max(last_ms)", purge: ("courseActivity", "last_ms / 86400000"), accessFile: "courses.csv"),
+        StoredFact(
+            table: "activity_completions", lastSeen: "max(completed_ms)", purge: ("activityCompletions", "completed_ms / 86400000"),
+            accessFile: "activity_completions.csv"),
         StoredFact(
             table: "content_views", lastSeen: "(max(week) + 7) * 86400000", purge: ("contentViews", "week"),
             accessFile: "content_views.csv"),
@@ -36,7 +43,8 @@ struct StoredFact {
         StoredFact(table: "catalogue", byActor: false),
         StoredFact(table: "memberships", lastSeen: "0", accessFile: "person.json"),
         // The last view per object near the end of the store, kept for the 30-second rule.
-        StoredFact(table: "recent_views", fromInput: false, accessFile: "recent_views.csv"),
+        StoredFact(
+            table: "recent_views", fromInput: false, purge: ("recentViews", "last_ms / 86400000"), accessFile: "recent_views.csv"),
     ]
 
     /// The files of an access answer that show stored rows.

@@ -42,6 +42,15 @@ private func filledStore(_ dir: String, policy: RetentionPolicy) async throws ->
     #expect(outcome.purged["sessions"] == before.filter { $0.day < keptFrom }.count)
     #expect(outcome.purged["learnerDays"] == beforeDays.filter { $0.day < keptFrom }.count)
     #expect(outcome.anonymisedLearners == 0)
+    for fact in StoredFact.all {
+        guard let (kind, column) = fact.purge else { continue }
+        let q = try store.database.prepare("SELECT count(*) FROM \(fact.table) WHERE \(column) < ?")
+        q.bind([.integer(Int64(keptFrom))])
+        _ = try q.step()
+        #expect(q.int(0) == 0, "\(fact.table): rows before the cutoff remain")
+        #expect(outcome.purged[kind] != nil, "\(kind) is journalled")
+    }
+    #expect((outcome.purged["courseActivity"] ?? 0) > 0, "dated course rows were purged too")
 
     let entries = try store.journalEntries(action: "retention")
     #expect(entries.count == 2, "the run's enforcement and this one")
@@ -135,6 +144,13 @@ private func filledStore(_ dir: String, policy: RetentionPolicy) async throws ->
     #expect(withInput == Set(StoredFact.inputTables))
     for fact in StoredFact.all {
         #expect(columns[fact.table] != nil, "\(fact.table) is not in the schema")
-        if let purge = fact.purge { #expect(columns[fact.table]?.contains(purge.column) == true) }
+        if let purge = fact.purge {
+            let column = String(purge.column.prefix { $0 != " " })
+            #expect(columns[fact.table]?.contains(column) == true, "\(fact.table).\(column)")
+        }
     }
+    // Every per-learner table whose rows are dated is purged by retention; memberships are
+    // not dated (they go with erasure and anonymisation), session parts go with their sessions.
+    let undated = StoredFact.all.filter { $0.byActor && $0.purge == nil }.map(\.table)
+    #expect(Set(undated) == ["session_parts", "memberships"])
 }
