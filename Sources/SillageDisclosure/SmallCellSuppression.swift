@@ -13,6 +13,9 @@ public struct SuppressionReport: Sendable, Equatable {
     public var rowsComplementary = 0
     /// Published counts changed by rounding to the export's base.
     public var cellsRounded = 0
+    /// Rows left out because a value in them was produced by fewer than `minCount` people
+    /// (`KVocabulary`); not in `rows`.
+    public var rowsBelowVocabulary = 0
 
     public init(table: String, rows: Int, rowsSuppressed: Int, cellsSuppressed: Int, rowsDominated: Int = 0) {
         self.table = table

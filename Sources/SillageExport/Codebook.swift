@@ -119,6 +119,16 @@ public enum Codebook {
                 md +=
                     "Rows computed from fewer than \(export.minCount) distinct people are left out entirely, since their key itself could identify someone.\n\n"
             }
+            // The columns that hold values from the inputs (not code labels), as `KVocabulary` checks them.
+            let valued = table.columns.indices.filter { c in
+                let column = table.columns[c]
+                guard column.role == .dimension, !column.isReference else { return false }
+                return table.rows.contains { if case .value = $0[c] { return true } else { return false } }
+            }.map { table.columns[$0] }
+            if !valued.isEmpty && !table.omitSuppressedRows {
+                md +=
+                    "A row whose \(valued.map { "`\($0.name)`" }.joined(separator: " or ")) was produced by fewer than \(export.minCount) distinct people in all the data kept is left out entirely (k-vocabulary), since such a value itself could identify someone; `privacy-report.json` counts those rows (`rowsBelowVocabulary`).\n\n"
+            }
             md += "| column | type | meaning |\n|---|---|---|\n"
             for c in table.columns {
                 var meaning = c.description

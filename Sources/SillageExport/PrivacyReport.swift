@@ -78,6 +78,7 @@ public enum PrivacyReport {
                             ("name", .string(r.table)),
                             ("rows", .int(Int64(r.rows))),
                             ("rowsSuppressed", .int(Int64(r.rowsSuppressed))),
+                            ("rowsBelowVocabulary", .int(Int64(r.rowsBelowVocabulary))),
                             ("rowsDominated", .int(Int64(r.rowsDominated))),
                             ("rowsComplementary", .int(Int64(r.rowsComplementary))),
                             ("cellsRounded", .int(Int64(r.cellsRounded))),

@@ -67,6 +67,7 @@ public enum Release {
         var tables: [Table] = []
         var reports: [SuppressionReport] = []
         var noise: [NoiseReport] = []
+        let vocabulary = KVocabulary(facts: input.facts, minCount: export.minCount)
         for name in export.tables {
             guard let stage = TableRegistry.tables[name] else {
                 throw SillageError.configuration("unknown table \"\(name)\"")
@@ -75,16 +76,20 @@ public enum Release {
                 var noisyInput = input
                 noisyInput.recordContributions = true
                 var table = stage.build(noisyInput)
+                let belowVocabulary = vocabulary.apply(&table)
                 let tableKey = DifferentialPrivacy.tableKey(
                     master: key, recipient: export.recipient, export: export.name, period: period, table: name)
-                let (report, noiseReport) = DifferentialPrivacy(settings: settings, minCount: export.minCount).apply(&table, key: tableKey)
+                var (report, noiseReport) = DifferentialPrivacy(settings: settings, minCount: export.minCount).apply(&table, key: tableKey)
+                report.rowsBelowVocabulary = belowVocabulary
                 reports.append(report)
                 noise.append(noiseReport)
                 tables.append(table)
                 continue
             }
             var table = stage.build(input)
+            let belowVocabulary = vocabulary.apply(&table)
             var report = suppression.apply(&table)
+            report.rowsBelowVocabulary = belowVocabulary
             DominanceRule(maxShare: export.dominance).apply(&table, report: &report)
             reports.append(report)
             tables.append(table)
@@ -100,7 +105,11 @@ public enum Release {
             tables.append(table)
             microdata = report
         }
-        let cellsScanned = try guardCells(of: &tables, scanner: scanner, location: "\(outputRoot)/\(export.name)")
+        let location = "\(outputRoot)/\(export.name)"
+        var cellsScanned = try guardCells(of: &tables, scanner: scanner, location: location)
+        if export.tables.contains(where: { TableRegistry.tables[$0]?.reads.contains(.catalogue) == true }) {
+            cellsScanned += try guardCatalogue(input.catalogue, scanner: scanner, location: location)
+        }
         var files: [(name: String, bytes: [UInt8])] = []
         for table in tables {
             let csv = CSVWriter.encode(table)
@@ -155,6 +164,26 @@ public enum Release {
             }
         }
         return cellsScanned
+    }
+
+    /// Checks every catalogue name a table of the release could show, published or not (a
+    /// row may be left out this time and kept the next): the operator's reference data must
+    /// hold no personal data at all. Entries are numbered in key order; the message names
+    /// the entry and column, never the value.
+    static func guardCatalogue(
+        _ catalogue: [Publishable: CatalogueEntry], scanner: PIIScanner, location: String
+    ) throws(SillageError) -> Int {
+        let entries = catalogue.sorted { $0.key < $1.key }
+        for (i, entry) in entries.enumerated() {
+            guard let finding = scanner.finding(in: entry.value.name.text) else { continue }
+            throw SillageError.data(
+                "PII guard: reference table course-catalogue, entry \(i + 1), column name holds \(finding); nothing was published",
+                at: location,
+                hint:
+                    "correct the course catalogue file (entries are counted in key order) and read it again with `--reprocess FILE`; every run stops here until then"
+            )
+        }
+        return entries.count
     }
 
     /// Adds the description files and publishes the directory atomically.

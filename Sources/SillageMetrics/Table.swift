@@ -145,6 +145,17 @@ public struct Table: Sendable {
 }
 
 /// What table builders read: the store's rows for the export's period.
+extension Table {
+    /// Keeps the rows whose `keep` is true, with what disclosure control knows about them.
+    public mutating func keepRows(_ keep: [Bool]) {
+        func filtered<T>(_ values: [T]) -> [T] { values.count == keep.count ? zip(values, keep).filter(\.1).map(\.0) : values }
+        rows = filtered(rows)
+        actorsPerRow = filtered(actorsPerRow)
+        topSharePerRow = filtered(topSharePerRow)
+        contributions = filtered(contributions)
+    }
+}
+
 public struct MetricInput: Sendable {
     public var sessions: [Session]
     public var actorDays: [ActorDay]

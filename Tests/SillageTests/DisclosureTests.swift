@@ -1,4 +1,6 @@
 import Testing
+@testable import SillageCore
+@testable import SillagePrivacy
 @testable import SillageMetrics
 @testable import SillageDisclosure
 @testable import SillagePipeline
@@ -172,4 +174,31 @@ func countsRoundToTheNearestMultiple(base: Int, value: Int64, rounded: Int64) {
     let privacy = try String(contentsOfFile: report.exports[0].directory + "/privacy-report.json", encoding: .utf8)
     #expect(privacy.contains("\"base\": 5"))
     #expect(try String(contentsOfFile: report.exports[0].directory + "/README.md", encoding: .utf8).contains("nearest multiple of **5**"))
+}
+
+/// k-vocabulary, as a research partner would attack it: a learner who opens an object no one
+/// else opens (a page named after them, a course id with their user name) leaves a row whose
+/// key alone says "this person was here that week", even with its measures blanked.
+@Test(arguments: [false, true])
+func aValueFewPeopleProducedLeavesTheTableKeyAndAll(protected: Bool) throws {
+    var facts = ActivityFacts()
+    let week = Int32(20_540)
+    let shared: Publishable = "cm:7"
+    let personal: Publishable = "urn:course:cours-de-{name}"
+    for i in 0..<5 {
+        facts.contentViews[
+            ActivityFacts.ContentViewKey(object: shared, course: "5", week: week, actor: ActorKey(high: 1, low: UInt64(i))), default: 0] += 2
+    }
+    facts.contentViews[ActivityFacts.ContentViewKey(object: personal, course: "5", week: week, actor: ActorKey(high: 1, low: 0)), default: 0] += 3
+    var table = ContentViews.build(MetricInput(sessions: [], actorDays: [], facts: facts))
+    let vocabulary = KVocabulary(facts: facts, minCount: protected ? 3 : 0)
+    #expect(vocabulary.people(personal) == 1 && vocabulary.people(shared) == 5)
+    let removed = vocabulary.apply(&table)
+    _ = SmallCellSuppression(minCount: 3).apply(&table)
+    let published = table.rows.flatMap { $0.map(\.csvText) }
+    // Without the vocabulary, suppression blanks the row's measures but its key is published.
+    #expect(published.contains(personal.text) == !protected)
+    #expect(removed == (protected ? 1 : 0))
+    #expect(published.contains(shared.text), "a value five people produced stays")
+    #expect(table.actorsPerRow.count == table.rows.count && table.topSharePerRow.count == table.rows.count)
 }

@@ -268,7 +268,8 @@ func personalDataInACellStopsThePublication(
     #expect(r.status == 3, "\(name): \(r.stderr)")
     #expect(
         r.stderr.contains(
-            "sillage: error: out/research: PII guard: table course_completion, row 1, column course_name \(finding); nothing was published\n"))
+            "sillage: error: out/research: PII guard: reference table course-catalogue, entry 1, column name \(finding); nothing was published\n"),
+        "\(r.stderr)")
     #expect(try TestSupport.publishedText(dir + "/out/research/default/all") == published, "the earlier export is untouched")
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir + "/out/research/default")
     #expect(leftovers == ["all"], "no staging directory is left")
@@ -281,14 +282,20 @@ func personalDataInACellStopsThePublication(
     try (logstoreHeader + "1,\\core\\event\\course_viewed,core,viewed,course,,,r,2,100,50,12,501,12,,0,,1774778400,web,,\n")
         .write(toFile: dir + "/logstore.csv", atomically: false, encoding: .utf8)
     try "key,name,course,position\n12,Cours de marie.durand@example.org,,\n".write(toFile: dir + "/catalogue.csv", atomically: false, encoding: .utf8)
-    let r = try TestSupport.run(
-        TestSupport.binary,
-        [
-            "run", "--store", "var/s.sqlite", "--out", "out", "--key-file", "test.key",
-            "--input", "moodle-logstore:logstore.csv", "--input", "course-catalogue:catalogue.csv",
-        ], in: dir)
-    #expect(r.status == 3, "\(r.stderr)")
-    #expect(r.stderr.contains("PII guard: table course_completion, row 1, column course_name holds an e-mail address"))
+    // The guard remembers: the catalogue stays in the store, so the next runs, which read
+    // nothing new, stop too — until the source is fixed.
+    for run in 1...3 {
+        let r = try TestSupport.run(
+            TestSupport.binary,
+            [
+                "run", "--store", "var/s.sqlite", "--out", "out", "--key-file", "test.key",
+                "--input", "moodle-logstore:logstore.csv", "--input", "course-catalogue:catalogue.csv",
+            ], in: dir)
+        #expect(r.status == 3, "run \(run): \(r.stderr)")
+        #expect(
+            r.stderr.contains("PII guard: reference table course-catalogue, entry 1, column name holds an e-mail address"), "\(r.stderr)")
+        #expect(!r.stderr.contains("marie") && !r.stderr.contains("durand"), "no value in the message")
+    }
     #expect(!FileManager.default.fileExists(atPath: dir + "/out/research/default/all"), "nothing was published")
     let left = (try? FileManager.default.subpathsOfDirectory(atPath: dir + "/out")) ?? []
     #expect(left.allSatisfy { !$0.hasSuffix(".csv.gz") && !$0.hasSuffix("SHA256SUMS") }, "no file of the export anywhere: \(left)")
