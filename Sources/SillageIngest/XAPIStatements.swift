@@ -22,22 +22,39 @@ public struct XAPIStatementsParser: ChunkParser {
     /// Local days to read (`--since`/`--until`); events outside are skipped.
     public var window: ClosedRange<Int32>? = nil
     let declaredIdentity: Bool
+    /// The platform whose account names are the declared identity; other platforms'
+    /// accounts keep their own namespace (nil: every account's name is the identity).
+    let identityHomePage: [UInt8]?
     let accounts: Pseudonymiser.Prepared
+    let otherAccounts: Pseudonymiser.Prepared
     let mboxes: Pseudonymiser.Prepared
     let mboxHashes: Pseudonymiser.Prepared
     let openIDs: Pseudonymiser.Prepared
     /// True when the file is one document (array or page) rather than NDJSON.
     public let wholeDocument: Bool
 
-    public init(stream: UInt8, zone: ZoneRules, pseudonymiser: Pseudonymiser, identity: String? = nil, wholeDocument: Bool = false) {
+    public init(
+        stream: UInt8, zone: ZoneRules, pseudonymiser: Pseudonymiser, identity: String? = nil, identityHomePage: String? = nil,
+        wholeDocument: Bool = false
+    ) {
         self.stream = stream
         self.zone = zone
         declaredIdentity = identity != nil
+        self.identityHomePage = identityHomePage.map { XAPIStatementsParser.homePageForm(Array($0.utf8)) }
         accounts = pseudonymiser.prepare(identity ?? XAPIStatementsParser.accountNamespace)
+        otherAccounts = pseudonymiser.prepare(XAPIStatementsParser.accountNamespace)
         mboxes = pseudonymiser.prepare(XAPIStatementsParser.mboxNamespace)
         mboxHashes = pseudonymiser.prepare(XAPIStatementsParser.mboxSHA1Namespace)
         openIDs = pseudonymiser.prepare(XAPIStatementsParser.openIDNamespace)
         self.wholeDocument = wholeDocument
+    }
+
+    /// A homePage as compared with the declared one: without a trailing `/`, case-folded.
+    static func homePageForm(_ b: [UInt8]) -> [UInt8] {
+        var out = b
+        while out.last == UInt8(ascii: "/") { out.removeLast() }
+        IdentifierForm.fold(&out)
+        return out
     }
 
     /// Whether a file is one JSON document, judged from its first bytes: an array, or an
@@ -194,12 +211,15 @@ public struct XAPIStatementsParser: ChunkParser {
         guard let actor = tape.member(s, "actor"), tape.kind(actor) == .object else { return nil }
         scratch.removeAll(keepingCapacity: true)
         if let account = tape.member(actor, "account"), let name = tape.member(account, "name"), tape.isPresent(name) {
-            if !declaredIdentity, let home = tape.member(account, "homePage"), tape.kind(home) == .string {
+            var declared = declaredIdentity
+            if let home = tape.member(account, "homePage"), tape.kind(home) == .string {
                 tape.appendUnescaped(home, to: &scratch)
-                scratch.append(0)
+                // Declared for one platform only: another platform's account is another person.
+                if let identityHomePage, XAPIStatementsParser.homePageForm(scratch) != identityHomePage { declared = false }
+                if declared { scratch.removeAll(keepingCapacity: true) } else { scratch.append(0) }
             }
             tape.appendUnescaped(name, to: &scratch)
-            return scratch.withUnsafeBytes { out.actor(accounts, tag: 1, $0) }
+            return scratch.withUnsafeBytes { out.actor(declared ? accounts : otherAccounts, tag: declared ? 1 : 5, $0) }
         }
         if let mbox = tape.member(actor, "mbox"), tape.isPresent(mbox) {
             tape.appendUnescaped(mbox, to: &scratch)

@@ -179,7 +179,7 @@ public struct PipelineDefinition: Sendable {
         ]
         for i in inputs {
             parts.append(
-                "input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? "")"
+                "input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? ""):\(i.identityHomePage ?? "")"
             )
         }
         for e in exports {
@@ -210,6 +210,9 @@ public struct InputDefinition: Sendable {
     /// The namespace of the input's learner identifiers, when the pipeline declares that they
     /// name the same people as another input's (e.g. xAPI `account.name` = Moodle `userid`).
     public var identity: String? = nil
+    /// For xAPI accounts: the platform (`account.homePage`) whose account names are the
+    /// declared `identity`; other platforms' accounts stay in `xapi-account`.
+    public var identityHomePage: String? = nil
     /// The JSON path of this input, for messages.
     public var location: String = "--input"
 
@@ -289,6 +292,12 @@ public struct InputDefinition: Sendable {
                 throw SillageError.configuration("an identity namespace uses letters, digits, - and _", at: r.location("identity"))
             }
             d.identity = identity
+        }
+        if let home = try r.string("identityHomePage") {
+            guard d.identity != nil else {
+                throw SillageError.configuration("identityHomePage needs an identity", at: r.location("identityHomePage"))
+            }
+            d.identityHomePage = home
         }
         if stage.needsLogFormat && d.logFormat == nil {
             throw SillageError.configuration("a \(type) input needs a logFormat", at: r.location("logFormat"))

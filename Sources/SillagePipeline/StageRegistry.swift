@@ -130,7 +130,8 @@ public enum StageRegistry {
         prepareFile: { (d, c, head, _) throws(SillageError) in
             let whole = XAPIStatementsParser.isWholeDocument(head: head)
             var parser = XAPIStatementsParser(
-                stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity, wholeDocument: whole)
+                stream: c.streamIndex, zone: c.zone, pseudonymiser: c.pseudonymiser, identity: d.identity,
+                identityHomePage: d.identityHomePage, wholeDocument: whole)
             parser.window = c.window
             return FileParsing(
                 parser: parser, boundary: whole ? .wholeInput : .newline,

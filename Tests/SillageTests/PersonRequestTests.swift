@@ -266,3 +266,23 @@ private func fourNamespaceLogs(in dir: String) throws {
     _ = try q.step()
     #expect(q.int(0) == 0)
 }
+
+/// An identity declared for one platform's xAPI accounts does not swallow another platform's
+/// account of the same name: they are two people, and `access` shows each apart.
+@Test(arguments: [true, false])
+func accountsOfTwoPlatformsStayApartUnderADeclaredIdentity(declaresPlatform: Bool) throws {
+    let pseudonymiser = Pseudonymiser(key: [UInt8](repeating: 9, count: 32))
+    let parser = XAPIStatementsParser(
+        stream: 0, zone: try ZoneRules(identifier: "UTC"), pseudonymiser: pseudonymiser, identity: "moodle-userid",
+        identityHomePage: declaresPlatform ? "https://moodle.example.fr/" : nil)
+    let statements = ["https://moodle.example.fr", "https://other-lms.example.org"].map { home in
+        #"{"actor": {"account": {"homePage": "\#(home)", "name": "112"}}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "object": {"id": "https://lms.example.fr/page/1"}, "timestamp": "2026-03-26T10:00:00Z"}"#
+    }
+    let r = parseText(parser, statements.joined(separator: "\n") + "\n")
+    #expect(r.events.count == 2)
+    let moodle = try PersonIdentifier(namespace: "moodle-userid", "112").pseudonym(pseudonymiser)
+    let other = try PersonIdentifier(namespace: "xapi-account", "https://other-lms.example.org|112").pseudonym(pseudonymiser)
+    #expect(r.events[0].actor == moodle)
+    // Declared for every platform (the older form), both accounts are the Moodle user.
+    #expect(r.events[1].actor == (declaresPlatform ? other : moodle))
+}
