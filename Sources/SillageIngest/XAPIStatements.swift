@@ -209,6 +209,12 @@ public struct XAPIStatementsParser: ChunkParser {
 
     func actorKey(_ tape: JSONTape, _ s: Int, _ out: inout ActivityChunk, _ scratch: inout [UInt8]) -> ActorKey? {
         guard let actor = tape.member(s, "actor"), tape.kind(actor) == .object else { return nil }
+        // The actor's display name is dropped, but the gate and the PII guard must know it.
+        if let name = tape.member(actor, "name"), tape.kind(name) == .string, tape.isPresent(name) {
+            scratch.removeAll(keepingCapacity: true)
+            tape.appendUnescaped(name, to: &scratch)
+            scratch.withUnsafeBytes { out.noteName($0) }
+        }
         scratch.removeAll(keepingCapacity: true)
         if let account = tape.member(actor, "account"), let name = tape.member(account, "name"), tape.isPresent(name) {
             var declared = declaredIdentity

@@ -158,7 +158,7 @@ struct SliceMerger {
         for identifier in r.identifiers { names.learn(identifier) }
         out.names += names.added[known...]
         var remap = [UInt32](repeating: 0, count: r.objects.count + 1)
-        for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(o) }
+        for (i, o) in r.objects.enumerated() { remap[i + 1] = objects.intern(names.check(o)) }
         for var e in r.events {
             // Both ids index the chunk's strings: both must be mapped to the run's.
             e.object = remap[Int(e.object)]

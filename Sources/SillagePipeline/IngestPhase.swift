@@ -73,6 +73,14 @@ final class IngestPhase {
             }
         }
         try await waitForCommits()
+        // A value stored before a name this run learnt was met (an earlier file or run) is
+        // checked again now that the name is known.
+        if !options.dryRun && !names.added.isEmpty {
+            let start = Date()
+            var known = names
+            report.valuesRewritten = try store.rewriteValues { known.check($0) }
+            commitSeconds += Date().timeIntervalSince(start)
+        }
         for text in opener.truncationNotices() { notice(text, &report) }
         report.rejectFile = try RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
         if !options.dryRun { report.sessions = try store.count("sessions") - sessionsBefore }

@@ -59,6 +59,8 @@ public struct RunReport: Sendable {
     public var actorDays = 0
     /// Transactions committed (one per batch of input).
     public var batches = 0
+    /// Stored values rewritten because they held a name this run learnt (`Store.rewriteValues`).
+    public var valuesRewritten = 0
     /// What the retention policy removed on this run (nil on a dry run).
     public var retention: RetentionOutcome? = nil
     public var exports: [ExportOutcome] = []

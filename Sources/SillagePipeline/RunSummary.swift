@@ -27,6 +27,7 @@ public enum RunSummary {
             ("sessions", .int(Int64(r.sessions))),
             ("learnerDays", .int(Int64(r.actorDays))),
             ("batches", .int(Int64(r.batches))),
+            ("valuesRewritten", .int(Int64(r.valuesRewritten))),
             ("files", .array(r.files.map(fileJSON))),
             ("exports", .array(r.exports.map(exportJSON))),
             ("rejectFile", r.rejectFile.map { .string($0) } ?? .null),

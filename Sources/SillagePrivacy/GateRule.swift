@@ -35,8 +35,14 @@ enum GateRule: UInt8 {
             return prefix + checkOpenEdxParts(Array(text.dropFirst(prefix.count)))
         }
         if text.first == UInt8(ascii: "/") { return checkPath(text) }
-        // Other ids (`urn:course:…`, `uuid://…`): each part between `:` and `/` checked.
-        return checkParts(text, separators: [UInt8(ascii: ":"), UInt8(ascii: "/")], check: checkSegment)
+        // Other ids (`urn:course:…`, `uuid://…`): the whole text checked (a date spans `/`),
+        // then each part between `:` and `/` for the token shapes.
+        var whole = text
+        if case let scrubbed = PersonalText.scrub(text), scrubbed != text {
+            whole = []
+            scrubbed.withUnsafeBytes { URLScrubber.appendEncoded($0, into: &whole) }
+        }
+        return checkParts(whole, separators: [UInt8(ascii: ":"), UInt8(ascii: "/")], check: checkSegment)
     }
 
     /// `Org+Course+Run+type@video+block@<hex>`: each `+` part checked; in a `name@value`

@@ -66,16 +66,17 @@ public enum ObjectKeys {
         return false
     }
 
-    /// Appends a search term as `search:<term>`: percent-decoded, lower-cased, spaces
-    /// folded; the gate then checks it and cuts it to `searchTermBytes` (`GateRule.search`).
+    /// Appends a search term as `search:<term>`: percent-decoded, lower-cased, white space
+    /// folded to single spaces; the gate then checks it and cuts it to `searchTermBytes` (`GateRule.search`).
     public static func searchTerm(_ raw: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         out.append(contentsOf: Array("search:".utf8))
         var term: [UInt8] = []
         var lastSpace = true
         var i = 0
         while i < raw.count && term.count < 4 * searchTermBytes {
+            // A `+` is kept: the sources write terms decoded (a JSON string, Moodle's `other`),
+            // where `+33 6…` is a phone number, not a space.
             var c = raw[i]
-            if c == UInt8(ascii: "+") { c = 0x20 }
             if c == UInt8(ascii: "%"), i + 2 < raw.count, let h = hexValue(raw[i + 1]), let l = hexValue(raw[i + 2]) {
                 c = h << 4 | l
                 i += 2

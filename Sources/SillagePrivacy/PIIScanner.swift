@@ -22,6 +22,7 @@ public struct PIIScanner: Sendable {
 
     /// `value` with the names met in any run replaced by `{name}`.
     public func replacingNames(_ value: Publishable) -> Publishable {
-        names?.check(value) ?? value
+        guard var names else { return value }
+        return names.check(value)
     }
 }

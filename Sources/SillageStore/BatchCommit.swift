@@ -116,8 +116,7 @@ extension Store {
     private func commitFacts(_ f: ActivityFacts, input: Int64) throws(SillageError) {
         let enrol = try database.prepare(
             """
-            INSERT INTO enrolments(course, actor, input, first_ms) VALUES (?, ?, ?, ?)
-            ON CONFLICT(course, actor, input) DO UPDATE SET first_ms = min(first_ms, excluded.first_ms)
+            INSERT INTO enrolments(course, actor, input, first_ms) VALUES (?, ?, ?, ?) \(StoredFact.Upsert.enrolments)
             """)
         for (k, t) in f.enrolments.sorted(by: { $0.key < $1.key }) {
             enrol.reset(); enrol.bindText(1, k.course); enrol.bindActor(2, k.actor); enrol.bindInt(3, input); enrol.bindInt(4, t)
@@ -125,8 +124,7 @@ extension Store {
         }
         let complete = try database.prepare(
             """
-            INSERT INTO completions(course, actor, input, completed_ms) VALUES (?, ?, ?, ?)
-            ON CONFLICT(course, actor, input) DO UPDATE SET completed_ms = min(completed_ms, excluded.completed_ms)
+            INSERT INTO completions(course, actor, input, completed_ms) VALUES (?, ?, ?, ?) \(StoredFact.Upsert.completions)
             """)
         for (k, t) in f.completions.sorted(by: { $0.key < $1.key }) {
             complete.reset(); complete.bindText(1, k.course); complete.bindActor(2, k.actor); complete.bindInt(3, input)
@@ -136,8 +134,7 @@ extension Store {
         let activity = try database.prepare(
             """
             INSERT INTO course_activity(course, actor, input, first_ms, last_ms, events) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(course, actor, input) DO UPDATE SET first_ms = min(first_ms, excluded.first_ms),
-                last_ms = max(last_ms, excluded.last_ms), events = events + excluded.events
+            \(StoredFact.Upsert.courseActivity)
             """)
         for (k, a) in f.courseActivity.sorted(by: { $0.key < $1.key }) {
             activity.reset(); activity.bindText(1, k.course); activity.bindActor(2, k.actor); activity.bindInt(3, input)
@@ -147,8 +144,7 @@ extension Store {
         let activityCompletion = try database.prepare(
             """
             INSERT INTO activity_completions(object, actor, input, course, completed_ms) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT(object, actor, input) DO UPDATE SET completed_ms = min(completed_ms, excluded.completed_ms),
-                course = CASE WHEN excluded.completed_ms < completed_ms THEN excluded.course ELSE course END
+            \(StoredFact.Upsert.activityCompletions)
             """)
         for (k, c) in f.activityCompletions.sorted(by: { $0.key < $1.key }) {
             activityCompletion.reset(); activityCompletion.bindText(1, k.object); activityCompletion.bindActor(2, k.actor)
@@ -158,7 +154,7 @@ extension Store {
         let view = try database.prepare(
             """
             INSERT INTO content_views(object, week, actor, input, course, views) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(object, week, actor, input) DO UPDATE SET views = views + excluded.views
+            \(StoredFact.Upsert.contentViews)
             """)
         for (k, n) in f.contentViews.sorted(by: { $0.key < $1.key }) {
             view.reset(); view.bindText(1, k.object); view.bindInt(2, Int64(k.week)); view.bindActor(3, k.actor)
@@ -168,8 +164,7 @@ extension Store {
         let search = try database.prepare(
             """
             INSERT INTO searches(term, day, actor, input, searches, failed) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(term, day, actor, input) DO UPDATE SET searches = searches + excluded.searches,
-                failed = failed + excluded.failed
+            \(StoredFact.Upsert.searches)
             """)
         for (k, c) in f.searches.sorted(by: { $0.key < $1.key }) {
             search.reset(); search.bindText(1, k.term); search.bindInt(2, Int64(k.day)); search.bindActor(3, k.actor)

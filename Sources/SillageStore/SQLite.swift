@@ -27,6 +27,8 @@ public final class SQLiteDatabase {
             try execute("PRAGMA cache_size=-65536")
             try execute("PRAGMA temp_store=MEMORY")
             try execute("PRAGMA foreign_keys=ON")
+            // Deleted rows (an erasure, a value rewritten) are overwritten, not left in free pages.
+            try execute("PRAGMA secure_delete=ON")
         }
     }
 

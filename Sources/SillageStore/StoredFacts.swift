@@ -17,6 +17,12 @@ struct StoredFact {
     /// The file of an access answer (`sillage access`) that shows a person's rows of this
     /// table; nil for a table an answer does not show (with the reason in `all`).
     var accessFile: String? = nil
+    /// Columns holding gated values from the inputs (courses, objects, search terms): checked
+    /// again when the run learns a name (`Store.rewriteValues`).
+    var values: [String] = []
+    /// How a row meets another of the same key: the conflict clause every insert uses (a
+    /// batch commit, a rewritten value).
+    var upsert = ""
 
     /// In the order every statement over them runs.
     static let all: [StoredFact] = [
@@ -27,25 +33,52 @@ struct StoredFact {
         StoredFact(
             table: "actor_days", lastSeen: "(max(day) + 1) * 86400000", purge: ("learnerDays", "day"), accessFile: "learner_days.csv"),
         StoredFact(
-            table: "enrolments", lastSeen: "max(first_ms)", purge: ("enrolments", "first_ms / 86400000"), accessFile: "courses.csv"),
+            table: "enrolments", lastSeen: "max(first_ms)", purge: ("enrolments", "first_ms / 86400000"), accessFile: "courses.csv",
+            values: ["course"], upsert: Upsert.enrolments),
         StoredFact(
             table: "completions", lastSeen: "max(completed_ms)", purge: ("completions", "completed_ms / 86400000"),
-            accessFile: "courses.csv"),
+            accessFile: "courses.csv", values: ["course"], upsert: Upsert.completions),
         StoredFact(
-            table: "course_activity", lastSeen: "max(last_ms)", purge: ("courseActivity", "last_ms / 86400000"), accessFile: "courses.csv"),
+            table: "course_activity", lastSeen: "max(last_ms)", purge: ("courseActivity", "last_ms / 86400000"), accessFile: "courses.csv",
+            values: ["course"], upsert: Upsert.courseActivity),
         StoredFact(
             table: "activity_completions", lastSeen: "max(completed_ms)", purge: ("activityCompletions", "completed_ms / 86400000"),
-            accessFile: "activity_completions.csv"),
+            accessFile: "activity_completions.csv", values: ["object", "course"], upsert: Upsert.activityCompletions),
         StoredFact(
             table: "content_views", lastSeen: "(max(week) + 7) * 86400000", purge: ("contentViews", "week"),
-            accessFile: "content_views.csv"),
-        StoredFact(table: "searches", lastSeen: "(max(day) + 1) * 86400000", purge: ("searches", "day"), accessFile: "searches.csv"),
+            accessFile: "content_views.csv", values: ["object", "course"], upsert: Upsert.contentViews),
+        StoredFact(
+            table: "searches", lastSeen: "(max(day) + 1) * 86400000", purge: ("searches", "day"), accessFile: "searches.csv",
+            values: ["term"], upsert: Upsert.searches),
         StoredFact(table: "catalogue", byActor: false),
         StoredFact(table: "memberships", lastSeen: "0", accessFile: "person.json"),
         // The last view per object near the end of the store, kept for the 30-second rule.
         StoredFact(
-            table: "recent_views", fromInput: false, purge: ("recentViews", "last_ms / 86400000"), accessFile: "recent_views.csv"),
+            table: "recent_views", fromInput: false, purge: ("recentViews", "last_ms / 86400000"), accessFile: "recent_views.csv",
+            values: ["object"], upsert: Upsert.recentViews),
     ]
+
+    /// The conflict clauses of the fact tables: first times are the earliest, last times the
+    /// latest, counts add up.
+    enum Upsert {
+        static let enrolments = "ON CONFLICT(course, actor, input) DO UPDATE SET first_ms = min(first_ms, excluded.first_ms)"
+        static let completions =
+            "ON CONFLICT(course, actor, input) DO UPDATE SET completed_ms = min(completed_ms, excluded.completed_ms)"
+        static let courseActivity = """
+            ON CONFLICT(course, actor, input) DO UPDATE SET first_ms = min(first_ms, excluded.first_ms),
+                last_ms = max(last_ms, excluded.last_ms), events = events + excluded.events
+            """
+        static let activityCompletions = """
+            ON CONFLICT(object, actor, input) DO UPDATE SET completed_ms = min(completed_ms, excluded.completed_ms),
+                course = CASE WHEN excluded.completed_ms < completed_ms THEN excluded.course ELSE course END
+            """
+        static let contentViews = "ON CONFLICT(object, week, actor, input) DO UPDATE SET views = views + excluded.views"
+        static let searches = """
+            ON CONFLICT(term, day, actor, input) DO UPDATE SET searches = searches + excluded.searches,
+                failed = failed + excluded.failed
+            """
+        static let recentViews = "ON CONFLICT(actor, object) DO UPDATE SET last_ms = max(last_ms, excluded.last_ms)"
+    }
 
     /// The files of an access answer that show stored rows.
     static var accessFiles: Set<String> { Set(all.compactMap(\.accessFile)) }

@@ -119,3 +119,5 @@ public struct ByteKeyTable<Value> {
 #if canImport(Glibc)
     import Glibc
 #endif
+
+extension ByteKeyTable: Sendable where Value: Sendable {}
