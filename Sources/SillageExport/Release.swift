@@ -123,8 +123,9 @@ public enum Release {
 
     /// Checks every published value with the PII guard; returns the number of cells scanned.
     ///
-    /// A value from the logs passed the gate at its parser: a name learnt since is replaced
-    /// here, so a learner cannot stop a release. A reference value (a catalogue name) is the
+    /// A value from the logs passed the gate at its parser: whatever the guard still finds in
+    /// it (a name learnt since) is replaced here, never a reason to stop, so a learner cannot
+    /// stop a release. A reference value (a catalogue name) is the
     /// operator's: any hit stops the release, on this run and every later one, until the
     /// source is fixed. The message names the table, row and column, never the value. Code
     /// labels (`.text`: days, buckets, streams) are not data and are not scanned.
@@ -145,12 +146,12 @@ public enum Release {
                         finding = known.finding
                         if known.value != value { tables[t].rows[r][c] = .value(known.value) }
                     } else if column.isReference {
-                        finding = scanner.finding(in: value.text)
+                        finding = scanner.referenceFinding(in: value.text)
                         verdicts[value] = (value, finding)
                     } else {
-                        let replaced = scanner.replacingNames(value)
-                        finding = scanner.finding(in: replaced.text)
-                        verdicts[value] = (replaced, finding)
+                        let replaced = scanner.rescrubbed(value)
+                        finding = nil
+                        verdicts[value] = (replaced, nil)
                         if replaced != value { tables[t].rows[r][c] = .value(replaced) }
                     }
                     guard let finding else { continue }
@@ -175,7 +176,7 @@ public enum Release {
     ) throws(SillageError) -> Int {
         let entries = catalogue.sorted { $0.key < $1.key }
         for (i, entry) in entries.enumerated() {
-            guard let finding = scanner.finding(in: entry.value.name.text) else { continue }
+            guard let finding = scanner.referenceFinding(in: entry.value.name.text) else { continue }
             throw SillageError.data(
                 "PII guard: reference table course-catalogue, entry \(i + 1), column name holds \(finding); nothing was published",
                 at: location,

@@ -13,13 +13,57 @@ import SillagePrivacy
 /// - SHA-1 sums: lower-case hex; numeric ids (`moodle-userid`, `openedx-userid`): the decimal
 ///   number without leading zeros; accounts and OpenID URLs: as written.
 public enum IdentifierForm {
-    /// Case-folded in place (ASCII at byte speed, other text through Unicode lower-casing).
+    /// Trimmed and case-folded in place: ASCII at byte speed, other text in Unicode NFKC
+    /// (composed and decomposed spellings are one) with full case folding (`STRASSE` is
+    /// `straße`).
     public static func fold(_ b: inout [UInt8]) {
+        while let last = b.last, last == 0x20 || last == 0x09 { b.removeLast() }
+        if let first = b.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }), first > 0 { b.removeFirst(first) }
         if b.contains(where: { $0 >= 0x80 }) {
-            b = Array(String(decoding: b, as: UTF8.self).lowercased().utf8)
+            let text = String(decoding: b, as: UTF8.self).precomposedStringWithCompatibilityMapping
+            b = Array(text.folding(options: .caseInsensitive, locale: nil).trimmingCharacters(in: .whitespaces).utf8)
         } else {
             for i in b.indices where b[i] >= 65 && b[i] <= 90 { b[i] |= 0x20 }
         }
+    }
+
+    /// A web user name: nginx's `\xHH` escapes undone, then folded.
+    public static func webUser(_ b: inout [UInt8]) {
+        if b.contains(0x5C) {
+            var out: [UInt8] = []
+            var i = 0
+            while i < b.count {
+                if b[i] == 0x5C, i + 3 < b.count, b[i + 1] == UInt8(ascii: "x"), let h = hex(b[i + 2]), let l = hex(b[i + 3]) {
+                    out.append(h << 4 | l)
+                    i += 4
+                } else {
+                    out.append(b[i])
+                    i += 1
+                }
+            }
+            b = out
+        }
+        fold(&b)
+    }
+
+    private static func hex(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
+    }
+
+    /// A decimal id written by another source (`058`): without its leading zeros.
+    public static func number(_ b: inout [UInt8]) {
+        guard b.count > 1, b.allSatisfy({ $0 >= 48 && $0 <= 57 }), b[0] == 48 else { return }
+        while b.count > 1, b[0] == 48 { b.removeFirst() }
+    }
+
+    /// An xAPI `homePage`: without a trailing `/`.
+    public static func homePage(_ b: inout [UInt8]) {
+        while b.count > 1, b.last == UInt8(ascii: "/") { b.removeLast() }
     }
 
     /// An xAPI `mbox`: `mailto:` added when missing, case-folded.
@@ -30,6 +74,8 @@ public enum IdentifierForm {
 
     /// A full name: trimmed, inner runs of spaces as one, case-folded.
     public static func fullName(_ b: inout [UInt8]) {
+        // NFKC first: a no-break space is a space.
+        if b.contains(where: { $0 >= 0x80 }) { b = Array(String(decoding: b, as: UTF8.self).precomposedStringWithCompatibilityMapping.utf8) }
         var out: [UInt8] = []
         out.reserveCapacity(b.count)
         for c in b {
@@ -50,7 +96,8 @@ public enum IdentifierForm {
         var b = Array(text.utf8)
         switch namespace {
         case XAPIStatementsParser.mboxNamespace: mbox(&b)
-        case Pseudonymiser.Namespace.webUser, OpenEdxTrackingParser.usernameNamespace: fold(&b)
+        case Pseudonymiser.Namespace.webUser: webUser(&b)
+        case OpenEdxTrackingParser.usernameNamespace: fold(&b)
         case MoodleReportParser.nameNamespace: fullName(&b)
         case XAPIStatementsParser.mboxSHA1Namespace: fold(&b)
         case MoodleLogstoreParser.userNamespace, OpenEdxTrackingParser.userNamespace:

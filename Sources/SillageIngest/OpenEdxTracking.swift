@@ -178,8 +178,15 @@ public struct OpenEdxTrackingParser: ChunkParser {
                 t.appendUnescaped(node, to: &raw)
                 // Video events name the block by its bare hash: rebuild the usage key from the
                 // course key, as Open edX's own xAPI transformer does, so both sides agree.
+                // Only a bare id of key characters is rebuilt: anything else (a learner's text
+                // in a forged event) goes to the gate whole, not cut at its first space.
                 let isVideo = ObjectKeys.contains(typeBytes, "video")
-                if isVideo, ObjectKeys.find(raw, Array("block-v1:".utf8)) == nil, ObjectKeys.find(raw, Array(":".utf8)) == nil,
+                let isBareID =
+                    !raw.isEmpty
+                    && raw.allSatisfy { c in
+                        (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c == 0x5F || c == 0x2D || c == 0x2E
+                    }
+                if isVideo, isBareID,
                     let courseNode = context.flatMap({ tape.member($0, "course_id") })
                 {
                     var courseKey: [UInt8] = []

@@ -40,7 +40,11 @@ public struct PersonIdentifier: Sendable {
             guard let bar = trimmed.firstIndex(of: "|") else {
                 throw SillageError.usage("an xapi-account identifier is HOMEPAGE|NAME (the name is not repeated here)")
             }
-            bytes = Array(trimmed[..<bar].utf8) + [0] + Array(trimmed[trimmed.index(after: bar)...].utf8)
+            var home = Array(trimmed[..<bar].utf8)
+            IdentifierForm.homePage(&home)
+            let name = Array(trimmed[trimmed.index(after: bar)...].utf8)
+            // `|NAME`: an account the statement gave without a homePage is keyed by its name.
+            bytes = home.isEmpty ? name : home + [0] + name
         default:
             guard PersonIdentifier.namespaces.contains(where: { $0.name == namespace }) || declared.contains(namespace) else {
                 throw SillageError.usage(

@@ -132,7 +132,7 @@ struct WebRecordClassifier: Sendable {
                 if isUser {
                     // Only on a memo miss: a user name is keyed in its folded form (`IdentifierForm`).
                     var user = Array(r.user)
-                    IdentifierForm.fold(&user)
+                    IdentifierForm.webUser(&user)
                     return user.withUnsafeBytes { users.key($0) }
                 }
                 switch visitorScope {

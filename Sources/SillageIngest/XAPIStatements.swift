@@ -220,11 +220,18 @@ public struct XAPIStatementsParser: ChunkParser {
             var declared = declaredIdentity
             if let home = tape.member(account, "homePage"), tape.kind(home) == .string {
                 tape.appendUnescaped(home, to: &scratch)
+                IdentifierForm.homePage(&scratch)
                 // Declared for one platform only: another platform's account is another person.
                 if let identityHomePage, XAPIStatementsParser.homePageForm(scratch) != identityHomePage { declared = false }
                 if declared { scratch.removeAll(keepingCapacity: true) } else { scratch.append(0) }
             }
-            tape.appendUnescaped(name, to: &scratch)
+            if declared {
+                // Under a declared identity the name is that namespace's id (`058` is `58`).
+                tape.appendUnescaped(name, to: &scratch)
+                IdentifierForm.number(&scratch)
+            } else {
+                tape.appendUnescaped(name, to: &scratch)
+            }
             return scratch.withUnsafeBytes { out.actor(declared ? accounts : otherAccounts, tag: declared ? 1 : 5, $0) }
         }
         if let mbox = tape.member(actor, "mbox"), tape.isPresent(mbox) {

@@ -23,14 +23,17 @@ enum GateRule: UInt8 {
         case .search:
             let prefix = Array("search:".utf8)
             guard text.starts(with: prefix) else { return GateRule.checkText(text) }
-            return prefix + ObjectKeys.cutSearchTerm(GateRule.checkText(Array(text.dropFirst(prefix.count))))
+            // Checked, cut, and checked again: a cut can make a finding (`0612345678xyz`).
+            let checked = ObjectKeys.cutSearchTerm(GateRule.checkText(Array(text.dropFirst(prefix.count))))
+            return prefix + GateRule.checkText(checked)
         }
     }
 
     static let openEdxPrefixes = ["course-v1:", "block-v1:", "library-v1:", "lib-block-v1:"].map { Array($0.utf8) }
 
     static func checkKey(_ text: [UInt8]) -> [UInt8] {
-        if text.allSatisfy(PersonalText.isDigit) { return text }
+        // A Moodle id; nine digits or more could be a phone or a personal number.
+        if text.count <= 8, text.allSatisfy(PersonalText.isDigit) { return text }
         if let prefix = openEdxPrefixes.first(where: { text.starts(with: $0) }) {
             return prefix + checkOpenEdxParts(Array(text.dropFirst(prefix.count)))
         }
@@ -51,7 +54,10 @@ enum GateRule: UInt8 {
         checkParts(text, separators: [UInt8(ascii: "+")]) { part in
             if let at = part.firstIndex(of: 0x40), case let name = Array(part[..<at]), name == Array("type".utf8) || name == Array("block".utf8) {
                 let value = Array(part[(at + 1)...])
-                let isHexID = !value.isEmpty && value.count <= 64 && value.allSatisfy(PersonalText.isHex)
+                // A block's hash: hex digits with a letter among them (a real one has 32).
+                let isHexID =
+                    !value.isEmpty && value.count <= 64 && value.allSatisfy(PersonalText.isHex)
+                    && (value.contains(where: PersonalText.isLetter) || value.count < 9)
                 return name + [0x40] + (isHexID ? value : checkSegment(value))
             }
             return checkSegment(part)
@@ -61,9 +67,15 @@ enum GateRule: UInt8 {
     /// A path: each segment (decoded) checked; the query a scrubber kept is ids only.
     static func checkPath(_ text: [UInt8]) -> [UInt8] {
         let query = text.firstIndex(of: UInt8(ascii: "?")) ?? text.count
-        // Findings never cross a `/`: a path with none as a whole has none in a segment.
-        if PersonalText.comparable(Array(text[..<query])).spans.isEmpty { return text }
-        return checkParts(Array(text[..<query]), separators: [UInt8(ascii: "/")], check: checkSegment) + text[query...]
+        let path = Array(text[..<query])
+        if PersonalText.comparable(path).spans.isEmpty { return text }
+        // Each segment, then what spans segments (`/ch/06/12/34/56/78/`) in the whole path.
+        let segments = checkParts(path, separators: [UInt8(ascii: "/")], check: checkSegment)
+        let (base, spans) = PersonalText.comparable(segments)
+        guard !spans.isEmpty else { return segments + text[query...] }
+        var out: [UInt8] = []
+        PersonalText.replacing(base, spans).withUnsafeBytes { URLScrubber.appendEncoded($0, into: &out) }
+        return out + text[query...]
     }
 
     /// One part of a key or path: the text check, then the token and long-number shapes.
@@ -88,7 +100,7 @@ enum GateRule: UInt8 {
             URLScrubber.appendEncodedText(decoded, into: &checked)
         }
         return checkParts(checked, separators: [0x20]) { word in
-            guard !word.contains(UInt8(ascii: "{")) else { return word }
+            if PersonalText.placeholders.contains(word) { return word }
             return word.withUnsafeBytes { URLScrubber.placeholder(for: $0) } ?? word
         }
     }

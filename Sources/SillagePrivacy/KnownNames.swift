@@ -12,6 +12,9 @@ import SillageCore
 /// the store proves nothing about a name to someone without the key.
 public struct KnownNames: Sendable {
     private let prepared: Pseudonymiser.Prepared
+    /// Pairs of words are keyed apart (`known-name-pair`), so the guard can tell a full name
+    /// from a one-word user name without keeping anything in clear.
+    private let preparedPair: Pseudonymiser.Prepared
     private var hashes: Set<ActorKey>
     /// Hashes learnt since `init`, for the store.
     public private(set) var added: [ActorKey] = []
@@ -22,7 +25,9 @@ public struct KnownNames: Sendable {
     static let memoLimit = 1 << 20
 
     public init(key: MasterKey, stored: some Sequence<ActorKey> = []) {
-        prepared = Pseudonymiser(key: key.bytes).prepare("known-name")
+        let pseudonymiser = Pseudonymiser(key: key.bytes)
+        prepared = pseudonymiser.prepare("known-name")
+        preparedPair = pseudonymiser.prepare("known-name-pair")
         hashes = Set(stored)
     }
 
@@ -30,8 +35,12 @@ public struct KnownNames: Sendable {
     public var count: Int { hashes.count }
 
     /// Learns a raw identifier or name. Of an e-mail address only the local part names the
-    /// person, of a URL its last segment; one-word names under three characters or of digits
-    /// only cannot be told apart from ordinary words and numbers and are not kept.
+    /// person, of a URL its last segment. A one-word name is kept with its trailing digits
+    /// and, when five letters or more remain, without them (`jdupont00`, `jdupont`); a name of
+    /// several words as its adjacent pairs in both orders (`jean dupont`, `dupont jean`) and
+    /// run together. One-word names under three characters, of digits only, or that are the
+    /// words keys and paths are made of (`courses`, `block`…) are not kept: they cannot be
+    /// told apart from the text around them, and would let anyone rename every key.
     public mutating func learn(_ raw: [UInt8]) {
         if learnt.count > KnownNames.memoLimit { learnt = ByteKeyTable<Void>(capacity: 1024) }
         let before = learnt.count
@@ -41,36 +50,64 @@ public struct KnownNames: Sendable {
         if text.starts(with: Array("mailto:".utf8)) { text.removeFirst(7) }
         if let at = text.firstIndex(of: 0x40) { text = Array(text[..<at]) }
         if let slash = text.lastIndex(of: UInt8(ascii: "/")), slash + 1 < text.count { text = Array(text[(slash + 1)...]) }
-        let words = KnownNames.words(in: PersonalText.folded(text)).map { Array(PersonalText.folded(text)[$0]) }
+        let folded = PersonalText.folded(PersonalText.percentDecoded(text) ?? text)
+        let words = KnownNames.words(in: folded).map { Array(folded[$0]) }
         guard !words.isEmpty else { return }
         if words.count == 1 {
             let word = words[0]
-            guard word.count >= 3, word.contains(where: { !PersonalText.isDigit($0) }) else { return }
+            guard word.count >= 3, word.contains(where: { !PersonalText.isDigit($0) }), !KnownNames.structural.contains(word) else { return }
             insert(hash(word))
+            var cut = word.count
+            while cut > 0, PersonalText.isDigit(word[cut - 1]) { cut -= 1 }
+            if cut >= 5, cut < word.count, !KnownNames.structural.contains(Array(word[..<cut])) { insert(hash(Array(word[..<cut]))) }
             return
         }
-        for i in 0..<(words.count - 1) { insert(hash(words[i] + [0x20] + words[i + 1])) }
-        let joined = words.joined()
-        if joined.count >= 3 { insert(hash(Array(joined))) }
+        for i in 0..<(words.count - 1) {
+            insert(hashPair(words[i] + [0x20] + words[i + 1]))
+            insert(hashPair(words[i + 1] + [0x20] + words[i]))
+        }
+        let joined = Array(words.joined())
+        if joined.count >= 3 { insert(hash(joined)) }
     }
+
+    /// Words the keys and paths of the supported platforms are made of: never one-word names.
+    static let structural: Set<[UInt8]> = Set(
+        [
+            "course", "courses", "courseware", "block", "type", "mod", "view", "php", "user", "users", "search", "index",
+            "html", "page", "http", "https", "www", "com", "org", "api", "xblock", "handler", "jump", "video", "sequential",
+            "vertical", "problem", "chapter", "discussion", "forum", "quiz", "resource", "urn", "login", "logout", "profile",
+            "dashboard", "admin", "student", "learner", "guest", "anonymous", "null", "none", "test", "demo",
+        ].map { Array($0.utf8) })
 
     private mutating func insert(_ h: ActorKey) {
         if hashes.insert(h).inserted { added.append(h) }
     }
 
     private func hash(_ word: [UInt8]) -> ActorKey { word.withUnsafeBytes { prepared.key($0) } }
+    private func hashPair(_ pair: [UInt8]) -> ActorKey { pair.withUnsafeBytes { preparedPair.key($0) } }
 
-    /// Ranges of the words of `text`: runs of ASCII letters and digits and of non-ASCII bytes.
+    /// Ranges of the words of `text`: runs of letters, digits and marks of any script.
     static func words(in text: [UInt8]) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var start: Int? = nil
-        for i in 0...text.count {
-            let inWord = i < text.count && PersonalText.isAlnum(text[i])
+        var i = 0
+        while i <= text.count {
+            var length = 1
+            var inWord = false
+            if i < text.count {
+                if text[i] < 0x80 {
+                    inWord = PersonalText.isDigit(text[i]) || PersonalText.isLetter(text[i])
+                } else if let (scalar, n) = PersonalText.scalar(text, at: i) {
+                    inWord = PersonalText.isWordScalar(scalar)
+                    length = n
+                }
+            }
             if inWord, start == nil { start = i }
             if !inWord, let s = start {
                 out.append(s..<i)
                 start = nil
             }
+            i += length
         }
         return out
     }
@@ -79,44 +116,30 @@ public struct KnownNames: Sendable {
     ///
     /// Runs once per distinct text of every chunk, on the merging thread: words are folded
     /// into one buffer and hashed in place, with no array per word.
-    func nameSpans(_ text: [UInt8]) -> [Range<Int>] {
-        KnownNames.nameSpans(text, hashes: hashes) { prepared.key($0) }
+    func nameSpans(_ text: [UInt8], pairsOnly: Bool = false) -> [Range<Int>] {
+        KnownNames.nameSpans(text, hashes: hashes, pairsOnly: pairsOnly, word: { prepared.key($0) }, pair: { preparedPair.key($0) })
     }
 
-    static func nameSpans(_ text: [UInt8], hashes: Set<ActorKey>, hash: (UnsafeRawBufferPointer) -> ActorKey) -> [Range<Int>] {
+    static func nameSpans(
+        _ text: [UInt8], hashes: Set<ActorKey>, pairsOnly: Bool = false, word hashWord: (UnsafeRawBufferPointer) -> ActorKey,
+        pair hashPair: (UnsafeRawBufferPointer) -> ActorKey
+    ) -> [Range<Int>] {
         guard !hashes.isEmpty else { return [] }
         // Each word: its range in `text`, its folded bytes in `folded`, and the length of the
         // folded word without its trailing digits (0 when it has none to drop).
         var words: [(text: Range<Int>, folded: Range<Int>, stripped: Int)] = []
         var folded: [UInt8] = []
         folded.reserveCapacity(text.count + 8)
-        var i = 0
-        while i < text.count {
-            guard PersonalText.isAlnum(text[i]) else {
-                i += 1
-                continue
-            }
-            var j = i
-            var ascii = true
-            while j < text.count, PersonalText.isAlnum(text[j]) {
-                if text[j] >= 0x80 { ascii = false }
-                j += 1
-            }
-            // A placeholder the gate wrote (`{email}`) is not a word of the text.
-            if i > 0, text[i - 1] == UInt8(ascii: "{"), j < text.count, text[j] == UInt8(ascii: "}") {
-                i = j
-                continue
-            }
+        for range in KnownNames.words(in: text) where !PersonalText.isPlaceholder(text, word: range) {
             let start = folded.count
-            if ascii {
-                for k in i..<j { folded.append(text[k] >= 65 && text[k] <= 90 ? text[k] | 0x20 : text[k]) }
+            if text[range].allSatisfy({ $0 < 0x80 }) {
+                for k in range { folded.append(text[k] >= 65 && text[k] <= 90 ? text[k] | 0x20 : text[k]) }
             } else {
-                folded.append(contentsOf: PersonalText.folded(Array(text[i..<j])))
+                folded.append(contentsOf: PersonalText.folded(Array(text[range])))
             }
             var cut = folded.count
             while cut > start, PersonalText.isDigit(folded[cut - 1]) { cut -= 1 }
-            words.append((i..<j, start..<folded.count, cut > start && cut < folded.count ? cut - start : 0))
-            i = j
+            words.append((range, start..<folded.count, cut > start && cut < folded.count ? cut - start : 0))
         }
         guard !words.isEmpty else { return [] }
         var pair: [UInt8] = []
@@ -125,14 +148,14 @@ public struct KnownNames: Sendable {
             words[w].stripped > 0 ? words[w].folded.lowerBound..<(words[w].folded.lowerBound + words[w].stripped) : nil
         }
         func known(_ range: Range<Int>) -> Bool {
-            folded.withUnsafeBytes { hashes.contains(hash(UnsafeRawBufferPointer(rebasing: $0[range]))) }
+            folded.withUnsafeBytes { hashes.contains(hashWord(UnsafeRawBufferPointer(rebasing: $0[range]))) }
         }
         func knownPair(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
             pair.removeAll(keepingCapacity: true)
             pair.append(contentsOf: folded[a])
             pair.append(0x20)
             pair.append(contentsOf: folded[b])
-            return pair.withUnsafeBytes { hashes.contains(hash($0)) }
+            return pair.withUnsafeBytes { hashes.contains(hashPair($0)) }
         }
         /// The pair of words `w` and `w + 1`, each also without its trailing digits.
         func pairIsKnown(_ w: Int) -> Bool {
@@ -147,30 +170,62 @@ public struct KnownNames: Sendable {
         var w = 0
         while w < words.count {
             if w + 1 < words.count, pairIsKnown(w) {
-                out.append(words[w].text.lowerBound..<words[w + 1].text.upperBound)
-                w += 2
+                // A longer name goes on as long as its next pair is known (`pat o'brien`).
+                var end = w + 1
+                while end + 1 < words.count, pairIsKnown(end) { end += 1 }
+                out.append(words[w].text.lowerBound..<words[end].text.upperBound)
+                w = end + 1
                 continue
             }
-            if known(words[w].folded) || stripped(w).map(known) == true { out.append(words[w].text) }
+            if !pairsOnly, known(words[w].folded) || stripped(w).map(known) == true { out.append(words[w].text) }
             w += 1
         }
         return out
     }
 
     /// True when `text` holds a known name.
-    public func finds(in text: String) -> Bool { !nameSpans(Array(text.utf8)).isEmpty }
+    public func finds(in text: String) -> Bool { !spans(in: Array(text.utf8), pairsOnly: false).spans.isEmpty }
+
+    /// True when `text` holds a known name of several words (a full name): what the guard
+    /// looks for in the operator's reference data, where a one-word user name a learner chose
+    /// (`statistique`) would let them stop every release.
+    public func findsFullName(in text: String) -> Bool { !spans(in: Array(text.utf8), pairsOnly: true).spans.isEmpty }
+
+    /// The spans of a known name in `text`, percent-decoded first when it is encoded (a path
+    /// segment `Jean%20Dupont`), with the text the spans are in.
+    private func spans(in text: [UInt8], pairsOnly: Bool) -> (base: [UInt8], spans: [Range<Int>]) {
+        let base = PersonalText.percentDecoded(text) ?? text
+        return (base, nameSpans(base, pairsOnly: pairsOnly))
+    }
 
     /// `value` with every known name replaced by `{name}`; remembers the hashes it computes.
     public mutating func check(_ value: Publishable) -> Publishable {
         guard !hashes.isEmpty else { return value }
         let text = Array(value.text.utf8)
+        let decoded = PersonalText.percentDecoded(text)
+        let base = decoded ?? text
         if memo.count > KnownNames.memoLimit { memo = ByteKeyTable<ActorKey>(capacity: 4096) }
-        let prepared = self.prepared
-        let spans = KnownNames.nameSpans(text, hashes: hashes) { bytes in
-            let index = memo.insert(bytes) { prepared.key(bytes) }
-            return memo.values[index]
-        }
+        let prepared = self.prepared, preparedPair = self.preparedPair
+        // Words and pairs are remembered apart: a pair is keyed with its own preparation.
+        let spans = KnownNames.nameSpans(
+            base, hashes: hashes,
+            word: { bytes in
+                let index = memo.insert(bytes) { prepared.key(bytes) }
+                return memo.values[index]
+            },
+            pair: { bytes in
+                var tagged = [UInt8(0)] + Array(bytes)
+                return tagged.withUnsafeMutableBytes { t in
+                    let index = memo.insert(UnsafeRawBufferPointer(t)) { preparedPair.key(bytes) }
+                    return memo.values[index]
+                }
+            })
         guard !spans.isEmpty else { return value }
-        return PublishableGate.admit(PersonalText.replacing(text, spans.map { ($0, .name) }))
+        let replaced = PersonalText.replacing(base, spans.map { ($0, .name) })
+        guard decoded != nil else { return PublishableGate.admit(replaced) }
+        // Decoded to be read: encoded again as the value was.
+        var out: [UInt8] = []
+        replaced.withUnsafeBytes { URLScrubber.appendEncoded($0, into: &out) }
+        return PublishableGate.admit(out)
     }
 }

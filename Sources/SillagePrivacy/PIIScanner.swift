@@ -3,9 +3,10 @@
 /// A cell fails when it holds an e-mail address, an IP address or a phone number
 /// (`PersonalText.guardFinding`, the gate's own detectors), or a name met in any run
 /// (`KnownNames`, the store's keyed hashes). Values from the logs passed the gate at the
-/// parser; a name learnt after they were stored is replaced at publication
-/// (`replacingNames`), so a learner cannot block a release. Operator-supplied reference
-/// values (catalogue names) are never rewritten: a hit on one stops the release.
+/// parser; whatever the guard still finds in one (a name learnt after it was stored) is
+/// replaced at publication (`rescrubbed`), so a learner cannot stop a release. The
+/// operator's reference values (catalogue names) are never rewritten: a hit on one stops
+/// the release (`referenceFinding`).
 public struct PIIScanner: Sendable {
     public let names: KnownNames?
 
@@ -20,9 +21,25 @@ public struct PIIScanner: Sendable {
         return nil
     }
 
-    /// `value` with the names met in any run replaced by `{name}`.
-    public func replacingNames(_ value: Publishable) -> Publishable {
-        guard var names else { return value }
-        return names.check(value)
+    /// What was found in a reference value: an address, a phone, an IP, or a full name met
+    /// in the inputs. One-word names are not looked for there: a learner picks their user
+    /// name, and one named after a word of the catalogue would stop every release.
+    public func referenceFinding(in text: String) -> String? {
+        if let found = PersonalText.guardFinding(Array(text.utf8)) { return found.description }
+        if let names, names.findsFullName(in: text) { return "a full name met in the inputs" }
+        return nil
+    }
+
+    /// `value` from the logs with what the guard finds replaced: names by `{name}`, the
+    /// rest by the gate's placeholders; `{personal}` when placeholders cannot clear it.
+    public func rescrubbed(_ value: Publishable) -> Publishable {
+        var current = value
+        if var names { current = names.check(current) }
+        for _ in 0..<3 {
+            let bytes = Array(current.text.utf8)
+            guard PersonalText.guardFinding(bytes) != nil else { return current }
+            current = PublishableGate.admit(PersonalText.scrub(bytes))
+        }
+        return PersonalText.guardFinding(Array(current.text.utf8)) == nil ? current : PublishableGate.admit(Array("{personal}".utf8))
     }
 }

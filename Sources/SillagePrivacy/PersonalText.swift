@@ -33,6 +33,17 @@ public enum PersonalText {
 
     typealias Span = (range: Range<Int>, finding: Finding)
 
+    /// The placeholders the gate writes (`{email}`…), and nothing else in braces.
+    static let placeholders: Set<[UInt8]> = Set(Finding.allCases.map(\.placeholder) + [Array("{personal}".utf8)])
+
+    /// True when `b[range]`, with the braces around it, is one of the gate's placeholders.
+    static func isPlaceholder(_ b: [UInt8], word range: Range<Int>) -> Bool {
+        guard range.lowerBound > 0, range.upperBound < b.count, b[range.lowerBound - 1] == 0x7B, b[range.upperBound] == 0x7D else {
+            return false
+        }
+        return placeholders.contains(Array(b[(range.lowerBound - 1)...range.upperBound]))
+    }
+
     /// `text` with every personal-looking part replaced by its placeholder; the text as it is
     /// when nothing was found (not re-encoded).
     public static func scrub(_ text: [UInt8]) -> [UInt8] {
@@ -76,6 +87,18 @@ public enum PersonalText {
 
     /// Percent-escapes decoded, or nil when there are none (or the result is not UTF-8).
     static func percentDecoded(_ b: [UInt8]) -> [UInt8]? {
+        // Encoded twice or more (`%2540`), a value is decoded until nothing changes.
+        var current = b
+        var changed = false
+        for _ in 0..<4 {
+            guard let once = percentDecodedOnce(current), once != current else { break }
+            current = once
+            changed = true
+        }
+        return changed ? current : nil
+    }
+
+    static func percentDecodedOnce(_ b: [UInt8]) -> [UInt8]? {
         guard b.contains(0x25) else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(b.count)
@@ -89,12 +112,23 @@ public enum PersonalText {
                 i += 1
             }
         }
-        return String(validating: out, as: UTF8.self) == nil ? nil : out
+        return out
     }
 
     /// Unicode NFKC.
     static func compatibilityForm(_ b: [UInt8]) -> [UInt8] {
-        Array(String(decoding: b, as: UTF8.self).precomposedStringWithCompatibilityMapping.utf8)
+        let text = String(decoding: b, as: UTF8.self).precomposedStringWithCompatibilityMapping
+        var out = String.UnicodeScalarView()
+        for s in text.unicodeScalars {
+            switch s.properties.generalCategory {
+            // Zero-width and other invisible characters (U+200B, U+00AD, U+2060…) hide nothing.
+            case .format: continue
+            case .dashPunctuation: out.append("-")
+            case .spaceSeparator: out.append(" ")
+            default: out.append(s == "\u{2019}" || s == "\u{2018}" || s == "\u{02BC}" ? "'" : s)
+            }
+        }
+        return Array(String(out).utf8)
     }
 
     /// Case-folded, accents and widths removed: the form names are compared in.
@@ -106,9 +140,9 @@ public enum PersonalText {
 
     /// Spellings that stand for `@` and `.` in hidden addresses, matched case-insensitively;
     /// bracketed forms may have spaces inside and around them.
-    static let atWords: [[UInt8]] = ["at", "arobase", "chez"].map { Array($0.utf8) }
+    static let atWords: [[UInt8]] = ["at", "arobase", "arroba", "chez"].map { Array($0.utf8) }
     static let dotWords: [[UInt8]] = ["dot", "point", "pt"].map { Array($0.utf8) }
-    static let literalAt: [[UInt8]] = ["\\u0040", "&#64;", "&#x40;", "&commat;"].map { Array($0.utf8) }
+    static let literalAt: [[UInt8]] = ["\\u0040", "&#64;", "&#064;", "&#0064;", "&#x40;", "&#x040;", "&commat;"].map { Array($0.utf8) }
 
     /// `text` with obfuscated `@` and `.` undone, or nil when it holds none.
     static func deobfuscated(_ b: [UInt8]) -> [UInt8]? {
@@ -154,7 +188,8 @@ public enum PersonalText {
             while k < b.count, b[k] == 0x20 { k += 1 }
             return k < b.count && isClosing(b[k]) ? (k + 1, symbol) : nil
         }
-        // A bare word between spaces: ` at `, ` dot `.
+        // ` @ `, and a bare word between spaces: ` at `, ` dot `.
+        if i + 2 < b.count, b[i + 1] == 0x40, b[i + 2] == 0x20 { return (i + 2, 0x40) }
         guard let (length, symbol) = word(b, at: i + 1), i + 1 + length < b.count, b[i + 1 + length] == 0x20 else { return nil }
         return (i + 1 + length, symbol)
     }
@@ -163,7 +198,7 @@ public enum PersonalText {
     private static func word(_ b: [UInt8], at i: Int) -> (Int, UInt8)? {
         guard i < b.count else { return nil }
         let first = b[i] | 0x20
-        guard first == 0x61 || first == 0x63 || first == 0x64 || first == 0x70 else { return nil }  // a c d p
+        guard first == 0x61 || first == 0x63 || first == 0x64 || first == 0x70 else { return nil }  // a c d p (arroba starts with a)
         for w in atWords where matchesFolded(b, at: i, w) { return (w.count, 0x40) }
         for w in dotWords where matchesFolded(b, at: i, w) { return (w.count, 0x2E) }
         return nil
@@ -183,6 +218,47 @@ public enum PersonalText {
     static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
     static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 97 && (c | 0x20) <= 122 }
     static func isAlnum(_ c: UInt8) -> Bool { isDigit(c) || isLetter(c) || c >= 0x80 }
+
+    /// A letter, digit or mark of any script: what a word is made of. Quotes, guillemets,
+    /// symbols and spaces of other scripts are not (`«0612345678»` is bounded).
+    static func isWordScalar(_ s: Unicode.Scalar) -> Bool {
+        let p = s.properties
+        if p.isAlphabetic || p.numericType != nil { return true }
+        switch p.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    /// The scalar whose UTF-8 starts at `i`, and its length; nil for a byte that starts none.
+    static func scalar(_ b: [UInt8], at i: Int) -> (Unicode.Scalar, Int)? {
+        let c = b[i]
+        let n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0
+        guard n > 0, i + n <= b.count else { return nil }
+        var value = UInt32(c) & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07)
+        for k in 1..<n {
+            guard b[i + k] & 0xC0 == 0x80 else { return nil }
+            value = value << 6 | UInt32(b[i + k] & 0x3F)
+        }
+        return Unicode.Scalar(value).map { ($0, n) }
+    }
+
+    /// True when a word character starts at `j`.
+    static func wordAt(_ b: [UInt8], _ j: Int) -> Bool {
+        guard j >= 0, j < b.count else { return false }
+        if b[j] < 0x80 { return isDigit(b[j]) || isLetter(b[j]) }
+        guard let (s, _) = scalar(b, at: j) else { return false }
+        return isWordScalar(s)
+    }
+
+    /// True when the character that ends just before `i` is a word character.
+    static func wordBefore(_ b: [UInt8], _ i: Int) -> Bool {
+        guard i > 0 else { return false }
+        var s = i - 1
+        if b[s] < 0x80 { return isDigit(b[s]) || isLetter(b[s]) }
+        while s > 0, b[s] & 0xC0 == 0x80, i - s < 4 { s -= 1 }
+        return wordAt(b, s)
+    }
     static func isHex(_ c: UInt8) -> Bool { isDigit(c) || ((c | 0x20) >= 97 && (c | 0x20) <= 102) }
 
     /// Every personal-looking span of `b`, not overlapping, in order.
@@ -213,26 +289,47 @@ public enum PersonalText {
         return found.sorted { $0.range.lowerBound < $1.range.lowerBound }
     }
 
-    /// Ranges that are ids by their shape: UUIDs and hex runs of 16 or more with a letter.
+    /// Ranges that are ids by their shape: hex runs of 16 or more with a letter, and UUIDs
+    /// (8-4-4-4-12). Nothing joined to them is: `06 12 34 56 78-abcdef…` keeps its phone.
     static func idRanges(_ b: [UInt8]) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var i = 0
         while i < b.count {
-            guard isHex(b[i]), i == 0 || !isAlnum(b[i - 1]) || !isHex(b[i - 1]) else {
+            guard isHex(b[i]), !wordBefore(b, i) || !isHex(b[i - 1]) else {
                 i += 1
+                continue
+            }
+            if let uuid = uuid(b, at: i) {
+                out.append(i..<uuid)
+                i = uuid
                 continue
             }
             var j = i
             var letter = false
-            while j < b.count, isHex(b[j]) || (b[j] == 0x2D && j + 1 < b.count && isHex(b[j + 1])) {
+            while j < b.count, isHex(b[j]) {
                 if isLetter(b[j]) { letter = true }
                 j += 1
             }
-            let hexCount = b[i..<j].filter { $0 != 0x2D }.count
-            if letter, hexCount >= 16, j == b.count || !isAlnum(b[j]) || !isLetter(b[j]) { out.append(i..<j) }
+            if letter, j - i >= 16, !wordAt(b, j) { out.append(i..<j) }
             i = max(j, i + 1)
         }
         return out
+    }
+
+    /// The end of a UUID that starts at `i`, or nil.
+    static func uuid(_ b: [UInt8], at i: Int) -> Int? {
+        var j = i
+        for (n, group) in [8, 4, 4, 4, 12].enumerated() {
+            for _ in 0..<group {
+                guard j < b.count, isHex(b[j]) else { return nil }
+                j += 1
+            }
+            if n < 4 {
+                guard j < b.count, b[j] == 0x2D else { return nil }
+                j += 1
+            }
+        }
+        return wordAt(b, j) ? nil : j
     }
 
     static func isLocalPart(_ c: UInt8) -> Bool {
@@ -263,7 +360,7 @@ public enum PersonalText {
         var out: [Range<Int>] = []
         var i = 0
         while i < b.count {
-            guard isDigit(b[i]), i == 0 || (!isAlnum(b[i - 1]) && b[i - 1] != 0x2E) else {
+            guard isDigit(b[i]), !wordBefore(b, i), i == 0 || b[i - 1] != 0x2E else {
                 i += 1
                 continue
             }
@@ -284,7 +381,7 @@ public enum PersonalText {
                     j += 1
                 }
             }
-            if parts == 4, j == b.count || (!isAlnum(b[j]) && !(b[j] == 0x2E && j + 1 < b.count && isDigit(b[j + 1]))) {
+            if parts == 4, !wordAt(b, j), !(j < b.count && b[j] == 0x2E && j + 1 < b.count && isDigit(b[j + 1])) {
                 out.append(i..<j)
                 i = j
             } else {
@@ -299,7 +396,7 @@ public enum PersonalText {
         var out: [Range<Int>] = []
         var i = 0
         while i < b.count {
-            guard isHex(b[i]) || b[i] == 0x3A, i == 0 || !isAlnum(b[i - 1]) else {
+            guard isHex(b[i]) || b[i] == 0x3A, !wordBefore(b, i) else {
                 i += 1
                 continue
             }
@@ -310,7 +407,7 @@ public enum PersonalText {
             let groups = run.split(separator: 0x3A, omittingEmptySubsequences: true)
             let double = zip(run, run.dropFirst()).contains { $0 == 0x3A && $1 == 0x3A }
             let valid = groups.allSatisfy { $0.count <= 4 || $0.contains(0x2E) }
-            let bounded = j == b.count || !isAlnum(b[j])
+            let bounded = !wordAt(b, j)
             if bounded, colons >= 2, valid, (groups.count == 8 && !double) || (double && groups.count >= 2 && colons <= 7) {
                 out.append(i..<j)
             }
@@ -324,7 +421,7 @@ public enum PersonalText {
         var out: [Range<Int>] = []
         var i = 0
         while i < b.count {
-            guard isDigit(b[i]), i == 0 || !isAlnum(b[i - 1]) else {
+            guard isDigit(b[i]), !wordBefore(b, i) else {
                 i += 1
                 continue
             }
@@ -342,9 +439,10 @@ public enum PersonalText {
                 j += 1
             }
             // `06.12.34.56.78` is not a date followed by more.
-            let bounded = j == b.count || (!isAlnum(b[j]) && !(b[j] == separator && j + 1 < b.count && isDigit(b[j + 1])))
+            let bounded = !wordAt(b, j) && !(j < b.count && b[j] == separator && j + 1 < b.count && isDigit(b[j + 1]))
             let dayFirst = groups.count == 3 && (1...2).contains(groups[0]) && (1...2).contains(groups[1]) && (groups[2] == 4 || groups[2] == 2)
-            let yearFirst = groups == [4, 2, 2] && separator == 0x2D
+            // `2025/03/12` is kept: it is how blogs and archives name their pages.
+            let yearFirst = groups.count == 3 && groups[0] == 4 && (1...2).contains(groups[1]) && (1...2).contains(groups[2]) && separator != 0x2F
             if bounded, dayFirst || yearFirst {
                 out.append(i..<j)
                 i = j
@@ -363,7 +461,7 @@ public enum PersonalText {
         var i = 0
         while i < b.count {
             let plus = b[i] == 0x2B && i + 1 < b.count && isDigit(b[i + 1])
-            guard plus || isDigit(b[i]), i == 0 || !isAlnum(b[i - 1]) else {
+            guard plus || isDigit(b[i]), !wordBefore(b, i) else {
                 i += 1
                 continue
             }
@@ -379,7 +477,7 @@ public enum PersonalText {
                     current += 1
                     longest = max(longest, current)
                     end = j + 1
-                } else if c == 0x20 || c == 0x2E || c == 0x2D || c == 0x28 || c == 0x29 {
+                } else if c == 0x20 || c == 0x2E || c == 0x2D || c == 0x28 || c == 0x29 || c == 0x2F || c == 0x2C || c == 0x3A || c == 0x5F {
                     current = 0
                     // `(0)` after a country code is not dialled.
                     if c == 0x28, j + 2 < b.count, b[j + 1] == 0x30, b[j + 2] == 0x29, plus || digits.starts(with: [0x30, 0x30]) {
@@ -392,7 +490,7 @@ public enum PersonalText {
                 }
                 j += 1
             }
-            if end < b.count, isAlnum(b[end]) {
+            if wordAt(b, end) {
                 i = end
                 continue
             }

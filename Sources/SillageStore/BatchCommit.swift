@@ -192,6 +192,9 @@ extension Store {
                 removal.rows += database.changes
             }
             try database.prepare("DELETE FROM inputs WHERE id = ?").bind([.integer(id)]).run()
+            // The last views are not kept per input: left in place they would make the file's
+            // own views, read again, look like double clicks of themselves.
+            try database.execute("DELETE FROM recent_views")
             return removal
         }
     }

@@ -171,7 +171,8 @@ private func leaks(in text: String) -> [String] {
         let r = try TestSupport.run(TestSupport.binary, ["run", "p.json"], in: dir)
         #expect(r.status == 3, "run \(run): \(r.stderr)")
         #expect(
-            r.stderr.contains("PII guard: table course_completion, row 1, column course_name holds a name met in the inputs; nothing was published"),
+            r.stderr.contains(
+                "PII guard: table course_completion, row 1, column course_name holds a full name met in the inputs; nothing was published"),
             "\(r.stderr)")
         #expect(leaks(in: r.stdout + r.stderr).isEmpty && !r.stderr.contains("Tutorat"), "the message holds no value")
         #expect(!FileManager.default.fileExists(atPath: dir + "/out/research/default/all"), "run \(run) published nothing")

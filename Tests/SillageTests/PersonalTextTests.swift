@@ -31,6 +31,13 @@ import Testing
     ("poste 192.168.1.20 ici", "poste {ip} ici"),
     ("2a01:e0a:1f3:2b0::1", "{ip}"),
     ("dossier 1234567890123", "dossier {number}"),
+    // What a hostile review found, each now caught.
+    ("«0612345678»", "«{phone}»"), ("☎0612345678", "☎{phone}"), ("“192.168.1.23”", "“{ip}”"),
+    ("06\u{200B}12\u{200B}34\u{200B}56\u{200B}78", "{phone}"), ("0612/3456/78", "{phone}"), ("06,12,34,56,78", "{phone}"),
+    ("06:12:34:56:78", "{phone}"), ("06–12–34–56–78", "{phone}"), ("06 12 34 56 78-abcdefabcdefabcd", "{phone}-abcdefabcdefabcd"),
+    ("192.168.13.37-abcdefabcdefabcd", "{ip}-abcdefabcdefabcd"), ("jean.dupont%2540example.fr", "{email}"),
+    ("jean.dupont&#064;example.fr", "{email}"), ("jean @ example.fr", "{email}"), ("jean(arroba)example.fr", "{email}"),
+    ("1990.05.17", "{date}"), ("1990-5-17", "{date}"),
 ])
 func personalPartsArePlacedByTheirPlaceholder(text: String, expected: String) {
     #expect(String(decoding: PersonalText.scrub(Array(text.utf8)), as: UTF8.self) == expected, "\(text)")
@@ -106,10 +113,19 @@ func eachEntryPointChecksEveryPartOfItsValue(entry: String, raw: String, publish
     ("Jean Dupont", "search:notes de jean-dupont", "search:notes de {name}"),
     ("Jean Dupont", "search:jean07 dupont", "search:{name}"),
     ("Jean Dupont", "search:jeandupont", "search:{name}"),
-    ("Jean Dupont", "search:dupont jean", "search:dupont jean"),
+    ("Jean Dupont", "search:dupont jean", "search:{name}"),
+    ("Jean Dupont", "search:dupont, jean", "search:{name}"),
     ("Jérôme Martin", "/user/jerome.martin/notes", "/user/{name}/notes"),
     ("mailto:Élodie.Brun@example.fr", "search:cours elodie brun", "search:cours {name}"),
     ("https://sso.example.fr\0camille.martin12", "/x/Camille.Martin12/y", "/x/{name}/y"),
+    ("Jean Dupont", "/courses/x/ch/Jean%20Dupont/", "/courses/x/ch/{name}/"),
+    ("Élodie Brun", "urn:notes:%C3%89lodie%20Brun", "urn:notes:{name}"),
+    ("Jean Dupont", "search:“jean dupont”", "search:“{name}”"),
+    ("Pat O'Brien", "search:pat o’brien", "search:{name}"),
+    ("Jean Dupont", "search:{jean}.{dupont}", "search:{{name}}"),
+    ("jdupont00", "search:{jdupont00}", "search:{{name}}"),
+    ("jdupont00", "search:jdupont", "search:{name}"),
+    ("courses", "/courses/x", "/courses/x"),
     ("42", "cm:42", "cm:42"),
     ("ab", "search:ab", "search:ab"),
     ("email", "search:{email}", "search:{email}"),
@@ -126,11 +142,41 @@ func namesMetInTheInputsAreFoundInEveryWordAndPair(name: String, text: String, e
 @Test func namesAreKeptAsKeyedHashesOnly() throws {
     var names = KnownNames(key: try TestSupport.testKey)
     names.learn(Array("Jean Dupont".utf8))
-    #expect(names.added.count == 2)  // "jean dupont" and "jeandupont"
+    #expect(names.added.count == 3)  // "jean dupont", "dupont jean" and "jeandupont"
     var other = KnownNames(key: try MasterKey(bytes: [UInt8](repeating: 9, count: 32)))
     other.learn(Array("Jean Dupont".utf8))
     #expect(Set(names.added).isDisjoint(with: other.added), "the hashes depend on the key")
     let restored = KnownNames(key: try TestSupport.testKey, stored: names.added)
     #expect(restored.finds(in: "Tutorat de Jean Dupont"))
     #expect(!KnownNames(key: try TestSupport.testKey).finds(in: "Tutorat de Jean Dupont"))
+}
+
+@Test(arguments: [
+    // (entry point, raw, published): cuts, all-digit keys and block hashes, double encoding.
+    ("search", String(repeating: "a", count: 53) + " 0612345678xyz", "search:" + String(repeating: "a", count: 53) + " {phone}"),
+    ("key", "0612345678", "{phone}"),
+    ("iri", "0612345678", "{phone}"),
+    ("iri", "block-v1:Org+C1+2025+type@video+block@0612345678", "block-v1:Org+C1+2025+type@video+block@{phone}"),
+    ("path", "/courses/x/ch/jean.dupont%2540example.fr%200612345678/", "/courses/x/ch/{email}%20{phone}/"),
+    ("path", "/courses/x/ch/06/12/34/56/78/", "/courses/x/ch/{phone}/"),
+    ("search", "paul.durand@gmail{.com}", "search:{email}"),
+])
+func hostileValuesAreCaughtAtTheGate(entry: String, raw: String, published: String) {
+    eachEntryPointChecksEveryPartOfItsValue(entry: entry, raw: raw, published: published)
+}
+
+/// A learner who names themselves after a word of the catalogue cannot stop a release: the
+/// guard looks for full names only in the operator's reference data, and rescrubs the
+/// learner's own values instead of stopping.
+@Test func aLearnerCannotStopAReleaseThroughTheGuard() throws {
+    var names = KnownNames(key: try TestSupport.testKey)
+    names.learn(Array("statistique".utf8))
+    names.learn(Array("Jean Dupont".utf8))
+    let scanner = PIIScanner(names: names)
+    #expect(scanner.referenceFinding(in: "Statistique descriptive") == nil)
+    #expect(scanner.referenceFinding(in: "Tutorat de Jean Dupont") != nil)
+    #expect(scanner.finding(in: "Statistique descriptive") != nil, "a learner's own value with the name is still replaced")
+    let cut = Publishable(stringLiteral: "search:" + String(repeating: "a", count: 53) + " 0612345678")
+    #expect(scanner.rescrubbed(cut).text.hasSuffix("{phone}"))
+    #expect(scanner.rescrubbed("urn:x:statistique").text == "urn:x:{name}")
 }
