@@ -87,7 +87,7 @@ enum GateRule: UInt8 {
             checked.withUnsafeBytes { URLScrubber.appendEncoded($0, into: &out) }
             return out
         }
-        return part.withUnsafeBytes { URLScrubber.placeholder(for: $0) } ?? part
+        return part.withUnsafeBytes { URLScrubber.placeholder(for: $0) } ?? PersonalText.gluedNumbers(part) ?? part
     }
 
     /// Free text (a search term): the text check, then each word's token shape.
@@ -101,7 +101,7 @@ enum GateRule: UInt8 {
         }
         return checkParts(checked, separators: [0x20]) { word in
             if PersonalText.placeholders.contains(word) { return word }
-            return word.withUnsafeBytes { URLScrubber.placeholder(for: $0) } ?? word
+            return word.withUnsafeBytes { URLScrubber.placeholder(for: $0) } ?? PersonalText.gluedNumbers(word) ?? word
         }
     }
 

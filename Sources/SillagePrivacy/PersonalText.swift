@@ -83,6 +83,34 @@ public enum PersonalText {
         return out
     }
 
+    /// `word` with a run of nine digits or more glued to its letters (`tel0612345678`)
+    /// replaced, or nil. Hex ids (`08a0329239934d53b…`) are not words with glued numbers.
+    public static func gluedNumbers(_ word: [UInt8]) -> [UInt8]? {
+        guard word.contains(where: { isLetter($0) && !isHex($0) }) else { return nil }
+        var out: [UInt8] = []
+        var changed = false
+        var i = 0
+        while i < word.count {
+            guard isDigit(word[i]) else {
+                out.append(word[i])
+                i += 1
+                continue
+            }
+            var j = i
+            while j < word.count, isDigit(word[j]) { j += 1 }
+            let run = Array(word[i..<j])
+            if run.count >= 9 {
+                let phone = (run.count == 10 && run[0] == 0x30) || run.starts(with: [0x30, 0x30]) || run.starts(with: [0x33, 0x33])
+                out.append(contentsOf: (phone ? Finding.phone : Finding.number).placeholder)
+                changed = true
+            } else {
+                out.append(contentsOf: run)
+            }
+            i = j
+        }
+        return changed ? out : nil
+    }
+
     // MARK: - Normalisation
 
     /// Percent-escapes decoded, or nil when there are none (or the result is not UTF-8).
