@@ -47,8 +47,15 @@ public enum PersonalText {
     /// `text` with every personal-looking part replaced by its placeholder; the text as it is
     /// when nothing was found (not re-encoded).
     public static func scrub(_ text: [UInt8]) -> [UInt8] {
-        let (base, found) = comparable(text)
+        var (base, found) = comparable(text)
         guard !found.isEmpty else { return text }
+        // A placeholder can bound what a longer run hid (`06 10 654873 192.0.2.1`: once the
+        // address is out, the phone shows): scrubbed again until nothing is found.
+        for _ in 0..<4 {
+            let replaced = replacing(base, found)
+            (base, found) = comparable(replaced)
+            if found.isEmpty { return replaced }
+        }
         return replacing(base, found)
     }
 

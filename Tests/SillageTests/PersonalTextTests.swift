@@ -38,6 +38,8 @@ import Testing
     ("192.168.13.37-abcdefabcdefabcd", "{ip}-abcdefabcdefabcd"), ("jean.dupont%2540example.fr", "{email}"),
     ("jean.dupont&#064;example.fr", "{email}"), ("jean @ example.fr", "{email}"), ("jean(arroba)example.fr", "{email}"),
     ("1990.05.17", "{date}"), ("1990-5-17", "{date}"),
+    // Found by the fuzzer: the address hid the phone next to it.
+    ("At;lier#06 10 654873 192.0.2.1", "At;lier#{phone} {ip}"),
 ])
 func personalPartsArePlacedByTheirPlaceholder(text: String, expected: String) {
     #expect(String(decoding: PersonalText.scrub(Array(text.utf8)), as: UTF8.self) == expected, "\(text)")
