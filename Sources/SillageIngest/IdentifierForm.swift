@@ -61,6 +61,14 @@ public enum IdentifierForm {
         while b.count > 1, b[0] == 48 { b.removeFirst() }
     }
 
+    /// An xAPI account name: trimmed, in Unicode NFC (composed and decomposed accents are
+    /// one name); case kept, since accounts are ids.
+    public static func account(_ b: inout [UInt8]) {
+        while let last = b.last, last == 0x20 || last == 0x09 { b.removeLast() }
+        if let first = b.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }), first > 0 { b.removeFirst(first) }
+        if b.contains(where: { $0 >= 0x80 }) { b = Array(String(decoding: b, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8) }
+    }
+
     /// An xAPI `homePage`: without a trailing `/`.
     public static func homePage(_ b: inout [UInt8]) {
         while b.count > 1, b.last == UInt8(ascii: "/") { b.removeLast() }

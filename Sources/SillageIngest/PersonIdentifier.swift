@@ -42,7 +42,8 @@ public struct PersonIdentifier: Sendable {
             }
             var home = Array(trimmed[..<bar].utf8)
             IdentifierForm.homePage(&home)
-            let name = Array(trimmed[trimmed.index(after: bar)...].utf8)
+            var name = Array(trimmed[trimmed.index(after: bar)...].utf8)
+            IdentifierForm.account(&name)
             // `|NAME`: an account the statement gave without a homePage is keyed by its name.
             bytes = home.isEmpty ? name : home + [0] + name
         default:

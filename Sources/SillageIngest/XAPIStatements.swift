@@ -225,13 +225,12 @@ public struct XAPIStatementsParser: ChunkParser {
                 if let identityHomePage, XAPIStatementsParser.homePageForm(scratch) != identityHomePage { declared = false }
                 if declared { scratch.removeAll(keepingCapacity: true) } else { scratch.append(0) }
             }
-            if declared {
-                // Under a declared identity the name is that namespace's id (`058` is `58`).
-                tape.appendUnescaped(name, to: &scratch)
-                IdentifierForm.number(&scratch)
-            } else {
-                tape.appendUnescaped(name, to: &scratch)
-            }
+            var accountName: [UInt8] = []
+            tape.appendUnescaped(name, to: &accountName)
+            IdentifierForm.account(&accountName)
+            // Under a declared identity the name is that namespace's id (`058` is `58`).
+            if declared { IdentifierForm.number(&accountName) }
+            scratch.append(contentsOf: accountName)
             return scratch.withUnsafeBytes { out.actor(declared ? accounts : otherAccounts, tag: declared ? 1 : 5, $0) }
         }
         if let mbox = tape.member(actor, "mbox"), tape.isPresent(mbox) {

@@ -56,8 +56,7 @@ enum GateRule: UInt8 {
                 let value = Array(part[(at + 1)...])
                 // A block's hash: hex digits with a letter among them (a real one has 32).
                 let isHexID =
-                    !value.isEmpty && value.count <= 64 && value.allSatisfy(PersonalText.isHex)
-                    && (value.contains(where: PersonalText.isLetter) || value.count < 9)
+                    value.count >= 20 && value.count <= 64 && value.allSatisfy(PersonalText.isHex) && value.contains(where: PersonalText.isLetter)
                 return name + [0x40] + (isHexID ? value : checkSegment(value))
             }
             return checkSegment(part)

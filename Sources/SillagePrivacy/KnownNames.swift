@@ -70,6 +70,14 @@ public struct KnownNames: Sendable {
         if joined.count >= 3 { insert(hash(joined)) }
     }
 
+    /// A word too short or too common to make half of a full name in the operator's data.
+    static func isParticle(_ word: ArraySlice<UInt8>) -> Bool {
+        word.count < 3 || particles.contains(Array(word))
+    }
+
+    static let particles: Set<[UInt8]> = Set(
+        ["les", "des", "del", "der", "den", "van", "von", "the", "and", "aux", "sur", "pour", "dans", "avec", "san"].map { Array($0.utf8) })
+
     /// Words the keys and paths of the supported platforms are made of: never one-word names.
     static let structural: Set<[UInt8]> = Set(
         [
@@ -98,7 +106,9 @@ public struct KnownNames: Sendable {
                 if text[i] < 0x80 {
                     inWord = PersonalText.isDigit(text[i]) || PersonalText.isLetter(text[i])
                 } else if let (scalar, n) = PersonalText.scalar(text, at: i) {
-                    inWord = PersonalText.isWordScalar(scalar)
+                    // An invisible character inside a word (a soft hyphen, U+200B) stays in it:
+                    // folding drops it, so `jea\u{AD}n` is `jean`.
+                    inWord = PersonalText.isWordScalar(scalar) || (start != nil && scalar.properties.generalCategory == .format)
                     length = n
                 }
             }
@@ -157,9 +167,12 @@ public struct KnownNames: Sendable {
             pair.append(contentsOf: folded[b])
             return pair.withUnsafeBytes { hashes.contains(hashPair($0)) }
         }
-        /// The pair of words `w` and `w + 1`, each also without its trailing digits.
+        /// The pair of words `w` and `w + 1`, each also without its trailing digits. In the
+        /// operator's data (`pairsOnly`) a full name is two words of three letters or more,
+        /// particles aside: `de la` or `a la` (from `a.la@…`) names nobody there.
         func pairIsKnown(_ w: Int) -> Bool {
             let a = words[w].folded, b = words[w + 1].folded, a2 = stripped(w), b2 = stripped(w + 1)
+            if pairsOnly, KnownNames.isParticle(folded[a]) || KnownNames.isParticle(folded[b]) { return false }
             if knownPair(a, b) { return true }
             if let a2, knownPair(a2, b) { return true }
             if let b2, knownPair(a, b2) { return true }
@@ -206,6 +219,8 @@ public struct KnownNames: Sendable {
         let base = decoded ?? text
         if memo.count > KnownNames.memoLimit { memo = ByteKeyTable<ActorKey>(capacity: 4096) }
         let prepared = self.prepared, preparedPair = self.preparedPair
+        var tagged: [UInt8] = []
+        tagged.reserveCapacity(64)
         // Words and pairs are remembered apart: a pair is keyed with its own preparation.
         let spans = KnownNames.nameSpans(
             base, hashes: hashes,
@@ -214,11 +229,11 @@ public struct KnownNames: Sendable {
                 return memo.values[index]
             },
             pair: { bytes in
-                var tagged = [UInt8(0)] + Array(bytes)
-                return tagged.withUnsafeMutableBytes { t in
-                    let index = memo.insert(UnsafeRawBufferPointer(t)) { preparedPair.key(bytes) }
-                    return memo.values[index]
-                }
+                tagged.removeAll(keepingCapacity: true)
+                tagged.append(0)
+                tagged.append(contentsOf: bytes)
+                let index = tagged.withUnsafeBytes { t in memo.insert(t) { preparedPair.key(bytes) } }
+                return memo.values[index]
             })
         guard !spans.isEmpty else { return value }
         let replaced = PersonalText.replacing(base, spans.map { ($0, .name) })

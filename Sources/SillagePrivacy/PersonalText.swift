@@ -93,7 +93,10 @@ public enum PersonalText {
     /// `word` with a run of nine digits or more glued to its letters (`tel0612345678`)
     /// replaced, or nil. Hex ids (`08a0329239934d53b…`) are not words with glued numbers.
     public static func gluedNumbers(_ word: [UInt8]) -> [UInt8]? {
-        guard word.contains(where: { isLetter($0) && !isHex($0) }) else { return nil }
+        // A hash (20 hex digits or more) is an id; anything else with letters and a long run
+        // of digits holds a number (`tel0612345678`, `0612345678de`, `0612345678é`).
+        let isHash = word.count >= 20 && word.allSatisfy(isHex)
+        guard !isHash, word.contains(where: { isLetter($0) || $0 >= 0x80 }) else { return nil }
         var out: [UInt8] = []
         var changed = false
         var i = 0
@@ -160,7 +163,15 @@ public enum PersonalText {
             case .format: continue
             case .dashPunctuation: out.append("-")
             case .spaceSeparator: out.append(" ")
-            default: out.append(s == "\u{2019}" || s == "\u{2018}" || s == "\u{02BC}" ? "'" : s)
+            // Digits of every script are digits (`٠٦١٢…`), and ideographic full stops are dots.
+            case .decimalNumber where !s.isASCII:
+                if let v = s.properties.numericValue, let digit = Unicode.Scalar(48 + UInt32(v)) { out.append(digit) } else { out.append(s) }
+            default:
+                if s == "\u{3002}" || s == "\u{FF61}" {
+                    out.append(".")
+                } else {
+                    out.append(s == "\u{2019}" || s == "\u{2018}" || s == "\u{02BC}" ? "'" : s)
+                }
             }
         }
         return Array(String(out).utf8)
@@ -169,7 +180,7 @@ public enum PersonalText {
     /// Case-folded, accents and widths removed: the form names are compared in.
     public static func folded(_ b: [UInt8]) -> [UInt8] {
         if !b.contains(where: { $0 >= 0x80 }) { return b.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 } }
-        let text = String(decoding: b, as: UTF8.self).precomposedStringWithCompatibilityMapping
+        let text = String(decoding: compatibilityForm(b), as: UTF8.self)
         return Array(text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).utf8)
     }
 
@@ -177,7 +188,7 @@ public enum PersonalText {
     /// bracketed forms may have spaces inside and around them.
     static let atWords: [[UInt8]] = ["at", "arobase", "arroba", "chez"].map { Array($0.utf8) }
     static let dotWords: [[UInt8]] = ["dot", "point", "pt"].map { Array($0.utf8) }
-    static let literalAt: [[UInt8]] = ["\\u0040", "&#64;", "&#064;", "&#0064;", "&#x40;", "&#x040;", "&commat;"].map { Array($0.utf8) }
+    static let literalAt: [[UInt8]] = ["\\u0040", "\\x40", "&commat;", "&period;"].map { Array($0.utf8) }
 
     /// `text` with obfuscated `@` and `.` undone, or nil when it holds none.
     static func deobfuscated(_ b: [UInt8]) -> [UInt8]? {
@@ -187,7 +198,7 @@ public enum PersonalText {
         while i < b.count {
             let c = b[i]
             // Only these bytes can start an obfuscation: most texts are passed over at once.
-            guard c == 0x20 || c == 0x28 || c == 0x5B || c == 0x7B || c == 0x3C || c == 0x5C || c == 0x26,
+            guard c == 0x20 || c == 0x28 || c == 0x5B || c == 0x7B || c == 0x3C || c == 0x5C || c == 0x26 || c == 0x5F || c == 0x2D,
                 let (end, symbol) = obfuscation(b, at: i)
             else {
                 i += 1
@@ -206,6 +217,22 @@ public enum PersonalText {
         return out
     }
 
+    /// A numeric character reference for `@` or `.` at `i` (`&#64;`, `&#x0040;`, `&#00064;`).
+    private static func entity(_ b: [UInt8], at i: Int) -> (Int, UInt8)? {
+        guard b[i] == 0x26, i + 3 < b.count, b[i + 1] == 0x23 else { return nil }
+        var j = i + 2
+        let isHex = j < b.count && (b[j] | 0x20) == 0x78
+        if isHex { j += 1 }
+        var value = 0
+        let start = j
+        while j < b.count, j - start < 8, let d = isHex ? ObjectKeys.hexValue(b[j]) : (isDigit(b[j]) ? b[j] - 48 : nil) {
+            value = value * (isHex ? 16 : 10) + Int(d)
+            j += 1
+        }
+        guard j > start, j < b.count, b[j] == 0x3B, value == 0x40 || value == 0x2E else { return nil }
+        return (j + 1, UInt8(value))
+    }
+
     private static func isOpening(_ c: UInt8) -> Bool { c == 0x28 || c == 0x5B || c == 0x7B || c == 0x3C }
     private static func isClosing(_ c: UInt8) -> Bool { c == 0x29 || c == 0x5D || c == 0x7D || c == 0x3E }
 
@@ -213,20 +240,25 @@ public enum PersonalText {
     private static func obfuscation(_ b: [UInt8], at i: Int) -> (Int, UInt8)? {
         if b[i] == 0x5C || b[i] == 0x26 {
             for literal in literalAt where matchesFolded(b, at: i, literal) { return (i + literal.count, 0x40) }
-            return nil
+            return entity(b, at: i)
         }
         if isOpening(b[i]) {
             var j = i + 1
             while j < b.count, b[j] == 0x20 { j += 1 }
+            // `[@]`, `(.)`, `(a)`.
+            if j + 1 < b.count, b[j] == 0x40 || b[j] == 0x2E || (b[j] | 0x20) == 0x61, isClosing(b[j + 1]) {
+                return (j + 2, b[j] == 0x2E ? 0x2E : 0x40)
+            }
             guard let (length, symbol) = word(b, at: j) else { return nil }
             var k = j + length
             while k < b.count, b[k] == 0x20 { k += 1 }
             return k < b.count && isClosing(b[k]) ? (k + 1, symbol) : nil
         }
-        // ` @ `, and a bare word between spaces: ` at `, ` dot `.
-        if i + 2 < b.count, b[i + 1] == 0x40, b[i + 2] == 0x20 { return (i + 2, 0x40) }
-        guard let (length, symbol) = word(b, at: i + 1), i + 1 + length < b.count, b[i + 1 + length] == 0x20 else { return nil }
-        return (i + 1 + length, symbol)
+        // ` @ `, ` . `, and a bare word between spaces, underscores or dashes: ` at `, `_at_`, `-dot-`.
+        if i + 2 < b.count, b[i + 1] == 0x40 || b[i + 1] == 0x2E, b[i + 2] == 0x20 { return (i + 2, b[i + 1]) }
+        let separator = b[i]
+        guard let (length, symbol) = word(b, at: i + 1), i + 1 + length < b.count, b[i + 1 + length] == separator else { return nil }
+        return (i + 1 + length + (separator == 0x20 ? 0 : 1), symbol)
     }
 
     /// The length of the `@` or `.` word at `i`, and its symbol.
@@ -324,7 +356,7 @@ public enum PersonalText {
         return found.sorted { $0.range.lowerBound < $1.range.lowerBound }
     }
 
-    /// Ranges that are ids by their shape: hex runs of 16 or more with a letter, and UUIDs
+    /// Ranges that are ids by their shape: hex runs of 20 or more with a letter, and UUIDs
     /// (8-4-4-4-12). Nothing joined to them is: `06 12 34 56 78-abcdef…` keeps its phone.
     static func idRanges(_ b: [UInt8]) -> [Range<Int>] {
         var out: [Range<Int>] = []
@@ -345,7 +377,7 @@ public enum PersonalText {
                 if isLetter(b[j]) { letter = true }
                 j += 1
             }
-            if letter, j - i >= 16, !wordAt(b, j) { out.append(i..<j) }
+            if letter, j - i >= 20, !wordAt(b, j) { out.append(i..<j) }
             i = max(j, i + 1)
         }
         return out
@@ -384,7 +416,9 @@ public enum PersonalText {
             let labels = b[(i + 1)..<e].split(separator: 0x2E)
             let host = PersonalText.folded(Array(b[(i + 1)..<e]))
             let isLocalhost = host == Array("localhost".utf8)
-            if isLocalhost || (labels.count >= 2 && labels.last.map { $0.count >= 2 && $0.allSatisfy { isLetter($0) || $0 >= 0x80 } } == true) {
+            // The last label is letters, or a punycode one (`xn--p1ai`).
+            let tld = labels.last.map { l in l.count >= 2 && (l.allSatisfy { isLetter($0) || $0 >= 0x80 } || l.starts(with: Array("xn--".utf8))) }
+            if isLocalhost || (labels.count >= 2 && tld == true) {
                 out.append(s..<e)
             }
         }
@@ -504,6 +538,7 @@ public enum PersonalText {
             var digits: [UInt8] = []
             var longest = 0
             var current = 0
+            var groups = 0
             var end = j
             while j < b.count {
                 let c = b[j]
@@ -512,7 +547,10 @@ public enum PersonalText {
                     current += 1
                     longest = max(longest, current)
                     end = j + 1
-                } else if c == 0x20 || c == 0x2E || c == 0x2D || c == 0x28 || c == 0x29 || c == 0x2F || c == 0x2C || c == 0x3A || c == 0x5F {
+                } else if c == 0x20 || c == 0x2E || c == 0x2D || c == 0x28 || c == 0x29 || c == 0x2F || c == 0x2C || c == 0x3A || c == 0x5F
+                    || c == 0x3B || c == 0x7C || c == 0x7E
+                {
+                    if current > 0 { groups += 1 }
                     current = 0
                     // `(0)` after a country code is not dialled.
                     if c == 0x28, j + 2 < b.count, b[j + 1] == 0x30, b[j + 2] == 0x29, plus || digits.starts(with: [0x30, 0x30]) {
@@ -525,7 +563,8 @@ public enum PersonalText {
                 }
                 j += 1
             }
-            if wordAt(b, end) {
+            // An id glues digits to letters; a number written in groups is not an id.
+            if wordAt(b, end), groups < 3 {
                 i = end
                 continue
             }

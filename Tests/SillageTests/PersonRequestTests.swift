@@ -146,6 +146,7 @@ func unusableIdentifiersAreRefused(namespace: String, text: String, message: Str
     (#"{"account": {"homePage": "https://lms.example.fr/", "name": "u42"}}"#, "xapi-account", "https://lms.example.fr|u42"),
     (#"{"mbox": " mailto:E\u0301lodie@Example.fr"}"#, "xapi-mbox", "élodie@example.fr"),
     (#"{"mbox": "mailto:STRASSE@example.fr"}"#, "xapi-mbox", "straße@example.fr"),
+    (#"{"account": {"homePage": "https://lms.example.fr", "name": "E\u0301lodie Brun "}}"#, "xapi-account", "https://lms.example.fr|Élodie Brun"),
 ])
 func aRequestReachesTheActorTheParserKeyed(actor: String, namespace: String, text: String) throws {
     let pseudonymiser = Pseudonymiser(key: [UInt8](repeating: 9, count: 32))
