@@ -16,6 +16,8 @@ public struct SuppressionReport: Sendable, Equatable {
     /// Rows left out because a value in them was produced by fewer than `minCount` people
     /// (`KVocabulary`); not in `rows`.
     public var rowsBelowVocabulary = 0
+    /// Published counts moved by cell-key perturbation.
+    public var cellsPerturbed = 0
 
     public init(table: String, rows: Int, rowsSuppressed: Int, cellsSuppressed: Int, rowsDominated: Int = 0) {
         self.table = table

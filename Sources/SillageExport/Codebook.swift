@@ -44,6 +44,10 @@ public enum Codebook {
         for r in reports {
             md += "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.rowsComplementary) | \(r.cellsSuppressed) |\n"
         }
+        if let t = export.perturbation {
+            md +=
+                "\nCounts are **perturbed** (cell-key method): each published count is the true count moved by at most \(t.maxDeviation), up or down, with an average move of zero (variance \(Cell.formatDecimal(t.variance, digits: 2))). The move depends only on who is counted, so the same people give the same figure in every table and every release, and comparing two releases shows noise, not a person. Sums of perturbed cells need not equal a perturbed total; a zero is a true zero.\n"
+        }
         if export.roundTo > 1 {
             md +=
                 "\nCounts (integer measures) are rounded to the nearest multiple of **\(export.roundTo)**, halves up, after suppression; medians, rates and shares are not.\n"

@@ -63,6 +63,9 @@ public struct ExportDefinition: Sendable {
     public var microdata: MicrodataDefinition? = nil
     /// Tables published with differential-privacy noise instead of exact counts.
     public var noisyTables: [NoisyTableDefinition] = []
+    /// Cell-key perturbation of the counts (`"perturbation": "cell-key"`), with its table;
+    /// nil: exact counts.
+    public var perturbation: PerturbationTable? = nil
 
     public init() {}
 
@@ -106,6 +109,23 @@ public struct ExportDefinition: Sendable {
                 throw SillageError.configuration("an export needs at least one table", at: r.location("tables"))
             }
             e.tables = tables
+        }
+        if let method = try r.string("perturbation") {
+            switch method {
+            case "none": e.perturbation = nil
+            case "cell-key": e.perturbation = .standard
+            default:
+                throw SillageError.configuration(
+                    "perturbation is \"cell-key\" or \"none\", not \"\(method)\"", at: r.location("perturbation"))
+            }
+        }
+        if let settings = try r.object("perturbationTable") {
+            let d = try settings.int("maxDeviation", in: 1...10) ?? 2
+            let v = try settings.double("variance", in: 0...10) ?? 1
+            try settings.finish()
+            do throws(SillageError) { e.perturbation = try PerturbationTable(maxDeviation: Int(d), variance: v) } catch {
+                throw SillageError.configuration(error.message, at: r.location("perturbationTable"), hint: error.hint)
+            }
         }
         if let microdata = try r.object("microdata") { e.microdata = try MicrodataDefinition.parse(microdata) }
         if let noisy = try r.objects("differentialPrivacy") {

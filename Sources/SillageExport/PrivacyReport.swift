@@ -25,6 +25,20 @@ public enum PrivacyReport {
                     ]) : .null
             ),
             (
+                "perturbation",
+                export.perturbation.map { t in
+                    .object([
+                        ("method", .string("cell-key")), ("maxDeviation", .int(Int64(t.maxDeviation))), ("variance", .double(t.variance)),
+                        (
+                            "applies",
+                            .string(
+                                "every count of a table without differential privacy, before suppression; the same people give the same published value in every table and release"
+                            )
+                        ),
+                    ])
+                } ?? .string("none: exact counts, which two releases can be differenced to recover one person")
+            ),
+            (
                 "dominanceRule",
                 .string(
                     "a row in which one actor holds more than \(Cell.formatDecimal(export.dominance * 100, digits: 1)) % of a sum (sessions, page views, views, failed searches; durations follow their sessions) has all its measures emptied"
@@ -79,6 +93,7 @@ public enum PrivacyReport {
                             ("rows", .int(Int64(r.rows))),
                             ("rowsSuppressed", .int(Int64(r.rowsSuppressed))),
                             ("rowsBelowVocabulary", .int(Int64(r.rowsBelowVocabulary))),
+                            ("cellsPerturbed", .int(Int64(r.cellsPerturbed))),
                             ("rowsDominated", .int(Int64(r.rowsDominated))),
                             ("rowsComplementary", .int(Int64(r.rowsComplementary))),
                             ("cellsRounded", .int(Int64(r.cellsRounded))),

@@ -86,10 +86,18 @@ public enum Release {
                 tables.append(table)
                 continue
             }
-            var table = stage.build(input)
+            var tableInput = input
+            tableInput.recordContributions = export.perturbation != nil
+            var table = stage.build(tableInput)
             let belowVocabulary = vocabulary.apply(&table)
+            var perturbed = 0
+            if let ptable = export.perturbation {
+                perturbed = CellKeyPerturbation(table: ptable, master: key).apply(&table)
+                table.contributions = []
+            }
             var report = suppression.apply(&table)
             report.rowsBelowVocabulary = belowVocabulary
+            report.cellsPerturbed = perturbed
             DominanceRule(maxShare: export.dominance).apply(&table, report: &report)
             reports.append(report)
             tables.append(table)

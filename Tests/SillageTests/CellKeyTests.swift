@@ -3,6 +3,7 @@ import Testing
 @testable import SillageCore
 @testable import SillagePrivacy
 @testable import SillageDisclosure
+@testable import SillagePipeline
 
 // Cell-key perturbation's parts (SPEC §8): the perturbation table and the record and cell keys.
 
@@ -78,4 +79,42 @@ func impossiblePerturbationsAreRefused(maxDeviation: Int, variance: Double) {
     // Unperturbed, all 1,000 differences are 1. With D = 2, V = 1 the difference of two
     // independent draws is 1 with probability Σ p(d)·p(d) over d, about 0.3.
     #expect(differenceIsOne < cohorts / 2, "\(differenceIsOne) of \(cohorts) differences gave the learner away")
+}
+
+/// Opted in, every count of the sample-like export moves by at most D from the exact one,
+/// the figures are the same on 1 and 2 threads and in a second run, and a zero stays zero.
+@Test func aPerturbedExportIsBoundedAndDeterministic() async throws {
+    let dir = TestSupport.temporaryDirectory("cell-key")
+    defer { TestSupport.remove(dir) }
+    try TestSupport.generateLogs(into: dir + "/gen/web", ["--seed", "5", "--learners", "60", "--days", "3", "--activity", dir + "/gen/lms"])
+    func export(_ perturbed: Bool, threads: Int, name: String) async throws -> [String: [[String]]] {
+        var p = try TestSupport.pipeline("combined", [dir + "/gen/web/access.log"], in: dir + "/" + name, minCount: 1)
+        p.inputs.append(InputDefinition(type: "moodle-logstore", paths: [dir + "/gen/lms/logstore.csv"]))
+        p.exports[0].perturbation = perturbed ? .standard : nil
+        var options = RunOptions()
+        options.threads = threads
+        let report = try await Runner(pipeline: p, options: options).run()
+        var tables: [String: [[String]]] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: report.exports[0].directory) where file.hasSuffix(".csv.gz") {
+            tables[file] = TestSupport.csvRows(try TestSupport.gunzip(report.exports[0].directory + "/" + file))
+        }
+        return tables
+    }
+    let exact = try await export(false, threads: 2, name: "exact")
+    let perturbed = try await export(true, threads: 2, name: "a")
+    #expect(try await export(true, threads: 1, name: "b") == perturbed, "the same on one thread")
+    var moved = 0, compared = 0
+    for (file, rows) in exact where file == "daily_activity.csv.gz" || file == "content_views.csv.gz" || file == "session_lengths.csv.gz" {
+        let other = try #require(perturbed[file])
+        #expect(other.count == rows.count, "\(file)")
+        for (a, b) in zip(rows.dropFirst(), other.dropFirst()) {
+            for (x, y) in zip(a, b) {
+                guard let u = Int(x), let v = Int(y), !x.contains("."), !y.contains(".") else { continue }
+                compared += 1
+                if u != v { moved += 1 }
+                #expect(abs(u - v) <= 2 && (u != 0 || v == 0), "\(file): \(u) published as \(v)")
+            }
+        }
+    }
+    #expect(compared > 100 && moved > compared / 10, "\(moved) of \(compared) counts moved")
 }

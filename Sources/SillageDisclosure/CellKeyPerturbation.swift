@@ -1,0 +1,50 @@
+import SillageCore
+import SillagePrivacy
+import SillageMetrics
+
+/// Cell-key perturbation of a table's counts (SPEC §8): each count cell is published as
+/// `PerturbationTable.perturb(value, cellKey)`, the cell key summing the record keys of the
+/// people behind that cell.
+///
+/// The same people give the same published value in every table, export and recipient;
+/// one person more gives a fresh draw, so two releases differenced give noise, not the
+/// person. The row's count of people, which `minCount` is judged on, is perturbed by the key
+/// of everyone in the row. Needs `table.contributions` (`MetricInput.recordContributions`).
+public struct CellKeyPerturbation: Sendable {
+    public let table: PerturbationTable
+    let keys: CellKeys
+
+    public init(table: PerturbationTable, master: MasterKey) {
+        self.table = table
+        keys = CellKeys(master: master)
+    }
+
+    /// Perturbs `t`'s counts in place; returns how many published counts changed.
+    public func apply(_ t: inout Table) -> Int {
+        guard t.contributions.count == t.rows.count else { return 0 }
+        let counted = t.columns.indices.filter { c in
+            t.columns[c].role == .people || t.columns[c].role == .count || t.columns[c].role == .sum
+        }
+        var memo: [ActorKey: UInt32] = [:]
+        func recordKey(_ a: ActorKey) -> UInt32 {
+            if let k = memo[a] { return k }
+            let k = keys.recordKey(a)
+            memo[a] = k
+            return k
+        }
+        var changed = 0
+        for r in t.rows.indices {
+            let parts = t.contributions[r].byActor
+            for c in counted {
+                guard case .integer(let v) = t.rows[r][c], v > 0 else { continue }
+                let key = CellKeys.cellKey(parts.compactMap { actor, cells in (cells[c] ?? 0) > 0 ? recordKey(actor) : nil })
+                let published = Int64(table.perturb(Int(v), cellKey: key))
+                if published != v { changed += 1 }
+                t.rows[r][c] = .integer(published)
+            }
+            let everyone = CellKeys.cellKey(parts.keys.map(recordKey))
+            t.actorsPerRow[r] = table.perturb(t.actorsPerRow[r], cellKey: everyone)
+        }
+        return changed
+    }
+}
