@@ -8,11 +8,14 @@ import SillageMetrics
 ///
 /// The same people give the same published value in every table, export and recipient;
 /// one person more gives a fresh draw, so two releases differenced give noise, not the
-/// person. The row's count of people, which `minCount` is judged on, is perturbed by the key
-/// of everyone in the row. Needs `table.contributions` (`MetricInput.recordContributions`).
+/// person. The row's count of people, which `minCount` is judged on, becomes the smaller of
+/// the true count and its perturbation by the key of everyone in the row. Needs
+/// `table.contributions` (`MetricInput.recordContributions`).
 public struct CellKeyPerturbation: Sendable {
     public let table: PerturbationTable
     let keys: CellKeys
+    /// Record keys already computed: a release's tables count the same people.
+    private var memo: [ActorKey: UInt32] = [:]
 
     public init(table: PerturbationTable, master: MasterKey) {
         self.table = table
@@ -20,12 +23,14 @@ public struct CellKeyPerturbation: Sendable {
     }
 
     /// Perturbs `t`'s counts in place; returns how many published counts changed.
-    public func apply(_ t: inout Table) -> Int {
+    public mutating func apply(_ t: inout Table) -> Int {
         guard t.contributions.count == t.rows.count else { return 0 }
         let counted = t.columns.indices.filter { c in
             t.columns[c].role == .people || t.columns[c].role == .count || t.columns[c].role == .sum
         }
-        var memo: [ActorKey: UInt32] = [:]
+        let keys = self.keys
+        var memo = self.memo
+        defer { self.memo = memo }
         func recordKey(_ a: ActorKey) -> UInt32 {
             if let k = memo[a] { return k }
             let k = keys.recordKey(a)
@@ -42,8 +47,12 @@ public struct CellKeyPerturbation: Sendable {
                 if published != v { changed += 1 }
                 t.rows[r][c] = .integer(published)
             }
+            // Suppression judges the smaller of the true and the perturbed people count: a
+            // published row has `minCount` real people, and shows no people count below it.
+            // A row about someone stays one (perturbed to 0 it would pass for a row about nobody).
             let everyone = CellKeys.cellKey(parts.keys.map(recordKey))
-            t.actorsPerRow[r] = table.perturb(t.actorsPerRow[r], cellKey: everyone)
+            let exact = t.actorsPerRow[r]
+            t.actorsPerRow[r] = exact > 0 ? min(exact, max(1, table.perturb(exact, cellKey: everyone))) : 0
         }
         return changed
     }

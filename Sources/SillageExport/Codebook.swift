@@ -46,7 +46,7 @@ public enum Codebook {
         }
         if let t = export.perturbation {
             md +=
-                "\nCounts are **perturbed** (cell-key method): each published count is the true count moved by at most \(t.maxDeviation), up or down, with an average move of zero (variance \(Cell.formatDecimal(t.variance, digits: 2))). The move depends only on who is counted, so the same people give the same figure in every table and every release, and comparing two releases shows noise, not a person. Sums of perturbed cells need not equal a perturbed total; a zero is a true zero.\n"
+                "\nCounts are **perturbed** (cell-key method): each published count is the true count moved by at most \(t.maxDeviation), up or down, with an average move of zero (variance \(Cell.formatDecimal(t.variance, digits: 2))). The move depends only on who is counted, so the same people give the same figure in every table and every release, and comparing two releases shows noise, not a person. Sums of perturbed cells need not equal a perturbed total, and a small count may be published as 0: read counts under \(t.maxDeviation * 2) as noise.\n"
         }
         if export.roundTo > 1 {
             md +=

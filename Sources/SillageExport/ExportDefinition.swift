@@ -65,7 +65,7 @@ public struct ExportDefinition: Sendable {
     public var noisyTables: [NoisyTableDefinition] = []
     /// Cell-key perturbation of the counts (`"perturbation": "cell-key"`), with its table;
     /// nil: exact counts.
-    public var perturbation: PerturbationTable? = nil
+    public var perturbation: PerturbationTable? = .standard
 
     public init() {}
 

@@ -68,6 +68,7 @@ public enum Release {
         var reports: [SuppressionReport] = []
         var noise: [NoiseReport] = []
         let vocabulary = KVocabulary(facts: input.facts, minCount: export.minCount)
+        var perturbation = export.perturbation.map { CellKeyPerturbation(table: $0, master: key) }
         for name in export.tables {
             guard let stage = TableRegistry.tables[name] else {
                 throw SillageError.configuration("unknown table \"\(name)\"")
@@ -91,8 +92,8 @@ public enum Release {
             var table = stage.build(tableInput)
             let belowVocabulary = vocabulary.apply(&table)
             var perturbed = 0
-            if let ptable = export.perturbation {
-                perturbed = CellKeyPerturbation(table: ptable, master: key).apply(&table)
+            if perturbation != nil {
+                perturbed = perturbation?.apply(&table) ?? 0
                 table.contributions = []
             }
             var report = suppression.apply(&table)
