@@ -54,6 +54,8 @@ public struct CellKeyPerturbation: Sendable {
             let exact = t.actorsPerRow[r]
             t.actorsPerRow[r] = exact > 0 ? min(exact, max(1, table.perturb(exact, cellKey: everyone))) : 0
         }
+        // Ratios follow the published counts, never the exact ones.
+        t.recomputeRatios()
         return changed
     }
 }

@@ -54,7 +54,8 @@ public enum CourseCompletion {
                     allowed: ["enrolled", "active"]),
                 Column("learners", .integer, "Learners in the denominator.", role: .people),
                 Column("completers", .integer, "Learners who completed the course by the end of the period.", role: .people),
-                Column("completion_rate", .number, "completers ÷ learners (3 decimals).", role: .measure),
+                Column("completion_rate", .number, "completers ÷ learners (3 decimals).", role: .measure)
+                    .ratio(of: "completers", to: "learners", digits: 3),
                 Column(
                     "median_days_to_complete", .number,
                     "Median, over completers, of the days from enrolment (or first activity) to completion (1 decimal).", role: .measure),

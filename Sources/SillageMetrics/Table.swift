@@ -81,6 +81,10 @@ public struct Column: Sendable {
     /// stops a release on a hit there instead of replacing the name, as it does for values
     /// from the logs.
     public var isReference = false
+    /// The column is `numerator ÷ denominator` of two columns of its row, with `digits`
+    /// decimals: recomputed from their published values when those are perturbed, so the
+    /// ratio reveals no exact count.
+    public var ratio: (numerator: String, denominator: String, digits: Int)? = nil
 
     /// A measure is blanked when its row is suppressed; a dimension never is.
     public var isMeasure: Bool { role != .dimension }
@@ -145,7 +149,33 @@ public struct Table: Sendable {
 }
 
 /// What table builders read: the store's rows for the export's period.
+extension Column {
+    /// This column declared as `numerator ÷ denominator` of its row.
+    public func ratio(of numerator: String, to denominator: String, digits: Int) -> Column {
+        var c = self
+        c.ratio = (numerator, denominator, digits)
+        return c
+    }
+}
+
 extension Table {
+    /// Recomputes every ratio column from its row's published numerator and denominator
+    /// (empty when either is, or the denominator is 0).
+    public mutating func recomputeRatios() {
+        for (c, column) in columns.enumerated() {
+            guard let ratio = column.ratio, let n = columns.firstIndex(where: { $0.name == ratio.numerator }),
+                let d = columns.firstIndex(where: { $0.name == ratio.denominator })
+            else { continue }
+            for r in rows.indices {
+                guard case .integer(let num) = rows[r][n], case .integer(let den) = rows[r][d], den > 0 else {
+                    rows[r][c] = .empty
+                    continue
+                }
+                rows[r][c] = .decimal(Double(num) / Double(den), digits: ratio.digits)
+            }
+        }
+    }
+
     /// Keeps the rows whose `keep` is true, with what disclosure control knows about them.
     public mutating func keepRows(_ keep: [Bool]) {
         func filtered<T>(_ values: [T]) -> [T] { values.count == keep.count ? zip(values, keep).filter(\.1).map(\.0) : values }

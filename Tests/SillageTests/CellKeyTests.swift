@@ -118,6 +118,15 @@ func impossiblePerturbationsAreRefused(maxDeviation: Int, variance: Double) {
         }
     }
     #expect(compared > 100 && moved > compared / 10, "\(moved) of \(compared) counts moved")
+    // A rate is the ratio of the published counts, so it tells nothing they do not.
+    let completion = try #require(perturbed["course_completion.csv.gz"])
+    var rates = 0
+    for row in completion.dropFirst() {
+        guard let learners = Double(row[3]), let completers = Double(row[4]), learners > 0 else { continue }
+        rates += 1
+        #expect(row[5] == Cell.formatDecimal(completers / learners, digits: 3), "\(row)")
+    }
+    #expect(rates > 0)
 }
 
 /// A row about one person is suppressed whatever its perturbed people count: perturbed to 0,
