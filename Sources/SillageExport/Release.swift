@@ -63,7 +63,6 @@ public enum Release {
         outputRoot: String
     ) throws(SillageError) -> PreparedRelease {
         let period = export.period.directoryName
-        let suppression = SmallCellSuppression(minCount: export.minCount)
         var tables: [Table] = []
         var reports: [SuppressionReport] = []
         var noise: [NoiseReport] = []
@@ -87,21 +86,22 @@ public enum Release {
                 tables.append(table)
                 continue
             }
-            var tableInput = input
-            tableInput.recordContributions = export.perturbation != nil
-            var table = stage.build(tableInput)
-            let belowVocabulary = vocabulary.apply(&table)
-            var perturbed = 0
-            if perturbation != nil {
-                perturbed = perturbation?.apply(&table) ?? 0
-                table.contributions = []
-            }
-            var report = suppression.apply(&table)
-            report.rowsBelowVocabulary = belowVocabulary
-            report.cellsPerturbed = perturbed
-            DominanceRule(maxShare: export.dominance).apply(&table, report: &report)
+            let (table, report) = protected(stage, input: input, export: export, vocabulary: vocabulary, perturbation: &perturbation)
             reports.append(report)
             tables.append(table)
+        }
+        if perturbation != nil {
+            // Shares follow the published counts of the table they divide by; a table the
+            // export leaves out is built and protected the same way, and not published.
+            var related: [String: Table] = [:]
+            for name in Set(tables.flatMap { $0.columns.compactMap(\.share?.table) }) {
+                if let published = tables.first(where: { $0.name == name }) {
+                    related[name] = published
+                } else if let stage = TableRegistry.tables[name] {
+                    related[name] = protected(stage, input: input, export: export, vocabulary: vocabulary, perturbation: &perturbation).0
+                }
+            }
+            for t in tables.indices { tables[t].recomputeShares { related[$0] } }
         }
         LinkedTotals.protect(&tables, reports: &reports, exempt: Set(export.noisyTables.map(\.table)))
         let rounding = Rounding(base: export.roundTo)
@@ -128,6 +128,25 @@ public enum Release {
         return PreparedRelease(
             export: export, tables: tables, reports: reports, noise: noise, microdata: microdata,
             cellsScanned: cellsScanned, files: files)
+    }
+
+    /// A table built and protected without noise: k-vocabulary, cell-key perturbation when
+    /// the export asks for it, small-cell suppression, the dominance rule.
+    static func protected(
+        _ stage: TableStage, input: MetricInput, export: ExportDefinition, vocabulary: KVocabulary,
+        perturbation: inout CellKeyPerturbation?
+    ) -> (Table, SuppressionReport) {
+        var tableInput = input
+        tableInput.recordContributions = perturbation != nil
+        var table = stage.build(tableInput)
+        let belowVocabulary = vocabulary.apply(&table)
+        let perturbed = perturbation?.apply(&table) ?? 0
+        table.contributions = []
+        var report = SmallCellSuppression(minCount: export.minCount).apply(&table)
+        report.rowsBelowVocabulary = belowVocabulary
+        report.cellsPerturbed = perturbed
+        DominanceRule(maxShare: export.dominance).apply(&table, report: &report)
+        return (table, report)
     }
 
     /// Checks every published value with the PII guard; returns the number of cells scanned.

@@ -23,7 +23,8 @@ public enum ActivityCompletion {
                     "Position in the course's funnel: the catalogue's order when it gives one, otherwise 1 is the activity completed by the most learners."
                 ),
                 Column("completers", .integer, "Learners who completed the activity by the end of the period.", role: .people),
-                Column("share_of_learners", .number, "completers ÷ the course's learners as in course_completion (3 decimals).", role: .measure),
+                Column("share_of_learners", .number, "completers ÷ the course's learners as in course_completion (3 decimals).", role: .measure)
+                    .share(of: "completers", over: CourseCompletion.name, column: "learners", matching: "course", digits: 3),
             ],
             primaryKey: ["course", "activity"])
         let cohorts = CourseCompletion.cohorts(input)

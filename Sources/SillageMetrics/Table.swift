@@ -85,6 +85,10 @@ public struct Column: Sendable {
     /// decimals: recomputed from their published values when those are perturbed, so the
     /// ratio reveals no exact count.
     public var ratio: (numerator: String, denominator: String, digits: Int)? = nil
+    /// The column is `numerator` of its row ÷ `column` of the row of `table` with the same
+    /// `key`: recomputed from that table's published value (empty where it is withheld), so
+    /// the share reveals no count the other table hides.
+    public var share: (numerator: String, table: String, column: String, key: String, digits: Int)? = nil
 
     /// A measure is blanked when its row is suppressed; a dimension never is.
     public var isMeasure: Bool { role != .dimension }
@@ -158,7 +162,39 @@ extension Column {
     }
 }
 
+extension Column {
+    /// This column declared as `numerator` ÷ `column` of `table`'s row with the same `key`.
+    public func share(of numerator: String, over table: String, column: String, matching key: String, digits: Int) -> Column {
+        var c = self
+        c.share = (numerator, table, column, key, digits)
+        return c
+    }
+}
+
 extension Table {
+    /// The share columns' recomputation against `other`, the published table they point to
+    /// (nil: withheld, every share empty).
+    public mutating func recomputeShares(from other: (String) -> Table?) {
+        for (c, column) in columns.enumerated() {
+            guard let share = column.share, let n = columns.firstIndex(where: { $0.name == share.numerator }),
+                let k = columns.firstIndex(where: { $0.name == share.key })
+            else { continue }
+            var denominators: [String: Int64] = [:]
+            if let table = other(share.table), let dk = table.columns.firstIndex(where: { $0.name == share.key }),
+                let dc = table.columns.firstIndex(where: { $0.name == share.column })
+            {
+                for row in table.rows { if case .integer(let v) = row[dc] { denominators[row[dk].csvText] = v } }
+            }
+            for r in rows.indices {
+                guard case .integer(let num) = rows[r][n], let den = denominators[rows[r][k].csvText], den > 0 else {
+                    rows[r][c] = .empty
+                    continue
+                }
+                rows[r][c] = .decimal(Double(num) / Double(max(den, num)), digits: share.digits)
+            }
+        }
+    }
+
     /// Recomputes every ratio column from its row's published numerator and denominator
     /// (empty when either is, or the denominator is 0).
     public mutating func recomputeRatios() {

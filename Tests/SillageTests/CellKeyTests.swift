@@ -127,6 +127,18 @@ func impossiblePerturbationsAreRefused(maxDeviation: Int, variance: Double) {
         #expect(row[5] == Cell.formatDecimal(completers / learners, digits: 3), "\(row)")
     }
     #expect(rates > 0)
+    // A share divides by the course's published learners: `completers ÷ share` gives back
+    // that published (perturbed) figure, never the exact one, and nothing where it is withheld.
+    var learners: [String: Double] = [:]
+    for row in completion.dropFirst() { if let v = Double(row[3]) { learners[row[0]] = v } }
+    var shares = 0
+    for row in try #require(perturbed["activity_completion.csv.gz"]).dropFirst() where !row[5].isEmpty {
+        let completers = try #require(Double(row[4]))
+        let course = try #require(learners[row[0]], "a share for a course whose learners are withheld: \(row)")
+        shares += 1
+        #expect(row[5] == Cell.formatDecimal(completers / max(course, completers), digits: 3), "\(row)")
+    }
+    #expect(shares > 0)
 }
 
 /// A row about one person is suppressed whatever its perturbed people count: perturbed to 0,
