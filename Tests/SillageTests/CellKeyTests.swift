@@ -4,6 +4,7 @@ import Testing
 @testable import SillagePrivacy
 @testable import SillageDisclosure
 @testable import SillageMetrics
+@testable import SillageExport
 @testable import SillagePipeline
 
 // Cell-key perturbation's parts (SPEC §8): the perturbation table and the record and cell keys.
@@ -159,4 +160,80 @@ func impossiblePerturbationsAreRefused(maxDeviation: Int, variance: Double) {
         #expect(measures.allSatisfy { table.rows[0][$0] == .empty }, "key \(k): \(table.rows[0])")
     }
     #expect(zeroSeen, "some key perturbs the one viewer to 0: the case this test is about")
+}
+
+/// The differencing attack of two releases one day apart, as a research partner would run
+/// it: 30 learners active on five days, a lone learner active on the sixth only; the
+/// export of days 1–6 minus the export of days 1–5 gives that learner's sessions per
+/// duration bucket. Tried for 20 different lone learners: with exact counts every profile
+/// comes out; perturbed, only as many as chance gives.
+@Test(arguments: [false, true])
+func differencingTwoPeriodsOneDayApartRecoversNoProfile(perturbed: Bool) async throws {
+    let dir = TestSupport.temporaryDirectory("differencing")
+    defer { TestSupport.remove(dir) }
+    let header =
+        "id,eventname,component,action,target,objecttable,objectid,crud,edulevel,contextid,contextlevel,contextinstanceid,userid,courseid,relateduserid,anonymous,other,timecreated,origin,ip,realuserid\n"
+    let day0 = Int64(CivilTime.days(year: 2026, month: 3, day: 2)) * 86400 + 8 * 3600
+    func line(_ id: Int, _ user: Int, _ t: Int64) -> String {
+        "\(id),\\core\\event\\course_viewed,core,viewed,course,,,r,2,100,50,12,\(user),12,,0,,\(t),web,,\n"
+    }
+    var recovered = 0
+    for trial in 0..<20 {
+        var csv = header
+        var id = 0
+        // The others: on days 0–4 one session each, of 1 to 4 events five minutes apart.
+        for user in 100..<130 {
+            for day in 0..<5 {
+                let events = 1 + (user * 7 + day * 3 + trial) % 4
+                for e in 0..<events {
+                    id += 1
+                    csv += line(id, user, day0 + Int64(day) * 86400 + Int64(user % 9) * 3600 + Int64(e) * 300)
+                }
+            }
+        }
+        // The lone learner of this trial, on day 5 only: a one-event session and one of three events.
+        let lone = 500 + trial
+        var loneBuckets: [String: Int] = [:]
+        for (start, events) in [(0, 1), (4, 3)] {
+            for e in 0..<events {
+                id += 1
+                csv += line(id, lone, day0 + 5 * 86400 + Int64(start) * 3600 + Int64(e) * 300)
+            }
+            loneBuckets[events == 1 ? "0s" : "5-14min", default: 0] += 1
+        }
+        let trialDir = dir + "/\(trial)"
+        try FileManager.default.createDirectory(atPath: trialDir, withIntermediateDirectories: true)
+        try csv.write(toFile: trialDir + "/logstore.csv", atomically: false, encoding: .utf8)
+        var p = try TestSupport.pipeline("moodle-logstore", [trialDir + "/logstore.csv"], in: trialDir, minCount: 1)
+        let first = Int(CivilTime.days(year: 2026, month: 3, day: 2))
+        var exports: [ExportDefinition] = []
+        for (name, last) in [("five", first + 4), ("six", first + 5)] {
+            var e = p.exports[0]
+            e.name = name
+            e.period = .days(first, last)
+            e.tables = ["session_lengths"]
+            e.perturbation = perturbed ? .standard : nil
+            exports.append(e)
+        }
+        p.exports = exports
+        let report = try await Runner(pipeline: p).run()
+        func sessions(_ export: Int) throws -> [String: Int] {
+            let rows = TestSupport.csvRows(try TestSupport.gunzip(report.exports[export].directory + "/session_lengths.csv.gz"))
+            var out: [String: Int] = [:]
+            for row in rows.dropFirst() { out[row[1]] = Int(row[2]) ?? 0 }
+            return out
+        }
+        let before = try sessions(0), after = try sessions(1)
+        var difference: [String: Int] = [:]
+        for bucket in Set(before.keys).union(after.keys) {
+            let d = (after[bucket] ?? 0) - (before[bucket] ?? 0)
+            if d != 0 { difference[bucket] = d }
+        }
+        if difference == loneBuckets { recovered += 1 }
+    }
+    if perturbed {
+        #expect(recovered <= 5, "\(recovered) of 20 lone learners' profiles recovered")
+    } else {
+        #expect(recovered == 20, "exact counts give every profile away (the attack works)")
+    }
 }
