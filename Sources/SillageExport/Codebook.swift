@@ -42,7 +42,11 @@ public enum Codebook {
 
             """
         for r in reports {
-            md += "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.rowsComplementary) | \(r.cellsSuppressed) |\n"
+            if noise.contains(where: { $0.table == r.table }) {
+                md += "| `\(r.table)` | withheld (differential privacy) | | | | |\n"
+            } else {
+                md += "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.rowsComplementary) | \(r.cellsSuppressed) |\n"
+            }
         }
         if let t = export.perturbation {
             md +=

@@ -88,7 +88,15 @@ public enum PrivacyReport {
                 "tables",
                 .array(
                     reports.map { r in
-                        .object([
+                        // A noisy table's exact counters (rows built, rows withheld…) would undo
+                        // its noise: a reader compares them across releases.
+                        guard !noise.contains(where: { $0.table == r.table }) else {
+                            return .object([
+                                ("name", .string(r.table)),
+                                ("counters", .string("withheld: exact counts of a differentially private table would undo its noise")),
+                            ])
+                        }
+                        return .object([
                             ("name", .string(r.table)),
                             ("rows", .int(Int64(r.rows))),
                             ("rowsSuppressed", .int(Int64(r.rowsSuppressed))),
@@ -135,10 +143,6 @@ public enum PrivacyReport {
                             ("sensitivity", .int(Int64(n.sensitivity))),
                             ("noiseVariance", rounded(n.noiseVariance)),
                             ("noiseStandardDeviation", rounded(n.noiseVariance.squareRoot())),
-                            ("cellsNoised", .int(Int64(n.cellsNoised))),
-                            ("rowContributionsDropped", .int(Int64(n.rowContributionsDropped))),
-                            ("contributionsClamped", .int(Int64(n.contributionsClamped))),
-                            ("cellsWithheld", .int(Int64(n.cellsWithheld))),
                             ("release", .string(n.release)),
                         ])
                     })

@@ -271,3 +271,36 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
         t.append([.text("a")], actors: 1, contributions: p)
     }
 }
+
+/// A research partner reads the privacy report of two DP releases, one learner apart: no
+/// exact counter there (rows built, contributions clamped, cells withheld) may follow the
+/// data, or it would say what the noise hides. Only the parameters and the release digest do.
+@Test func aNoisyTablesReportHoldsNoExactCounter() async throws {
+    let dir = TestSupport.temporaryDirectory("dp-report")
+    defer { TestSupport.remove(dir) }
+    try TestSupport.generateLogs(into: dir + "/gen/web", ["--seed", "23", "--learners", "60", "--days", "4", "--activity", dir + "/gen/lms"])
+    func report(extraLearner: Bool, name: String) async throws -> (String, String) {
+        var paths = [dir + "/gen/lms/logstore.csv"]
+        if extraLearner {
+            let header = try String(contentsOfFile: paths[0], encoding: .utf8).split(separator: "\n")[0]
+            try (header + "\n1,\\core\\event\\course_viewed,core,viewed,course,,,r,2,100,50,12,9999,12,,0,,1774778400,web,,\n")
+                .write(toFile: dir + "/extra.csv", atomically: false, encoding: .utf8)
+            paths.append(dir + "/extra.csv")
+        }
+        var p = try TestSupport.pipeline("moodle-logstore", paths, in: dir + "/" + name, minCount: 2)
+        p.recipients = [RecipientDefinition(name: "default", epsilonBudget: 10)]
+        p.exports[0].tables = ["daily_activity", "course_completion"]
+        p.exports[0].noisyTables = p.exports[0].tables.map { NoisyTableDefinition(table: $0, epsilon: 1, maxRowsPerActor: 3, maxPerCell: 2) }
+        let outcome = try #require(try await Runner(pipeline: p).run().exports.first)
+        var json = try String(contentsOfFile: outcome.directory + "/privacy-report.json", encoding: .utf8)
+        // The release digests change with the data by design; everything else must not.
+        json = json.split(separator: "\n").filter { !$0.contains("\"release\"") && !$0.contains("generatedAt") }.joined(separator: "\n")
+        let readme = try String(contentsOfFile: outcome.directory + "/README.md", encoding: .utf8)
+        return (json, readme)
+    }
+    let (a, readmeA) = try await report(extraLearner: false, name: "a")
+    let (b, readmeB) = try await report(extraLearner: true, name: "b")
+    #expect(a == b, "the privacy report follows the data")
+    #expect(readmeA == readmeB, "the codebook follows the data")
+    #expect(a.contains("withheld: exact counts of a differentially private table would undo its noise"))
+}
