@@ -28,6 +28,9 @@ public struct BudgetPosition: Sendable, Equatable {
     /// ε spent by this recipient up to and including this export's releases, and what is left.
     public var spentThrough: Double
     public var left: Double { max(0, budget - spentThrough) }
+    /// The store's ledger held nothing before this export: releases made from another store
+    /// (or before it was created) are not counted in it.
+    public var ledgerStartedEmpty = false
 
     package init(budget: Double, exportEpsilon: Double, charged: Double, spentThrough: Double) {
         self.budget = budget

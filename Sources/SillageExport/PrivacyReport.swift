@@ -131,6 +131,7 @@ public enum PrivacyReport {
             ("epsilonSpent", rounded(budget.spentThrough)),
             ("epsilonLeft", rounded(budget.left)),
             ("budgetScope", .string("the recipient, across all exports and runs; spent and left as of this export's releases")),
+
             (
                 "tables",
                 .array(

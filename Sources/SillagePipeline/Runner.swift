@@ -96,6 +96,11 @@ public final class Runner {
                 defer { report.phases.append(("export", Date().timeIntervalSince(exportStart))) }
                 report.exports = try ExportPhase(pipeline: pipeline, key: key).run(
                     store: store, run: report.runID, progress: progress)
+                if report.exports.contains(where: { $0.budget?.ledgerStartedEmpty == true }) {
+                    notice(
+                        "the ε ledger of \(pipeline.store) started empty with this export: releases made from another store, or before this one, are not counted against the recipients' budgets",
+                        &report)
+                }
             }
         } catch {
             // The store must be idle before the failure is journalled.

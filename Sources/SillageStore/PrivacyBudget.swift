@@ -29,6 +29,7 @@ extension Store {
         location: String = "$.recipients"
     ) throws(SillageError) -> BudgetPosition {
         try database.transaction { () throws(SillageError) -> BudgetPosition in
+            let wasEmpty = try count("privacy_budget") == 0
             let find = try database.prepare(
                 """
                 SELECT id FROM privacy_budget WHERE recipient = ? AND export = ? AND period = ? AND table_name = ? AND release = ?
@@ -66,9 +67,11 @@ extension Store {
             let through = try database.prepare("SELECT COALESCE(SUM(epsilon), 0) FROM privacy_budget WHERE recipient = ? AND id <= ?")
                 .bind([.text(recipient), .integer(rowIDs.max() ?? 0)])
             _ = try through.step()
-            return BudgetPosition(
+            var position = BudgetPosition(
                 budget: budget, exportEpsilon: charges.reduce(0) { $0 + $1.epsilon }, charged: cost,
                 spentThrough: rowIDs.isEmpty ? 0 : through.double(0))
+            position.ledgerStartedEmpty = wasEmpty
+            return position
         }
     }
 }

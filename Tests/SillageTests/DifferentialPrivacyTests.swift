@@ -304,3 +304,21 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     #expect(readmeA == readmeB, "the codebook follows the data")
     #expect(a.contains("withheld: exact counts of a differentially private table would undo its noise"))
 }
+
+/// The first differentially private release of a store says that its ledger starts empty
+/// (a new store would otherwise hand a recipient a fresh budget silently); the next does not.
+@Test func theFirstNoisyReleaseOfAStoreSaysItsLedgerStartsEmpty() async throws {
+    let dir = TestSupport.temporaryDirectory("dp-ledger")
+    defer { TestSupport.remove(dir) }
+    try TestSupport.generateLogs(into: dir + "/gen/web", ["--seed", "29", "--learners", "30", "--days", "2", "--activity", dir + "/gen/lms"])
+    var p = try TestSupport.pipeline("moodle-logstore", [dir + "/gen/lms/logstore.csv"], in: dir, minCount: 2)
+    p.recipients = [RecipientDefinition(name: "default", epsilonBudget: 10)]
+    p.exports[0].tables = ["daily_activity"]
+    p.exports[0].noisyTables = [NoisyTableDefinition(table: "daily_activity", epsilon: 1, maxRowsPerActor: 3, maxPerCell: 2)]
+    let first = try await Runner(pipeline: p).run()
+    #expect(first.notices.contains { $0.contains("ε ledger") && $0.contains("started empty") }, "\(first.notices)")
+    // Said to the operator, not in the export: the export's bytes depend on the data only.
+    p.exports[0].noisyTables[0].epsilon = 0.5
+    let second = try await Runner(pipeline: p).run()
+    #expect(!second.notices.contains { $0.contains("ε ledger") }, "\(second.notices)")
+}
