@@ -29,7 +29,9 @@ public struct CellKeyPerturbation: Sendable {
             t.columns[c].role == .people || t.columns[c].role == .count || t.columns[c].role == .sum
         }
         let keys = self.keys
+        // Moved out and back, not copied: the dictionary is mutated without duplicating it.
         var memo = self.memo
+        self.memo = [:]
         defer { self.memo = memo }
         func recordKey(_ a: ActorKey) -> UInt32 {
             if let k = memo[a] { return k }

@@ -33,7 +33,9 @@ public enum IdentifierForm {
             var out: [UInt8] = []
             var i = 0
             while i < b.count {
-                if b[i] == 0x5C, i + 3 < b.count, b[i + 1] == UInt8(ascii: "x"), let h = hex(b[i + 2]), let l = hex(b[i + 3]) {
+                if b[i] == 0x5C, i + 3 < b.count, b[i + 1] == UInt8(ascii: "x"), let h = ObjectKeys.hexValue(b[i + 2]),
+                    let l = ObjectKeys.hexValue(b[i + 3])
+                {
                     out.append(h << 4 | l)
                     i += 4
                 } else {
@@ -44,15 +46,6 @@ public enum IdentifierForm {
             b = out
         }
         fold(&b)
-    }
-
-    private static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: return c - 48
-        case 97...102: return c - 87
-        case 65...70: return c - 55
-        default: return nil
-        }
     }
 
     /// A decimal id written by another source (`058`): without its leading zeros.

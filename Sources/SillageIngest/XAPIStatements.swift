@@ -52,7 +52,7 @@ public struct XAPIStatementsParser: ChunkParser {
     /// A homePage as compared with the declared one: without a trailing `/`, case-folded.
     static func homePageForm(_ b: [UInt8]) -> [UInt8] {
         var out = b
-        while out.last == UInt8(ascii: "/") { out.removeLast() }
+        IdentifierForm.homePage(&out)
         IdentifierForm.fold(&out)
         return out
     }

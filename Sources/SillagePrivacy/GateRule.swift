@@ -40,12 +40,7 @@ enum GateRule: UInt8 {
         if text.first == UInt8(ascii: "/") { return checkPath(text) }
         // Other ids (`urn:course:…`, `uuid://…`): the whole text checked (a date spans `/`),
         // then each part between `:` and `/` for the token shapes.
-        var whole = text
-        if case let scrubbed = PersonalText.scrub(text), scrubbed != text {
-            whole = []
-            scrubbed.withUnsafeBytes { URLScrubber.appendEncoded($0, into: &whole) }
-        }
-        return checkParts(whole, separators: [UInt8(ascii: ":"), UInt8(ascii: "/")], check: checkSegment)
+        return checkParts(scrubbedEncoded(text) ?? text, separators: [UInt8(ascii: ":"), UInt8(ascii: "/")], check: checkSegment)
     }
 
     /// `Org+Course+Run+type@video+block@<hex>`: each `+` part checked; in a `name@value`
@@ -77,15 +72,19 @@ enum GateRule: UInt8 {
         return out + text[query...]
     }
 
+    /// `text` scrubbed and, being then decoded text with placeholders, encoded again as the
+    /// rest of a key is; nil when nothing was found.
+    static func scrubbedEncoded(_ text: [UInt8]) -> [UInt8]? {
+        let scrubbed = PersonalText.scrub(text)
+        guard scrubbed != text else { return nil }
+        var out: [UInt8] = []
+        scrubbed.withUnsafeBytes { URLScrubber.appendEncoded($0, into: &out) }
+        return out
+    }
+
     /// One part of a key or path: the text check, then the token and long-number shapes.
     static func checkSegment(_ part: [UInt8]) -> [UInt8] {
-        let checked = PersonalText.scrub(part)
-        if checked != part {
-            // The decoded text with its placeholders, encoded again as the rest of the key is.
-            var out: [UInt8] = []
-            checked.withUnsafeBytes { URLScrubber.appendEncoded($0, into: &out) }
-            return out
-        }
+        if let scrubbed = scrubbedEncoded(part) { return scrubbed }
         return part.withUnsafeBytes { URLScrubber.placeholder(for: $0) } ?? PersonalText.gluedNumbers(part) ?? part
     }
 

@@ -197,18 +197,17 @@ public struct KnownNames: Sendable {
     }
 
     /// True when `text` holds a known name.
-    public func finds(in text: String) -> Bool { !spans(in: Array(text.utf8), pairsOnly: false).spans.isEmpty }
+    public func finds(in text: String) -> Bool { !decodedSpans(Array(text.utf8), pairsOnly: false).isEmpty }
 
     /// True when `text` holds a known name of several words (a full name): what the guard
     /// looks for in the operator's reference data, where a one-word user name a learner chose
     /// (`statistique`) would let them stop every release.
-    public func findsFullName(in text: String) -> Bool { !spans(in: Array(text.utf8), pairsOnly: true).spans.isEmpty }
+    public func findsFullName(in text: String) -> Bool { !decodedSpans(Array(text.utf8), pairsOnly: true).isEmpty }
 
     /// The spans of a known name in `text`, percent-decoded first when it is encoded (a path
-    /// segment `Jean%20Dupont`), with the text the spans are in.
-    private func spans(in text: [UInt8], pairsOnly: Bool) -> (base: [UInt8], spans: [Range<Int>]) {
-        let base = PersonalText.percentDecoded(text) ?? text
-        return (base, nameSpans(base, pairsOnly: pairsOnly))
+    /// segment `Jean%20Dupont`).
+    private func decodedSpans(_ text: [UInt8], pairsOnly: Bool) -> [Range<Int>] {
+        nameSpans(PersonalText.percentDecoded(text) ?? text, pairsOnly: pairsOnly)
     }
 
     /// `value` with every known name replaced by `{name}`; remembers the hashes it computes.
