@@ -6,7 +6,8 @@ import SillageMetrics
 /// `daily_activity` (summed over the period's days) and of `session_lengths` (summed over
 /// the duration buckets) are the same number. A lone withheld cell among them would be that
 /// number minus all the others, so a second one — the smallest published — is withheld with
-/// it (its whole row, like any suppression).
+/// it (its whole row, like any suppression). The same holds when one side is a part of a
+/// table (the `0s` bucket against the day's bounces).
 public enum LinkedTotals {
     /// `exempt`: tables published with noise, whose exact values no subtraction can recover.
     public static func protect(
@@ -18,21 +19,23 @@ public enum LinkedTotals {
 
     static func protect(_ total: SharedTotal, _ tables: inout [Table], reports: inout [SuppressionReport], exempt: Set<String>) {
         guard total.cells.allSatisfy({ !exempt.contains($0.table) }) else { return }
-        let members = total.cells.compactMap { link -> (Int, Int, Int)? in
+        let members = total.cells.compactMap { link -> (Int, Int, Int, (Int, Cell)?)? in
             guard let t = tables.firstIndex(where: { $0.name == link.table }),
                 let column = tables[t].columns.firstIndex(where: { $0.name == link.column }),
                 let stream = tables[t].columns.firstIndex(where: { $0.name == total.per })
             else { return nil }
-            return (t, column, stream)
+            guard let name = link.whereColumn, let value = link.whereValue else { return (t, column, stream, nil) }
+            guard let w = tables[t].columns.firstIndex(where: { $0.name == name }) else { return nil }
+            return (t, column, stream, (w, .text(value)))
         }
         guard members.count == total.cells.count else { return }
         var streams = Set<String>()
-        for (t, _, s) in members { for row in tables[t].rows { if case .text(let name) = row[s] { streams.insert(name) } } }
+        for (t, _, s, _) in members { for row in tables[t].rows { if case .text(let name) = row[s] { streams.insert(name) } } }
         for stream in streams.sorted() {
             var cells: [(table: Int, row: Int)] = []
             var values: [Int64] = [], hidden: [Bool] = []
-            for (t, column, s) in members {
-                for (r, row) in tables[t].rows.enumerated() where row[s] == .text(stream) {
+            for (t, column, s, only) in members {
+                for (r, row) in tables[t].rows.enumerated() where row[s] == .text(stream) && only.map({ row[$0.0] == $0.1 }) ?? true {
                     cells.append((t, r))
                     if case .integer(let v) = row[column] { values.append(v); hidden.append(false) } else { values.append(0); hidden.append(true) }
                 }

@@ -29,23 +29,33 @@ public enum Codebook {
             cell therefore means *withheld*, except where a measure is undefined (`median_session_seconds`
             and `mean_pages_per_session` on a day-stream where no session started, a median with no
             completer). In `course_completion` the smallest of learners, completers and non-completers
-            decides. Rows in which one person holds more than **\(Cell.formatDecimal(export.dominance * 100, digits: 1)) %** of a sum
+            decides, and in `activity_completion` the smaller of the activity's completers and the
+            course's learners who did not complete it. Rows in which one person holds more than **\(Cell.formatDecimal(export.dominance * 100, digits: 1)) %** of a sum
             (sessions, page views, views, failed searches; session durations follow their sessions)
             are withheld the same way (dominance rule). `failed_searches` leaves such rows out
             instead. The sessions of `daily_activity` and of `session_lengths` add up, per stream,
             to the same total: where only one of them is withheld, the smallest published one is
-            withheld too, so that none can be recovered by subtraction (complementary suppression).
-            `privacy-report.json` gives the counts per table.
+            withheld too, so that none can be recovered by subtraction (complementary suppression);
+            the same holds for the day's bounces and the `0s` bucket of `session_lengths`.
 
-            | table | rows | rows under minCount | rows dominated | rows withheld with them | cells suppressed |
-            |---|---|---|---|---|---|
+            The export is checked as a whole, on the figures as published: a row is also withheld
+            when a group a reader can compute from it holds fewer than \(export.minCount) people (a
+            published count of people, or learners minus completers, within the row or against the
+            course's published learners). Rates, shares and ranks are computed from the published
+            counts, never from exact ones: a share whose course row is withheld is empty, and ranks
+            put withheld rows last. `privacy-report.json` gives the counts per table
+            (`rowsSmallGroup` for this check).
+
+            | table | rows | rows under minCount | rows dominated | rows withheld with them | rows revealing a small group | cells suppressed |
+            |---|---|---|---|---|---|---|
 
             """
         for r in reports {
             if noise.contains(where: { $0.table == r.table }) {
-                md += "| `\(r.table)` | withheld (differential privacy) | | | | |\n"
+                md += "| `\(r.table)` | withheld (differential privacy) | | | | | |\n"
             } else {
-                md += "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.rowsComplementary) | \(r.cellsSuppressed) |\n"
+                md +=
+                    "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.rowsComplementary) | \(r.rowsSmallGroup) | \(r.cellsSuppressed) |\n"
             }
         }
         if let t = export.perturbation {
@@ -54,7 +64,7 @@ public enum Codebook {
         }
         if export.roundTo > 1 {
             md +=
-                "\nCounts (integer measures) are rounded to the nearest multiple of **\(export.roundTo)**, halves up, after suppression; medians, rates and shares are not.\n"
+                "\nCounts (integer measures) are rounded to the nearest multiple of **\(export.roundTo)**, halves up, after suppression; rates and shares are computed from the rounded counts, medians are not rounded.\n"
         }
         if let budget, !noise.isEmpty {
             md += """

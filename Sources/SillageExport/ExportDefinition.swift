@@ -66,6 +66,8 @@ public struct ExportDefinition: Sendable {
     /// Cell-key perturbation of the counts (`"perturbation": "cell-key"`), with its table;
     /// nil: exact counts.
     public var perturbation: PerturbationTable? = .standard
+    /// The release-level check (`ReleaseCheck`); off only in attack tests, to show what it stops.
+    package var releaseCheck = true
 
     public init() {}
 

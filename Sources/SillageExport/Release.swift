@@ -68,6 +68,7 @@ public enum Release {
         var noise: [NoiseReport] = []
         let vocabulary = KVocabulary(facts: input.facts, minCount: export.minCount)
         var perturbation = export.perturbation.map { CellKeyPerturbation(table: $0, master: key) }
+        var exact: [String: Table] = [:]
         for name in export.tables {
             guard let stage = TableRegistry.tables[name] else {
                 throw SillageError.configuration("unknown table \"\(name)\"")
@@ -86,26 +87,30 @@ public enum Release {
                 tables.append(table)
                 continue
             }
-            let (table, report) = protected(stage, input: input, export: export, vocabulary: vocabulary, perturbation: &perturbation)
+            let (table, report, built) = protected(stage, input: input, export: export, vocabulary: vocabulary, perturbation: &perturbation)
             reports.append(report)
             tables.append(table)
+            if ReleaseCheck.isPartOfAWhole(name) { exact[name] = built }
         }
-        if perturbation != nil {
-            // Shares follow the published counts of the table they divide by; a table the
-            // export leaves out is built and protected the same way, and not published.
-            var related: [String: Table] = [:]
-            for name in Set(tables.flatMap { $0.columns.compactMap(\.share?.table) }) {
-                if let published = tables.first(where: { $0.name == name }) {
-                    related[name] = published
-                } else if let stage = TableRegistry.tables[name] {
-                    related[name] = protected(stage, input: input, export: export, vocabulary: vocabulary, perturbation: &perturbation).0
-                }
-            }
-            for t in tables.indices { tables[t].recomputeShares { related[$0] } }
+        // Shares divide by another table's published counts; a table the export leaves out
+        // is built and protected the same way, and not published.
+        var aside: [Table] = []
+        for name in Set(tables.flatMap { $0.columns.compactMap(\.share?.table) }).sorted()
+        where !tables.contains(where: { $0.name == name }) {
+            guard let stage = TableRegistry.tables[name] else { continue }
+            let (table, _, built) = protected(stage, input: input, export: export, vocabulary: vocabulary, perturbation: &perturbation)
+            aside.append(table)
+            exact[name] = built
         }
-        LinkedTotals.protect(&tables, reports: &reports, exempt: Set(export.noisyTables.map(\.table)))
-        let rounding = Rounding(base: export.roundTo)
-        for t in tables.indices { reports[t].cellsRounded = rounding.apply(&tables[t]) }
+        let catalogue = input.catalogue
+        if export.releaseCheck {
+            ReleaseCheck.apply(
+                &tables, reports: &reports, aside: aside, exact: exact, minCount: export.minCount, roundTo: export.roundTo,
+                perturbed: perturbation != nil, exempt: Set(export.noisyTables.map(\.table)),
+                pinned: { catalogue[$0]?.position != nil })
+        } else {
+            for t in tables.indices { reports[t].cellsRounded = Rounding(base: export.roundTo).apply(&tables[t]) }
+        }
         var microdata: MicrodataReport? = nil
         if let definition = export.microdata {
             let (table, report) = SessionMicrodata.build(
@@ -131,22 +136,25 @@ public enum Release {
     }
 
     /// A table built and protected without noise: k-vocabulary, cell-key perturbation when
-    /// the export asks for it, small-cell suppression, the dominance rule.
+    /// the export asks for it, small-cell suppression, the dominance rule. Also returns the
+    /// table as built (after the k-vocabulary, with exact counts) for the release-level check.
     static func protected(
         _ stage: TableStage, input: MetricInput, export: ExportDefinition, vocabulary: KVocabulary,
         perturbation: inout CellKeyPerturbation?
-    ) -> (Table, SuppressionReport) {
+    ) -> (Table, SuppressionReport, Table) {
         var tableInput = input
         tableInput.recordContributions = perturbation != nil
         var table = stage.build(tableInput)
         let belowVocabulary = vocabulary.apply(&table)
+        var built = table
+        built.contributions = []
         let perturbed = perturbation?.apply(&table) ?? 0
         table.contributions = []
         var report = SmallCellSuppression(minCount: export.minCount).apply(&table)
         report.rowsBelowVocabulary = belowVocabulary
         report.cellsPerturbed = perturbed
         DominanceRule(maxShare: export.dominance).apply(&table, report: &report)
-        return (table, report)
+        return (table, report, built)
     }
 
     /// Checks every published value with the PII guard; returns the number of cells scanned.

@@ -20,8 +20,8 @@ public enum ActivityCompletion {
                     "activity_name", .string, "The activity's name from the catalogue input (empty without one).", optional: true, reference: true),
                 Column(
                     "rank", .integer,
-                    "Position in the course's funnel: the catalogue's order when it gives one, otherwise 1 is the activity completed by the most learners."
-                ),
+                    "Position in the course's funnel: the catalogue's order when it gives one, otherwise 1 is the activity completed by the most learners (as published: ranks follow the published counts, withheld rows last)."
+                ).rank(by: "completers", within: "course", item: "activity"),
                 Column("completers", .integer, "Learners who completed the activity by the end of the period.", role: .people),
                 Column("share_of_learners", .number, "completers ÷ the course's learners as in course_completion (3 decimals).", role: .measure)
                     .share(of: "completers", over: CourseCompletion.name, column: "learners", matching: "course", digits: 3),

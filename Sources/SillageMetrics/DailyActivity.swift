@@ -24,8 +24,10 @@ public enum DailyActivity {
                     "median_session_seconds", .number,
                     "Median session duration (last event minus first) of the sessions started that day, in seconds.", role: .measure),
                 Column(
-                    "mean_pages_per_session", .number, "Pages visited per session, averaged over the sessions started that day (2 decimals).",
-                    role: .measure),
+                    "mean_pages_per_session", .number,
+                    "Pages visited per session, averaged over the sessions started that day (2 decimals); with perturbed counts, page_views ÷ sessions as published.",
+                    role: .measure
+                ).ratio(of: "page_views", to: "sessions", digits: 2, approximate: true),
             ],
             primaryKey: ["date", "stream"])
         struct Key: Hashable, Comparable {

@@ -84,11 +84,18 @@ public struct Column: Sendable {
     /// The column is `numerator ÷ denominator` of two columns of its row, with `digits`
     /// decimals: recomputed from their published values when those are perturbed, so the
     /// ratio reveals no exact count.
-    public var ratio: (numerator: String, denominator: String, digits: Int)? = nil
+    /// `approximate`: the builder computes it from finer, unpublished figures (the pages of
+    /// the day's sessions), which only counts that are themselves exact may reveal; it is
+    /// recomputed only when the counts are perturbed.
+    public var ratio: (numerator: String, denominator: String, digits: Int, approximate: Bool)? = nil
     /// The column is `numerator` of its row ÷ `column` of the row of `table` with the same
     /// `key`: recomputed from that table's published value (empty where it is withheld), so
     /// the share reveals no count the other table hides.
     public var share: (numerator: String, table: String, column: String, key: String, digits: Int)? = nil
+    /// The column is the row's position within its `within` group, by `by` descending, for
+    /// the rows whose `item` has no fixed place (`Table.recomputeRanks`): recomputed from the
+    /// published values, so the order reveals no exact count.
+    public var rank: (by: String, within: String, item: String)? = nil
 
     /// A measure is blanked when its row is suppressed; a dimension never is.
     public var isMeasure: Bool { role != .dimension }
@@ -155,9 +162,9 @@ public struct Table: Sendable {
 /// What table builders read: the store's rows for the export's period.
 extension Column {
     /// This column declared as `numerator ÷ denominator` of its row.
-    public func ratio(of numerator: String, to denominator: String, digits: Int) -> Column {
+    public func ratio(of numerator: String, to denominator: String, digits: Int, approximate: Bool = false) -> Column {
         var c = self
-        c.ratio = (numerator, denominator, digits)
+        c.ratio = (numerator, denominator, digits, approximate)
         return c
     }
 }
@@ -171,7 +178,57 @@ extension Column {
     }
 }
 
+extension Column {
+    /// This column declared as the row's rank within `within` by `by`, descending.
+    public func rank(by column: String, within group: String, item: String) -> Column {
+        var c = self
+        c.rank = (column, group, item)
+        return c
+    }
+}
+
 extension Table {
+    /// Re-ranks the rows of each group from their published values: the rows whose item is
+    /// `pinned` (a catalogue position) keep their order and come first; the others follow by
+    /// published value, descending, withheld values last, ties by item. Rows are reordered to
+    /// match, so neither the rank nor the order follows an exact count.
+    public mutating func recomputeRanks(pinned: (Publishable) -> Bool) {
+        guard let c = columns.firstIndex(where: { $0.rank != nil }), let rank = columns[c].rank,
+            let by = columns.firstIndex(where: { $0.name == rank.by }),
+            let within = columns.firstIndex(where: { $0.name == rank.within }),
+            let item = columns.firstIndex(where: { $0.name == rank.item })
+        else { return }
+        func value(_ r: Int) -> Int64 { if case .integer(let v) = rows[r][by] { return v } else { return -1 } }
+        func isPinned(_ r: Int) -> Bool { if case .value(let p) = rows[r][item] { return pinned(p) } else { return false } }
+        var order: [Int] = []
+        var start = 0
+        while start < rows.count {
+            var end = start
+            while end < rows.count && rows[end][within] == rows[start][within] { end += 1 }
+            let fixed = (start..<end).filter(isPinned)
+            let free = (start..<end).filter { !isPinned($0) }.sorted { a, b in
+                value(a) != value(b) ? value(a) > value(b) : rows[a][item].csvText < rows[b][item].csvText
+            }
+            order += fixed + free
+            start = end
+        }
+        var groupStart = 0
+        for (position, r) in order.enumerated() {
+            if position > 0 && rows[r][within] != rows[order[position - 1]][within] { groupStart = position }
+            rows[r][c] = .integer(Int64(position - groupStart + 1))
+        }
+        reorder(order)
+    }
+
+    /// Puts the rows, and what disclosure control knows about them, in `order`.
+    mutating func reorder(_ order: [Int]) {
+        func permuted<T>(_ values: [T]) -> [T] { values.count == order.count ? order.map { values[$0] } : values }
+        rows = permuted(rows)
+        actorsPerRow = permuted(actorsPerRow)
+        topSharePerRow = permuted(topSharePerRow)
+        contributions = permuted(contributions)
+    }
+
     /// The share columns' recomputation against `other`, the published table they point to
     /// (nil: withheld, every share empty).
     public mutating func recomputeShares(from other: (String) -> Table?) {
@@ -196,10 +253,11 @@ extension Table {
     }
 
     /// Recomputes every ratio column from its row's published numerator and denominator
-    /// (empty when either is, or the denominator is 0).
-    public mutating func recomputeRatios() {
+    /// (empty when either is, or the denominator is 0); `perturbed`: the counts are no longer
+    /// exact, so approximate ratios are recomputed too.
+    public mutating func recomputeRatios(perturbed: Bool = true) {
         for (c, column) in columns.enumerated() {
-            guard let ratio = column.ratio, let n = columns.firstIndex(where: { $0.name == ratio.numerator }),
+            guard let ratio = column.ratio, perturbed || !ratio.approximate, let n = columns.firstIndex(where: { $0.name == ratio.numerator }),
                 let d = columns.firstIndex(where: { $0.name == ratio.denominator })
             else { continue }
             for r in rows.indices {

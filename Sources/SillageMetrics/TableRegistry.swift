@@ -18,14 +18,32 @@ public struct TableStage: Sendable {
 
 /// Cells of one column in several tables that add up to the same number for each value of a
 /// dimension (per stream, the sessions of `daily_activity` summed over its days and those of
-/// `session_lengths` summed over its buckets).
+/// `session_lengths` summed over its buckets; the day's bounces and the `0s` bucket, whose
+/// sessions are the bounces and the few sessions whose events share one second).
 public struct SharedTotal: Sendable, Equatable {
-    public var cells: [(table: String, column: String)]
+    public var cells: [TotalCell]
     /// The dimension the totals are taken per.
     public var per: String
 
-    public static func == (a: SharedTotal, b: SharedTotal) -> Bool {
-        a.per == b.per && a.cells.map(\.table) == b.cells.map(\.table) && a.cells.map(\.column) == b.cells.map(\.column)
+    public init(cells: [TotalCell], per: String) {
+        self.cells = cells
+        self.per = per
+    }
+}
+
+/// One side of a shared total: a column of a table, over all its rows or those whose
+/// `whereColumn` reads `whereValue`.
+public struct TotalCell: Sendable, Equatable {
+    public var table: String
+    public var column: String
+    public var whereColumn: String? = nil
+    public var whereValue: String? = nil
+
+    public init(_ table: String, _ column: String, where whereColumn: String? = nil, is whereValue: String? = nil) {
+        self.table = table
+        self.column = column
+        self.whereColumn = whereColumn
+        self.whereValue = whereValue
     }
 }
 
@@ -37,7 +55,14 @@ public enum TableRegistry {
         TableStage(name: DailyActivity.name, reads: [.sessions, .actorDays], build: DailyActivity.build),
         TableStage(
             name: SessionLengths.name, reads: [.sessions, .actorDays], build: SessionLengths.build,
-            sharedTotals: [SharedTotal(cells: [(DailyActivity.name, "sessions"), (SessionLengths.name, "sessions")], per: "stream")]),
+            sharedTotals: [
+                SharedTotal(cells: [TotalCell(DailyActivity.name, "sessions"), TotalCell(SessionLengths.name, "sessions")], per: "stream"),
+                SharedTotal(
+                    cells: [
+                        TotalCell(DailyActivity.name, "bounces"),
+                        TotalCell(SessionLengths.name, "sessions", where: "duration_bucket", is: SessionLengths.scale.labels[0]),
+                    ], per: "stream"),
+            ]),
         TableStage(name: ConnectionDays.name, reads: [.sessions, .actorDays], build: ConnectionDays.build),
         TableStage(name: CourseCompletion.name, reads: [.facts, .catalogue], build: CourseCompletion.build),
         TableStage(name: ActivityCompletion.name, reads: [.facts, .catalogue], build: ActivityCompletion.build),
