@@ -4,6 +4,9 @@ import Testing
 @testable import SillageCore
 @testable import SillageExport
 @testable import SillagePipeline
+@testable import SillagePrivacy
+@testable import SillageIngest
+@testable import SillageStore
 
 /// A Moodle standard log written event by event, for attack scenarios whose truth is known.
 struct LogstoreScenario {
@@ -169,5 +172,156 @@ func attacksWithinOneExportRecoverNothingWithheld(perturbed: Bool, checked: Bool
         #expect(found == [0, 0, 0, 0], "bounces, learners, small groups, ranks recovered: \(found)")
     } else {
         #expect(found.allSatisfy { $0 > 0 }, "without the check every attack works: \(found)")
+    }
+}
+
+/// How a research partner gets two releases that differ by one person.
+enum DifferencingScenario: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    /// The nightly re-export of `all`, before and after one more day of logs.
+    case nightly
+    /// The same export before and after the person is forgotten.
+    case forget
+    /// Two recipients whose periods overlap (days 0–5 and days 0–4).
+    case recipients
+
+    var testDescription: String { rawValue }
+}
+
+/// The differencing attack across releases: 30 learners on days 0–4 and a lone learner on
+/// day 5, two releases one of which lacks the lone learner, the difference of their
+/// `session_lengths` compared with the lone learner's sessions per duration bucket. Tried
+/// for 20 lone learners: with exact counts every profile comes out; perturbed, no more than
+/// chance gives.
+@Test(arguments: DifferencingScenario.allCases, [false, true])
+func differencingTwoReleasesRecoversNoProfile(scenario: DifferencingScenario, perturbed: Bool) async throws {
+    let dir = TestSupport.temporaryDirectory("differencing-\(scenario.rawValue)")
+    defer { TestSupport.remove(dir) }
+    var recovered = 0
+    for trial in 0..<20 {
+        var others = LogstoreScenario()
+        for user in 100..<130 {
+            for day in 0..<5 {
+                let events = 1 + (user * 7 + day * 3 + trial) % 4
+                for e in 0..<events {
+                    others.viewCourse(user, course: 12, at: LogstoreScenario.at(day: day, second: Int64(user % 9) * 3600 + Int64(e) * 300))
+                }
+            }
+        }
+        var lone = LogstoreScenario()
+        lone.id = 100_000
+        let learner = 500 + trial
+        for (start, events) in [(0, 1), (4, 3)] {
+            for e in 0..<events {
+                lone.viewCourse(learner, course: 12, at: LogstoreScenario.at(day: 5, second: Int64(start) * 3600 + Int64(e) * 300))
+            }
+        }
+        let loneBuckets = ["0s": 1, "5-14min": 1]
+        let trialDir = dir + "/\(trial)"
+        try FileManager.default.createDirectory(atPath: trialDir, withIntermediateDirectories: true)
+        try others.csv.write(toFile: trialDir + "/a.csv", atomically: false, encoding: .utf8)
+        try lone.csv.write(toFile: trialDir + "/b.csv", atomically: false, encoding: .utf8)
+        var p = try TestSupport.pipeline("moodle-logstore", [trialDir + "/a.csv", trialDir + "/b.csv"], in: trialDir, minCount: 1)
+        p.exports[0].tables = ["session_lengths"]
+        p.exports[0].perturbation = perturbed ? .standard : nil
+        let (before, after) = try await twoReleases(scenario, pipeline: &p, learner: learner)
+        var difference: [String: Int] = [:]
+        for bucket in Set(before.keys).union(after.keys) {
+            let d = (after[bucket] ?? 0) - (before[bucket] ?? 0)
+            if d != 0 { difference[bucket] = d }
+        }
+        if difference == loneBuckets { recovered += 1 }
+    }
+    if perturbed {
+        #expect(recovered <= 5, "\(scenario): \(recovered) of 20 lone learners' profiles recovered")
+    } else {
+        #expect(recovered == 20, "\(scenario): exact counts give every profile away (the attack works)")
+    }
+}
+
+/// Sessions per bucket of the release without the lone learner and of the one with them.
+private func twoReleases(
+    _ scenario: DifferencingScenario, pipeline p: inout PipelineDefinition, learner: Int
+) async throws -> (without: [String: Int], with: [String: Int]) {
+    func sessions(_ directory: String) throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for row in try publishedTables(directory, ["session_lengths"])["session_lengths"] ?? [] { out[row[1]] = Int(row[2]) ?? 0 }
+        return out
+    }
+    switch scenario {
+    case .nightly:
+        let both = p.inputs[0].paths
+        p.inputs[0].paths = [both[0]]
+        let first = try sessions(try await Runner(pipeline: p).run().exports[0].directory)
+        p.inputs[0].paths = both
+        return (first, try sessions(try await Runner(pipeline: p).run().exports[0].directory))
+    case .forget:
+        let first = try sessions(try await Runner(pipeline: p).run().exports[0].directory)
+        do {
+            let store = try Store(path: p.store)
+            let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
+            let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, String(learner))
+            _ = try Erasure.forget([person], store: store, pseudonymiser: pseudonymiser)
+        }
+        return (try sessions(try await Runner(pipeline: p).run().exports[0].directory), first)
+    case .recipients:
+        let first = Int(CivilTime.days(year: 2026, month: 3, day: 2))
+        var a = p.exports[0], b = p.exports[0]
+        a.recipient = "lab-a"
+        a.period = .days(first, first + 5)
+        b.recipient = "lab-b"
+        b.period = .days(first, first + 4)
+        p.exports = [a, b]
+        let report = try await Runner(pipeline: p).run()
+        return (try sessions(report.exports[1].directory), try sessions(report.exports[0].directory))
+    }
+}
+
+/// The n−1 attack: ten accounts the attacker controls are active on a lone learner's day,
+/// so the day's row has 11 people and is published; subtracting the accounts' own sessions,
+/// page views and bounces leaves the learner's. Tried for 20 lone learners: with exact counts
+/// every one comes out; perturbed, the subtraction gives noise and no more than chance.
+@Test(arguments: [false, true])
+func tenSybilAccountsDoNotRevealALoneLearnersDay(perturbed: Bool) async throws {
+    let dir = TestSupport.temporaryDirectory("sybils")
+    defer { TestSupport.remove(dir) }
+    var recovered = 0
+    for trial in 0..<20 {
+        var log = LogstoreScenario()
+        // The attacker's ten accounts: two sessions of two views each, known to the attacker.
+        for sybil in 0..<10 {
+            for session in 0..<2 {
+                for e in 0..<2 {
+                    log.viewCourse(900 + sybil, course: 12, at: LogstoreScenario.at(day: 0, second: Int64(session) * 7200 + Int64(e) * 60))
+                }
+            }
+        }
+        let own = (sessions: 20, pageViews: 40, bounces: 0)
+        // The lone learner: 1 to 3 sessions of 1 to 4 views.
+        var truth = (sessions: 0, pageViews: 0, bounces: 0)
+        for session in 0..<(1 + trial % 3) {
+            let views = 1 + (trial + session) % 4
+            for e in 0..<views {
+                log.viewCourse(500 + trial, course: 12, at: LogstoreScenario.at(day: 0, second: 3600 + Int64(session) * 7200 + Int64(e) * 60))
+            }
+            truth.sessions += 1
+            truth.pageViews += views
+            truth.bounces += views == 1 ? 1 : 0
+        }
+        let trialDir = dir + "/\(trial)"
+        try FileManager.default.createDirectory(atPath: trialDir, withIntermediateDirectories: true)
+        try log.csv.write(toFile: trialDir + "/logstore.csv", atomically: false, encoding: .utf8)
+        var p = try TestSupport.pipeline("moodle-logstore", [trialDir + "/logstore.csv"], in: trialDir)
+        p.exports[0].tables = ["daily_activity"]
+        p.exports[0].perturbation = perturbed ? .standard : nil
+        let directory = try await Runner(pipeline: p).run().exports[0].directory
+        guard let row = try publishedTables(directory, ["daily_activity"])["daily_activity"]?.first,
+            let sessions = Int(row[3]), let pageViews = Int(row[4]), let bounces = Int(row[5])
+        else { continue }
+        if (sessions - own.sessions, pageViews - own.pageViews, bounces - own.bounces) == truth { recovered += 1 }
+    }
+    if perturbed {
+        #expect(recovered <= 5, "\(recovered) of 20 lone learners’ days recovered")
+    } else {
+        #expect(recovered == 20, "exact counts give every lone learner's day away (the attack works)")
     }
 }
