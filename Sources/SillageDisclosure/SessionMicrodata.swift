@@ -14,6 +14,12 @@ public struct MicrodataReport: Sendable {
     public var sensitive: MicrodataAttribute?
 
     public var recordsSuppressed: Int { outcome.recordsSuppressed }
+    /// The file has a learner column, and protects any `m` of a person's sessions.
+    public var linkable = false
+    public var m: Int? = nil
+    /// Share of learners a reader singles out knowing 1, 2 and 3 of their sessions as
+    /// published (the rows of an unlinkable file do not combine, so the three are equal).
+    public var singleOutRates: [Double] = [0, 0, 0]
 }
 
 /// `sessions`: opt-in pseudonymous session microdata, one row per session, k-anonymised.
@@ -136,47 +142,167 @@ public enum SessionMicrodata {
         }
         let sensitive = definition.sensitive.map { a in sessions.map { code(a, $0, level: 0, context) } }
         let allowed = Int((definition.maxSuppression * Double(sessions.count)).rounded(.down))
-        let outcome = KAnonymity(k: k, maxSuppressed: allowed).anonymise(hierarchies: hierarchies, people: people, sensitive: sensitive)
-
-        var table = Table(
-            name: name, title: "Sessions (k-anonymised microdata)",
-            description:
-                "One row per session, pseudonymous and generalised so that every combination of the quasi-identifiers (\(qis.map(\.rawValue).joined(separator: ", "))) is shared by at least \(k) sessions of at least \(k) distinct learners.",
-            columns: [
-                Column(
-                    "learner", .string, "The learner's pseudonym for this recipient and period (not linkable to any other recipient's or period's)."),
-                Column(
-                    "start", .string,
-                    "When the session started, generalised: local date and part of day, date, ISO week, month, or * (see privacy-report.json)."),
-                Column("duration", .string, "Last event minus first, as a bucket (or *)."),
-                Column("pages", .string, "Pages or course views in the session, as a bucket (or *)."),
-                Column("device", .string, "Client class of the session's first event (or *)."),
-                Column("stream", .string, "Input stream (or *)."),
-            ],
-            primaryKey: [])
-        table.columns[0].isPseudonym = true
-        let levelOf = MicrodataAttribute.allCases.map { a in qis.firstIndex(of: a).map { outcome.levels[$0] } ?? 0 }
+        var outcome = KAnonymity(k: k, maxSuppressed: allowed).anonymise(hierarchies: hierarchies, people: people, sensitive: sensitive)
+        var levelOf = MicrodataAttribute.allCases.map { a in qis.firstIndex(of: a).map { outcome.levels[$0] } ?? 0 }
+        if definition.linkable && definition.protectsLinks {
+            (levelOf, outcome) = linked(
+                sessions, people: people, start: levelOf, k: k, m: definition.m, allowed: allowed, context: context)
+        }
+        var table = emptyTable(definition, k: k)
         var published: [ActorKey: String] = [:]
         var kept: [(codes: [Int32], learner: String, session: Int)] = []
         for (i, s) in sessions.enumerated() where outcome.kept[i] {
-            let learner = published[s.actor] ?? pseudonyms.pseudonym(s.actor)
-            published[s.actor] = learner
+            var learner = ""
+            if definition.linkable {
+                learner = published[s.actor] ?? pseudonyms.pseudonym(s.actor)
+                published[s.actor] = learner
+            }
             let codes = MicrodataAttribute.allCases.enumerated().map { code($0.element, s, level: levelOf[$0.offset], context) }
             kept.append((codes, learner, i))
         }
         // Sorted on the published values (their codes order them as the values do within a
-        // column), then the pseudonym: the order of rows says nothing about the store.
+        // column), then the pseudonym: the order of rows says nothing about the store, nor,
+        // without a learner column, about which rows are one person's.
         kept.sort { a, b in
             a.codes != b.codes ? a.codes.lexicographicallyPrecedes(b.codes) : a.learner < b.learner
         }
-        let rows = kept.map { k in
-            [k.learner] + MicrodataAttribute.allCases.enumerated().map { label($0.element, sessions[k.session], level: levelOf[$0.offset], context) }
+        for k in kept {
+            let values = MicrodataAttribute.allCases.enumerated().map { label($0.element, sessions[k.session], level: levelOf[$0.offset], context) }
+            table.append(((definition.linkable ? [k.learner] : []) + values).map { .text($0) }, actors: 0)
         }
-        for row in rows { table.append(row.map { .text($0) }, actors: 0) }
-        let report = MicrodataReport(
+        var report = MicrodataReport(
             records: sessions.count, maxSuppression: definition.maxSuppression, k: k, outcome: outcome,
-            quasiIdentifiers: qis.enumerated().map { ($0.element, outcome.levels[$0.offset]) },
-            sensitive: definition.sensitive)
+            quasiIdentifiers: definition.linkable
+                ? MicrodataAttribute.allCases.enumerated().map { ($0.element, levelOf[$0.offset]) }
+                : qis.enumerated().map { ($0.element, outcome.levels[$0.offset]) },
+            sensitive: definition.linkable ? nil : definition.sensitive)
+        report.linkable = definition.linkable
+        report.m = definition.linkable ? definition.m : nil
+        report.singleOutRates = singleOut(kept.map(\.codes), people: kept.map { people[$0.session] }, linkable: definition.linkable)
         return (table, report)
+    }
+
+    /// The table's declaration; the learner column only in a linkable file.
+    static func emptyTable(_ definition: MicrodataDefinition, k: Int) -> Table {
+        let qis = definition.quasiIdentifiers
+        let shared =
+            definition.linkable
+            ? "any \(definition.m) sessions of a learner, as published, are shared by at least \(k) learners (k^m-anonymity), and every row by at least \(k) sessions of \(k) learners"
+            : "every combination of the quasi-identifiers (\(qis.map(\.rawValue).joined(separator: ", "))) is shared by at least \(k) sessions of at least \(k) distinct learners; rows carry no learner column, so a learner's sessions cannot be linked"
+        var columns = [
+            Column(
+                "start", .string,
+                "When the session started, generalised: local date and part of day, date, ISO week, month, or * (see privacy-report.json)."),
+            Column("duration", .string, "Last event minus first, as a bucket (or *)."),
+            Column("pages", .string, "Pages or course views in the session, as a bucket (or *)."),
+            Column("device", .string, "Client class of the session's first event (or *)."),
+            Column("stream", .string, "Input stream (or *)."),
+        ]
+        if definition.linkable {
+            var learner = Column(
+                "learner", .string, "The learner's pseudonym for this recipient and period (not linkable to any other recipient's or period's).")
+            learner.isPseudonym = true
+            columns.insert(learner, at: 0)
+        }
+        return Table(
+            name: name, title: "Sessions (k-anonymised microdata)",
+            description: "One row per session, pseudonymous and generalised so that \(shared).", columns: columns, primaryKey: [])
+    }
+}
+
+extension SessionMicrodata {
+    /// The levels of every column and the sessions kept for a linkable file: the first node
+    /// at or above `start` (fewest levels raised, then in lattice order) where k^m-anonymity
+    /// costs at most `allowed` suppressed sessions; the top node (every value `*`) otherwise.
+    static func linked(
+        _ sessions: [Session], people: [Int32], start: [Int], k: Int, m: Int, allowed: Int, context: Context
+    ) -> ([Int], KAnonymity.Outcome) {
+        let heights = MicrodataAttribute.allCases.map { levels($0).count }
+        let nodes = KAnonymity.nodes(heights: heights).filter { zip($0, start).allSatisfy { $0 >= $1 } }
+            .sorted { a, b in a.reduce(0, +) != b.reduce(0, +) ? a.reduce(0, +) < b.reduce(0, +) : a.lexicographicallyPrecedes(b) }
+        let protection = LinkedSessions(k: k, m: m)
+        var chosen: (levels: [Int], items: [Int32], kept: [[Int32]])? = nil
+        for node in nodes {
+            let items = itemIds(sessions, levels: node, context: context)
+            guard let kept = protection.protect(personSets(items, people: people)) else { continue }
+            let suppressed = zip(items, people).filter { !kept[Int($1)].contains($0) }.count
+            if suppressed <= allowed || node == nodes.last {
+                chosen = (node, items, kept)
+                break
+            }
+        }
+        let chosenLevels = chosen?.levels ?? heights.map { $0 - 1 }
+        var kept = [Bool](repeating: false, count: sessions.count)
+        if let chosen {
+            let keptSets = chosen.kept.map(Set.init)
+            for i in sessions.indices { kept[i] = keptSets[Int(people[i])].contains(chosen.items[i]) }
+        }
+        return (chosenLevels, outcome(levels: chosenLevels, kept: kept, items: chosen?.items ?? [], people: people, allowed: allowed))
+    }
+
+    /// One dense id per session for its published row at `levels`.
+    static func itemIds(_ sessions: [Session], levels: [Int], context: Context) -> [Int32] {
+        var ids: [[Int32]: Int32] = [:]
+        return sessions.map { s in
+            let codes = MicrodataAttribute.allCases.enumerated().map { code($0.element, s, level: levels[$0.offset], context) }
+            if let id = ids[codes] { return id }
+            let id = Int32(ids.count)
+            ids[codes] = id
+            return id
+        }
+    }
+
+    /// Each person's distinct items, sorted.
+    static func personSets(_ items: [Int32], people: [Int32]) -> [[Int32]] {
+        var sets = [Set<Int32>](repeating: [], count: Int(people.max() ?? -1) + 1)
+        for (item, person) in zip(items, people) { sets[Int(person)].insert(item) }
+        return sets.map { $0.sorted() }
+    }
+
+    /// What the privacy report says of the kept rows, each published row a group.
+    static func outcome(levels: [Int], kept: [Bool], items: [Int32], people: [Int32], allowed: Int) -> KAnonymity.Outcome {
+        var records: [Int32: Int] = [:]
+        var persons: [Int32: Set<Int32>] = [:]
+        for i in kept.indices where kept[i] {
+            records[items[i], default: 0] += 1
+            persons[items[i], default: []].insert(people[i])
+        }
+        let suppressed = kept.filter { !$0 }.count
+        let smallestPeople = persons.values.map(\.count).min()
+        let keptCount = kept.count - suppressed
+        let riskSum = kept.indices.filter { kept[$0] }.reduce(0.0) { $0 + 1 / Double(persons[items[$1]]?.count ?? 1) }
+        return KAnonymity.Outcome(
+            levels: levels, kept: kept, recordsSuppressed: suppressed, groups: records.count, smallestGroup: records.values.min(),
+            smallestGroupPeople: smallestPeople, lDiversity: nil, feasible: suppressed <= allowed,
+            maxRisk: smallestPeople.map { 1 / Double($0) } ?? 0, averageRisk: keptCount > 0 ? riskSum / Double(keptCount) : 0)
+    }
+
+    /// Share of the published learners a reader singles out knowing 1, 2, 3 of their sessions:
+    /// from the published rows (`codes`) and, for a linkable file, the pseudonym that links
+    /// them; without it a reader only matches rows one at a time.
+    static func singleOut(_ codes: [[Int32]], people: [Int32], linkable: Bool) -> [Double] {
+        var ids: [[Int32]: Int32] = [:]
+        let items = codes.map { c -> Int32 in
+            if let id = ids[c] { return id }
+            let id = Int32(ids.count)
+            ids[c] = id
+            return id
+        }
+        guard linkable else {
+            var persons: [Int32: Set<Int32>] = [:]
+            for (item, person) in zip(items, people) { persons[item, default: []].insert(person) }
+            let learners = Set(people)
+            let singled = Set(zip(items, people).filter { persons[$0.0]?.count == 1 }.map(\.1))
+            let rate = learners.isEmpty ? 0 : Double(singled.count) / Double(learners.count)
+            return [rate, rate, rate]
+        }
+        var dense: [Int32: Int32] = [:]
+        let persons = people.map { p -> Int32 in
+            if let d = dense[p] { return d }
+            let d = Int32(dense.count)
+            dense[p] = d
+            return d
+        }
+        return LinkedSessions.singleOutRates(personSets(items, people: persons))
     }
 }

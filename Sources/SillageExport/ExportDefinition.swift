@@ -107,9 +107,6 @@ public struct ExportDefinition: Sendable {
                     "unknown table \"\(t)\"", at: "\(r.location("tables"))[\(i)]",
                     hint: "known tables: \(TableRegistry.tableNames.joined(separator: ", "))")
             }
-            guard !tables.isEmpty else {
-                throw SillageError.configuration("an export needs at least one table", at: r.location("tables"))
-            }
             e.tables = tables
         }
         if let method = try r.string("perturbation") {
@@ -130,6 +127,10 @@ public struct ExportDefinition: Sendable {
             }
         }
         if let microdata = try r.object("microdata") { e.microdata = try MicrodataDefinition.parse(microdata) }
+        guard !e.tables.isEmpty || e.microdata != nil else {
+            throw SillageError.configuration(
+                "an export needs at least one table", at: r.location("tables"), hint: "or session microdata (\"microdata\": {})")
+        }
         if let noisy = try r.objects("differentialPrivacy") {
             for (i, n) in noisy.enumerated() {
                 let d = try NoisyTableDefinition.parse(n, tables: e.tables)

@@ -154,7 +154,7 @@ public enum PrivacyReport {
 
     static func microdataJSON(_ m: MicrodataReport) -> JSONValue {
         let o = m.outcome
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("file", .string("\(SessionMicrodata.name).csv.gz")),
             ("records", .int(Int64(m.records))),
             ("recordsPublished", .int(Int64(m.records - m.recordsSuppressed))),
@@ -166,6 +166,8 @@ public enum PrivacyReport {
             ("sensitiveAttribute", m.sensitive.map { .string($0.rawValue) } ?? .null),
             ("lDiversity", o.lDiversity.map { .int(Int64($0)) } ?? .null),
             ("groups", .int(Int64(o.groups))),
+        ]
+        members += [
             (
                 "quasiIdentifiers",
                 .array(
@@ -185,6 +187,18 @@ public enum PrivacyReport {
                 ])
             ),
             ("feasible", .bool(o.feasible)),
-        ])
+            ("linkable", .bool(m.linkable)),
+            ("m", m.m.map { .int(Int64($0)) } ?? .null),
+            ("singleOutRate", singleOut(m)),
+        ]
+        return .object(members)
+    }
+
+    static func singleOut(_ m: MicrodataReport) -> JSONValue {
+        let definition =
+            "share of published learners that a reader who knows n of their sessions finds alone among the published rows (linked by the learner column when there is one)"
+        var members: [(String, JSONValue)] = [("definition", .string(definition))]
+        for (n, rate) in m.singleOutRates.enumerated() { members.append(("knowing\(n + 1)", rounded(rate))) }
+        return .object(members)
     }
 }

@@ -18,6 +18,14 @@ public struct MicrodataDefinition: Sendable, Equatable {
     public var sensitive: MicrodataAttribute? = .duration
     /// Largest share of sessions that may be left out to reach k (the rest is generalised).
     public var maxSuppression = 0.05
+    /// Adds the recipient's pseudonym, so a person's sessions link (`"linkable": true`); the
+    /// file then protects people, not rows: any `m` of a person's sessions are shared by at
+    /// least k people. Off by default: rows do not link.
+    public var linkable = false
+    /// The number of a person's sessions a reader is assumed to know (1 to 3).
+    public var m = 3
+    /// The k^m protection of a linkable file; off only in attack tests, to show what it stops.
+    package var protectsLinks = true
 
     public init() {}
 
@@ -55,6 +63,15 @@ public struct MicrodataDefinition: Sendable, Equatable {
                 at: r.location("sensitive"))
         }
         if let share = try r.double("maxSuppression", in: 0...0.5) { d.maxSuppression = share }
+        if let linkable = try r.bool("linkable") { d.linkable = linkable }
+        if let m = try r.int("m", in: 1...3) {
+            guard d.linkable else {
+                throw SillageError.configuration(
+                    "m (the sessions of a person a reader knows) applies to linkable microdata only", at: r.location("m"),
+                    hint: "add \"linkable\": true, or leave m out: rows of the default file do not link")
+            }
+            d.m = Int(m)
+        }
         try r.finish()
         return d
     }

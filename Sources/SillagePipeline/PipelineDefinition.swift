@@ -1,6 +1,7 @@
 import SillageCore
 import SillageIngest
 import SillageExport
+import SillageMetrics
 
 /// A pipeline file: what to read, how to sessionise, what to export (README "Pipeline reference").
 public struct PipelineDefinition: Sendable {
@@ -119,6 +120,7 @@ public struct PipelineDefinition: Sendable {
         if let recipients = try root.objects("recipients") { p.recipients = try parseRecipients(recipients, source: source) }
         if let exports = try root.objects("exports") { p.exports = try parseExports(exports, source: source) }
         try p.checkRecipients(source: source)
+        try p.checkMicrodata(source: source)
         try root.finish()
         return p
     }
@@ -161,6 +163,27 @@ public struct PipelineDefinition: Sendable {
                     "the export adds differential-privacy noise but recipient \"\(e.recipient)\" has no epsilonBudget",
                     at: "\(source) at $.exports[\(i)].differentialPrivacy",
                     hint: "give the recipient a total ε in $.recipients, e.g. \"epsilonBudget\": 2")
+            }
+        }
+    }
+
+    /// No recipient gets session microdata together with perturbed or noisy tables of the
+    /// same sessions: the microdata's exact rows would give back what the perturbation or
+    /// the noise hides (and waste the ε charged).
+    func checkMicrodata(source: String) throws(SillageError) {
+        for (i, e) in exports.enumerated() where e.microdata != nil {
+            for other in exports where other.recipient == e.recipient {
+                let sessionTables = other.tables.filter { t in
+                    let reads = TableRegistry.tables[t]?.reads ?? []
+                    return (reads.contains(.sessions) || reads.contains(.actorDays)) && (other.perturbation != nil || other.noise(for: t) != nil)
+                }
+                guard !sessionTables.isEmpty else { continue }
+                throw SillageError.configuration(
+                    "recipient \"\(e.recipient)\" would get session microdata and perturbed or noisy tables of the same sessions (\(sessionTables.joined(separator: ", ")) in export \"\(other.name)\"): the microdata's exact rows would undo the perturbation",
+                    at: "\(source) at $.exports[\(i)].microdata",
+                    hint:
+                        "publish the microdata to a recipient of its own, or leave those tables out of this recipient's exports"
+                )
             }
         }
     }

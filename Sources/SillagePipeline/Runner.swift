@@ -49,6 +49,7 @@ public final class Runner {
         report.storePath = pipeline.store
         report.dryRun = options.dryRun
         let zone = try ZoneRules(identifier: pipeline.timezone)
+        try pipeline.checkMicrodata(source: "the pipeline")
         var notices: [String] = []
         let key = try Runner.loadKey(pipeline) { notices.append($0) }
         for n in notices { notice(n, &report) }

@@ -35,7 +35,9 @@ private func twoRecipients(_ dir: String) throws -> PipelineDefinition {
     var research = ExportDefinition()
     research.recipient = "partner-lab"
     research.microdata = MicrodataDefinition()
-    research.tables = ["daily_activity"]
+    research.microdata?.linkable = true
+    // Perturbed tables of the same sessions would be refused with microdata.
+    research.tables = ["course_completion"]
     var ministry = research
     ministry.recipient = "ministry"
     var month = research
