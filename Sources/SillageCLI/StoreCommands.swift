@@ -79,11 +79,13 @@ func budgetCommand(_ words: [String]) throws(SillageError) -> Int32 {
     if args.wantsHelp { say(budgetSpec.help); return 0 }
     let pipeline = try pipelineAndStore(args)
     let ledger = try existingStore(pipeline).budgetLedger()
-    var names = pipeline.recipients.map(\.name)
-    for l in ledger where !names.contains(l.recipient) { names.append(l.recipient) }
-    let rows = names.map { name -> (name: String, budget: Double?, spent: Double, releases: Int, last: String) in
-        let l = ledger.first { $0.recipient == name }
-        return (name, pipeline.recipient(named: name)?.epsilonBudget, l?.spent ?? 0, l?.releases ?? 0, l?.last ?? "")
+    // The ledger keys recipients by id; a ledger id no recipient declares is shown as such.
+    var ids = pipeline.recipients.map(\.id)
+    for l in ledger where !ids.contains(l.recipient) { ids.append(l.recipient) }
+    let rows = ids.map { id -> (name: String, budget: Double?, spent: Double, releases: Int, last: String) in
+        let l = ledger.first { $0.recipient == id }
+        let recipient = pipeline.recipients.first { $0.id == id }
+        return (recipient?.name ?? id, recipient?.epsilonBudget, l?.spent ?? 0, l?.releases ?? 0, l?.last ?? "")
     }
     if args.has("--json") {
         say(
@@ -106,6 +108,10 @@ func budgetCommand(_ words: [String]) throws(SillageError) -> Int32 {
             "\(column(r.name, 20)) \(column(r.budget.map(formatEpsilon) ?? "-", 8)) \(column(formatEpsilon(r.spent), 8)) \(column(left.map(formatEpsilon) ?? "-", 8)) \(column(String(r.releases), 9)) \(r.last.isEmpty ? "-" : r.last)"
         )
     }
+    let total = ledger.reduce(0) { $0 + $1.spent }
+    say(
+        "\(column("(all, store cap)", 20)) \(column(formatEpsilon(pipeline.storeBudget), 8)) \(column(formatEpsilon(total), 8)) \(column(formatEpsilon(max(0, pipeline.storeBudget - total)), 8))"
+    )
     return 0
 }
 

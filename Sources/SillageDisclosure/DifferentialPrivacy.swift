@@ -1,3 +1,4 @@
+import Foundation
 import SillageCore
 import SillagePrivacy
 import SillageMetrics
@@ -20,6 +21,9 @@ public struct NoiseReport: Sendable, Equatable {
     public var cellsWithheld = 0
     /// SHA-256 of the table as published, the release the ledger charges.
     public var release = ""
+    /// Partition selection: the δ declared, and the noisy count of people a row needs.
+    public var delta = 0.0
+    public var threshold: Int64 = 0
 }
 
 /// Publishes a table's counts with geometric noise (SPEC §6 "optional differential privacy").
@@ -33,8 +37,12 @@ public struct NoiseReport: Sendable, Equatable {
 ///    key is the recipient's and table's, the release digest covers the bounded counts, so
 ///    exporting the same data again repeats every value (nothing to average), while changed
 ///    data gets fresh noise — and a fresh charge on the recipient's ε budget.
-/// 3. Negative results become 0; medians, rates and shares are left empty; a row whose noisy
-///    count of people is under `minCount` is withheld (all post-processing: no extra ε).
+/// 3. Negative results become 0; medians, rates and shares are left empty (post-processing).
+/// 4. Partition selection: which rows exist follows the data (a search term, a day, a
+///    course), so a row is published only when its noisy counts of people reach a threshold
+///    τ set so that a row one person alone is behind appears with probability at most δ:
+///    `maxRowsPerActor × P(1 + Z ≥ τ) ≤ δ`, with `P(Z ≥ t) = α^t / (1 + α)`; and never under
+///    `minCount`. The release is then (ε, δ)-differentially private.
 public struct DifferentialPrivacy: Sendable {
     public let settings: NoisyTableDefinition
     public let minCount: Int
@@ -52,6 +60,14 @@ public struct DifferentialPrivacy: Sendable {
         return HMACSHA256(key: HMACSHA256(key: base).authenticate(Array(message)))
     }
 
+    /// The noisy count of people a row needs to be published (partition selection).
+    public func threshold(_ mechanism: GeometricMechanism) -> Int64 {
+        guard settings.partitionSelection else { return Int64(minCount) }
+        let tail = log(settings.delta * (1 + mechanism.alpha) / Double(settings.maxRowsPerActor)) / log(mechanism.alpha)
+        guard tail.isFinite, tail < 1e12 else { return Int64(1e12) }
+        return max(Int64(minCount), 1 + Int64(max(0, tail).rounded(.up)))
+    }
+
     public func sensitivity(of table: Table) -> Int {
         let caps = table.columns.filter { $0.isMeasure && $0.type == .integer }.map { $0.countsPeople ? 1 : settings.maxPerCell }
         return settings.maxRowsPerActor * max(1, caps.reduce(0, +))
@@ -67,6 +83,9 @@ public struct DifferentialPrivacy: Sendable {
         var noise = NoiseReport(
             table: table.name, epsilon: settings.epsilon, maxRowsPerActor: settings.maxRowsPerActor,
             maxPerCell: settings.maxPerCell, sensitivity: mechanism.sensitivity, noiseVariance: mechanism.variance)
+        let threshold = self.threshold(mechanism)
+        noise.delta = settings.partitionSelection ? settings.delta : 0
+        noise.threshold = threshold
         var report = SuppressionReport(table: table.name, rows: table.rows.count, rowsSuppressed: 0, cellsSuppressed: 0)
         let rowText = table.rows.map { row in dimensions.map { row[$0].csvText }.joined(separator: "\u{0}") }
         let rowHash = rowText.map { fnv1a(Array($0.utf8)) }
@@ -111,7 +130,7 @@ public struct DifferentialPrivacy: Sendable {
                 let value = max(0, bounded[r][k] + mechanism.sample(draw))
                 table.rows[r][c] = .integer(value)
                 noise.cellsNoised += 1
-                if table.columns[c].countsPeople && value < Int64(minCount) { peopleUnder = true }
+                if table.columns[c].countsPeople && value < threshold { peopleUnder = true }
             }
             for c in others where table.rows[r][c] != .empty {
                 table.rows[r][c] = .empty

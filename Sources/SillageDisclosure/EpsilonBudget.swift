@@ -31,6 +31,10 @@ public struct BudgetPosition: Sendable, Equatable {
     /// The store's ledger held nothing before this export: releases made from another store
     /// (or before it was created) are not counted in it.
     public var ledgerStartedEmpty = false
+    /// The store's cap on all recipients together, and what they had spent through this
+    /// export's releases.
+    public var storeBudget = 0.0
+    public var storeSpentThrough = 0.0
 
     package init(budget: Double, exportEpsilon: Double, charged: Double, spentThrough: Double) {
         self.budget = budget

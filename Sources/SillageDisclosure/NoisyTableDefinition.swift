@@ -9,6 +9,11 @@ public struct NoisyTableDefinition: Sendable, Equatable {
     public var maxRowsPerActor = 10
     /// What one person may add to one count cell (sessions, views); distinct-person counts add 1.
     public var maxPerCell = 5
+    /// The probability, at most, that a row only one person is behind is published at all
+    /// (partition selection): rows follow the data, so their presence must be protected too.
+    public var delta = 1e-6
+    /// Partition selection on; off only in attack tests, to show what it stops.
+    package var partitionSelection = true
 
     public init(table: String, epsilon: Double, maxRowsPerActor: Int = 10, maxPerCell: Int = 5) {
         self.table = table
@@ -30,6 +35,7 @@ public struct NoisyTableDefinition: Sendable, Equatable {
         var d = NoisyTableDefinition(table: table, epsilon: epsilon)
         if let m = try r.int("maxRowsPerActor", in: 1...10_000) { d.maxRowsPerActor = Int(m) }
         if let c = try r.int("maxPerCell", in: 1...10_000) { d.maxPerCell = Int(c) }
+        if let delta = try r.double("delta", in: 1e-12...1e-2) { d.delta = delta }
         try r.finish()
         return d
     }

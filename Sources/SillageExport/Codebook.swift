@@ -76,20 +76,24 @@ public enum Codebook {
                 Each person counts in at most *rows per person* rows of a table and adds at most
                 *cap per cell* to a sum (1 to a count of people); the noise is scaled to that bound
                 (the sensitivity) divided by ε. Negative noisy counts are published as 0; medians,
-                rates and shares are left empty; a row whose noisy count of people is under
-                \(export.minCount) is withheld (the dominance rule and complementary suppression are
-                not needed: no noisy value, nor a difference of them, gives an exact figure). The same
-                data exported again gives the same values.
+                rates and shares are left empty. Which rows exist (a day, a course, a search term)
+                follows the data too, so a row is published only when its noisy count of people
+                reaches the table's *threshold*, chosen so that a row only one person is behind
+                appears with probability at most *δ* (partition selection); never under
+                \(export.minCount). The dominance rule and complementary suppression are not needed: no
+                noisy value, nor a difference of them, gives an exact figure. The same data exported
+                again gives the same values.
                 This export uses ε \(formatEpsilon(budget.exportEpsilon)); the recipient has used
-                ε \(formatEpsilon(budget.spentThrough)) of a budget of \(formatEpsilon(budget.budget)) so far.
+                ε \(formatEpsilon(budget.spentThrough)) of a budget of \(formatEpsilon(budget.budget)) so far, and all
+                recipients of this store together ε \(formatEpsilon(budget.storeSpentThrough)) of \(formatEpsilon(budget.storeBudget)).
 
-                | table | ε | rows per person | cap per cell | sensitivity | noise standard deviation |
-                |---|---|---|---|---|---|
+                | table | ε | δ | rows per person | cap per cell | sensitivity | noise standard deviation | threshold |
+                |---|---|---|---|---|---|---|---|
 
                 """
             for n in noise {
                 md +=
-                    "| `\(n.table)` | \(formatEpsilon(n.epsilon)) | \(n.maxRowsPerActor) | \(n.maxPerCell) | \(n.sensitivity) | \(Cell.formatDecimal(n.noiseVariance.squareRoot(), digits: 2)) |\n"
+                    "| `\(n.table)` | \(formatEpsilon(n.epsilon)) | \(n.delta) | \(n.maxRowsPerActor) | \(n.maxPerCell) | \(n.sensitivity) | \(Cell.formatDecimal(n.noiseVariance.squareRoot(), digits: 2)) | \(n.threshold) |\n"
             }
         }
         if let m = microdata {

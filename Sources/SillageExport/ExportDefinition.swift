@@ -51,6 +51,11 @@ public enum ExportPeriod: Sendable, Equatable {
 public struct ExportDefinition: Sendable {
     public var name = "research"
     public var recipient = "default"
+    /// The recipient's stable id (`RecipientDefinition.id`), which keys its pseudonyms, its
+    /// noise and its ε ledger; nil: the name.
+    public var recipientId: String? = nil
+    /// What keys the recipient's pseudonyms, noise and budget: its id, or else its name.
+    public var recipientKey: String { recipientId ?? recipient }
     public var period = ExportPeriod.all
     /// Minimum distinct actors behind a published cell (SPEC §6; French threshold 11).
     public var minCount = 11
@@ -158,13 +163,17 @@ package func isSafeName(_ s: String) -> Bool {
 /// the pseudonyms that recipient sees (`RecipientPseudonyms`).
 public struct RecipientDefinition: Sendable, Equatable {
     public var name: String
+    /// What keys the recipient's pseudonyms, noise and ε ledger: declared once and kept when
+    /// the recipient is renamed, so a new name is not a new budget; the name by default.
+    public var id: String
     public var description = ""
     /// Total ε this recipient may receive across all its differentially private releases
     /// (kept in the store); nil: the recipient gets no differentially private table.
     public var epsilonBudget: Double? = nil
 
-    public init(name: String, description: String = "", epsilonBudget: Double? = nil) {
+    public init(name: String, id: String? = nil, description: String = "", epsilonBudget: Double? = nil) {
         self.name = name
+        self.id = id ?? name
         self.description = description
         self.epsilonBudget = epsilonBudget
     }
@@ -175,6 +184,12 @@ public struct RecipientDefinition: Sendable, Equatable {
             throw SillageError.configuration("a recipient name uses letters, digits, - and _", at: r.location("name"))
         }
         var d = RecipientDefinition(name: name)
+        if let id = try r.string("id") {
+            guard isSafeName(id) else {
+                throw SillageError.configuration("a recipient id uses letters, digits, - and _", at: r.location("id"))
+            }
+            d.id = id
+        }
         d.description = try r.string("description") ?? ""
         d.epsilonBudget = try r.double("epsilonBudget", in: 0...100)
         try r.finish()

@@ -124,14 +124,17 @@ public enum PrivacyReport {
             (
                 "mechanism",
                 .string(
-                    "two-sided geometric noise on counts, scale sensitivity/epsilon, one draw per cell keyed by the release; negative results published as 0"
+                    "two-sided geometric noise on counts, scale sensitivity/epsilon, one draw per cell keyed by the release; negative results published as 0; partition selection: a row is published only when its noisy counts of people reach partitionThreshold, so a row one person alone is behind appears with probability at most delta"
                 )
             ),
             ("epsilonThisExport", rounded(budget.exportEpsilon)),
             ("epsilonBudget", rounded(budget.budget)),
             ("epsilonSpent", rounded(budget.spentThrough)),
             ("epsilonLeft", rounded(budget.left)),
-            ("budgetScope", .string("the recipient, across all exports and runs; spent and left as of this export's releases")),
+            ("budgetScope", .string("the recipient (by its stable id), across all exports and runs; spent and left as of this export's releases")),
+            ("storeEpsilonBudget", rounded(budget.storeBudget)),
+            ("storeEpsilonSpent", rounded(budget.storeSpentThrough)),
+            ("storeBudgetScope", .string("every recipient of this store together, since colluding recipients add up their epsilon")),
 
             (
                 "tables",
@@ -145,6 +148,8 @@ public enum PrivacyReport {
                             ("sensitivity", .int(Int64(n.sensitivity))),
                             ("noiseVariance", rounded(n.noiseVariance)),
                             ("noiseStandardDeviation", rounded(n.noiseVariance.squareRoot())),
+                            ("delta", .double(n.delta)),
+                            ("partitionThreshold", .int(n.threshold)),
                             ("release", .string(n.release)),
                         ])
                     })

@@ -79,7 +79,7 @@ public enum Release {
                 var table = stage.build(noisyInput)
                 let belowVocabulary = vocabulary.apply(&table)
                 let tableKey = DifferentialPrivacy.tableKey(
-                    master: key, recipient: export.recipient, export: export.name, period: period, table: name)
+                    master: key, recipient: export.recipientKey, export: export.name, period: period, table: name)
                 var (report, noiseReport) = DifferentialPrivacy(settings: settings, minCount: export.minCount).apply(&table, key: tableKey)
                 report.rowsBelowVocabulary = belowVocabulary
                 reports.append(report)
@@ -115,7 +115,7 @@ public enum Release {
         if let definition = export.microdata {
             let (table, report) = SessionMicrodata.build(
                 sessions: input.sessions, zone: input.zone, definition: definition, k: export.minCount,
-                pseudonyms: RecipientPseudonyms(master: key, recipient: export.recipient, period: period))
+                pseudonyms: RecipientPseudonyms(master: key, recipient: export.recipientKey, period: period))
             tables.append(table)
             microdata = report
         }

@@ -12,6 +12,8 @@ public enum Exporter {
         _ export: ExportDefinition, store: Store, outputRoot: String, pipeline: PipelineDefinition,
         key: MasterKey, scanner: PIIScanner, run: Int64? = nil
     ) throws(SillageError) -> ExportOutcome {
+        var export = export
+        export.recipientId = pipeline.recipient(named: export.recipient)?.id
         let input = try self.input(for: export, store: store, zone: try ZoneRules(identifier: pipeline.timezone))
         let prepared = try Release.prepare(export, input: input, key: key, scanner: scanner, outputRoot: outputRoot)
         // Charged before anything is published: a failure after this over-counts, never under-counts.
@@ -22,7 +24,7 @@ public enum Exporter {
                 throw SillageError.configuration("recipient \(export.recipient) has no epsilonBudget", at: "$.recipients[\(recipientIndex)]")
             }
             budget = try store.charge(
-                prepared.charges, recipient: export.recipient, budget: limit, run: run,
+                prepared.charges, recipient: export.recipientKey, budget: limit, storeBudget: pipeline.storeBudget, run: run,
                 location: "$.recipients[\(recipientIndex)].epsilonBudget")
         }
         let context = ReleaseContext(

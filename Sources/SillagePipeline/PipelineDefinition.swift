@@ -24,6 +24,11 @@ public struct PipelineDefinition: Sendable {
     public var exports: [ExportDefinition] = [ExportDefinition()]
     /// Who receives exports; without a `recipients` key, one recipient named `default`.
     public var recipients: [RecipientDefinition] = [RecipientDefinition(name: "default")]
+    /// Total ε all recipients together may receive from this store (colluding recipients add
+    /// up); nil: the largest recipient budget.
+    public var storeEpsilonBudget: Double? = nil
+    /// The store-wide ε cap in force.
+    public var storeBudget: Double { storeEpsilonBudget ?? recipients.compactMap(\.epsilonBudget).max() ?? 0 }
     public var retention = RetentionPolicy()
 
     public init() {}
@@ -110,6 +115,7 @@ public struct PipelineDefinition: Sendable {
             try sessions.finish()
         }
         if let rate = try root.double("maxRejectRate", in: 0...1) { p.maxRejectRate = rate }
+        p.storeEpsilonBudget = try root.double("storeEpsilonBudget", in: 0...100)
         if let retention = try root.object("retention") { p.retention = try RetentionPolicy.parse(retention) }
         if let tokens = try root.strings("crawlerTokens") { p.extraCrawlerTokens = tokens }
         guard let inputs = try root.objects("inputs"), !inputs.isEmpty else {
@@ -131,6 +137,11 @@ public struct PipelineDefinition: Sendable {
             let d = try RecipientDefinition.parse(r)
             guard !recipients.contains(where: { $0.name == d.name }) else {
                 throw SillageError.configuration("recipient \"\(d.name)\" is declared twice", at: "\(source) at $.recipients[\(i)].name")
+            }
+            guard !recipients.contains(where: { $0.id == d.id }) else {
+                throw SillageError.configuration(
+                    "two recipients have the id \"\(d.id)\"", at: "\(source) at $.recipients[\(i)]",
+                    hint: "an id names one recipient for good (its pseudonyms, noise and ε ledger); give each its own")
             }
             recipients.append(d)
         }
@@ -215,7 +226,8 @@ public struct PipelineDefinition: Sendable {
             }
             for n in e.noisyTables { parts.append("dp:\(n.table):\(n.epsilon):\(n.maxRowsPerActor):\(n.maxPerCell)") }
         }
-        for r in recipients { parts.append("recipient:\(r.name):\(r.epsilonBudget.map { "\($0)" } ?? "")") }
+        for r in recipients { parts.append("recipient:\(r.name):\(r.id):\(r.epsilonBudget.map { "\($0)" } ?? "")") }
+        parts.append("storeEpsilonBudget:\(storeEpsilonBudget.map { "\($0)" } ?? "")")
         return parts.joined(separator: "\n")
     }
 }

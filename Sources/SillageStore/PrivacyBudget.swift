@@ -22,10 +22,18 @@ extension Store {
         return out
     }
 
+    /// Total ε charged to every recipient together.
+    public func epsilonSpentByStore() throws(SillageError) -> Double {
+        let q = try database.prepare("SELECT COALESCE(SUM(epsilon), 0) FROM privacy_budget")
+        _ = try q.step()
+        return q.double(0)
+    }
+
     /// Charges the releases not charged before, in one transaction, or refuses the lot when
-    /// they would take the recipient past `budget` (nothing is charged then).
+    /// they would take the recipient past `budget`, or all recipients together past
+    /// `storeBudget` (nothing is charged then). `recipient` is the recipient's stable id.
     public func charge(
-        _ charges: [BudgetCharge], recipient: String, budget: Double, run: Int64?,
+        _ charges: [BudgetCharge], recipient: String, budget: Double, storeBudget: Double, run: Int64?,
         location: String = "$.recipients"
     ) throws(SillageError) -> BudgetPosition {
         try database.transaction { () throws(SillageError) -> BudgetPosition in
@@ -52,6 +60,15 @@ extension Store {
                         "lower the tables' epsilon, publish fewer noisy tables, or raise the recipient's epsilonBudget if your data-protection policy allows it; re-publishing an unchanged release costs nothing"
                 )
             }
+            let storeSpent = try epsilonSpentByStore()
+            if storeSpent + cost > storeBudget + 1e-9 {
+                throw SillageError.configuration(
+                    "privacy budget: all recipients together have spent ε \(formatEpsilon(storeSpent)) of this store's \(formatEpsilon(storeBudget)); this export would add ε \(formatEpsilon(cost)), which is more than the \(formatEpsilon(max(0, storeBudget - storeSpent))) left; nothing was published",
+                    at: "$.storeEpsilonBudget",
+                    hint:
+                        "recipients who compare their tables add up their ε, so the store caps the total; lower the tables' epsilon, or raise storeEpsilonBudget if your data-protection policy allows it"
+                )
+            }
             let insert = try database.prepare(
                 """
                 INSERT INTO privacy_budget(recipient, export, period, table_name, epsilon, release, at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -71,6 +88,11 @@ extension Store {
                 budget: budget, exportEpsilon: charges.reduce(0) { $0 + $1.epsilon }, charged: cost,
                 spentThrough: rowIDs.isEmpty ? 0 : through.double(0))
             position.ledgerStartedEmpty = wasEmpty
+            let storeThrough = try database.prepare("SELECT COALESCE(SUM(epsilon), 0) FROM privacy_budget WHERE id <= ?")
+                .bind([.integer(rowIDs.max() ?? 0)])
+            _ = try storeThrough.step()
+            position.storeBudget = storeBudget
+            position.storeSpentThrough = rowIDs.isEmpty ? 0 : storeThrough.double(0)
             return position
         }
     }
