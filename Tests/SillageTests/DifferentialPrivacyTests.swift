@@ -327,3 +327,85 @@ private func key(_ recipient: String) throws -> HMACSHA256 {
     let second = try await Runner(pipeline: p).run()
     #expect(!second.notices.contains { $0.contains("ε ledger") }, "\(second.notices)")
 }
+
+/// Partition selection: 1,000 rows (search terms, days, courses) each with one person
+/// behind it. Without it, a row is published whenever its noisy count of people passes
+/// `minCount` by chance; with it, the share published stays within δ (here with a large δ,
+/// so that the bound can be measured, and with the default, where none is).
+@Test(arguments: [(false, 0.01), (true, 0.01), (true, 1e-6)])
+func rowsOfOnePersonAppearWithProbabilityAtMostDelta(selection: Bool, delta: Double) throws {
+    var table = syntheticTable(rows: 1000, people: 1, each: 1)
+    var settings = NoisyTableDefinition(table: "synthetic", epsilon: 1, maxRowsPerActor: 1, maxPerCell: 5)
+    settings.delta = delta
+    settings.partitionSelection = selection
+    let (_, report) = DifferentialPrivacy(settings: settings, minCount: 11).apply(&table, key: try key("lab"))
+    let published = table.rows.filter { $0[1] != .empty }.count
+    let share = Double(published) / 1000
+    if selection {
+        // Binomial(1000, ≤ δ): δ plus four standard deviations.
+        #expect(share <= delta + 4 * (delta * (1 - delta) / 1000).squareRoot(), "\(published) of 1000 one-person rows published")
+        #expect(report.threshold > 11 && report.delta == delta)
+    } else {
+        #expect(share > 2 * delta, "without partition selection \(published) of 1000 one-person rows are published (the attack works)")
+    }
+}
+
+/// Renaming a recipient to get fresh noise and a fresh budget, 30 times, then averaging the
+/// releases: without a store-wide cap every release is published and the average comes
+/// closer to the exact counts; with the cap (by default the largest recipient budget) the
+/// second release is refused; with a stable id the renamed recipient gets the same release
+/// again, and nothing new to average.
+@Test func renamingARecipientBuysNeitherFreshNoiseNorBudget() async throws {
+    let dir = TestSupport.temporaryDirectory("dp-rename")
+    defer { TestSupport.remove(dir) }
+    try TestSupport.generateLogs(into: dir + "/gen", ["--seed", "3", "--learners", "400", "--days", "4"])
+    var p = try TestSupport.pipeline("combined", [dir + "/gen/access.log"], in: dir)
+    var exact = p.exports[0]
+    exact.tables = ["daily_activity"]
+    exact.name = "exact"
+    exact.minCount = 1
+    var noisy = exact
+    noisy.name = "noisy"
+    noisy.minCount = 11
+    // Every learner-day counted (4 days), so the average converges on the exact counts.
+    noisy.noisyTables = [NoisyTableDefinition(table: "daily_activity", epsilon: 3, maxRowsPerActor: 4, maxPerCell: 1)]
+    func users(_ directory: String) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for row in try publishedTables(directory, ["daily_activity"])["daily_activity"] ?? [] { if let v = Double(row[2]) { out[row[0]] = v } }
+        return out
+    }
+    func releases(_ count: Int, storeCap: Double?, stableId: Bool) async throws -> (published: [[String: Double]], refused: Int) {
+        var published: [[String: Double]] = [], refused = 0
+        for i in 0..<count {
+            var q = p
+            q.store = dir + "/store-\(storeCap ?? 0)-\(stableId).sqlite"
+            q.storeEpsilonBudget = storeCap
+            q.recipients = [RecipientDefinition(name: "lab-\(i)", id: stableId ? "lab" : nil, epsilonBudget: 3)]
+            var e = noisy
+            e.recipient = "lab-\(i)"
+            q.exports = [e]
+            do {
+                published.append(try users(try await Runner(pipeline: q).run().exports[0].directory))
+            } catch { refused += 1 }
+        }
+        return (published, refused)
+    }
+    p.exports = [exact]
+    let truth = try users(try await Runner(pipeline: p).run().exports[0].directory)
+    func error(_ releases: [[String: Double]]) -> Double {
+        let days = truth.keys.filter { day in releases.allSatisfy { $0[day] != nil } }
+        guard !days.isEmpty else { return .infinity }
+        return days.map { day in abs(releases.map { $0[day]! }.reduce(0, +) / Double(releases.count) - truth[day]!) }.reduce(0, +)
+            / Double(days.count)
+    }
+    let uncapped = try await releases(30, storeCap: 90, stableId: false)
+    #expect(uncapped.refused == 0 && uncapped.published.count == 30)
+    let single = error([uncapped.published[0]]), averaged = error(uncapped.published)
+    #expect(averaged < single / 2, "without the cap, averaging 30 renamed releases cuts the error from \(single) to \(averaged)")
+    let capped = try await releases(30, storeCap: nil, stableId: false)
+    #expect(capped.published.count == 1 && capped.refused == 29, "the store's cap refuses every renamed recipient after the first")
+    let stable = try await releases(5, storeCap: nil, stableId: true)
+    #expect(
+        stable.refused == 0 && Set(stable.published.map { $0.sorted { $0.key < $1.key }.map(\.value) }).count == 1,
+        "a rename with a stable id repeats the same release")
+}
