@@ -2,9 +2,10 @@ import SillageCore
 import SillagePrivacy
 import SillageMetrics
 
-/// Cell-key perturbation of a table's counts (SPEC §8): each count cell is published as
+/// Cell-key perturbation of a table's counts (SPEC §8): each count of people is published as
 /// `PerturbationTable.perturb(value, cellKey)`, the cell key summing the record keys of the
-/// people behind that cell.
+/// people behind that cell; each sum (sessions, page views, views) by the magnitude variant,
+/// its deviation scaled to its largest contribution (`perturbMagnitude`).
 ///
 /// The same people give the same published value in every table, export and recipient;
 /// one person more gives a fresh draw, so two releases differenced give noise, not the
@@ -45,7 +46,14 @@ public struct CellKeyPerturbation: Sendable {
             for c in counted {
                 guard case .integer(let v) = t.rows[r][c], v > 0 else { continue }
                 let key = CellKeys.cellKey(parts.compactMap { actor, cells in (cells[c] ?? 0) > 0 ? recordKey(actor) : nil })
-                let published = Int64(table.perturb(Int(v), cellKey: key))
+                let published: Int64
+                if t.columns[c].role == .people {
+                    published = Int64(table.perturb(Int(v), cellKey: key))
+                } else {
+                    let top = parts.values.reduce(Int64(0)) { max($0, $1[c] ?? 0) }
+                    published = Int64(
+                        table.perturbMagnitude(Int(v), top: Int(top), cellKey: CellKeys.columnKey(key, column: t.columns[c].name)))
+                }
                 if published != v { changed += 1 }
                 t.rows[r][c] = .integer(published)
             }

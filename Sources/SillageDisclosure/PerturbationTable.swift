@@ -64,6 +64,17 @@ public struct PerturbationTable: Sendable, Equatable {
         return value + (row.last?.deviation ?? 0)
     }
 
+    /// The published value of a sum `value` (sessions, page views, views) whose largest
+    /// contribution is `top`, by the magnitude variant: the deviation drawn for the cell is
+    /// scaled by ⌈top ÷ D⌉, so that one person's part is hidden, not only a person's
+    /// presence; never below 0. Where no one contributes more than D, it is a count's.
+    public func perturbMagnitude(_ value: Int, top: Int, cellKey: UInt32) -> Int {
+        let step = max(1, (top + maxDeviation - 1) / maxDeviation)
+        guard step > 1 else { return perturb(value, cellKey: cellKey) }
+        // value ≥ top > D: every deviation of the table is possible, and mean 0.
+        return max(0, value + (perturb(value, cellKey: cellKey) - value) * step)
+    }
+
     /// The probability of each deviation for a count `value`, from the thresholds.
     public func probabilities(for value: Int) -> [(deviation: Int, probability: Double)] {
         let row = rows[min(max(value, 0), maxDeviation + 1)]
@@ -133,5 +144,20 @@ public struct CellKeys: Sendable {
     /// The cell key of a cell whose contributors have `recordKeys`.
     public static func cellKey(_ recordKeys: some Sequence<UInt32>) -> UInt32 {
         recordKeys.reduce(0) { $0 &+ $1 }
+    }
+
+    /// The key of a sum column's cell: the contributors' cell key mixed with the column's
+    /// name (murmur3's finaliser), so that a row's sums and its count of people, which have
+    /// the same contributors, are not moved together; the same column of two tables (the
+    /// sessions of `daily_activity` and of `session_lengths`) still gets the same key.
+    public static func columnKey(_ cellKey: UInt32, column: String) -> UInt32 {
+        var salt: UInt32 = 0x811C_9DC5
+        for b in column.utf8 { salt = (salt ^ UInt32(b)) &* 0x0100_0193 }
+        var h = cellKey ^ salt
+        h ^= h >> 16
+        h = h &* 0x85EB_CA6B
+        h ^= h >> 13
+        h = h &* 0xC2B2_AE35
+        return h ^ (h >> 16)
     }
 }
