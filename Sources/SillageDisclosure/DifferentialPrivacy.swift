@@ -42,7 +42,8 @@ public struct NoiseReport: Sendable, Equatable {
 ///    course), so a row is published only when its noisy counts of people reach a threshold
 ///    τ set so that a row one person alone is behind appears with probability at most δ:
 ///    `maxRowsPerActor × P(1 + Z ≥ τ) ≤ δ`, with `P(Z ≥ t) = α^t / (1 + α)`; and never under
-///    `minCount`. The release is then (ε, δ)-differentially private.
+///    `minCount`. A row that fails leaves the table, key and all. The release is then
+///    (ε, δ)-differentially private.
 public struct DifferentialPrivacy: Sendable {
     public let settings: NoisyTableDefinition
     public let minCount: Int
@@ -144,11 +145,11 @@ public struct DifferentialPrivacy: Sendable {
                 }
             }
         }
-        if table.omitSuppressedRows {
-            let keep = table.rows.indices.filter { r in counts.contains { table.rows[r][$0] != .empty } }
-            report.cellsSuppressed += (table.rows.count - keep.count) * (table.columns.count - counts.count)
-            table.rows = keep.map { table.rows[$0] }
-        }
+        // A row that fails selection leaves the table, key and all: its key alone (a day, a
+        // course, an object) would say that someone was there.
+        let keep = table.rows.indices.filter { r in counts.contains { table.rows[r][$0] != .empty } }
+        report.cellsSuppressed += (table.rows.count - keep.count) * (table.columns.count - counts.count)
+        table.rows = keep.map { table.rows[$0] }
         table.actorsPerRow = table.rows.map { _ in 0 }
         table.topSharePerRow = table.rows.map { _ in 0 }
         table.contributions = []
