@@ -125,7 +125,8 @@ public struct ExportDefinition: Sendable {
         }
         if let settings = try r.object("perturbationTable") {
             let d = try settings.int("maxDeviation", in: 1...10) ?? 2
-            let v = try settings.double("variance", in: 0...10) ?? 1
+            // Below 0.5 most counts would not move at all: the protection in name only.
+            let v = try settings.double("variance", in: 0.5...10) ?? 1
             try settings.finish()
             do throws(SillageError) { e.perturbation = try PerturbationTable(maxDeviation: Int(d), variance: v) } catch {
                 throw SillageError.configuration(error.message, at: r.location("perturbationTable"), hint: error.hint)

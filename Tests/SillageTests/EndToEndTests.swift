@@ -287,7 +287,9 @@ private func runSamplePipeline() throws -> (dir: String, result: TestSupport.Pro
     let dir = TestSupport.temporaryDirectory("sample")
     try FileManager.default.createSymbolicLink(atPath: dir + "/SampleLogs", withDestinationPath: TestSupport.packageRoot + "/SampleLogs")
     try FileManager.default.createDirectory(atPath: dir + "/Pipelines", withIntermediateDirectories: true)
-    try FileManager.default.copyItem(atPath: TestSupport.packageRoot + "/Pipelines/sample.json", toPath: dir + "/Pipelines/sample.json")
+    for pipeline in ["sample.json", "microdata.json"] {
+        try FileManager.default.copyItem(atPath: TestSupport.packageRoot + "/Pipelines/" + pipeline, toPath: dir + "/Pipelines/" + pipeline)
+    }
     return (dir, try TestSupport.run(TestSupport.binary, ["run", "Pipelines/sample.json"], in: dir))
 }
 
@@ -309,7 +311,9 @@ private func runSamplePipeline() throws -> (dir: String, result: TestSupport.Pro
         ])
     let check = try TestSupport.run("/usr/bin/env", ["sha256sum", "-c", "SHA256SUMS"], in: exportDir)
     #expect(check.status == 0, "\(check.stdout)")
-    // The session microdata goes to a recipient of its own, without the perturbed tables.
+    // The session microdata comes from a pipeline and store of its own, without perturbed tables.
+    let microdata = try TestSupport.run(TestSupport.binary, ["run", "Pipelines/microdata.json"], in: dir)
+    #expect(microdata.status == 0, "\(microdata.stderr)")
     let sessionsDir = dir + "/out/sessions/cohort-study/all"
     let sessionFiles = try FileManager.default.contentsOfDirectory(atPath: sessionsDir).sorted()
     #expect(sessionFiles == ["README.md", "SHA256SUMS", "datapackage.json", "privacy-report.json", "sessions.csv.gz"])
@@ -323,6 +327,7 @@ func theSampleExportValidatesWithFrictionless() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     #expect(r.status == 0, "\(r.stderr)")
     let frictionless = try #require(TestSupport.frictionless)
+    #expect(try TestSupport.run(TestSupport.binary, ["run", "Pipelines/microdata.json"], in: dir).status == 0)
     for export in ["research/partner-lab", "sessions/cohort-study"] {
         let validation = try TestSupport.run(frictionless, ["validate", "datapackage.json"], in: dir + "/out/\(export)/all")
         #expect(validation.status == 0, "\(export): \(validation.stdout)\(validation.stderr)")

@@ -64,6 +64,13 @@ private func parsePipeline(_ text: String) throws(SillageError) -> PipelineDefin
     ("{\"version\": 1,\n \"inputs\": [\n  {\"type\": \"combined\" \"paths\": []}]}", "p.json:3:23: invalid JSON: expected ',' or '}'"),
     (#"{"version": 1, "version": 1}"#, "duplicate key"),
     ("", "the document ends where a value was expected"),
+    // Two recipients may compare their files: microdata for one, perturbed tables of the
+    // same sessions for the other, is refused as for one recipient.
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "a"}, {"name": "b"}], "exports": [{"recipient": "a", "tables": [], "microdata": {}}, {"recipient": "b", "tables": ["daily_activity"]}]}"#,
+        #"p.json at $.exports[0].microdata: session microdata and perturbed or noisy tables of the same sessions (daily_activity in export "research" for "b") would leave this store"#
+    ),
+    (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"perturbationTable": {"variance": 0.01}}]}"#, "variance"),
 ])
 func badPipelinesAreExplainedWithTheirJSONPath(text: String, message: String) {
     do {
