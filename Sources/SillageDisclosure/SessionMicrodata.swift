@@ -221,23 +221,91 @@ extension SessionMicrodata {
         let nodes = KAnonymity.nodes(heights: heights).filter { zip($0, start).allSatisfy { $0 >= $1 } }
             .sorted { a, b in a.reduce(0, +) != b.reduce(0, +) ? a.reduce(0, +) < b.reduce(0, +) : a.lexicographicallyPrecedes(b) }
         let protection = LinkedSessions(k: k, m: m)
-        var chosen: (levels: [Int], items: [Int32], kept: [[Int32]])? = nil
+        var chosen: (levels: [Int], items: [Int32], kept: [Bool])? = nil
         for node in nodes {
             let items = itemIds(sessions, levels: node, context: context)
-            guard let kept = protection.protect(personSets(items, people: people)) else { continue }
-            let suppressed = zip(items, people).filter { !kept[Int($1)].contains($0) }.count
-            if suppressed <= allowed || node == nodes.last {
+            let occurrences = Occurrences(items: items, people: people)
+            guard let sets = occurrences.protect(with: protection) else { continue }
+            let kept = occurrences.keptSessions(sets)
+            if kept.filter({ !$0 }).count <= allowed || node == nodes.last {
                 chosen = (node, items, kept)
                 break
             }
         }
         let chosenLevels = chosen?.levels ?? heights.map { $0 - 1 }
-        var kept = [Bool](repeating: false, count: sessions.count)
-        if let chosen {
-            let keptSets = chosen.kept.map(Set.init)
-            for i in sessions.indices { kept[i] = keptSets[Int(people[i])].contains(chosen.items[i]) }
-        }
+        let kept = chosen?.kept ?? [Bool](repeating: false, count: sessions.count)
         return (chosenLevels, outcome(levels: chosenLevels, kept: kept, items: chosen?.items ?? [], people: people, allowed: allowed))
+    }
+
+    /// A person's sessions as items with their multiplicity: three sessions of one published
+    /// row are (row, 1), (row, 2), (row, 3), so a reader who knows someone had three such
+    /// sessions is protected against as one who knows three different ones.
+    struct Occurrences {
+        var items: [Int32]
+        var people: [Int32]
+        /// (row, occurrence) → dense id, and back.
+        var ids: [UInt64: Int32] = [:]
+        var pairs: [(row: Int32, occurrence: Int32)] = []
+        var sets: [[Int32]] = []
+
+        init(items: [Int32], people: [Int32]) {
+            self.items = items
+            self.people = people
+            var seen: [UInt64: Int32] = [:]
+            var sets = [[Int32]](repeating: [], count: Int(people.max() ?? -1) + 1)
+            for (item, person) in zip(items, people) {
+                let key = UInt64(UInt32(bitPattern: person)) << 32 | UInt64(UInt32(bitPattern: item))
+                let occurrence = (seen[key] ?? 0) + 1
+                seen[key] = occurrence
+                let pair = UInt64(UInt32(bitPattern: item)) << 32 | UInt64(UInt32(bitPattern: occurrence))
+                let id = ids[pair] ?? Int32(pairs.count)
+                if ids[pair] == nil {
+                    ids[pair] = id
+                    pairs.append((item, occurrence))
+                }
+                sets[Int(person)].append(id)
+            }
+            self.sets = sets.map { $0.sorted() }
+        }
+
+        /// k^m over the occurrence items; a person keeps, of each row, its first occurrences
+        /// only (the file shows how many there are, never which), so protection runs again
+        /// until that holds.
+        func protect(with protection: LinkedSessions) -> [[Int32]]? {
+            var current = sets
+            while true {
+                guard let kept = protection.protect(current) else { return nil }
+                let closed = kept.map(prefixClosed)
+                if closed == kept { return kept }
+                current = closed
+            }
+        }
+
+        func prefixClosed(_ set: [Int32]) -> [Int32] {
+            var present: [Int32: Set<Int32>] = [:]
+            for id in set { present[pairs[Int(id)].row, default: []].insert(pairs[Int(id)].occurrence) }
+            return set.filter { id in
+                let (row, occurrence) = pairs[Int(id)]
+                return (1..<occurrence).allSatisfy { present[row]?.contains($0) == true }
+            }
+        }
+
+        /// Which sessions stay: per person and row, as many as the occurrences kept.
+        func keptSessions(_ sets: [[Int32]]) -> [Bool] {
+            var allowance: [UInt64: Int32] = [:]
+            for (person, set) in sets.enumerated() {
+                for id in set {
+                    let key = UInt64(UInt32(person)) << 32 | UInt64(UInt32(bitPattern: pairs[Int(id)].row))
+                    allowance[key, default: 0] += 1
+                }
+            }
+            return zip(items, people).map { item, person in
+                let key = UInt64(UInt32(bitPattern: person)) << 32 | UInt64(UInt32(bitPattern: item))
+                guard let left = allowance[key], left > 0 else { return false }
+                allowance[key] = left - 1
+                return true
+            }
+        }
     }
 
     /// One dense id per session for its published row at `levels`.
@@ -250,13 +318,6 @@ extension SessionMicrodata {
             ids[codes] = id
             return id
         }
-    }
-
-    /// Each person's distinct items, sorted.
-    static func personSets(_ items: [Int32], people: [Int32]) -> [[Int32]] {
-        var sets = [Set<Int32>](repeating: [], count: Int(people.max() ?? -1) + 1)
-        for (item, person) in zip(items, people) { sets[Int(person)].insert(item) }
-        return sets.map { $0.sorted() }
     }
 
     /// What the privacy report says of the kept rows, each published row a group.
@@ -303,6 +364,6 @@ extension SessionMicrodata {
             dense[p] = d
             return d
         }
-        return LinkedSessions.singleOutRates(personSets(items, people: persons))
+        return LinkedSessions.singleOutRates(Occurrences(items: items, people: persons).sets)
     }
 }

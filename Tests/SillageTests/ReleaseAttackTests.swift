@@ -343,8 +343,13 @@ func singleOutRate(_ rows: [[String]], known: Int, linkable: Bool) -> Double {
         for row in rows { counts[row, default: 0] += 1 }
         return rows.isEmpty ? 0 : Double(rows.filter { counts[$0] == 1 }.count) / Double(rows.count)
     }
+    // A learner's rows with their multiplicity: the second identical row is (row, 2).
     var sets: [String: Set<[String]>] = [:]
-    for row in rows { sets[row[0], default: []].insert(Array(row.dropFirst())) }
+    var seen: [[String]: Int] = [:]
+    for row in rows {
+        seen[row, default: 0] += 1
+        sets[row[0], default: []].insert(Array(row.dropFirst()) + [String(seen[row]!)])
+    }
     var singled = 0
     for (_, items) in sets {
         let knownRows = items.sorted { $0.lexicographicallyPrecedes($1) }.prefix(known)
