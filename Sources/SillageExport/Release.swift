@@ -41,6 +41,9 @@ public struct PreparedRelease: Sendable {
     public var cellsScanned: Int
     /// The gzip CSV files, in table order.
     public var files: [(name: String, bytes: [UInt8])]
+    /// SHA-256 (hex) of the microdata's rows without their learner column: what two
+    /// releases of the same sessions share whatever their pseudonyms (the microdata ledger).
+    public var microdataDigest: String? = nil
 
     /// The ε charges the noisy tables make (empty without differential privacy).
     public var charges: [BudgetCharge] {
@@ -130,9 +133,17 @@ public enum Release {
             if let n = noise.firstIndex(where: { $0.table == table.name }) { noise[n].release = hexString(SHA256.hash(csv)) }
             files.append((table.fileName, try GzipWriter.compress(csv)))
         }
-        return PreparedRelease(
+        var prepared = PreparedRelease(
             export: export, tables: tables, reports: reports, noise: noise, microdata: microdata,
             cellsScanned: cellsScanned, files: files)
+        if var sessions = tables.first(where: { $0.name == SessionMicrodata.name }) {
+            if let learner = sessions.columns.firstIndex(where: \.isPseudonym) {
+                sessions.columns.remove(at: learner)
+                for r in sessions.rows.indices { sessions.rows[r].remove(at: learner) }
+            }
+            prepared.microdataDigest = hexString(SHA256.hash(CSVWriter.encode(sessions)))
+        }
+        return prepared
     }
 
     /// A table built and protected without noise: k-vocabulary, cell-key perturbation when

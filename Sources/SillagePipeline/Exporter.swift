@@ -16,6 +16,13 @@ public enum Exporter {
         export.recipientId = pipeline.recipient(named: export.recipient)?.id
         let input = try self.input(for: export, store: store, zone: try ZoneRules(identifier: pipeline.timezone))
         let prepared = try Release.prepare(export, input: input, key: key, scanner: scanner, outputRoot: outputRoot)
+        // Recorded before anything is published, like the ε charge below: a failure after
+        // this leaves a record of identical rows, which a re-run publishes again.
+        if let digest = prepared.microdataDigest {
+            try store.recordMicrodata(
+                recipient: export.recipientKey, export: export.name, period: export.period.directoryName, days: export.period.dayRange,
+                digest: digest, run: run)
+        }
         // Charged before anything is published: a failure after this over-counts, never under-counts.
         var budget: BudgetPosition? = nil
         if !prepared.noise.isEmpty {

@@ -12,7 +12,7 @@ import SillageMetrics
 /// One process at a time: opening takes an exclusive lock on `<store>.lock`, and a second
 /// run on the same store fails at once with a message naming the holder.
 public final class Store {
-    public static let schemaVersion = 5
+    public static let schemaVersion = 6
     public let path: String
     /// The SQLite connection: the store's own (other layers go through the store's methods,
     /// so nothing else writes rows that the store would read back as admitted values).
@@ -75,11 +75,13 @@ public final class Store {
         if exists, case let version = try database.prepare("SELECT value FROM meta WHERE key = 'schema'"), try version.step() {
             let found = Int(version.text(0)) ?? 0
             version.reset()
-            if found == 3 || found == 4 {
-                // Schema 4 adds the privacy-budget ledger, schema 5 the known names.
+            if (3...5).contains(found) {
+                // Schema 4 adds the privacy-budget ledger, schema 5 the known names, schema 6
+                // the microdata releases.
                 try database.transaction { () throws(SillageError) in
                     if found == 3 { try database.execute(Store.budgetTable) }
                     try database.execute(Store.namesTable)
+                    try database.execute(Store.microdataTable)
                     try database.execute("UPDATE meta SET value = '\(Store.schemaVersion)' WHERE key = 'schema'")
                 }
                 return
@@ -188,6 +190,7 @@ public final class Store {
                 """)
             try database.execute(Store.budgetTable)
             try database.execute(Store.namesTable)
+            try database.execute(Store.microdataTable)
             try database.execute("INSERT INTO meta(key, value) VALUES ('schema', '\(Store.schemaVersion)')")
         }
     }
@@ -199,6 +202,15 @@ public final class Store {
             table_name TEXT NOT NULL, epsilon REAL NOT NULL, release TEXT NOT NULL, at TEXT NOT NULL, run_id INTEGER
         );
         CREATE INDEX privacy_budget_recipient ON privacy_budget(recipient);
+        """
+
+    /// Session microdata published, per recipient (id), export and period: the days it
+    /// covers (NULL: all) and the digest of its rows (`MicrodataReleases`).
+    static let microdataTable = """
+        CREATE TABLE IF NOT EXISTS microdata_releases (
+            id INTEGER PRIMARY KEY, recipient TEXT NOT NULL, export TEXT NOT NULL, period TEXT NOT NULL,
+            first_day INTEGER, last_day INTEGER, digest TEXT NOT NULL, at TEXT NOT NULL, run_id INTEGER
+        );
         """
 
     /// The names met in the inputs, as keyed hashes only (`KnownNames`): what the gate and

@@ -49,9 +49,15 @@ private func twoRecipients(_ dir: String) throws -> PipelineDefinition {
 @Test func twoRecipientsShareNoPseudonymAndTheSameRecipientGetsTheSameOnesAgain() async throws {
     let dir = TestSupport.temporaryDirectory("recipients")
     defer { TestSupport.remove(dir) }
-    let p = try twoRecipients(dir)
+    var p = try twoRecipients(dir)
+    // The month's microdata overlaps `all`'s: one store publishes only one of them
+    // (`recordMicrodata`), so it comes from a store of its own, with the same key.
+    var monthly = p
+    monthly.exports = [p.exports[2]]
+    monthly.store = dir + "/month.sqlite"
+    p.exports.removeLast()
     let first = try await Runner(pipeline: p).run()
-    let dirs = first.exports.map(\.directory)
+    let dirs = first.exports.map(\.directory) + [try await Runner(pipeline: monthly).run().exports[0].directory]
     #expect(dirs.count == 3)
     let research = try learners(dirs[0]), ministry = try learners(dirs[1]), month = try learners(dirs[2])
     #expect(research.count > 50, "enough learners published to make the comparison meaningful")

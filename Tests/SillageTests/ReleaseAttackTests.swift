@@ -503,3 +503,58 @@ func differencingColumnsAgainstUsersRecoversNoLearnersDays(perturbed: Bool) asyn
         #expect(recovered == 20, "exact counts give every forgotten learner's days away (the attack works)")
     }
 }
+
+/// Microdata differenced across releases: the default (unlinkable) file before and after a
+/// learner is forgotten differs by exactly that learner's rows, which then link to each
+/// other. The store's microdata ledger refuses the second, different file covering the same
+/// days (nothing published, the first file untouched); a store without that ledger (here,
+/// a fresh one) would publish it, and the attack works.
+@Test func microdataIsPublishedOncePerPeriodSoItCannotBeDifferenced() async throws {
+    let dir = TestSupport.temporaryDirectory("microdata-differencing")
+    defer { TestSupport.remove(dir) }
+    var log = LogstoreScenario()
+    for user in 100..<140 {
+        for day in 0..<5 {
+            for e in 0..<(1 + (user + day) % 3) {
+                log.viewCourse(user, course: 12, at: LogstoreScenario.at(day: day, second: Int64(user % 7) * 3600 + Int64(e) * 300))
+            }
+        }
+    }
+    let victim = 777
+    for day in 1..<4 { for e in 0..<4 { log.viewCourse(victim, course: 12, at: LogstoreScenario.at(day: day, second: 30_000 + Int64(e) * 200)) } }
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try log.csv.write(toFile: dir + "/logstore.csv", atomically: false, encoding: .utf8)
+    var p = try TestSupport.pipeline("moodle-logstore", [dir + "/logstore.csv"], in: dir)
+    p.exports[0].tables = []
+    p.exports[0].microdata = MicrodataDefinition()
+    let first = try await Runner(pipeline: p).run().exports[0].directory
+    let before = try TestSupport.gunzip(first + "/sessions.csv.gz")
+    func forget(in store: String) throws {
+        let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
+        _ = try Erasure.forget(
+            [try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, String(victim))], store: try Store(path: store),
+            pseudonymiser: pseudonymiser)
+    }
+    try forget(in: p.store)
+    do {
+        _ = try await Runner(pipeline: p).run()
+        Issue.record("a second, different microdata file of the same period was published")
+    } catch {
+        #expect(error.description.contains("different session microdata covering some of the same days was published before"))
+    }
+    #expect(try TestSupport.gunzip(first + "/sessions.csv.gz") == before, "the first file is untouched")
+    // Without the ledger: a fresh store with the same logs, the learner forgotten, exported.
+    var unprotected = p
+    unprotected.store = dir + "/fresh.sqlite"
+    unprotected.output = dir + "/fresh-out"
+    unprotected.exports = []
+    _ = try await Runner(pipeline: unprotected).run()
+    try forget(in: unprotected.store)
+    unprotected.exports = p.exports
+    let after = try TestSupport.gunzip(try await Runner(pipeline: unprotected).run().exports[0].directory + "/sessions.csv.gz")
+    var rows: [String: Int] = [:]
+    for row in before.split(separator: "\r\n").dropFirst() { rows[String(row), default: 0] += 1 }
+    for row in after.split(separator: "\r\n").dropFirst() { rows[String(row), default: 0] -= 1 }
+    let difference = rows.filter { $0.value != 0 }.values.reduce(0, +)
+    #expect(difference == 3, "without the ledger the two files differ by the learner's 3 sessions exactly: \(rows.filter { $0.value != 0 })")
+}
