@@ -60,7 +60,7 @@ public enum Codebook {
         }
         if let t = export.perturbation {
             md +=
-                "\nCounts are **perturbed** (cell-key method): each published count is the true count moved by at most \(t.maxDeviation), up or down, with an average move of zero (variance \(Cell.formatDecimal(t.variance, digits: 2))). The move depends only on who is counted, so the same people give the same figure in every table and every release, and comparing two releases shows noise, not a person. Sums of perturbed cells need not equal a perturbed total, and a small count may be published as 0: read counts under \(t.maxDeviation * 2) as noise.\n"
+                "\nCounts are **perturbed** (cell-key method): each published count is the true count moved by at most \(t.maxDeviation), up or down, with an average move of zero (variance \(Cell.formatDecimal(t.variance, digits: 2))). The move depends only on who is counted, so the same people give the same figure in every table and every release, and comparing two releases shows noise, not a person. Sums of perturbed cells need not equal a perturbed total, and a small count may be published as 0: read counts under \(t.maxDeviation * 2) as noise. Counts of people move by at most \(t.maxDeviation); sums (sessions, page views, views, failed searches) by at most \(t.maxDeviation) steps of their largest single contribution ÷ \(t.maxDeviation), so that no one person’s part shows. A median is published only when at least \(export.minCount) people have a value within 10 % of it: it then describes a group, not the person in the middle.\n"
         }
         if export.roundTo > 1 {
             md +=

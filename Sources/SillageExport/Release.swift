@@ -155,6 +155,7 @@ public enum Release {
     ) -> (Table, SuppressionReport, Table) {
         var tableInput = input
         tableInput.recordContributions = perturbation != nil
+        if perturbation != nil { tableInput.medianSupport = export.minCount }
         var table = stage.build(tableInput)
         let belowVocabulary = vocabulary.apply(&table)
         var built = table

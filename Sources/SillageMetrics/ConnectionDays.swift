@@ -67,7 +67,7 @@ public enum ConnectionDays {
                 table.append(
                     [
                         .text(label), .text(ms.stream), .text(b.label), .integer(Int64(values.count)),
-                        median(values).map { .decimal($0, digits: 1) } ?? .empty,
+                        supportedMedian(values, minPeople: input.medianSupport, grain: 1).map { .decimal($0, digits: 1) } ?? .empty,
                     ], actors: values.count,
                     contributions: input.recordContributions ? parts : nil)
             }

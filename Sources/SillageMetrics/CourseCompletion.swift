@@ -70,7 +70,7 @@ public enum CourseCompletion {
                 guard let from = input.facts.enrolments[key] ?? input.facts.courseActivity[key]?.first, from <= done else { continue }
                 durations.append(done - from)
             }
-            let medianDays = median(durations).map { $0 / 86_400_000 }
+            let medianDays = supportedMedian(durations, minPeople: input.medianSupport, grain: 86_400_000).map { $0 / 86_400_000 }
             // Disclosure: the smallest group a figure reveals (learners, completers, non-completers).
             let groups = [learners, completers, learners - completers].filter { $0 > 0 }
             var parts = RowContributions()

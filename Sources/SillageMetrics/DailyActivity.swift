@@ -39,6 +39,7 @@ public enum DailyActivity {
             var users = 0
             var pageViews: Int64 = 0
             var durations: [Int64] = []
+            var durationActors: [ActorKey] = []
             var bounces = 0
             var sessionPages: Int64 = 0
             // Sessions (and so bounces and durations) and page views are sums over people.
@@ -60,6 +61,7 @@ public enum DailyActivity {
         for s in input.sessions {
             let k = Key(day: s.day, stream: s.stream)
             acc[k, default: Acc()].durations.append(s.durationSeconds)
+            if input.medianSupport != nil { acc[k, default: Acc()].durationActors.append(s.actor) }
             if s.isBounce { acc[k, default: Acc()].bounces += 1 }
             acc[k, default: Acc()].sessionPages += Int64(s.pages)
             acc[k, default: Acc()].sessionsBy.add(s.actor, 1)
@@ -79,7 +81,9 @@ public enum DailyActivity {
                     .integer(Int64(sessions)),
                     .integer(a.pageViews),
                     .integer(Int64(a.bounces)),
-                    median(a.durations).map { .decimal($0, digits: 1) } ?? .empty,
+                    supportedMedian(a.durations, people: a.durationActors, minPeople: input.medianSupport, grain: 1).map {
+                        .decimal($0, digits: 1)
+                    } ?? .empty,
                     sessions > 0 ? .decimal(Double(a.sessionPages) / Double(sessions), digits: 2) : .empty,
                 ], actors: a.users, topShare: max(a.sessionsBy.topShare, a.pagesBy.topShare),
                 contributions: input.recordContributions ? a.parts : nil)

@@ -295,6 +295,9 @@ public struct MetricInput: Sendable {
     /// Builders record each person's part of each count (`Table.contributions`), for
     /// differential privacy; off by default, since it costs memory.
     public var recordContributions = false
+    /// With perturbed counts: a median is published only when at least this many people
+    /// have a value near it (`supportedMedian`); nil: every median.
+    public var medianSupport: Int? = nil
 
     public init(
         sessions: [Session], actorDays: [ActorDay], facts: ActivityFacts = ActivityFacts(),
@@ -324,6 +327,19 @@ public struct MetricInput: Sendable {
     public func covers(day: Int32) -> Bool {
         days.map { $0.contains(Int(day)) } ?? true
     }
+}
+
+/// The median of `values`, or nil when fewer than `minPeople` distinct people (`people[i]`
+/// is the person of `values[i]`; nil: one person each) have a value within 10 % of it, or
+/// within `grain`: a median is then a group's typical value, not the middle person's —
+/// accounts placed on either side of one learner would otherwise make it that learner's.
+func supportedMedian(_ values: [Int64], people: [ActorKey]? = nil, minPeople: Int?, grain: Int64) -> Double? {
+    guard let m = median(values) else { return nil }
+    guard let k = minPeople else { return m }
+    let band = max(Double(grain), abs(m) * 0.1)
+    let near = values.indices.filter { abs(Double(values[$0]) - m) <= band }
+    let count = people.map { people in Set(near.map { people[$0] }).count } ?? near.count
+    return count >= k ? m : nil
 }
 
 /// Median of integer values (mean of the two middle ones for an even count).

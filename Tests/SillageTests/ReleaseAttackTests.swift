@@ -558,3 +558,43 @@ func differencingColumnsAgainstUsersRecoversNoLearnersDays(perturbed: Bool) asyn
     let difference = rows.filter { $0.value != 0 }.values.reduce(0, +)
     #expect(difference == 3, "without the ledger the two files differ by the learner's 3 sessions exactly: \(rows.filter { $0.value != 0 })")
 }
+
+/// Medians are order statistics: twelve accounts placed on either side of a lone learner's
+/// day — six bounces, six three-hour sessions — make the day's median session duration, and
+/// the month's median connected time, that learner's exact value. With exact counts it is
+/// read every time; with the default protection a median is published only when at least
+/// `minCount` people have a value near it, and none is read.
+@Test(arguments: [false, true])
+func accountsOnBothSidesDoNotMakeAMedianALearnersValue(perturbed: Bool) async throws {
+    let dir = TestSupport.temporaryDirectory("median")
+    defer { TestSupport.remove(dir) }
+    var recovered = 0
+    for trial in 0..<20 {
+        var log = LogstoreScenario()
+        for sybil in 0..<12 {
+            if sybil < 6 {
+                log.viewCourse(900 + sybil, course: 12, at: LogstoreScenario.at(day: 0, second: 0))
+            } else {
+                for e in 0..<10 { log.viewCourse(900 + sybil, course: 12, at: LogstoreScenario.at(day: 0, second: Int64(e) * 1200)) }
+            }
+        }
+        let steps = 1 + (trial * 7) % 6, gap = Int64(61 + trial * 37)
+        for e in 0...steps { log.viewCourse(500 + trial, course: 12, at: LogstoreScenario.at(day: 0, second: 100 + Int64(e) * gap)) }
+        let truth = Double(Int64(steps) * gap)
+        let trialDir = dir + "/\(trial)"
+        try FileManager.default.createDirectory(atPath: trialDir, withIntermediateDirectories: true)
+        try log.csv.write(toFile: trialDir + "/logstore.csv", atomically: false, encoding: .utf8)
+        var p = try TestSupport.pipeline("moodle-logstore", [trialDir + "/logstore.csv"], in: trialDir)
+        p.exports[0].tables = ["daily_activity", "connection_days"]
+        p.exports[0].perturbation = perturbed ? .standard : nil
+        let tables = try publishedTables(try await Runner(pipeline: p).run().exports[0].directory, ["daily_activity", "connection_days"])
+        let daily = tables["daily_activity"]?.first.flatMap { Double($0[6]) }
+        let monthly = tables["connection_days"]?.first { $0[2] == "1" }.flatMap { Double($0[4]) }
+        if daily == truth || monthly == truth { recovered += 1 }
+    }
+    if perturbed {
+        #expect(recovered == 0, "\(recovered) of 20 lone learners' durations read from a median")
+    } else {
+        #expect(recovered == 20, "exact medians give every lone learner's duration away (the attack works)")
+    }
+}
