@@ -92,7 +92,9 @@ public enum ReleaseCheck {
                 }
                 keep.append(!(reveals && table.omitSuppressedRows))
                 guard reveals else { continue }
-                report.rowsSmallGroup += 1
+                // Counted with the rows under minCount: a counter of its own would say which
+                // group was small (the non-completers) where one row is withheld.
+                report.rowsSuppressed += 1
                 for c in table.columns.indices where table.columns[c].isMeasure && (table.omitSuppressedRows || row[c] != .empty) {
                     table.rows[r][c] = .empty
                     report.cellsSuppressed += 1

@@ -16,9 +16,6 @@ public struct SuppressionReport: Sendable, Equatable {
     /// Rows left out because a value in them was produced by fewer than `minCount` people
     /// (`KVocabulary`); not in `rows`.
     public var rowsBelowVocabulary = 0
-    /// Rows withheld by the release-level check: a group their published figures revealed
-    /// (people, or the rest of a whole) held fewer than `minCount` people (`ReleaseCheck`).
-    public var rowsSmallGroup = 0
     /// Published counts moved by cell-key perturbation.
     public var cellsPerturbed = 0
 

@@ -43,19 +43,19 @@ public enum Codebook {
             published count of people, or learners minus completers, within the row or against the
             course's published learners). Rates, shares and ranks are computed from the published
             counts, never from exact ones: a share whose course row is withheld is empty, and ranks
-            put withheld rows last. `privacy-report.json` gives the counts per table
-            (`rowsSmallGroup` for this check).
+            put withheld rows last. `privacy-report.json` gives the counts per table (rows
+            withheld by this check count with those under minCount, whichever group was small).
 
-            | table | rows | rows under minCount | rows dominated | rows withheld with them | rows revealing a small group | cells suppressed |
-            |---|---|---|---|---|---|---|
+            | table | rows | rows under minCount or revealing a small group | rows dominated | rows withheld with them | cells suppressed |
+            |---|---|---|---|---|---|
 
             """
         for r in reports {
             if noise.contains(where: { $0.table == r.table }) {
-                md += "| `\(r.table)` | withheld (differential privacy) | | | | | |\n"
+                md += "| `\(r.table)` | withheld (differential privacy) | | | | |\n"
             } else {
                 md +=
-                    "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.rowsComplementary) | \(r.rowsSmallGroup) | \(r.cellsSuppressed) |\n"
+                    "| `\(r.table)` | \(r.rows) | \(r.rowsSuppressed) | \(r.rowsDominated) | \(r.rowsComplementary) | \(r.cellsSuppressed) |\n"
             }
         }
         if let t = export.perturbation {

@@ -104,7 +104,6 @@ public enum PrivacyReport {
                             ("cellsPerturbed", .int(Int64(r.cellsPerturbed))),
                             ("rowsDominated", .int(Int64(r.rowsDominated))),
                             ("rowsComplementary", .int(Int64(r.rowsComplementary))),
-                            ("rowsSmallGroup", .int(Int64(r.rowsSmallGroup))),
                             ("cellsRounded", .int(Int64(r.cellsRounded))),
                             ("cellsSuppressed", .int(Int64(r.cellsSuppressed))),
                         ])
