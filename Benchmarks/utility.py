@@ -6,7 +6,8 @@ Moodle activity of the same kind of platform) with two exports of every table: o
 exact counts (`"perturbation": "none"`) and one with the default cell-key perturbation.
 For each table and count column it prints, over the cells published in both, the mean
 absolute deviation of the perturbed value from the exact one, the largest deviation, the
-mean relative deviation, and how many rows each export withheld.
+mean relative deviation, and how many rows each export withheld; and, per median column,
+how many medians each export publishes.
 
 Usage: utility.py [--log PATH] [--activity DIR] [--binary PATH]
 """
@@ -72,6 +73,11 @@ def main():
             by_key = {tuple(r[i] for i in index): r for r in perturbed}
             withheld = lambda rows: sum(1 for r in rows if counts and all(r[i] == "" for i in counts))
             missing = sum(1 for r in exact if tuple(r[i] for i in index) not in by_key)
+            for c, f in enumerate(fields):
+                if f["name"].startswith("median_"):
+                    shown = lambda rows: sum(1 for r in rows if r[c] != "")
+                    print(f"{name:22} {header[c]:16} medians published: {shown(exact)} exact, {shown(perturbed)} perturbed "
+                          f"(a median needs minCount people near it)")
             for c in counts:
                 deviations, relative = [], []
                 for r in exact:
