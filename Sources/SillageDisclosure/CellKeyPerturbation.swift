@@ -50,9 +50,15 @@ public struct CellKeyPerturbation: Sendable {
                 if t.columns[c].role == .people {
                     published = Int64(table.perturb(Int(v), cellKey: key))
                 } else {
+                    // The true value is part of a sum's key: the same people with another total
+                    // (another day) get another draw, so two rows' difference is noise too.
                     let top = parts.values.reduce(Int64(0)) { max($0, $1[c] ?? 0) }
+                    let name = t.columns[c].name
+                    let valued = key ^ UInt32(truncatingIfNeeded: (UInt64(v) &* 0x9E37_79B9_7F4A_7C15) >> 32)
                     published = Int64(
-                        table.perturbMagnitude(Int(v), top: Int(top), cellKey: CellKeys.columnKey(key, column: t.columns[c].name)))
+                        table.perturbMagnitude(
+                            Int(v), top: Int(top), cellKey: CellKeys.columnKey(valued, column: name),
+                            remainderKey: CellKeys.columnKey(valued, column: name + "/offset")))
                 }
                 if published != v { changed += 1 }
                 t.rows[r][c] = .integer(published)

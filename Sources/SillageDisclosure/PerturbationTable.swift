@@ -67,12 +67,16 @@ public struct PerturbationTable: Sendable, Equatable {
     /// The published value of a sum `value` (sessions, page views, views) whose largest
     /// contribution is `top`, by the magnitude variant: the deviation drawn for the cell is
     /// scaled by ⌈top ÷ D⌉, so that one person's part is hidden, not only a person's
-    /// presence; never below 0. Where no one contributes more than D, it is a count's.
-    public func perturbMagnitude(_ value: Int, top: Int, cellKey: UInt32) -> Int {
+    /// presence, plus a uniform offset within one step drawn from `remainderKey`, so that the
+    /// value modulo the step — which whoever contributes the top sets — says nothing either;
+    /// never below 0. Where no one contributes more than D, it is a count's.
+    public func perturbMagnitude(_ value: Int, top: Int, cellKey: UInt32, remainderKey: UInt32) -> Int {
         let step = max(1, (top + maxDeviation - 1) / maxDeviation)
         guard step > 1 else { return perturb(value, cellKey: cellKey) }
-        // value ≥ top > D: every deviation of the table is possible, and mean 0.
-        return max(0, value + (perturb(value, cellKey: cellKey) - value) * step)
+        // value ≥ top > D: every deviation of the table is possible, and mean 0; the offset
+        // is uniform on −⌊step/2⌋…⌈step/2⌉ − 1, mean −½ at most.
+        let offset = Int((UInt64(remainderKey) * UInt64(step)) >> 32) - step / 2
+        return max(0, value + (perturb(value, cellKey: cellKey) - value) * step + offset)
     }
 
     /// The probability of each deviation for a count `value`, from the thresholds.

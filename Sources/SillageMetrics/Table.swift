@@ -329,17 +329,37 @@ public struct MetricInput: Sendable {
     }
 }
 
-/// The median of `values`, or nil when fewer than `minPeople` distinct people (`people[i]`
-/// is the person of `values[i]`; nil: one person each) have a value within 10 % of it, or
-/// within `grain`: a median is then a group's typical value, not the middle person's —
-/// accounts placed on either side of one learner would otherwise make it that learner's.
+/// The median of `values`; with `minPeople`, protected: nil when fewer than `minPeople`
+/// distinct people (`people[i]` is the person of `values[i]`; nil: one person each) have a
+/// value within 10 % of it, or within `grain`, and otherwise the centre of its cell on a
+/// logarithmic grid of ten cells per power of ten (each about 26 % wide). Accounts placed
+/// on either side of one learner would otherwise make the median that learner's exact value:
+/// they can supply the people near it, but the grid leaves them the cell, not the value.
 func supportedMedian(_ values: [Int64], people: [ActorKey]? = nil, minPeople: Int?, grain: Int64) -> Double? {
     guard let m = median(values) else { return nil }
     guard let k = minPeople else { return m }
     let band = max(Double(grain), abs(m) * 0.1)
     let near = values.indices.filter { abs(Double(values[$0]) - m) <= band }
     let count = people.map { people in Set(near.map { people[$0] }).count } ?? near.count
-    return count >= k ? m : nil
+    guard count >= k else { return nil }
+    return logGridCentre(m)
+}
+
+/// The centre of `value`'s cell on a grid of ten cells per power of ten (0 stays 0).
+func logGridCentre(_ value: Double) -> Double {
+    guard value > 0, value.isFinite else { return 0 }
+    // 10^(k/20): cell j spans powers[2j] to powers[2j + 2], its centre is powers[2j + 1].
+    let powers: [Double] = [
+        1.0, 1.122018454302, 1.258925411794, 1.412537544623, 1.584893192461, 1.778279410039, 1.995262314969, 2.238721138568, 2.51188643151,
+        2.818382931264, 3.162277660168, 3.548133892336, 3.981071705535, 4.46683592151, 5.011872336273, 5.623413251903, 6.309573444802, 7.079457843841,
+        7.943282347243, 8.912509381337, 10.0,
+    ]
+    var x = value, scale = 1.0
+    while x >= 10 { x /= 10; scale *= 10 }
+    while x < 1 { x *= 10; scale /= 10 }
+    var j = 0
+    while j < 9 && x >= powers[2 * j + 2] { j += 1 }
+    return powers[2 * j + 1] * scale
 }
 
 /// Median of integer values (mean of the two middle ones for an even count).

@@ -73,6 +73,12 @@ public enum TableRegistry {
     public static let tables: [String: TableStage] = Dictionary(uniqueKeysWithValues: tableList.map { ($0.name, $0) })
     public static var tableNames: [String] { tableList.map(\.name) }
     public static var defaultTables: [String] { tableNames }
+    /// True when `table` is computed from sessions or learner-days: what session microdata
+    /// would give back.
+    public static func readsSessions(_ table: String) -> Bool {
+        let reads = tables[table]?.reads ?? []
+        return reads.contains(.sessions) || reads.contains(.actorDays)
+    }
     /// Every total two tables publish, as their declarations say.
     public static var sharedTotals: [SharedTotal] { tableList.flatMap(\.sharedTotals) }
 }

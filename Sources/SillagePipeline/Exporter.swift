@@ -18,6 +18,9 @@ public enum Exporter {
         let prepared = try Release.prepare(export, input: input, key: key, scanner: scanner, outputRoot: outputRoot)
         // Recorded before anything is published, like the ε charge below: a failure after
         // this leaves a record of identical rows, which a re-run publishes again.
+        if export.tables.contains(where: TableRegistry.readsSessions) {
+            try store.recordSessionTables(recipient: export.recipientKey, export: export.name, period: export.period.directoryName, run: run)
+        }
         if let digest = prepared.microdataDigest {
             try store.recordMicrodata(
                 recipient: export.recipientKey, export: export.name, period: export.period.directoryName, days: export.period.dayRange,

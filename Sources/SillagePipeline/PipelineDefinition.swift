@@ -178,23 +178,20 @@ public struct PipelineDefinition: Sendable {
         }
     }
 
-    /// No store publishes session microdata together with perturbed or noisy tables of the
-    /// same sessions, to the same recipient or to another: the microdata's exact rows would
-    /// give back what the perturbation or the noise hides (and waste the ε charged), and
-    /// recipients may compare their files (the ε cap assumes so too).
+    /// No store publishes session microdata together with tables of the same sessions, to
+    /// the same recipient or to another: the microdata's exact rows would give back what the
+    /// perturbation or the noise hides (and waste the ε charged), or the sessions that
+    /// suppression withheld from the microdata, and recipients may compare their files (the
+    /// ε cap assumes so too). The store checks it across pipelines (`recordSessionTables`).
     func checkMicrodata(source: String) throws(SillageError) {
         for (i, e) in exports.enumerated() where e.microdata != nil {
             for other in exports {
-                let sessionTables = other.tables.filter { t in
-                    let reads = TableRegistry.tables[t]?.reads ?? []
-                    return (reads.contains(.sessions) || reads.contains(.actorDays)) && (other.perturbation != nil || other.noise(for: t) != nil)
-                }
+                let sessionTables = other.tables.filter { TableRegistry.readsSessions($0) }
                 guard !sessionTables.isEmpty else { continue }
                 throw SillageError.configuration(
-                    "session microdata and perturbed or noisy tables of the same sessions (\(sessionTables.joined(separator: ", ")) in export \"\(other.name)\" for \"\(other.recipient)\") would leave this store: the microdata's exact rows would undo the perturbation, whoever receives them",
+                    "session microdata and tables of the same sessions (\(sessionTables.joined(separator: ", ")) in export \"\(other.name)\" for \"\(other.recipient)\") would leave this store: the microdata's exact rows would undo the tables' protection, whoever receives them",
                     at: "\(source) at $.exports[\(i)].microdata",
-                    hint:
-                        "publish the microdata from a pipeline and store of its own, or leave those tables out of this pipeline's exports, or publish them with \"perturbation\": \"none\""
+                    hint: "publish the microdata from a pipeline and store of its own, or leave those tables out of this pipeline's exports"
                 )
             }
         }

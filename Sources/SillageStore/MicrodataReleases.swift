@@ -15,7 +15,14 @@ extension Store {
         recipient: String, export: String, period: String, days: ClosedRange<Int>?, digest: String, run: Int64?
     ) throws(SillageError) {
         try database.transaction { () throws(SillageError) in
-            let q = try database.prepare("SELECT recipient, export, period, first_day, last_day, digest FROM microdata_releases")
+            if let (export, recipient) = try firstRelease(kind: "session-tables") {
+                throw SillageError.configuration(
+                    "session microdata of export \(export): this store has published tables of the same sessions (export \(export), recipient \(recipient)); the microdata's exact rows would undo their protection; nothing was published",
+                    at: "$.exports",
+                    hint: "publish microdata from a store that publishes no daily_activity, session_lengths or connection_days")
+            }
+            let q = try database.prepare(
+                "SELECT recipient, export, period, first_day, last_day, digest FROM microdata_releases WHERE kind = 'microdata'")
             var identical = false
             while try q.step() {
                 let first = q.isNull(3) ? Int.min : Int(q.int(3)), last = q.isNull(4) ? Int.max : Int(q.int(4))
@@ -34,11 +41,38 @@ extension Store {
             }
             guard !identical else { return }
             try database.prepare(
-                "INSERT INTO microdata_releases(recipient, export, period, first_day, last_day, digest, at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO microdata_releases(kind, recipient, export, period, first_day, last_day, digest, at, run_id) VALUES ('microdata', ?, ?, ?, ?, ?, ?, ?, ?)"
             ).bind([
                 .text(recipient), .text(export), .text(period), days.map { .integer(Int64($0.lowerBound)) } ?? .null,
                 days.map { .integer(Int64($0.upperBound)) } ?? .null, .text(digest), .text(Store.now()), run.map { .integer($0) } ?? .null,
             ]).run()
         }
+    }
+
+    /// Records that `export` publishes tables of sessions (once per export and recipient), or
+    /// refuses it when this store has published session microdata.
+    public func recordSessionTables(recipient: String, export: String, period: String, run: Int64?) throws(SillageError) {
+        try database.transaction { () throws(SillageError) in
+            if let (other, to) = try firstRelease(kind: "microdata") {
+                throw SillageError.configuration(
+                    "export \(export) publishes tables of sessions, but this store has published session microdata (export \(other), recipient \(to)), whose exact rows would undo the tables' protection; nothing was published",
+                    at: "$.exports",
+                    hint: "publish the tables from a store that publishes no session microdata")
+            }
+            let seen = try database.prepare(
+                "SELECT count(*) FROM microdata_releases WHERE kind = 'session-tables' AND recipient = ? AND export = ? AND period = ?"
+            ).bind([.text(recipient), .text(export), .text(period)])
+            _ = try seen.step()
+            guard seen.int(0) == 0 else { return }
+            try database.prepare(
+                "INSERT INTO microdata_releases(kind, recipient, export, period, digest, at, run_id) VALUES ('session-tables', ?, ?, ?, '', ?, ?)"
+            ).bind([.text(recipient), .text(export), .text(period), .text(Store.now()), run.map { .integer($0) } ?? .null]).run()
+        }
+    }
+
+    /// The export and recipient of the first release of `kind`, if any.
+    func firstRelease(kind: String) throws(SillageError) -> (String, String)? {
+        let q = try database.prepare("SELECT export, recipient FROM microdata_releases WHERE kind = ? ORDER BY id LIMIT 1").bind([.text(kind)])
+        return try q.step() ? (q.text(0), q.text(1)) : nil
     }
 }

@@ -204,11 +204,13 @@ public final class Store {
         CREATE INDEX privacy_budget_recipient ON privacy_budget(recipient);
         """
 
-    /// Session microdata published, per recipient (id), export and period: the days it
-    /// covers (NULL: all) and the digest of its rows (`MicrodataReleases`).
+    /// Session microdata published (`kind` microdata), per recipient (id), export and period:
+    /// the days it covers (NULL: all) and the digest of its rows; and the exports that
+    /// published tables of sessions (`kind` session-tables), which microdata may not join
+    /// (`MicrodataReleases`).
     static let microdataTable = """
         CREATE TABLE IF NOT EXISTS microdata_releases (
-            id INTEGER PRIMARY KEY, recipient TEXT NOT NULL, export TEXT NOT NULL, period TEXT NOT NULL,
+            id INTEGER PRIMARY KEY, kind TEXT NOT NULL, recipient TEXT NOT NULL, export TEXT NOT NULL, period TEXT NOT NULL,
             first_day INTEGER, last_day INTEGER, digest TEXT NOT NULL, at TEXT NOT NULL, run_id INTEGER
         );
         """

@@ -196,7 +196,7 @@ let badInputs: [BadInput] = [
     ),
     BadInput(
         name: "output directory already published", files: ["a.log": goodLines(3)], arguments: run + ["--input", "combined:a.log"],
-        exitCode: 0, expected: "export   out/research/default/all/ (11 files, 8 cells suppressed, replacing the earlier one)",
+        exitCode: 0, expected: "export   out/research/default/all/ (11 files, 7 cells suppressed, replacing the earlier one)",
         setup: { dir in
             try FileManager.default.createDirectory(atPath: dir + "/out/research/default/all", withIntermediateDirectories: true)
             try Data("old".utf8).write(to: URL(fileURLWithPath: dir + "/out/research/default/all/stale.csv"))

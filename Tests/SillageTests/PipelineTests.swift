@@ -68,7 +68,7 @@ private func parsePipeline(_ text: String) throws(SillageError) -> PipelineDefin
     // same sessions for the other, is refused as for one recipient.
     (
         #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "recipients": [{"name": "a"}, {"name": "b"}], "exports": [{"recipient": "a", "tables": [], "microdata": {}}, {"recipient": "b", "tables": ["daily_activity"]}]}"#,
-        #"p.json at $.exports[0].microdata: session microdata and perturbed or noisy tables of the same sessions (daily_activity in export "research" for "b") would leave this store"#
+        #"p.json at $.exports[0].microdata: session microdata and tables of the same sessions (daily_activity in export "research" for "b") would leave this store"#
     ),
     (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"perturbationTable": {"variance": 0.01}}]}"#, "variance"),
 ])
