@@ -76,8 +76,12 @@ def main():
             for c, f in enumerate(fields):
                 if f["name"].startswith("median_"):
                     shown = lambda rows: sum(1 for r in rows if r[c] != "")
+                    pairs = [(float(r[c]), float(by_key[tuple(r[i] for i in index)][c])) for r in exact
+                             if r[c] != "" and tuple(r[i] for i in index) in by_key and by_key[tuple(r[i] for i in index)][c] != ""]
+                    rel = [abs(b - a) / a for a, b in pairs if a > 0]
+                    mean_rel = f"{100 * sum(rel) / len(rel):.1f}%" if rel else "-"
                     print(f"{name:22} {header[c]:16} medians published: {shown(exact)} exact, {shown(perturbed)} perturbed "
-                          f"(a median needs minCount people near it)")
+                          f"(a median needs minCount people near it); mean relative deviation {mean_rel}")
             for c in counts:
                 deviations, relative = [], []
                 for r in exact:
