@@ -9,7 +9,7 @@ import SillagePrivacy
 struct LayoutStep {
     enum Kind: UInt8 { case literal, field }
     enum Cut: UInt8 { case bracketed, quoted, untilDelimiter, toEnd }
-    enum Target: UInt8 { case host, user, time, request, method, target, status, userAgent, ignored }
+    enum Target: UInt8 { case host, user, time, request, method, target, status, userAgent, forwarded, ignored }
     var kind: Kind
     var literalStart: Int
     var literalCount: Int
@@ -26,8 +26,8 @@ struct LayoutStep {
 /// The raw fields of one access-log line, as byte ranges into the line.
 package struct AccessLogFields {
     var host = 0..<0, user = 0..<0, time = 0..<0, request = 0..<0, method = 0..<0
-    var target = 0..<0, status = 0..<0, userAgent = 0..<0
-    var hasHost = false, hasUser = false, hasRequest = false, hasMethod = false, hasUserAgent = false
+    var target = 0..<0, status = 0..<0, userAgent = 0..<0, forwarded = 0..<0
+    var hasHost = false, hasUser = false, hasRequest = false, hasMethod = false, hasUserAgent = false, hasForwarded = false
     var timeStyle = AccessLogFormat.TimeStyle.bracketedCLF
 }
 
@@ -46,6 +46,10 @@ public struct AccessLogParser: ChunkParser {
     public var profile: AssetProfile { judge.profile }
     public var visitorScope: VisitorScope { judge.visitorScope }
     public var zone: ZoneRules { judge.zone }
+    /// The client address is the first one of `X-Forwarded-For` when the line has one (the
+    /// input names that header as trusted: its proxy sets it); otherwise, and by default,
+    /// the address the server saw.
+    public var trustsForwardedFor = false
     /// Local days to read; records outside are skipped as `outside-window`.
     public var window: ClosedRange<Int32>? {
         get { judge.window }
@@ -84,6 +88,7 @@ public struct AccessLogParser: ChunkParser {
                 case .target: step.target = .target
                 case .status: step.target = .status
                 case .userAgent: step.target = .userAgent
+                case .forwardedFor: step.target = .forwarded
                 default: step.target = .ignored
                 }
                 steps.append(step)
@@ -182,10 +187,22 @@ public struct AccessLogParser: ChunkParser {
             case .target: f.target = range
             case .status: f.status = range
             case .userAgent: f.userAgent = range; f.hasUserAgent = true
+            case .forwarded: f.forwarded = range; f.hasForwarded = true
             case .ignored: break
             }
         }
         return f
+    }
+
+    /// The first address of an `X-Forwarded-For` value (`client, proxy1, proxy2`), spaces
+    /// trimmed; nil when the header is absent (`-`) or empty.
+    static func firstForwarded(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int>? {
+        var start = range.lowerBound, end = range.upperBound
+        if let comma = Bytes.firstIndex(of: UInt8(ascii: ","), in: line, from: start), comma < end { end = comma }
+        while start < end, line[start] == 0x20 { start += 1 }
+        while end > start, line[end - 1] == 0x20 { end -= 1 }
+        guard end > start, !(end - start == 1 && line[start] == UInt8(ascii: "-")) else { return nil }
+        return start..<end
     }
 
     @inline(__always)
@@ -252,7 +269,7 @@ public struct AccessLogParser: ChunkParser {
             result.reject(.lineTooLong, line: lineNumber, bytes: line)
             return nil
         }
-        guard let f = fields(line) else {
+        guard var f = fields(line) else {
             result.reject(.malformedLine, line: lineNumber, bytes: line)
             return nil
         }
@@ -267,6 +284,9 @@ public struct AccessLogParser: ChunkParser {
             return nil
         }
         let bytes = { (range: Range<Int>, present: Bool) in present ? UnsafeRawBufferPointer(rebasing: line[range]) : AccessRecord.none }
+        if trustsForwardedFor, f.hasForwarded, let first = AccessLogParser.firstForwarded(line, f.forwarded) {
+            (f.host, f.hasHost) = (first, true)
+        }
         var record = AccessRecord(
             time: time, status: status, method: bytes(f.method, f.hasMethod), checksMethod: f.hasRequest || f.hasMethod,
             target: UnsafeRawBufferPointer(rebasing: line[f.target]), malformedRequest: false, user: bytes(f.user, f.hasUser),

@@ -12,6 +12,9 @@ public struct AccessLogFormat: Sendable, Equatable {
         case time(TimeStyle)
         case request, method, target, query, proto, status, bytes
         case referer, userAgent, virtualHost
+        /// The `X-Forwarded-For` request header (nginx `$http_x_forwarded_for`): the client
+        /// address only when the input trusts it (`clientAddress`), never by default.
+        case forwardedFor
         case durationMicros, durationMillis, durationSeconds
         case ignored(String)
     }
@@ -140,6 +143,7 @@ public struct AccessLogFormat: Sendable, Equatable {
             switch arg?.lowercased() {
             case "referer": return .referer
             case "user-agent": return .userAgent
+            case "x-forwarded-for": return .forwardedFor
             default: return .ignored("%{\(arg ?? "")}i")
             }
         case "A", "p", "P", "I", "k", "L", "R", "X", "f", "e", "n", "o", "C", "c", "M", "E", "^":
@@ -186,7 +190,8 @@ public struct AccessLogFormat: Sendable, Equatable {
 
     private static func nginxField(_ name: String) -> Field {
         switch name {
-        case "remote_addr", "binary_remote_addr", "realip_remote_addr", "http_x_forwarded_for": return .remoteHost
+        case "remote_addr", "binary_remote_addr", "realip_remote_addr": return .remoteHost
+        case "http_x_forwarded_for": return .forwardedFor
         case "remote_user": return .user
         case "time_local": return .time(.clf)
         case "time_iso8601": return .time(.iso8601)

@@ -211,7 +211,7 @@ public struct PipelineDefinition: Sendable {
         ]
         for i in inputs {
             parts.append(
-                "input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? ""):\(i.identityHomePage ?? "")"
+                "input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? ""):\(i.identityHomePage ?? ""):\(i.clientAddress)"
             )
         }
         for e in exports {
@@ -238,6 +238,10 @@ public struct InputDefinition: Sendable {
     public var stream: String = "web"
     public var profile: AssetProfile = .moodle
     public var visitorScope: VisitorScope = .day
+    /// Where access-log inputs read the client address: `remote` (the address the server
+    /// saw, `%h` / `$remote_addr`: the default) or `x-forwarded-for` (the first address of
+    /// that header, for a server behind a proxy the operator trusts to set it).
+    public var clientAddress = "remote"
     /// The format string for `apache` and `nginx` inputs.
     public var logFormat: String? = nil
     /// The namespace of the input's learner identifiers, when the pipeline declares that they
@@ -320,6 +324,13 @@ public struct InputDefinition: Sendable {
             d.visitorScope = s
         }
         d.logFormat = try r.string("logFormat")
+        if let address = try r.string("clientAddress") {
+            guard ["remote", "x-forwarded-for"].contains(address) else {
+                throw SillageError.configuration(
+                    "clientAddress is \"remote\" or \"x-forwarded-for\", not \"\(address)\"", at: r.location("clientAddress"))
+            }
+            d.clientAddress = address
+        }
         if let identity = try r.string("identity") {
             guard isSafeName(identity) else {
                 throw SillageError.configuration("an identity namespace uses letters, digits, - and _", at: r.location("identity"))

@@ -66,6 +66,7 @@ public enum StageRegistry {
                     profile: d.profile, visitorScope: d.visitorScope, zone: c.zone,
                     pseudonymiser: c.pseudonymiser, classifier: c.classifier)
                 parser.window = c.window
+                parser.trustsForwardedFor = d.clientAddress == "x-forwarded-for"
                 return FileParsing(parser: parser)
             })
     }

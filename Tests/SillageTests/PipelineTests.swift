@@ -71,6 +71,10 @@ private func parsePipeline(_ text: String) throws(SillageError) -> PipelineDefin
         #"p.json at $.exports[0].microdata: session microdata and tables of the same sessions (daily_activity in export "research" for "b") would leave this store"#
     ),
     (#"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"]}], "exports": [{"perturbationTable": {"variance": 0.01}}]}"#, "variance"),
+    (
+        #"{"version": 1, "inputs": [{"type": "combined", "paths": ["a"], "clientAddress": "xff"}]}"#,
+        #"clientAddress is "remote" or "x-forwarded-for", not "xff""#
+    ),
 ])
 func badPipelinesAreExplainedWithTheirJSONPath(text: String, message: String) {
     do {
