@@ -109,7 +109,10 @@ public struct OpenEdxTrackingParser: ChunkParser {
                 let completion = payloadNode("completion").flatMap { $0.0.double($0.1) } ?? 0
                 if completion < 1 { kind = .other }
             }
-            // The learner: the payload's user for events about a learner, else the context's.
+            // The learner: the payload's user for events about a learner (enrolment,
+            // completion), else the context's only — a payload's user_id elsewhere is whom an
+            // operator acted on (a bulk password reset, a settings change), not a learner's
+            // activity.
             let subjectFirst = kind == .enrolled || kind == .activityCompleted || kind == .courseCompleted
             var actor: ActorKey? = nil
             var actorNode: (JSONTape, Int)? = nil
@@ -117,7 +120,7 @@ public struct OpenEdxTrackingParser: ChunkParser {
             let candidates: [(JSONTape, Int)?] =
                 subjectFirst
                 ? [payloadNode("user_id"), context.flatMap { c in tape.member(c, "user_id").map { (tape, $0) } }]
-                : [context.flatMap { c in tape.member(c, "user_id").map { (tape, $0) } }, payloadNode("user_id")]
+                : [context.flatMap { c in tape.member(c, "user_id").map { (tape, $0) } }]
             for candidate in candidates {
                 guard let (t, node) = candidate, t.isPresent(node) else { continue }
                 if t.kind(node) == .number || t.kind(node) == .string, let id = t.int(node), id > 0 {

@@ -184,3 +184,20 @@ func malformedStatementsAreCountedRejects(line: String, reason: RejectReason) {
     #expect(ok.first?.searchResults == 0)
     #expect(ok.first?.kind == .search)
 }
+
+/// The Open edX learner rule as documented: the payload's `user_id` is the learner for
+/// enrolment and completion events only. A bulk password reset or settings change made by
+/// an operator (context without a user) names the account acted on in its payload: taking
+/// it made 59 accounts "active learners" on one day of a production log.
+@Test func anOpenEdxPayloadUserIsTheLearnerOnlyOfEnrolmentsAndCompletions() {
+    func line(_ type: String, payloadUser: Int, course: String = "course-v1:Org+C1+2026") -> String {
+        #"{"username": "", "event_type": "\#(type)", "event_source": "server", "time": "2026-03-02T10:00:00+00:00", "context": {"user_id": null, "course_id": "\#(course)", "org_id": "Org"}, "event": {"user_id": \#(payloadUser), "course_id": "\#(course)", "mode": "audit"}}"#
+    }
+    let text =
+        (0..<5).map { line("edx.user.settings.changed", payloadUser: 100 + $0) }.joined(separator: "\n") + "\n"
+        + line("edx.course.enrollment.activated", payloadUser: 200) + "\n"
+    let r = parseText(edx, text)
+    #expect(r.counts.totalRejects == 0)
+    #expect(r.events.count == 1, "the enrolment is the learner's; the settings changes are nobody's activity: \(r.events.count)")
+    #expect(r.counts[skip: .unauthenticated] == 5)
+}
