@@ -11,11 +11,19 @@ public enum FormatDiagnosis {
         var line = sample
         while let last = line.last, last == 0x0A || last == 0x0D { line.removeLast() }
         let first = line.first(where: { $0 != 0x20 && $0 != 0x09 })
+        // Every type a hint names is one the registry has (a test checks the hints' names).
+        let jsonTypes = ["openedx-tracking", "xapi"].filter { StageRegistry.ingest[$0] != nil }
         if first == UInt8(ascii: "{") {
-            return "the lines look like JSON objects (nginx-json, Open edX tracking or xAPI), not \(declared)"
+            let others = jsonTypes.filter { $0 != declared }
+            guard !jsonTypes.contains(declared) else {
+                return
+                    "the lines are JSON objects, but not \(declared) records\(others.isEmpty ? "" : "; they may be \(others.joined(separator: " or ")) records")"
+            }
+            return "the lines look like JSON objects (\(jsonTypes.joined(separator: " or ")) records), not \(declared)"
         }
         if first == UInt8(ascii: "[") && line.contains(UInt8(ascii: "{")) {
-            return "the file looks like a JSON array, not \(declared)"
+            guard declared != "xapi" else { return "the file is a JSON array that xapi could not read: check that it is complete, valid JSON" }
+            return "the file looks like a JSON array (xapi statements), not \(declared)"
         }
         if line.starts(with: Array("id,eventname".utf8)) || line.starts(with: Array("\"id\",\"eventname\"".utf8)) {
             return "the file looks like a Moodle logstore CSV export, not \(declared)"

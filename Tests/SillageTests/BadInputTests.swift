@@ -106,7 +106,7 @@ let badInputs: [BadInput] = [
         name: "wrong declared format", files: ["a.log": Array((0..<30).map { _ in "{\"remote_addr\": \"192.0.2.1\"}\n" }.joined().utf8)],
         arguments: run + ["--input", "combined:a.log"], exitCode: 3,
         expected:
-            "sillage: error: a.log: 100% of 30 records rejected (malformed-line: 30; first at line 1, line 2, line 3), over the limit of 5%; nothing of this file was committed\n  hint: likely cause: the lines look like JSON objects (nginx-json, Open edX tracking or xAPI), not combined\n  the first rejected records are in var/rejects/run-1.tsv (private, mode 0600)\n"
+            "sillage: error: a.log: 100% of 30 records rejected (malformed-line: 30; first at line 1, line 2, line 3), over the limit of 5%; nothing of this file was committed\n  hint: likely cause: the lines look like JSON objects (openedx-tracking or xapi records), not combined\n  the first rejected records are in var/rejects/run-1.tsv (private, mode 0600)\n"
     ),
     BadInput(
         name: "a logstore export given as combined",
@@ -228,7 +228,7 @@ let badInputs: [BadInput] = [
         name: "a truncated xAPI array", files: ["s.json": Array("[{\"actor\": {\"mbox\": \"mailto:a@b.fr\"}, \"verb\"".utf8)],
         arguments: run + ["--input", "xapi:s.json"], exitCode: 3,
         expected:
-            "sillage: error: s.json: 100% of 1 records rejected (invalid-json: 1; first at line 1), over the limit of 5%; nothing of this file was committed\n  hint: likely cause: the file looks like a JSON array, not xapi\n  the first rejected records are in var/rejects/run-1.tsv (private, mode 0600)\n"
+            "sillage: error: s.json: 100% of 1 records rejected (invalid-json: 1; first at line 1), over the limit of 5%; nothing of this file was committed\n  hint: likely cause: the file is a JSON array that xapi could not read: check that it is complete, valid JSON\n  the first rejected records are in var/rejects/run-1.tsv (private, mode 0600)\n"
     ),
 ]
 

@@ -229,3 +229,17 @@ func pipelinePathsResolveAgainstTheFilesDirectory(path: String, directory: Strin
     #expect(again.status == 0, "\(again.stderr)")
     #expect(again.stdout.contains("sessions 0 new"), "\(again.stdout)")
 }
+
+/// Every hint names a type that exists, and never tells an input it looks like its own type.
+@Test(arguments: [
+    ("combined", #"{"event_type": "x"}"#), ("xapi", #"{"event_type": "x"}"#), ("openedx-tracking", #"{"verb": {}}"#),
+    ("combined", #"[{"verb": {}}]"#), ("xapi", #"[{"x": 1}]"#),
+])
+func formatHintsNameTypesThatExist(declared: String, sample: String) {
+    let hint = FormatDiagnosis.likelyCause(declared: declared, sample: Array(sample.utf8))
+    let named = StageRegistry.ingest.keys.filter { hint.contains($0) }
+    #expect(!named.isEmpty, "\(hint)")
+    #expect(!hint.contains("nginx-json"), "\(hint)")
+    #expect(!hint.contains("not \(declared)") || !hint.contains("\(declared) records)"), "\(hint)")
+    if declared == "xapi" || declared == "openedx-tracking" { #expect(!hint.hasSuffix("not \(declared)"), "\(hint)") }
+}
