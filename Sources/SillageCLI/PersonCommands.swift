@@ -63,7 +63,9 @@ func forgetCommand(_ words: [String]) throws(SillageError) -> Int32 {
     if let key = args.value("--key-file") { pipeline.keyFile = key }
     let named = try people(args, pipeline, allowFile: true)
     let key = try MasterKey.load(path: pipeline.keyFile)
-    let store = try Store(path: pipeline.store)
+    // A mistyped store path must not become a new store that takes the opt-out, while the
+    // real one keeps the person.
+    let store = try existingStore(pipeline)
     try store.checkKey(key, keyFile: pipeline.keyFile)
     let outcome = try Erasure.forget(named.map(\.0), store: store, pseudonymiser: Pseudonymiser(key: key.bytes))
     say(
@@ -80,7 +82,7 @@ func accessCommand(_ words: [String]) throws(SillageError) -> Int32 {
     guard let out = args.value("--out") else { throw SillageError.usage("--out DIR is required") }
     let named = try people(args, pipeline, allowFile: false)
     let key = try MasterKey.load(path: pipeline.keyFile)
-    let store = try Store(path: pipeline.store)
+    let store = try existingStore(pipeline)
     try store.checkKey(key, keyFile: pipeline.keyFile)
     let outcome = try AccessRequest.answer(
         named, store: store, pseudonymiser: Pseudonymiser(key: key.bytes), zone: try ZoneRules(identifier: pipeline.timezone), to: out)

@@ -54,7 +54,7 @@ func purgeCommand(_ words: [String]) throws(SillageError) -> Int32 {
     let args = try ArgumentParser.parse(words, purgeSpec)
     if args.wantsHelp { say(purgeSpec.help); return 0 }
     let pipeline = try pipelineAndStore(args)
-    let store = try Store(path: pipeline.store)
+    let store = try existingStore(pipeline)
     let t = try Retention.enforce(
         pipeline.retention, store: store, zone: try ZoneRules(identifier: pipeline.timezone),
         now: Clock.nowSeconds(), run: nil)
@@ -119,6 +119,14 @@ func journalCommand(_ words: [String]) throws(SillageError) -> Int32 {
     let args = try ArgumentParser.parse(words, journalSpec)
     if args.wantsHelp { say(journalSpec.help); return 0 }
     let pipeline = try pipelineAndStore(args)
+    let actions = ["retention", "erasure", "access", "export", "reprocess"]
+    if let action = args.value("--action"), !actions.contains(action) {
+        // `purge` writes retention entries: the word people type for them.
+        let close = action.hasPrefix("purg") ? ["retention"] : actions.filter { editDistance($0, action) <= 2 || $0.hasPrefix(action) }
+        throw SillageError.usage(
+            "--action is \(actions.joined(separator: ", ")), not \"\(action)\"",
+            hint: close.isEmpty ? "see `sillage journal --help`" : "did you mean \(close.joined(separator: " or "))?")
+    }
     let entries = try existingStore(pipeline).journalEntries(action: args.value("--action"))
     if args.has("--json") {
         say(
@@ -141,4 +149,20 @@ func journalCommand(_ words: [String]) throws(SillageError) -> Int32 {
         )
     }
     return 0
+}
+
+/// Levenshtein distance, for suggestions on mistyped option values (short words only).
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.utf8), b = Array(b.utf8)
+    var row = Array(0...b.count)
+    for i in 1...max(1, a.count) where !a.isEmpty {
+        var previous = row[0]
+        row[0] = i
+        for j in 1...max(1, b.count) where !b.isEmpty {
+            let current = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+            previous = current
+        }
+    }
+    return a.isEmpty ? b.count : row[b.count]
 }

@@ -25,6 +25,23 @@ private let minimalInputs = #""inputs": [{"type": "combined", "paths": ["a.log"]
 
 let badInputs: [BadInput] = [
     BadInput(
+        name: "purge with a mistyped store", arguments: ["purge", "--store", "var/typo.sqlite"], exitCode: 2,
+        expected: "sillage: error: var/typo.sqlite: no store here yet\n  hint: run the pipeline first\n"
+    ),
+    BadInput(
+        name: "forget with a mistyped store",
+        arguments: ["forget", "--store", "var/typo.sqlite", "--key-file", "k", "--id", "moodle-userid:7"], exitCode: 2,
+        expected: "sillage: error: var/typo.sqlite: no store here yet\n  hint: run the pipeline first\n"
+    ),
+    BadInput(
+        name: "journal with a mistyped action", arguments: ["journal", "--store", "var/s.sqlite", "--action", "purg"], exitCode: 2,
+        expected: "sillage: error: --action is retention, erasure, access, export, reprocess, not \"purg\"\n  hint: did you mean retention?\n"
+    ),
+    BadInput(
+        name: "journal with a near action", arguments: ["journal", "--store", "var/s.sqlite", "--action", "erasre"], exitCode: 2,
+        expected: "sillage: error: --action is retention, erasure, access, export, reprocess, not \"erasre\"\n  hint: did you mean erasure?\n"
+    ),
+    BadInput(
         name: "truncated gzip", files: ["a.log.gz": Array(gz(goodLines(200)).dropLast(30))],
         arguments: run + ["--input", "combined:a.log.gz"], exitCode: 3,
         expected:
@@ -247,8 +264,9 @@ func badInputsAreAnsweredClearly(_ c: BadInput) throws {
         #expect(r.stdout.contains(c.expected), "\(c.name): \(r.stdout)")
     } else {
         #expect(r.stderr == c.expected, "\(c.name)")
-        // Nothing is ever published by a failed run.
+        // Nothing is ever published by a failed run, and no store is made by a failed command.
         #expect(!FileManager.default.fileExists(atPath: dir + "/out/research/default/all/daily_activity.csv.gz"), "\(c.name)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/var/typo.sqlite"), "\(c.name)")
     }
 }
 
