@@ -41,8 +41,8 @@ public enum SessionMicrodata {
             ]
         case .duration:
             return [
-                "7 buckets (0 s, 1-59 s, 1-4, 5-14, 15-29, 30-59 min, 60 min or more)",
-                "3 buckets (under 1 min, 1-14 min, 15 min or more)", "*",
+                "7 buckets (0s, 1-59s, 1-4min, 5-14min, 15-29min, 30-59min, 1h+: the labels of session_lengths)",
+                "3 buckets (0-59s, 1-14min, 15min+)", "*",
             ]
         case .pages: return ["7 buckets (0, 1, 2-3, 4-7, 8-15, 16-31, 32 or more)", "3 buckets (0-1, 2-7, 8 or more)", "*"]
         case .device: return ["client class", "*"]
@@ -50,11 +50,12 @@ public enum SessionMicrodata {
         }
     }
 
+    // One spelling per bucket across tables: those of `session_lengths`.
     static let durations = BucketScale([
-        ("0 s", 0), ("1-59 s", 1), ("1-4 min", 60), ("5-14 min", 300), ("15-29 min", 900),
-        ("30-59 min", 1800), ("60 min or more", 3600),
+        ("0s", 0), ("1-59s", 1), ("1-4min", 60), ("5-14min", 300), ("15-29min", 900),
+        ("30-59min", 1800), ("1h+", 3600),
     ])
-    static let durationCoarse = ["under 1 min", "1-14 min", "15 min or more"]
+    static let durationCoarse = ["0-59s", "1-14min", "15min+"]
     static let pages = BucketScale([("0", 0), ("1", 1), ("2-3", 2), ("4-7", 4), ("8-15", 8), ("16-31", 16), ("32 or more", 32)])
     static let pageCoarse = ["0-1", "2-7", "8 or more"]
     static let partsOfDay = ["night", "morning", "afternoon", "evening"]

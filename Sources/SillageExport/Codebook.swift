@@ -6,20 +6,19 @@ public enum Codebook {
     public static func markdown(
         export: ExportDefinition, tables: [Table], reports: [SuppressionReport],
         timezone: String, inactivityMinutes: Int, noise: [NoiseReport] = [], budget: BudgetPosition? = nil,
-        microdata: MicrodataReport? = nil
+        microdata: MicrodataReport? = nil, streams: [String: String] = [:]
     ) -> String {
         var md = """
             # Sillage export `\(export.name)` — recipient `\(export.recipient)`, period `\(export.period.directoryName)`
 
             Anonymised statistics computed by Sillage from platform logs. No file here holds an
-            identifier: people are counted, never listed\(microdata == nil ? "" : " — except in `sessions.csv.gz`, where each learner appears under a pseudonym made for this recipient and period only").
+            identifier: people are counted, never listed\(microdata?.linkable == true ? " — except in `sessions.csv.gz`, where each learner appears under a pseudonym made for this recipient and period only" : "").
 
             - Days, weeks and months are local to **\(timezone)**.
             - A **session** is a run of one person's events in one stream with no gap over \(inactivityMinutes) minutes;
               its duration is last event minus first; a session of one event lasts 0 s and is a **bounce**.
               A session belongs to the day on which it starts.
-            - Streams: `web` counts page views from access logs (bots, static assets and error
-              responses excluded); `lms` counts activity-log events.
+            - Streams: \(streamLine(tables, streams)).
             - Anonymous web visitors (no login in the access log) are recognised within one day only.
 
             ## Disclosure control
@@ -174,5 +173,21 @@ extension Codebook {
         }
         return
             "\nRows carry no learner column and are in the order of their values: nothing says which sessions are one learner's, so knowing several sessions of someone narrows nothing beyond one row's group. Measured on the file: a reader who knows 1, 2 or 3 of a learner's sessions finds them alone for \(rates[0]), \(rates[1]) and \(rates[2]) of learners. The pipeline can ask for a linkable file (`\"linkable\": true`), protected for any m of a learner's sessions.\n"
+    }
+}
+
+extension Codebook {
+    /// The streams the tables really hold, each with the inputs that feed it: an access-log
+    /// stream counts page views (bots, static assets and error responses excluded), an
+    /// activity-log stream counts activity events.
+    static func streamLine(_ tables: [Table], _ inputs: [String: String]) -> String {
+        var present = Set<String>()
+        for table in tables {
+            guard let c = table.columns.firstIndex(where: { $0.name == "stream" }) else { continue }
+            for row in table.rows { if case .text(let s) = row[c], s != "*" { present.insert(s) } }
+        }
+        guard !present.isEmpty else { return "none in these tables" }
+        return present.sorted().map { stream in inputs[stream].map { "`\(stream)` (\($0))" } ?? "`\(stream)`" }
+            .joined(separator: "; ") + "; page views exclude bots, static assets and error responses"
     }
 }

@@ -23,11 +23,15 @@ public struct ReleaseContext: Sendable {
     public var inactivityMinutes: Int
     /// The inputs' web-visitor scopes (`day`, `persistent`), distinct and sorted.
     public var visitorScopes: [String]
+    /// Per stream, what feeds it and what it counts (`combined: page views from access
+    /// logs`), for the codebook.
+    public var streams: [String: String] = [:]
 
-    public init(timezone: String, inactivityMinutes: Int, visitorScopes: [String]) {
+    public init(timezone: String, inactivityMinutes: Int, visitorScopes: [String], streams: [String: String] = [:]) {
         self.timezone = timezone
         self.inactivityMinutes = inactivityMinutes
         self.visitorScopes = visitorScopes
+        self.streams = streams
     }
 }
 
@@ -251,7 +255,7 @@ public enum Release {
                         export: export, tables: prepared.tables, reports: prepared.reports,
                         timezone: context.timezone,
                         inactivityMinutes: context.inactivityMinutes,
-                        noise: prepared.noise, budget: budget, microdata: prepared.microdata
+                        noise: prepared.noise, budget: budget, microdata: prepared.microdata, streams: context.streams
                     ).utf8)
             ))
         files.append(

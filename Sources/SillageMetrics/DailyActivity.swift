@@ -14,7 +14,7 @@ public enum DailyActivity {
             description: "Activity per local day and stream: distinct pseudonymous users, sessions, page views and bounces.",
             columns: [
                 Column("date", .date, "Local day (pipeline time zone)."),
-                Column("stream", .string, "Input stream: web (access logs) or lms (activity logs)."),
+                Column("stream", .string, "Input stream, as the pipeline names it (the codebook lists them)."),
                 Column(
                     "users", .integer, "Distinct pseudonymous actors with at least one event that day in that stream.", role: .people),
                 Column("sessions", .integer, "Sessions that started that day.", role: .count),

@@ -39,7 +39,13 @@ public enum Exporter {
         }
         let context = ReleaseContext(
             timezone: pipeline.timezone, inactivityMinutes: pipeline.inactivityMinutes,
-            visitorScopes: Array(Set(pipeline.inputs.map(\.visitorScope.rawValue))).sorted())
+            visitorScopes: Array(Set(pipeline.inputs.map(\.visitorScope.rawValue))).sorted(),
+            streams: Dictionary(grouping: pipeline.inputs, by: \.stream).mapValues { inputs in
+                let types = Array(Set(inputs.map(\.type))).sorted()
+                // Access-log stages default to the web stream; they count page views.
+                let web = types.allSatisfy { StageRegistry.ingest[$0]?.defaultStream == "web" }
+                return "\(types.joined(separator: ", ")): \(web ? "page views from access logs" : "activity-log events")"
+            })
         return try Release.publish(prepared, budget: budget, context: context, outputRoot: outputRoot)
     }
 

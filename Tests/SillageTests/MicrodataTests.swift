@@ -105,12 +105,12 @@ func startIsGeneralisedByLocalDateWeekAndMonth(date: String, utcHour: Int, label
 }
 
 @Test(arguments: [
-    (0, 0, ["0 s", "under 1 min", "*"], ["0", "0-1", "*"]),
-    (59, 1, ["1-59 s", "under 1 min", "*"], ["1", "0-1", "*"]),
-    (60, 3, ["1-4 min", "1-14 min", "*"], ["2-3", "2-7", "*"]),
-    (899, 4, ["5-14 min", "1-14 min", "*"], ["4-7", "2-7", "*"]),
-    (900, 8, ["15-29 min", "15 min or more", "*"], ["8-15", "8 or more", "*"]),
-    (3600, 40, ["60 min or more", "15 min or more", "*"], ["32 or more", "8 or more", "*"]),
+    (0, 0, ["0s", "0-59s", "*"], ["0", "0-1", "*"]),
+    (59, 1, ["1-59s", "0-59s", "*"], ["1", "0-1", "*"]),
+    (60, 3, ["1-4min", "1-14min", "*"], ["2-3", "2-7", "*"]),
+    (899, 4, ["5-14min", "1-14min", "*"], ["4-7", "2-7", "*"]),
+    (900, 8, ["15-29min", "15min+", "*"], ["8-15", "8 or more", "*"]),
+    (3600, 40, ["1h+", "15min+", "*"], ["32 or more", "8 or more", "*"]),
 ])
 func durationAndPagesAreBucketed(seconds: Int64, pages: Int32, durations: [String], pageLabels: [String]) {
     let s = Session(
@@ -179,4 +179,11 @@ func pycanonFindsTheExportedSessionsKAnonymous() async throws {
     let m = try #require(report.exports.first?.microdata)
     #expect(!m.outcome.feasible && m.recordsSuppressed == 2)
     #expect(try String(contentsOfFile: exportDir + "/README.md", encoding: .utf8).contains("no session is published"))
+}
+
+/// One spelling per duration bucket across tables: the microdata's fine buckets are those of
+/// `session_lengths`, up to 30-59min.
+@Test func microdataDurationBucketsAreSpelledAsInSessionLengths() {
+    let shared = SessionMicrodata.durations.labels.dropLast()
+    #expect(Array(shared) == Array(SessionLengths.scale.labels.prefix(shared.count)))
 }
