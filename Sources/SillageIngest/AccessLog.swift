@@ -174,7 +174,17 @@ public struct AccessLogParser: ChunkParser {
                 end = hit
                 pos = hit
             case .toEnd:
-                end = n
+                // A last field of codes (a size, a status, a host) holds no space: text after
+                // it means the line has fields the layout does not (a combined line read as
+                // common, whose referer and user agent would be lost with its bots).
+                var e = n
+                while e > pos, line[e - 1] == 0x20 || line[e - 1] == 0x0D { e -= 1 }
+                if step.target != .userAgent && step.target != .request && step.target != .target,
+                    let space = Bytes.firstIndex(of: 0x20, in: line, from: pos), space < e
+                {
+                    return nil
+                }
+                end = e
                 pos = n
             }
             let range = start..<end

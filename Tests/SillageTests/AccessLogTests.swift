@@ -279,3 +279,15 @@ func theWebClassifierJudgesAnyAccessRecord(method: String, target: String, statu
     #expect(forwarded.events[2].actor == forwarded.events[3].actor, "the header's first address, spaces trimmed, through two proxies")
     #expect(forwarded.events[2].actor != remote.events[2].actor)
 }
+
+/// A combined line read as `common` is not a common line: the text after its size (referer
+/// and user agent, and with them the bots) would be dropped. Trailing spaces are not text.
+@Test(arguments: [
+    (#"192.0.2.1 - - [29/Mar/2026:10:00:00 +0200] "GET /my/ HTTP/1.1" 200 5"#, true),
+    (#"192.0.2.1 - - [29/Mar/2026:10:00:00 +0200] "GET /my/ HTTP/1.1" 200 5   "#, true),
+    (#"192.0.2.1 - - [29/Mar/2026:10:00:00 +0200] "GET /my/ HTTP/1.1" 200 5 "-" "Googlebot/2.1""#, false),
+])
+func aCommonLineEndsWithItsSize(line: String, accepted: Bool) throws {
+    let r = parse(line + "\n", parser(try #require(AccessLogFormat.named("common"))))
+    #expect((r.events.count == 1) == accepted && (r.counts.totalRejects == 0) == accepted, "\(line)")
+}

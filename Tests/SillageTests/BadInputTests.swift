@@ -25,6 +25,11 @@ private let minimalInputs = #""inputs": [{"type": "combined", "paths": ["a.log"]
 
 let badInputs: [BadInput] = [
     BadInput(
+        name: "combined lines declared common", files: ["a.log": goodLines(30)], arguments: run + ["--input", "common:a.log"], exitCode: 3,
+        expected:
+            "sillage: error: a.log: 100% of 30 records rejected (malformed-line: 30; first at line 1, line 2, line 3), over the limit of 5%; nothing of this file was committed\n  hint: likely cause: the lines match the combined format, not common\n  the first rejected records are in var/rejects/run-1.tsv (private, mode 0600)\n"
+    ),
+    BadInput(
         name: "purge with a mistyped store", arguments: ["purge", "--store", "var/typo.sqlite"], exitCode: 2,
         expected: "sillage: error: var/typo.sqlite: no store here yet\n  hint: run the pipeline first\n"
     ),
