@@ -51,7 +51,10 @@ struct StoredFact {
             table: "searches", lastSeen: "(max(day) + 1) * 86400000", purge: ("searches", "day"), accessFile: "searches.csv",
             values: ["term"], upsert: Upsert.searches),
         StoredFact(table: "catalogue", byActor: false),
-        StoredFact(table: "memberships", lastSeen: "0", accessFile: "person.json"),
+        // Memberships are not dated: they are no trace of activity, so a learner the operator
+        // lists in an organisation but who was never active is not "inactive" (anonymised on
+        // the run that loads them); with activity, its dates decide.
+        StoredFact(table: "memberships", accessFile: "person.json"),
         // The last view per object near the end of the store, kept for the 30-second rule.
         StoredFact(
             table: "recent_views", fromInput: false, purge: ("recentViews", "last_ms / 86400000"), accessFile: "recent_views.csv",

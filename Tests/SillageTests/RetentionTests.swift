@@ -154,3 +154,20 @@ private func filledStore(_ dir: String, policy: RetentionPolicy) async throws ->
     let undated = StoredFact.all.filter { $0.byActor && $0.purge == nil }.map(\.table)
     #expect(Set(undated) == ["session_parts", "memberships"])
 }
+
+/// Learners an organisations file lists but who were never active have no trace to be old:
+/// the run that loads them does not anonymise them as inactive (it did all of them).
+@Test func learnersKnownOnlyFromTheirOrganisationAreNotInactive() async throws {
+    let dir = TestSupport.temporaryDirectory("organisation-only")
+    defer { TestSupport.remove(dir) }
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try "userid,organisation\n100,CFA Métiers du Numérique\n101,Mission locale Est\n102,Mission locale Est\n".write(
+        toFile: dir + "/o.csv", atomically: true, encoding: .utf8)
+    var p = try TestSupport.pipeline("organisations", [dir + "/o.csv"], in: dir)
+    p.retention.inactiveLearnerDays = 30
+    p.exports = []
+    for _ in 0..<2 {
+        let report = try await Runner(pipeline: p).run()
+        #expect(report.retention?.anonymisedLearners == 0, "\(String(describing: report.retention))")
+    }
+}
