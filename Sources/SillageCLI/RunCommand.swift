@@ -39,16 +39,24 @@ func inputTypeList() -> String {
 func runCommand(_ words: [String]) async throws(SillageError) -> Int32 {
     let args = try ArgumentParser.parse(words, runSpec)
     if args.wantsHelp { say(runSpec.help); return 0 }
-    let runner = Runner(pipeline: try runPipeline(args), options: try runOptions(args))
     let progress = TerminalProgress.isTerminal ? TerminalProgress() : nil
-    runner.progress = progress
-    runner.onNotice = { notice($0) }
     let report: RunReport
     do throws(SillageError) {
+        let runner = Runner(pipeline: try runPipeline(args), options: try runOptions(args))
+        runner.progress = progress
+        runner.onNotice = { notice($0) }
         report = try await runner.run()
         progress?.clear()
     } catch {
         progress?.clear()
+        // A script reading --json gets a report whatever happens: the error, as on stderr.
+        if args.has("--json") {
+            let failure = JSONValue.object([
+                ("status", .string("failed")),
+                ("error", .object([("message", .string(error.description)), ("exitCode", .int(Int64(error.exitCode)))])),
+            ])
+            FileHandle.standardOutput.write(Data(failure.serialized().utf8))
+        }
         throw error
     }
     if args.has("--json") {

@@ -347,3 +347,20 @@ func theSampleExportValidatesWithFrictionless() throws {
     }
     _ = first
 }
+
+/// `--json` prints a report whatever happens: a failed run prints its error as JSON on
+/// standard output (and, as always, the message on standard error and its exit code).
+@Test func aFailedRunStillPrintsAJSONReport() throws {
+    let dir = TestSupport.temporaryDirectory("json-failure")
+    defer { TestSupport.remove(dir) }
+    _ = try TestSupport.keyFile(in: dir)
+    let r = try TestSupport.run(
+        TestSupport.binary, ["run", "--input", "combined:nope.log", "--store", "s.sqlite", "--out", "out", "--key-file", "test.key", "--json"],
+        in: dir)
+    #expect(r.status == 2)
+    let report = try JSONParser.parse(Array(r.stdout.utf8), source: "stdout")
+    #expect(report["status"] == .string("failed"))
+    guard case .object(let error)? = report["error"] else { Issue.record("no error object: \(r.stdout)"); return }
+    #expect(error.first { $0.0 == "exitCode" }?.1 == .int(2))
+    #expect(r.stderr.contains("nope.log: cannot read input"))
+}
