@@ -56,17 +56,22 @@ public enum ReleaseCheck {
         LinkedTotals.protect(&tables, reports: &reports, exempt: exempt)
     }
 
-    /// True when `table` holds a part of a whole (a ratio of people counts or a share) or is
-    /// the whole another table's share divides by: the check needs its exact counts.
-    public static func isPartOfAWhole(_ table: String, registry: [TableStage] = TableRegistry.tableList) -> Bool {
+    /// The tables that hold a part of a whole (a ratio of people counts or a share) or are
+    /// the whole another table's share divides by: the check needs their exact counts. Read
+    /// once from the registry's declarations.
+    public static let partsOfWholes: Set<String> = {
         let probe = MetricInput(sessions: [], actorDays: [])
-        return registry.contains { stage in
+        var names = Set<String>()
+        for stage in TableRegistry.tableList {
             let columns = stage.build(probe).columns
             func counted(_ name: String) -> Bool { columns.contains { $0.name == name && $0.role == .people } }
-            let holdsPart = columns.contains { c in c.share != nil || c.ratio.map { counted($0.numerator) && counted($0.denominator) } == true }
-            return (stage.name == table && holdsPart) || columns.contains { $0.share?.table == table }
+            if columns.contains(where: { c in c.share != nil || c.ratio.map { counted($0.numerator) && counted($0.denominator) } == true }) {
+                names.insert(stage.name)
+            }
+            names.formUnion(columns.compactMap { $0.share?.table })
         }
-    }
+        return names
+    }()
 
     /// The part-of-a-whole relations of a table, judged on published and on exact values.
     struct Groups {

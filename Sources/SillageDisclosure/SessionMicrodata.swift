@@ -127,13 +127,7 @@ public enum SessionMicrodata {
         pseudonyms: RecipientPseudonyms
     ) -> (Table, MicrodataReport) {
         let context = Context(zone: zone, streams: Array(Set(sessions.map(\.stream))).sorted())
-        var personIndex: [ActorKey: Int32] = [:]
-        let people = sessions.map { s -> Int32 in
-            if let i = personIndex[s.actor] { return i }
-            let i = Int32(personIndex.count)
-            personIndex[s.actor] = i
-            return i
-        }
+        let people = denseIds(sessions.map(\.actor))
         let qis = definition.quasiIdentifiers
         let hierarchies = qis.map { a in
             KAnonymity.Hierarchy(
@@ -255,10 +249,10 @@ extension SessionMicrodata {
             var seen: [UInt64: Int32] = [:]
             var sets = [[Int32]](repeating: [], count: Int(people.max() ?? -1) + 1)
             for (item, person) in zip(items, people) {
-                let key = UInt64(UInt32(bitPattern: person)) << 32 | UInt64(UInt32(bitPattern: item))
+                let key = Occurrences.pack(person, item)
                 let occurrence = (seen[key] ?? 0) + 1
                 seen[key] = occurrence
-                let pair = UInt64(UInt32(bitPattern: item)) << 32 | UInt64(UInt32(bitPattern: occurrence))
+                let pair = Occurrences.pack(item, occurrence)
                 let id = ids[pair] ?? Int32(pairs.count)
                 if ids[pair] == nil {
                     ids[pair] = id
@@ -291,17 +285,19 @@ extension SessionMicrodata {
             }
         }
 
+        /// Two ids as one dictionary key.
+        static func pack(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)) }
+
         /// Which sessions stay: per person and row, as many as the occurrences kept.
         func keptSessions(_ sets: [[Int32]]) -> [Bool] {
             var allowance: [UInt64: Int32] = [:]
             for (person, set) in sets.enumerated() {
                 for id in set {
-                    let key = UInt64(UInt32(person)) << 32 | UInt64(UInt32(bitPattern: pairs[Int(id)].row))
-                    allowance[key, default: 0] += 1
+                    allowance[Occurrences.pack(Int32(person), pairs[Int(id)].row), default: 0] += 1
                 }
             }
             return zip(items, people).map { item, person in
-                let key = UInt64(UInt32(bitPattern: person)) << 32 | UInt64(UInt32(bitPattern: item))
+                let key = Occurrences.pack(person, item)
                 guard let left = allowance[key], left > 0 else { return false }
                 allowance[key] = left - 1
                 return true
@@ -311,12 +307,16 @@ extension SessionMicrodata {
 
     /// One dense id per session for its published row at `levels`.
     static func itemIds(_ sessions: [Session], levels: [Int], context: Context) -> [Int32] {
-        var ids: [[Int32]: Int32] = [:]
-        return sessions.map { s in
-            let codes = MicrodataAttribute.allCases.enumerated().map { code($0.element, s, level: levels[$0.offset], context) }
-            if let id = ids[codes] { return id }
+        denseIds(sessions.map { s in MicrodataAttribute.allCases.enumerated().map { code($0.element, s, level: levels[$0.offset], context) } })
+    }
+
+    /// 0, 1, 2… in order of first appearance: equal keys, equal ids.
+    static func denseIds<Key: Hashable>(_ keys: [Key]) -> [Int32] {
+        var ids: [Key: Int32] = [:]
+        return keys.map { key in
+            if let id = ids[key] { return id }
             let id = Int32(ids.count)
-            ids[codes] = id
+            ids[key] = id
             return id
         }
     }
@@ -343,13 +343,7 @@ extension SessionMicrodata {
     /// from the published rows (`codes`) and, for a linkable file, the pseudonym that links
     /// them; without it a reader only matches rows one at a time.
     static func singleOut(_ codes: [[Int32]], people: [Int32], linkable: Bool) -> [Double] {
-        var ids: [[Int32]: Int32] = [:]
-        let items = codes.map { c -> Int32 in
-            if let id = ids[c] { return id }
-            let id = Int32(ids.count)
-            ids[c] = id
-            return id
-        }
+        let items = denseIds(codes)
         guard linkable else {
             var persons: [Int32: Set<Int32>] = [:]
             for (item, person) in zip(items, people) { persons[item, default: []].insert(person) }
@@ -358,13 +352,6 @@ extension SessionMicrodata {
             let rate = learners.isEmpty ? 0 : Double(singled.count) / Double(learners.count)
             return [rate, rate, rate]
         }
-        var dense: [Int32: Int32] = [:]
-        let persons = people.map { p -> Int32 in
-            if let d = dense[p] { return d }
-            let d = Int32(dense.count)
-            dense[p] = d
-            return d
-        }
-        return LinkedSessions.singleOutRates(Occurrences(items: items, people: persons).sets)
+        return LinkedSessions.singleOutRates(Occurrences(items: items, people: denseIds(people)).sets)
     }
 }

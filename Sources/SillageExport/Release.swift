@@ -97,7 +97,7 @@ public enum Release {
             let (table, report, built) = protected(stage, input: input, export: export, vocabulary: vocabulary, perturbation: &perturbation)
             reports.append(report)
             tables.append(table)
-            if ReleaseCheck.isPartOfAWhole(name) { exact[name] = built }
+            exact[name] = built
         }
         // Shares divide by another table's published counts; a table the export leaves out
         // is built and protected the same way, and not published.
@@ -152,18 +152,22 @@ public enum Release {
 
     /// A table built and protected without noise: k-vocabulary, cell-key perturbation when
     /// the export asks for it, small-cell suppression, the dominance rule. Also returns the
-    /// table as built (after the k-vocabulary, with exact counts) for the release-level check.
+    /// table as built (after the k-vocabulary, with exact counts) when the release-level
+    /// check needs it (`ReleaseCheck.partsOfWholes`), nil otherwise.
     static func protected(
         _ stage: TableStage, input: MetricInput, export: ExportDefinition, vocabulary: KVocabulary,
         perturbation: inout CellKeyPerturbation?
-    ) -> (Table, SuppressionReport, Table) {
+    ) -> (Table, SuppressionReport, Table?) {
         var tableInput = input
         tableInput.recordContributions = perturbation != nil
         if perturbation != nil { tableInput.medianSupport = export.minCount }
         var table = stage.build(tableInput)
         let belowVocabulary = vocabulary.apply(&table)
-        var built = table
-        built.contributions = []
+        var built: Table? = nil
+        if ReleaseCheck.partsOfWholes.contains(stage.name) {
+            built = table
+            built?.contributions = []
+        }
         let perturbed = perturbation?.apply(&table) ?? 0
         table.contributions = []
         var report = SmallCellSuppression(minCount: export.minCount).apply(&table)

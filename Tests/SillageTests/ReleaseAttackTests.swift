@@ -54,6 +54,26 @@ struct LogstoreScenario {
     }
 }
 
+extension LogstoreScenario {
+    /// Writes the log as `directory/file` and returns a pipeline that reads it and exports
+    /// `tables`, with cell-key perturbation or exact counts.
+    func pipeline(in directory: String, tables: [String], perturbed: Bool, file: String = "logstore.csv") throws -> PipelineDefinition {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try csv.write(toFile: directory + "/" + file, atomically: false, encoding: .utf8)
+        var p = try TestSupport.pipeline("moodle-logstore", [directory + "/" + file], in: directory)
+        p.exports[0].tables = tables
+        p.exports[0].perturbation = perturbed ? .standard : nil
+        return p
+    }
+}
+
+/// Forgets the Moodle user `userid` in `store` (the pipeline's by default), as `sillage forget` does.
+func forgetMoodleUser(_ userid: Int, _ p: PipelineDefinition, store: String? = nil) throws {
+    let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
+    let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, String(userid))
+    _ = try Erasure.forget([person], store: try Store(path: store ?? p.store), pseudonymiser: pseudonymiser)
+}
+
 /// One export's tables, read back as CSV rows keyed by table name (header row dropped).
 func publishedTables(_ directory: String, _ names: [String]) throws -> [String: [[String]]] {
     var out: [String: [[String]]] = [:]
@@ -257,12 +277,7 @@ private func twoReleases(
         return (first, try sessions(try await Runner(pipeline: p).run().exports[0].directory))
     case .forget:
         let first = try sessions(try await Runner(pipeline: p).run().exports[0].directory)
-        do {
-            let store = try Store(path: p.store)
-            let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
-            let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, String(learner))
-            _ = try Erasure.forget([person], store: store, pseudonymiser: pseudonymiser)
-        }
+        try forgetMoodleUser(learner, p)
         return (try sessions(try await Runner(pipeline: p).run().exports[0].directory), first)
     case .recipients:
         let first = Int(CivilTime.days(year: 2026, month: 3, day: 2))
@@ -309,12 +324,7 @@ func tenSybilAccountsDoNotRevealALoneLearnersDay(perturbed: Bool) async throws {
             truth.pageViews += views
             truth.bounces += views == 1 ? 1 : 0
         }
-        let trialDir = dir + "/\(trial)"
-        try FileManager.default.createDirectory(atPath: trialDir, withIntermediateDirectories: true)
-        try log.csv.write(toFile: trialDir + "/logstore.csv", atomically: false, encoding: .utf8)
-        var p = try TestSupport.pipeline("moodle-logstore", [trialDir + "/logstore.csv"], in: trialDir)
-        p.exports[0].tables = ["daily_activity"]
-        p.exports[0].perturbation = perturbed ? .standard : nil
+        let p = try log.pipeline(in: dir + "/\(trial)", tables: ["daily_activity"], perturbed: perturbed)
         let directory = try await Runner(pipeline: p).run().exports[0].directory
         guard let row = try publishedTables(directory, ["daily_activity"])["daily_activity"]?.first,
             let sessions = Int(row[3]), let pageViews = Int(row[4]), let bounces = Int(row[5])
@@ -413,23 +423,13 @@ func forgettingAHeavyLearnerDoesNotGiveTheirPageViewsAway(perturbed: Bool) async
         }
         let heavy = 500 + trial, views = 40 + trial
         for e in 0..<views { log.viewCourse(heavy, course: 12, at: LogstoreScenario.at(day: 0, second: 20_000 + Int64(e) * 30)) }
-        let trialDir = dir + "/\(trial)"
-        try FileManager.default.createDirectory(atPath: trialDir, withIntermediateDirectories: true)
-        try log.csv.write(toFile: trialDir + "/logstore.csv", atomically: false, encoding: .utf8)
-        var p = try TestSupport.pipeline("moodle-logstore", [trialDir + "/logstore.csv"], in: trialDir)
-        p.exports[0].tables = ["daily_activity"]
-        p.exports[0].perturbation = perturbed ? .standard : nil
+        let p = try log.pipeline(in: dir + "/\(trial)", tables: ["daily_activity"], perturbed: perturbed)
         func pageViews() async throws -> Int? {
             let directory = try await Runner(pipeline: p).run().exports[0].directory
             return try publishedTables(directory, ["daily_activity"])["daily_activity"]?.first.flatMap { Int($0[4]) }
         }
         let with = try await pageViews()
-        do {
-            let store = try Store(path: p.store)
-            let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
-            _ = try Erasure.forget(
-                [try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, String(heavy))], store: store, pseudonymiser: pseudonymiser)
-        }
+        try forgetMoodleUser(heavy, p)
         let without = try await pageViews()
         guard let with, let without else { continue }
         if abs(with - without - views) * 4 <= views { recovered += 1 }
@@ -474,19 +474,9 @@ func differencingColumnsAgainstUsersRecoversNoLearnersDays(perturbed: Bool) asyn
             }
             truth[CivilTime.isoDate(days: Int(LogstoreScenario.day0 / 86400) + day)] = [sessions, views]
         }
-        let trialDir = dir + "/\(trial)"
-        try FileManager.default.createDirectory(atPath: trialDir, withIntermediateDirectories: true)
-        try log.csv.write(toFile: trialDir + "/a.csv", atomically: false, encoding: .utf8)
-        var p = try TestSupport.pipeline("moodle-logstore", [trialDir + "/a.csv"], in: trialDir)
-        p.exports[0].tables = ["daily_activity"]
-        p.exports[0].perturbation = perturbed ? .standard : nil
+        let p = try log.pipeline(in: dir + "/\(trial)", tables: ["daily_activity"], perturbed: perturbed, file: "a.csv")
         let before = try publishedTables(try await Runner(pipeline: p).run().exports[0].directory, ["daily_activity"])["daily_activity"] ?? []
-        do {
-            let store = try Store(path: p.store)
-            let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
-            let person = try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, String(learner))
-            _ = try Erasure.forget([person], store: store, pseudonymiser: pseudonymiser)
-        }
+        try forgetMoodleUser(learner, p)
         let after = try publishedTables(try await Runner(pipeline: p).run().exports[0].directory, ["daily_activity"])["daily_activity"] ?? []
         var got: [String: [Int]] = [:]
         for row in before {
@@ -529,13 +519,7 @@ func differencingColumnsAgainstUsersRecoversNoLearnersDays(perturbed: Bool) asyn
     p.exports[0].microdata = MicrodataDefinition()
     let first = try await Runner(pipeline: p).run().exports[0].directory
     let before = try TestSupport.gunzip(first + "/sessions.csv.gz")
-    func forget(in store: String) throws {
-        let pseudonymiser = Pseudonymiser(key: try MasterKey.load(path: p.keyFile).bytes)
-        _ = try Erasure.forget(
-            [try PersonIdentifier(namespace: MoodleLogstoreParser.userNamespace, String(victim))], store: try Store(path: store),
-            pseudonymiser: pseudonymiser)
-    }
-    try forget(in: p.store)
+    try forgetMoodleUser(victim, p)
     do {
         _ = try await Runner(pipeline: p).run()
         Issue.record("a second, different microdata file of the same period was published")
@@ -549,7 +533,7 @@ func differencingColumnsAgainstUsersRecoversNoLearnersDays(perturbed: Bool) asyn
     unprotected.output = dir + "/fresh-out"
     unprotected.exports = []
     _ = try await Runner(pipeline: unprotected).run()
-    try forget(in: unprotected.store)
+    try forgetMoodleUser(victim, p, store: unprotected.store)
     unprotected.exports = p.exports
     let after = try TestSupport.gunzip(try await Runner(pipeline: unprotected).run().exports[0].directory + "/sessions.csv.gz")
     var rows: [String: Int] = [:]
@@ -587,12 +571,7 @@ func accountsOnBothSidesDoNotMakeAMedianALearnersValue(perturbed: Bool, placemen
         let gap = placement == "far" ? Int64(61 + trial * 37) : Int64(960 + trial * 4)
         for e in 0...steps { log.viewCourse(500 + trial, course: 12, at: LogstoreScenario.at(day: 0, second: 100 + Int64(e) * gap)) }
         let truth = Double(Int64(steps) * gap)
-        let trialDir = dir + "/\(trial)"
-        try FileManager.default.createDirectory(atPath: trialDir, withIntermediateDirectories: true)
-        try log.csv.write(toFile: trialDir + "/logstore.csv", atomically: false, encoding: .utf8)
-        var p = try TestSupport.pipeline("moodle-logstore", [trialDir + "/logstore.csv"], in: trialDir)
-        p.exports[0].tables = ["daily_activity", "connection_days"]
-        p.exports[0].perturbation = perturbed ? .standard : nil
+        let p = try log.pipeline(in: dir + "/\(trial)", tables: ["daily_activity", "connection_days"], perturbed: perturbed)
         let tables = try publishedTables(try await Runner(pipeline: p).run().exports[0].directory, ["daily_activity", "connection_days"])
         let daily = tables["daily_activity"]?.first.flatMap { Double($0[6]) }
         let monthly = tables["connection_days"]?.first { $0[2] == "1" }.flatMap { Double($0[4]) }
@@ -648,12 +627,7 @@ func accountsThatSetTheStepLearnNothingFromTheRemainder(perturbed: Bool) async t
             truth.pages += views
             truth.bounces += views == 1 ? 1 : 0
         }
-        let trialDir = dir + "/\(trial)"
-        try FileManager.default.createDirectory(atPath: trialDir, withIntermediateDirectories: true)
-        try log.csv.write(toFile: trialDir + "/logstore.csv", atomically: false, encoding: .utf8)
-        var p = try TestSupport.pipeline("moodle-logstore", [trialDir + "/logstore.csv"], in: trialDir)
-        p.exports[0].tables = ["daily_activity"]
-        p.exports[0].perturbation = perturbed ? .standard : nil
+        let p = try log.pipeline(in: dir + "/\(trial)", tables: ["daily_activity"], perturbed: perturbed)
         let directory = try await Runner(pipeline: p).run().exports[0].directory
         guard let row = try publishedTables(directory, ["daily_activity"])["daily_activity"]?.first,
             let sessions = Int(row[3]), let pages = Int(row[4]), let bounces = Int(row[5])
