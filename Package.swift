@@ -52,7 +52,7 @@ let package = Package(
             name: "SillageTests",
             dependencies: layers.map { .target(name: $0.name) } + ["SillageCLI"],
             path: "Tests/SillageTests",
-            exclude: ["Golden", "FuzzRegressions"]
+            exclude: ["Golden", "FuzzRegressions", "VendorLogs"]
         ),
     ]
         + layers.map {

@@ -19,12 +19,15 @@ func validateCommand(_ words: [String]) throws(SillageError) -> Int32 {
     let path = args.positionals[0]
     let pipeline = try PipelineDefinition.load(path: path)
     var fileCount = 0
+    var detected: [String] = []
+    let zone = try ZoneRules(identifier: pipeline.timezone)
     for input in pipeline.inputs {
         do throws(SillageError) {
             fileCount += try InputPlan.files(of: input).count
         } catch {
             throw SillageError(error.kind, error.message, at: "\(path) at \(error.location ?? input.location)", hint: error.hint)
         }
+        detected += try FormatSniffer.describe(input, zone: zone)
     }
     var keyState = "present"
     if access(pipeline.keyFile, F_OK) == 0 {
@@ -37,6 +40,7 @@ func validateCommand(_ words: [String]) throws(SillageError) -> Int32 {
     say(
         "\(path): valid — \(pipeline.inputs.count) input(s) matching \(fileCount) file(s), \(pipeline.exports.count) export(s), key \(pipeline.keyFile) \(keyState)"
     )
+    for line in detected { say("  " + line) }
     return 0
 }
 

@@ -9,7 +9,7 @@ import SillagePrivacy
 struct LayoutStep {
     enum Kind: UInt8 { case literal, field }
     enum Cut: UInt8 { case bracketed, quoted, untilDelimiter, toEnd }
-    enum Target: UInt8 { case host, user, time, request, method, target, status, userAgent, forwarded, ignored }
+    enum Target: UInt8 { case host, hostPort, user, time, request, method, target, status, userAgent, forwarded, ignored }
     var kind: Kind
     var literalStart: Int
     var literalCount: Int
@@ -37,7 +37,7 @@ package struct AccessLogFields {
 /// method, invalid request) or a counted reject. The client address, user name and user
 /// agent are read, keyed and forgotten inside `parse`: only the pseudonym, the normalised
 /// object and the agent class leave it.
-public struct AccessLogParser: ChunkParser {
+public struct AccessLogParser: ChunkParser, AccessLineReader {
     public let format: AccessLogFormat
     private var judge: WebRecordClassifier
     private let steps: [LayoutStep]
@@ -81,6 +81,7 @@ public struct AccessLogParser: ChunkParser {
                 var step = LayoutStep(kind: .field, literalStart: 0, literalCount: 0)
                 switch field {
                 case .remoteHost: step.target = .host
+                case .remoteHostPort: step.target = .hostPort
                 case .user: step.target = .user
                 case .time(let style): step.target = .time; step.timeStyle = style
                 case .request: step.target = .request
@@ -190,6 +191,7 @@ public struct AccessLogParser: ChunkParser {
             let range = start..<end
             switch step.target {
             case .host: f.host = range; f.hasHost = true
+            case .hostPort: f.host = AccessLogParser.withoutPort(line, range); f.hasHost = true
             case .user: f.user = range; f.hasUser = true
             case .time: f.time = range; f.timeStyle = step.timeStyle
             case .request: f.request = range; f.hasRequest = true
@@ -213,6 +215,15 @@ public struct AccessLogParser: ChunkParser {
         while end > start, line[end - 1] == 0x20 { end -= 1 }
         guard end > start, !(end - start == 1 && line[start] == UInt8(ascii: "-")) else { return nil }
         return start..<end
+    }
+
+    /// An `address:port` field without its port (the part after the last colon, when it is
+    /// digits), so that one client keeps one key whatever port it came from.
+    static func withoutPort(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int> {
+        var colon = range.upperBound
+        while colon > range.lowerBound, line[colon - 1] >= 48, line[colon - 1] <= 57 { colon -= 1 }
+        guard colon > range.lowerBound, colon < range.upperBound, line[colon - 1] == UInt8(ascii: ":") else { return range }
+        return range.lowerBound..<(colon - 1)
     }
 
     @inline(__always)
@@ -245,40 +256,16 @@ public struct AccessLogParser: ChunkParser {
     }
 
     public func parse(_ chunk: LineChunk) -> ChunkResult {
-        if let rejected = ChunkResult.overlong(chunk) { return rejected }
-        var result = ChunkResult()
-        var memo = WebRecordClassifier.Memo()
-        chunk.bytes.withUnsafeBytes { all in
-            let n = all.count
-            var start = 0
-            var lineNumber = 0
-            while start < n {
-                let end = Bytes.firstIndex(of: 0x0A, in: all, from: start) ?? n
-                lineNumber += 1
-                var lineEnd = end
-                if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                let line = UnsafeRawBufferPointer(rebasing: all[start..<lineEnd])
-                start = end + 1
-                if let record = read(line, lineNumber, &result) { judge.classify(record, memo: &memo, into: &result) }
-            }
-            result.lines = lineNumber
-        }
-        result.objects = memo.objects
-        return result
+        var reader = self
+        return judge.parse(chunk, reader: &reader)
     }
 
-    /// Reads one line into an access record; nil when it is blank (a skip) or unreadable
-    /// (a reject), both counted in `result`.
+    /// Reads one line into an access record; nil when it is unreadable (a reject, counted
+    /// in `result`).
     @inline(__always)
-    private func read(_ line: UnsafeRawBufferPointer, _ lineNumber: Int, _ result: inout ChunkResult) -> AccessRecord? {
-        if line.count == 0 || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-            result.counts[skip: .blankLine] += 1
-            return nil
-        }
-        if line.count > LineChunkerDefaults.maxLineBytes {
-            result.reject(.lineTooLong, line: lineNumber, bytes: line)
-            return nil
-        }
+    func record(
+        _ line: UnsafeRawBufferPointer, _ lineNumber: Int, _ scratch: inout ScratchBytes, _ result: inout ChunkResult
+    ) -> AccessRecord? {
         guard var f = fields(line) else {
             result.reject(.malformedLine, line: lineNumber, bytes: line)
             return nil

@@ -9,6 +9,8 @@ public struct AccessLogFormat: Sendable, Equatable {
     /// What a field holds.
     public enum Field: Sendable, Equatable {
         case remoteHost, identity, user
+        /// `address:port` (load balancers): the address, without its port.
+        case remoteHostPort
         case time(TimeStyle)
         case request, method, target, query, proto, status, bytes
         case referer, userAgent, virtualHost
@@ -45,6 +47,19 @@ public struct AccessLogFormat: Sendable, Equatable {
         "vhost-combined": #"%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i""#,
     ]
 
+    /// `vhost-combined` without the port (`%v %h …`, as many container images write it);
+    /// a file is read with whichever of the two its first lines match.
+    public static let portlessVhost = #"%v %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i""#
+
+    /// The documented default layouts of AWS Classic and Application Load Balancers and of
+    /// S3 server access logs, as fields between single spaces (`-`: a field not read;
+    /// quotes and brackets as written; text after the last field is not read).
+    public static let vendorLayouts: [String: String] = [
+        "elb": #"time:iso8601 - client:port - - - - status - - bytes "request" "agent""#,
+        "alb": #"- time:iso8601 - client:port - - - - status - - bytes "request" "agent""#,
+        "s3": #"- - [time] client - - - - "request" status - bytes - - - "referer" "agent""#,
+    ]
+
     public let items: [Item]
     /// The format text it was compiled from.
     public let source: String
@@ -54,10 +69,47 @@ public struct AccessLogFormat: Sendable, Equatable {
         self.source = source
     }
 
-    /// Compiles a named format (`common`, `combined`, `vhost-combined`).
+    /// Compiles a named format (`common`, `combined`, `vhost-combined`, `elb`, `alb`, `s3`).
     public static func named(_ name: String) -> AccessLogFormat? {
+        if let layout = vendorLayouts[name] { return try? vendor(layout) }
         guard let text = namedFormats[name] else { return nil }
         return try? apache(text)
+    }
+
+    /// Compiles a layout of `vendorLayouts`' small language.
+    static func vendor(_ layout: String) throws(SillageError) -> AccessLogFormat {
+        var items: [Item] = []
+        var pending: [UInt8] = []
+        for (i, word) in layout.split(separator: " ").enumerated() {
+            var token = Array(word.utf8)
+            if i > 0 { pending.append(0x20) }
+            let open = token.first.flatMap { $0 == 0x22 || $0 == UInt8(ascii: "[") ? $0 : nil }
+            if let open {
+                pending.append(open)
+                token = Array(token.dropFirst().dropLast())
+            }
+            if !pending.isEmpty { items.append(.literal(pending)); pending = [] }
+            items.append(.field(try vendorField(String(decoding: token, as: UTF8.self), bracketed: open == UInt8(ascii: "["))))
+            if let open { pending.append(open == 0x22 ? 0x22 : UInt8(ascii: "]")) }
+        }
+        if !pending.isEmpty { items.append(.literal(pending)) }
+        return try validated(AccessLogFormat(items: items, source: layout), at: nil)
+    }
+
+    private static func vendorField(_ name: String, bracketed: Bool) throws(SillageError) -> Field {
+        switch name {
+        case "time" where bracketed: return .time(.clf)
+        case "time:iso8601": return .time(.iso8601)
+        case "client": return .remoteHost
+        case "client:port": return .remoteHostPort
+        case "status": return .status
+        case "bytes": return .bytes
+        case "request": return .request
+        case "agent": return .userAgent
+        case "referer": return .referer
+        case "-": return .ignored("-")
+        default: throw SillageError.configuration("unknown field \(name) in a vendor layout")
+        }
     }
 
     /// Compiles an Apache `LogFormat` string.
@@ -236,7 +288,7 @@ public struct AccessLogFormat: Sendable, Equatable {
         guard fields.contains(.status) else {
             throw SillageError.configuration("the log format has no status field (%>s / $status)", at: location)
         }
-        guard fields.contains(.remoteHost) || fields.contains(.user) else {
+        guard fields.contains(.remoteHost) || fields.contains(.remoteHostPort) || fields.contains(.user) else {
             throw SillageError.configuration("the log format has neither a client address nor a user, so visitors cannot be told apart", at: location)
         }
         return format

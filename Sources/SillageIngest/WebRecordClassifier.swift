@@ -148,3 +148,101 @@ struct WebRecordClassifier: Sendable {
         return memo.actors.values[index]
     }
 }
+
+/// Room for the bytes a reader rebuilds from a line (unescaped JSON strings, a path joined
+/// to its query, a decoded user agent): allocated once per chunk, reused for every line, so
+/// the views an `AccessRecord` holds stay valid until the classifier has judged it.
+struct ScratchBytes: ~Copyable {
+    private let storage: UnsafeMutableRawBufferPointer
+    private var used = 0
+
+    init(capacity: Int) {
+        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, 64), alignment: 1)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Forgets the previous line's bytes.
+    mutating func reset() { used = 0 }
+
+    /// A view of the bytes `write` appends; `write` may append at most `limit` bytes.
+    mutating func append(limit: Int, _ write: (inout ByteSink) -> Void) -> UnsafeRawBufferPointer {
+        let room = min(limit, storage.count - used)
+        var sink = ByteSink(base: UnsafeMutableRawBufferPointer(rebasing: storage[used..<(used + room)]))
+        write(&sink)
+        let view = UnsafeRawBufferPointer(rebasing: storage[used..<(used + sink.count)])
+        used += sink.count
+        return view
+    }
+
+    /// A copy of `bytes`.
+    mutating func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        append(limit: bytes.count) { $0.append(bytes) }
+    }
+}
+
+/// Where `ScratchBytes.append` writes; bytes beyond the room given are dropped.
+struct ByteSink {
+    let base: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+
+    init(base: UnsafeMutableRawBufferPointer) { self.base = base }
+
+    mutating func append(_ byte: UInt8) {
+        guard count < base.count else { return }
+        base[count] = byte
+        count += 1
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        for b in bytes { append(b) }
+    }
+}
+
+/// Reads one line of an access-log format into an `AccessRecord`, for the shared line loop.
+protocol AccessLineReader {
+    /// The record of a non-blank line, or nil when the line is rejected or skipped (counted
+    /// in `result`); views may point into `line` or `scratch`.
+    mutating func record(
+        _ line: UnsafeRawBufferPointer, _ lineNumber: Int, _ scratch: inout ScratchBytes, _ result: inout ChunkResult
+    ) -> AccessRecord?
+}
+
+extension WebRecordClassifier {
+    /// Walks a chunk's lines — blank ones skipped, overlong ones rejected — and judges the
+    /// record `reader` makes of each of the others.
+    func parse<Reader: AccessLineReader>(_ chunk: LineChunk, reader: inout Reader) -> ChunkResult {
+        if let rejected = ChunkResult.overlong(chunk) { return rejected }
+        var result = ChunkResult()
+        var memo = Memo()
+        var scratch = ScratchBytes(capacity: 2 * min(chunk.bytes.count, LineChunkerDefaults.maxLineBytes) + 64)
+        chunk.bytes.withUnsafeBytes { all in
+            let n = all.count
+            var start = 0
+            var lineNumber = 0
+            while start < n {
+                let end = Bytes.firstIndex(of: 0x0A, in: all, from: start) ?? n
+                lineNumber += 1
+                var lineEnd = end
+                if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                let line = UnsafeRawBufferPointer(rebasing: all[start..<lineEnd])
+                start = end + 1
+                if line.count == 0 || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                    result.counts[skip: .blankLine] += 1
+                    continue
+                }
+                if line.count > LineChunkerDefaults.maxLineBytes {
+                    result.reject(.lineTooLong, line: lineNumber, bytes: line)
+                    continue
+                }
+                scratch.reset()
+                if let record = reader.record(line, lineNumber, &scratch, &result) {
+                    classify(record, memo: &memo, into: &result)
+                }
+            }
+            result.lines = lineNumber
+        }
+        result.objects = memo.objects
+        return result
+    }
+}

@@ -118,6 +118,7 @@ final class IngestPhase {
         for n in notices { notice(n, &report) }
         guard var positioned else { return report.files.append(file) }
         let parsing = try stage.prepareFile(input, context, positioned.head, positioned.displayName)
+        if let text = parsing.notice { notice("\(positioned.displayName): \(text)", &report) }
         var tally = FileTally()
         var interner = objects
         var knownNames = names

@@ -211,7 +211,7 @@ public struct PipelineDefinition: Sendable {
         ]
         for i in inputs {
             parts.append(
-                "input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? ""):\(i.identityHomePage ?? ""):\(i.clientAddress)"
+                "input:\(i.type):\(i.paths.joined(separator: ",")):\(i.stream):\(i.profile.name):\(i.visitorScope.rawValue):\(i.logFormat ?? ""):\(i.identity ?? ""):\(i.identityHomePage ?? ""):\(i.clientAddress):\(i.fields.map { "\($0.field.rawValue)=\($0.path)" }.joined(separator: ","))"
             )
         }
         for e in exports {
@@ -244,6 +244,8 @@ public struct InputDefinition: Sendable {
     public var clientAddress = "remote"
     /// The format string for `apache` and `nginx` inputs.
     public var logFormat: String? = nil
+    /// For JSON access logs: member paths in place of the preset's (`"time": "ts"`).
+    public var fields: [(field: JSONAccessLayout.Field, path: String)] = []
     /// The namespace of the input's learner identifiers, when the pipeline declares that they
     /// name the same people as another input's (e.g. xAPI `account.name` = Moodle `userid`).
     public var identity: String? = nil
@@ -280,6 +282,33 @@ public struct InputDefinition: Sendable {
         }
         try stage.validate(input, "--log-format")
         return input
+    }
+
+    /// `fields`: JSON access-log field names and the member paths that hold them.
+    static func fields(_ r: JSONObjectReader, type: String) throws(SillageError) -> [(field: JSONAccessLayout.Field, path: String)] {
+        guard let value = r.raw("fields"), value != .null else { return [] }
+        guard JSONAccessLayout.presets[type] != nil || type == "auto" else {
+            throw SillageError.configuration(
+                "fields applies to JSON access logs only (\(JSONAccessLayout.presets.keys.sorted().joined(separator: ", ")), auto)",
+                at: r.location("fields"))
+        }
+        guard case .object(let members) = value else {
+            throw SillageError.configuration("expected an object of field names and member paths", at: r.location("fields"))
+        }
+        let names = JSONAccessLayout.Field.allCases.map(\.rawValue)
+        return try members.map { (name, path) throws(SillageError) in
+            guard let field = JSONAccessLayout.Field(rawValue: name) else {
+                let closest = names.min { editDistance($0, name) < editDistance($1, name) } ?? ""
+                throw SillageError.configuration(
+                    "unknown field \"\(name)\"", at: "\(r.location("fields")).\(name)",
+                    hint: "did you mean \"\(closest)\"? fields: \(names.joined(separator: ", "))")
+            }
+            guard case .string(let text) = path, !text.isEmpty, !text.split(separator: ".", omittingEmptySubsequences: false).contains("") else {
+                throw SillageError.configuration(
+                    "a field's path is member names joined by dots (request.headers.User-Agent)", at: "\(r.location("fields")).\(name)")
+            }
+            return (field, text)
+        }
     }
 
     static func parse(_ r: JSONObjectReader) throws(SillageError) -> InputDefinition {
@@ -331,6 +360,7 @@ public struct InputDefinition: Sendable {
             }
             d.clientAddress = address
         }
+        d.fields = try fields(r, type: type)
         if let identity = try r.string("identity") {
             guard isSafeName(identity) else {
                 throw SillageError.configuration("an identity namespace uses letters, digits, - and _", at: r.location("identity"))

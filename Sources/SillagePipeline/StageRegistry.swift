@@ -20,6 +20,8 @@ public struct FileParsing: Sendable {
     public var boundary: RecordBoundary
     /// Longest record accepted (a whole document for `.wholeInput`).
     public var maxRecordBytes: Int
+    /// What the run should say about the file (the format `auto` detected).
+    public var notice: String? = nil
 
     public init(
         parser: any ChunkParser, boundary: RecordBoundary = .newline,
@@ -60,16 +62,76 @@ public enum StageRegistry {
         IngestStage(
             name: name, summary: summary, defaultStream: "web", needsLogFormat: needsLogFormat,
             validate: { (d, location) throws(SillageError) in _ = try accessLogFormat(d, location) },
-            prepareFile: { (d, c, _, _) throws(SillageError) in
+            prepareFile: { (d, c, head, _) throws(SillageError) in
+                var format = try accessLogFormat(d, d.location + ".logFormat")
+                if d.type == "vhost-combined", let portless = try? AccessLogFormat.apache(AccessLogFormat.portlessVhost) {
+                    format = FormatSniffer.better(format, portless, head: head)
+                }
                 var parser = AccessLogParser(
-                    format: try accessLogFormat(d, d.location + ".logFormat"), stream: c.streamIndex,
-                    profile: d.profile, visitorScope: d.visitorScope, zone: c.zone,
+                    format: format, stream: c.streamIndex, profile: d.profile, visitorScope: d.visitorScope, zone: c.zone,
                     pseudonymiser: c.pseudonymiser, classifier: c.classifier)
                 parser.window = c.window
                 parser.trustsForwardedFor = d.clientAddress == "x-forwarded-for"
                 return FileParsing(parser: parser)
             })
     }
+
+    static func jsonAccessLog(_ name: String, _ summary: String) -> IngestStage {
+        IngestStage(
+            name: name, summary: summary, defaultStream: "web", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+            prepareFile: { (d, c, _, _) throws(SillageError) in
+                let preset = JSONAccessLayout.presets[d.type] ?? JSONAccessLayout([:])
+                var parser = JSONAccessLogParser(
+                    layout: preset.overriding(d.fields), stream: c.streamIndex, profile: d.profile, visitorScope: d.visitorScope,
+                    zone: c.zone, pseudonymiser: c.pseudonymiser, classifier: c.classifier)
+                parser.window = c.window
+                parser.trustsForwardedFor = d.clientAddress == "x-forwarded-for"
+                return FileParsing(parser: parser)
+            })
+    }
+
+    static func w3cLog(_ name: String, _ summary: String, separator: UInt8, defaultDirective: String?) -> IngestStage {
+        IngestStage(
+            name: name, summary: summary, defaultStream: "web", needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+            prepareFile: { (d, c, head, _) throws(SillageError) in
+                var parser = W3CExtendedLogParser(
+                    separator: separator, defaultDirective: defaultDirective, stream: c.streamIndex, profile: d.profile,
+                    visitorScope: d.visitorScope, zone: c.zone, pseudonymiser: c.pseudonymiser, classifier: c.classifier)
+                parser.window = c.window
+                parser.trustsForwardedFor = d.clientAddress == "x-forwarded-for"
+                // A file resumed past its header reads with the header's fields.
+                let prefix = Array(W3CExtendedLogParser.fieldsDirective.utf8)
+                let initial = LineChunker.lastLine(startingWith: prefix, in: head) ?? []
+                return FileParsing(parser: parser, boundary: .newlineWithDirectives(prefix: prefix, initial: initial))
+            })
+    }
+
+    static let haproxy = IngestStage(
+        name: "haproxy", summary: "HAProxy HTTP logs (option httplog), with or without the syslog prefix", defaultStream: "web",
+        needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+        prepareFile: { (d, c, _, _) throws(SillageError) in
+            var parser = HAProxyLogParser(
+                stream: c.streamIndex, profile: d.profile, visitorScope: d.visitorScope, zone: c.zone, pseudonymiser: c.pseudonymiser,
+                classifier: c.classifier)
+            parser.window = c.window
+            return FileParsing(parser: parser)
+        })
+
+    /// `auto`: each file is read as the access-log format its first records fit.
+    static let auto = IngestStage(
+        name: "auto", summary: "any access-log format above, detected per file from its first records", defaultStream: "web",
+        needsLogFormat: false, validate: { (_, _) throws(SillageError) in },
+        prepareFile: { (d, c, head, file) throws(SillageError) in
+            let detected = try FormatSniffer.detect(head: head, input: d, zone: c.zone, file: file)
+            var chosen = d
+            chosen.type = detected.type
+            guard let stage = ingest[detected.type] else {
+                throw SillageError.configuration("unknown input type \(detected.type)", at: file)
+            }
+            var parsing = try stage.prepareFile(chosen, c, head, file)
+            parsing.notice = detected.notice
+            return parsing
+        })
 
     static func referenceStage(_ kind: ReferenceTableParser.Kind, _ summary: String) -> IngestStage {
         csvStage(kind.rawValue, summary) { (header, file, d, c) throws(SillageError) in
@@ -143,9 +205,22 @@ public enum StageRegistry {
     public static let ingestList: [IngestStage] = [
         accessLog("common", "Apache/nginx Common Log Format"),
         accessLog("combined", "Common Log Format plus referer and user agent (the Apache and nginx default)"),
-        accessLog("vhost-combined", "combined, preceded by the virtual host and port"),
+        accessLog("vhost-combined", "combined, preceded by the virtual host, with or without its port"),
         accessLog("apache", "any Apache LogFormat string, given as logFormat", needsLogFormat: true),
-        accessLog("nginx", "any nginx log_format string, given as logFormat", needsLogFormat: true),
+        accessLog("nginx", "any nginx log_format string, given as logFormat (the stock main format included)", needsLogFormat: true),
+        jsonAccessLog("nginx-json", "nginx JSON access logs (log_format escape=json, keys named after the variables)"),
+        jsonAccessLog("caddy-json", "Caddy's default JSON access log"),
+        jsonAccessLog("traefik-json", "Traefik JSON access logs"),
+        jsonAccessLog("cloudflare-json", "Cloudflare Logpush HTTP requests (JSON lines)"),
+        w3cLog("w3c", "IIS and other W3C extended logs (#Fields: directives, which may change)", separator: 0x20, defaultDirective: nil),
+        w3cLog(
+            "cloudfront", "Amazon CloudFront standard logs (tab-separated W3C)", separator: 0x09,
+            defaultDirective: W3CExtendedLogParser.cloudFrontFields),
+        accessLog("elb", "AWS Classic Load Balancer access logs"),
+        accessLog("alb", "AWS Application Load Balancer access logs"),
+        accessLog("s3", "Amazon S3 server access logs"),
+        haproxy,
+        auto,
         openEdxTracking, moodleLogstore, moodleReport,
         referenceStage(.courseCompletions, "Moodle's course_completions table (userid, course, timeenrolled, timecompleted)"),
         referenceStage(.enrolments, "enrolments: learner, course, enrolment time"),

@@ -226,7 +226,7 @@ let badInputs: [BadInput] = [
     BadInput(
         name: "unknown input type", arguments: run + ["--input", "apache-combined:a.log"], exitCode: 2,
         expected:
-            "sillage: error: unknown input format \"apache-combined\"\n  hint: known formats: apache, combined, common, course-catalogue, enrolments, moodle-course-completions, moodle-logstore, moodle-report, nginx, openedx-tracking, organisations, vhost-combined, xapi\n"
+            "sillage: error: unknown input format \"apache-combined\"\n  hint: known formats: alb, apache, auto, caddy-json, cloudflare-json, cloudfront, combined, common, course-catalogue, elb, enrolments, haproxy, moodle-course-completions, moodle-logstore, moodle-report, nginx, nginx-json, openedx-tracking, organisations, s3, traefik-json, vhost-combined, w3c, xapi\n"
     ),
     BadInput(
         name: "apache input without a log format", arguments: run + ["--input", "apache:a.log"], exitCode: 2,

@@ -129,7 +129,7 @@ func everyCommandHasHelp(arguments: [String]) throws {
 @Test func runHelpListsEveryInputTypeOfTheRegistryWithItsSummary() throws {
     let r = try TestSupport.run(TestSupport.binary, ["run", "--help"])
     #expect(r.status == 0)
-    #expect(StageRegistry.ingestList.count == 13)
+    #expect(StageRegistry.ingestList.count == 24)
     for stage in StageRegistry.ingestList {
         let line = r.stdout.split(separator: "\n").first { $0.split(separator: " ").first.map(String.init) == stage.name }
         #expect(line?.hasSuffix(stage.summary) == true, "\(stage.name) missing from run --help")

@@ -17,6 +17,8 @@ public enum SkipReason: Int, Sendable, CaseIterable {
     case emptyDocument
     /// Records of a person who objected or asked for erasure (`sillage forget`).
     case optedOut
+    /// Directive lines of W3C extended logs (`#Fields:`, `#Version:`, `#Date:`).
+    case directive
 
     public var name: String {
         switch self {
@@ -28,6 +30,7 @@ public enum SkipReason: Int, Sendable, CaseIterable {
         case .outsideWindow: "outside-window"
         case .emptyDocument: "empty-document"
         case .optedOut: "opted-out"
+        case .directive: "directive"
         case .bot: "bot"
         case .staticAsset: "static-asset"
         case .status: "status"

@@ -12,6 +12,17 @@ public struct LineChunk: Sendable {
     public var offset: Int64
     /// True when this chunk stands for one line longer than the limit, which was dropped.
     public var isOverlongLine: Bool
+    /// For `.newlineWithDirectives`: the last directive line before the chunk (empty when
+    /// none), so that a chunk parsed on its own knows the layout in force at its start.
+    public var context: [UInt8] = []
+
+    public init(bytes: [UInt8], index: Int, offset: Int64, isOverlongLine: Bool, context: [UInt8] = []) {
+        self.bytes = bytes
+        self.index = index
+        self.offset = offset
+        self.isOverlongLine = isOverlongLine
+        self.context = context
+    }
 }
 
 /// Where a chunk may end.
@@ -22,6 +33,9 @@ public enum RecordBoundary: Sendable, Equatable {
     case csvNewline
     /// Nowhere: the whole input is one record (a JSON array or an LRS page), up to the limit.
     case wholeInput
+    /// After any newline, carrying the last line that starts with `prefix` (W3C `#Fields:`)
+    /// into each chunk's `context`; `initial` is the one in force where reading starts.
+    case newlineWithDirectives(prefix: [UInt8], initial: [UInt8])
 }
 
 /// Cuts a byte stream into chunks of whole lines, reading large blocks.
@@ -43,6 +57,8 @@ public struct LineChunker {
     private let boundary: RecordBoundary
     /// Bytes of a last line without a newline that were held back (see `init`).
     public private(set) var heldBackBytes = 0
+    /// The directive in force after the chunks handed out so far.
+    private var directive: [UInt8] = []
 
     /// - Parameters:
     ///   - startOffset: the input offset of the first byte the reader returns (when resuming).
@@ -58,16 +74,40 @@ public struct LineChunker {
         self.maxLineBytes = maxLineBytes
         self.offset = startOffset
         self.holdBackUnterminatedLine = holdBackUnterminatedLine
+        if case .newlineWithDirectives(_, let initial) = boundary { directive = initial }
     }
 
     /// Offset just past the last byte handed out (or skipped as part of an overlong line).
     public var consumedOffset: Int64 { offset }
 
     private mutating func emit(_ bytes: [UInt8], overlong: Bool = false) -> LineChunk {
-        let chunk = LineChunk(bytes: bytes, index: nextIndex, offset: offset, isOverlongLine: overlong)
+        let chunk = LineChunk(bytes: bytes, index: nextIndex, offset: offset, isOverlongLine: overlong, context: directive)
         nextIndex += 1
         offset += Int64(bytes.count)
+        if case .newlineWithDirectives(let prefix, _) = boundary, let last = LineChunker.lastLine(startingWith: prefix, in: bytes) {
+            directive = last
+        }
         return chunk
+    }
+
+    /// The last line of `bytes` that starts with `prefix` (its newline excluded); lines are
+    /// found with `memchr` on the prefix's first byte, so a chunk without one costs one scan.
+    public static func lastLine(startingWith prefix: [UInt8], in bytes: [UInt8]) -> [UInt8]? {
+        guard let first = prefix.first else { return nil }
+        var found: Range<Int>? = nil
+        bytes.withUnsafeBytes { raw in
+            var i = 0
+            while let hit = Bytes.firstIndex(of: first, in: raw, from: i) {
+                i = hit + 1
+                guard hit == 0 || raw[hit - 1] == 0x0A, hit + prefix.count <= raw.count,
+                    prefix.indices.allSatisfy({ raw[hit + $0] == prefix[$0] })
+                else { continue }
+                var end = Bytes.firstIndex(of: 0x0A, in: raw, from: hit) ?? raw.count
+                if end > hit, raw[end - 1] == 0x0D { end -= 1 }
+                found = hit..<end
+            }
+        }
+        return found.map { Array(bytes[$0]) }
     }
 
     /// The next chunk, or nil when the input is exhausted.
@@ -122,7 +162,7 @@ public struct LineChunker {
             }
             let lastNewline: Int? = buffer.withUnsafeBytes { raw -> Int? in
                 switch boundary {
-                case .newline:
+                case .newline, .newlineWithDirectives:
                     // The last newline is at most one line from the end, so a backward scan is short.
                     var i = raw.count - 1
                     while i >= 0 {

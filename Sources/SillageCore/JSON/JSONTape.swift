@@ -320,6 +320,22 @@ public struct JSONTape {
         return nil
     }
 
+    /// The member whose (unescaped) name is `key`, for names known only at run time.
+    public func member(_ node: Int, bytes key: UnsafeRawBufferPointer) -> Int? {
+        guard node < nodes.count, nodes[node].kind == .object else { return nil }
+        let end = Int(nodes[node].next)
+        var i = node + 1
+        while i < end {
+            let value = i + 1
+            let keyNode = nodes[i]
+            if Int(keyNode.end - keyNode.start) == key.count, !keyNode.flag, Bytes.equal(bytes(i), key) {
+                return value
+            }
+            i = Int(nodes[value].next)
+        }
+        return nil
+    }
+
     /// Follows a path of member names.
     public func path(_ node: Int, _ keys: StaticString...) -> Int? {
         var current = node
@@ -366,22 +382,28 @@ public struct JSONTape {
 
     /// A string node's unescaped bytes, appended to `out` (numbers: their text).
     public func appendUnescaped(_ node: Int, to out: inout [UInt8]) {
+        unescape(node) { out.append($0) }
+    }
+
+    /// A string node's unescaped bytes, one at a time (numbers: their text); never more
+    /// bytes than the node holds as written.
+    public func unescape(_ node: Int, _ emit: (UInt8) -> Void) {
         let b = bytes(node)
-        guard nodes[node].kind == .string, nodes[node].flag else { out.append(contentsOf: b); return }
+        guard nodes[node].kind == .string, nodes[node].flag else { for c in b { emit(c) }; return }
         var i = 0
         while i < b.count {
             let c = b[i]
-            if c != UInt8(ascii: "\\") || i + 1 >= b.count { out.append(c); i += 1; continue }
+            if c != UInt8(ascii: "\\") || i + 1 >= b.count { emit(c); i += 1; continue }
             let e = b[i + 1]
             i += 2
             switch e {
-            case UInt8(ascii: "n"): out.append(10)
-            case UInt8(ascii: "t"): out.append(9)
-            case UInt8(ascii: "r"): out.append(13)
-            case UInt8(ascii: "b"): out.append(8)
-            case UInt8(ascii: "f"): out.append(12)
+            case UInt8(ascii: "n"): emit(10)
+            case UInt8(ascii: "t"): emit(9)
+            case UInt8(ascii: "r"): emit(13)
+            case UInt8(ascii: "b"): emit(8)
+            case UInt8(ascii: "f"): emit(12)
             case UInt8(ascii: "u"):
-                guard i + 4 <= b.count, var scalar = hex4(b, i) else { out.append(contentsOf: [0xEF, 0xBF, 0xBD]); continue }
+                guard i + 4 <= b.count, var scalar = hex4(b, i) else { for x: UInt8 in [0xEF, 0xBF, 0xBD] { emit(x) }; continue }
                 i += 4
                 if scalar >= 0xD800, scalar < 0xDC00, i + 6 <= b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u"),
                     let low = hex4(b, i + 2), low >= 0xDC00, low < 0xE000
@@ -390,8 +412,8 @@ public struct JSONTape {
                     i += 6
                 }
                 let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                out.append(contentsOf: Array(String(Character(u)).utf8))
-            default: out.append(e)
+                UTF8.encode(u, into: emit)
+            default: emit(e)
             }
         }
     }

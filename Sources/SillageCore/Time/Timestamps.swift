@@ -62,6 +62,24 @@ public enum Timestamps {
         return (local - Int64(offset)) * 1000
     }
 
+    /// Reads `06/Feb/2009:12:14:14.655` (HAProxy's accept date: no offset, optional
+    /// milliseconds) as local milliseconds since 1970, for the caller to place in its zone.
+    public static func clfLocal(_ p: UnsafeRawBufferPointer) -> Int64? {
+        guard p.count >= 20, p[2] == UInt8(ascii: "/"), p[6] == UInt8(ascii: "/"), p[11] == UInt8(ascii: ":"),
+            p[14] == UInt8(ascii: ":"), p[17] == UInt8(ascii: ":"),
+            let d = digits(p, 0, 2), let mo = month(p[3], p[4], p[5]), let y = digits(p, 7, 4),
+            let h = digits(p, 12, 2), let mi = digits(p, 15, 2), let s = digits(p, 18, 2),
+            validated(y, mo, d, h, mi, s)
+        else { return nil }
+        var millis = 0
+        if p.count > 20 {
+            guard p[20] == UInt8(ascii: "."), p.count >= 22, p.count <= 24, let fraction = digits(p, 21, p.count - 21) else { return nil }
+            millis = fraction * [1, 100, 10, 1][p.count - 21]
+        }
+        let local = Int64(CivilTime.days(year: y, month: mo, day: d)) * 86400 + Int64(h * 3600 + mi * 60 + s)
+        return local * 1000 + Int64(millis)
+    }
+
     /// Reads ISO 8601 / RFC 3339 (`2000-10-10T13:55:36.123+02:00`, `Z`, or no offset).
     ///
     /// Returns the instant in UTC milliseconds and whether an offset was present; a time
@@ -129,6 +147,22 @@ public enum Timestamps {
         }
         guard i == p.count else { return nil }
         return seconds * 1000 + millis
+    }
+
+    /// A count since 1970 in seconds, milliseconds, microseconds or nanoseconds — told
+    /// apart by magnitude, as JSON logs write any of them (Caddy's `ts`, Cloudflare's
+    /// `unixnano`) — as UTC milliseconds; nil when it is not a finite, non-negative number.
+    public static func epoch(magnitude value: Double?) -> Int64? {
+        guard let value, value.isFinite, value >= 0 else { return nil }
+        let millis: Double
+        switch value {
+        case ..<1e11: millis = value * 1000
+        case ..<1e14: millis = value
+        case ..<1e17: millis = value / 1000
+        default: millis = value / 1_000_000
+        }
+        guard millis < 9e15 else { return nil }
+        return Int64(millis.rounded(.down))
     }
 
     /// Reads an integer count of milliseconds since 1970.
