@@ -25,6 +25,20 @@ private let parser: (any ChunkParser)? = {
         return AccessLogParser(
             format: try! AccessLogFormat.nginx(#"$time_iso8601 $remote_addr "$request" $status "$http_user_agent""#),
             stream: 0, profile: .moodle, visitorScope: .day, zone: zone, pseudonymiser: pseudonymiser)
+    case "caddy-json":
+        return JSONAccessLogParser(
+            layout: JSONAccessLayout.presets["caddy-json"]!, stream: 0, profile: .moodle, visitorScope: .day, zone: zone,
+            pseudonymiser: pseudonymiser)
+    case "w3c":
+        return W3CExtendedLogParser(
+            separator: 0x20, defaultDirective: "#Fields: date time cs-method cs-uri-stem cs-uri-query c-ip cs(User-Agent) sc-status",
+            stream: 0, profile: .moodle, visitorScope: .day, zone: zone, pseudonymiser: pseudonymiser)
+    case "haproxy":
+        return HAProxyLogParser(stream: 0, profile: .moodle, visitorScope: .day, zone: zone, pseudonymiser: pseudonymiser)
+    case "alb":
+        return AccessLogParser(
+            format: AccessLogFormat.named("alb")!, stream: 0, profile: .moodle, visitorScope: .day, zone: zone,
+            pseudonymiser: pseudonymiser)
     case "openedx-tracking": return OpenEdxTrackingParser(stream: 0, zone: zone, pseudonymiser: pseudonymiser)
     case "xapi": return XAPIStatementsParser(stream: 0, zone: zone, pseudonymiser: pseudonymiser)
     case "xapi-document": return XAPIStatementsParser(stream: 0, zone: zone, pseudonymiser: pseudonymiser, wholeDocument: true)

@@ -9,7 +9,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(combined nginx openedx-tracking xapi xapi-document moodle-logstore moodle-report course-catalogue json-tape gzip url pii-scanner)
+  targets=(combined nginx caddy-json w3c haproxy alb openedx-tracking xapi xapi-document moodle-logstore moodle-report course-catalogue json-tape gzip url pii-scanner)
 fi
 work=${SILLAGE_FUZZ_DIR:-.build/fuzz}
 mkdir -p "$work"
@@ -33,6 +33,10 @@ seed() {
   case "$1" in
     combined) head -c 4000 SampleLogs/web/access.log > "$dir/seed" ;;
     nginx) printf '2026-03-29T10:00:00+02:00 192.0.2.1 "GET /my/ HTTP/1.1" 200 "Mozilla/5.0 (X11; Linux)"\n' > "$dir/seed" ;;
+    caddy-json) cat Tests/SillageTests/VendorLogs/caddy.log > "$dir/seed" ;;
+    w3c) cat Tests/SillageTests/VendorLogs/iis.log > "$dir/seed" ;;
+    haproxy) cat Tests/SillageTests/VendorLogs/haproxy.log > "$dir/seed" ;;
+    alb) cat Tests/SillageTests/VendorLogs/alb.log > "$dir/seed" ;;
     openedx-tracking) gzip -dc SampleLogs/lms/tracking.log.gz | head -c 4000 > "$dir/seed" ;;
     xapi|xapi-document|json-tape) gzip -dc SampleLogs/lms/orientation-statements.jsonl.gz | head -n 3 > "$dir/seed" ;;
     moodle-logstore) head -c 4000 SampleLogs/lms/logstore.csv | tail -n +2 > "$dir/seed" ;;
