@@ -11,6 +11,12 @@ public enum FormatDiagnosis {
         var line = sample
         while let last = line.last, last == 0x0A || last == 0x0D { line.removeLast() }
         let first = line.first(where: { $0 != 0x20 && $0 != 0x09 })
+        // Every access-log reader tries the line; the first that reads it is named.
+        let scores = FormatSniffer.score(
+            head: line + [0x0A], input: InputDefinition(type: declared, paths: []), zone: ZoneRules(fixedOffsetSeconds: 0))
+        if let match = scores.first(where: { $0.type != declared && $0.read > 0 && $0.read == $0.records }) {
+            return "the lines match the \(match.type) format, not \(declared)"
+        }
         // Every type a hint names is one the registry has (a test checks the hints' names).
         let jsonTypes = ["openedx-tracking", "xapi"].filter { StageRegistry.ingest[$0] != nil }
         if first == UInt8(ascii: "{") {
@@ -32,16 +38,6 @@ public enum FormatDiagnosis {
             return "the file looks like a Moodle Logs report CSV, not \(declared)"
         }
         if line.starts(with: [0x1f, 0x8b]) { return "the content is still compressed" }
-        let pseudonymiser = Pseudonymiser(key: [UInt8](repeating: 0, count: 32))
-        let zone = ZoneRules(fixedOffsetSeconds: 0)
-        for name in ["combined", "common", "vhost-combined"] where name != declared {
-            guard let format = AccessLogFormat.named(name) else { continue }
-            let parser = AccessLogParser(
-                format: format, stream: 0, profile: .generic, visitorScope: .day, zone: zone,
-                pseudonymiser: pseudonymiser)
-            let matches = line.withUnsafeBytes { parser.fields($0) != nil }
-            if matches { return "the lines match the \(name) format, not \(declared)" }
-        }
         if line.count > 0 && line.allSatisfy({ $0 == 0 }) { return "the file holds NUL bytes (a damaged or preallocated log)" }
         return "the lines do not match \(declared); check the logFormat against the server's configuration"
     }
