@@ -20,6 +20,8 @@ struct ActivityChunk {
     let stream: UInt8
     /// Local days to read; events outside are skipped as `outside-window`.
     let window: ClosedRange<Int32>?
+    /// Records are the statements of one document: rejects name a statement, not a line.
+    var countsStatements = false
 
     init(zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>? = nil) {
         self.zone = zone
@@ -70,7 +72,7 @@ struct ActivityChunk {
     }
 
     mutating func reject(_ reason: RejectReason, line: Int, bytes: UnsafeRawBufferPointer) {
-        result.reject(reason, line: line, bytes: bytes)
+        result.reject(reason, line: line, bytes: bytes, isStatement: countsStatements)
     }
 
     /// The chunk's result, with the interned strings in id order.

@@ -46,10 +46,10 @@ public struct ChunkResult: Sendable {
         return result
     }
 
-    mutating func reject(_ reason: RejectReason, line: Int, bytes: UnsafeRawBufferPointer) {
+    mutating func reject(_ reason: RejectReason, line: Int, bytes: UnsafeRawBufferPointer, isStatement: Bool = false) {
         counts[reject: reason] += 1
         if rejectSamples.count < ChunkResult.maxSamples {
-            rejectSamples.append(RejectSample(line: line, reason: reason))
+            rejectSamples.append(RejectSample(line: line, reason: reason, isStatement: isStatement))
             rejectedBytes.append(Array(bytes.prefix(2048)))
         }
     }

@@ -4,7 +4,8 @@
 import SillageCore
 import SillagePrivacy
 
-/// Parses Open edX tracking logs: one JSON event per line, optionally behind a logger prefix.
+/// Parses Open edX tracking logs: one JSON event per line, optionally behind a logger prefix
+/// or in the Segment wrapper of the mobile apps.
 ///
 /// `time` is UTC. Server events carry the request path in `event_type`; browser events carry
 /// their payload in `event` as a JSON string, which may be truncated (then only the fields
@@ -60,9 +61,14 @@ public struct OpenEdxTrackingParser: ChunkParser {
             out.reject(.invalidJSON, line: number, bytes: line)
             return
         }
-        guard let typeNode = tape.member(root, "event_type") ?? tape.member(root, "name"), tape.kind(typeNode) == .string,
-            tape.isPresent(typeNode)
-        else {
+        // The Segment wrapper of the mobile apps: the edX event is `properties` (`name`,
+        // `data`, `context`) and the learner the root `userId`, as the LMS's segmentio
+        // endpoint reads it; the root `event` is a human-readable label, not the payload.
+        let segment = tape.member(root, "properties").flatMap { p in
+            tape.kind(p) == .object && tape.member(p, "name") != nil && tape.member(root, "userId") != nil ? p : nil
+        }
+        let typeNode = segment.flatMap { tape.member($0, "name") } ?? tape.member(root, "event_type") ?? tape.member(root, "name")
+        guard let typeNode, tape.kind(typeNode) == .string, tape.isPresent(typeNode) else {
             out.reject(.missingField, line: number, bytes: line)
             return
         }
@@ -73,9 +79,10 @@ public struct OpenEdxTrackingParser: ChunkParser {
             return
         }
         let time = parsed.millis  // Open edX writes UTC; a missing offset means UTC too.
-        let context = tape.member(root, "context")
+        let context = segment.map { tape.member($0, "context") } ?? tape.member(root, "context")
+        let contextUserNode = segment != nil ? tape.member(root, "userId") : context.flatMap { tape.member($0, "user_id") }
         // The payload: `event` (an object, or a JSON string), or `data` (processed events).
-        let eventNode = tape.member(root, "event") ?? tape.member(root, "data")
+        let eventNode = segment.map { tape.member($0, "data") } ?? tape.member(root, "event") ?? tape.member(root, "data")
         unescaped.removeAll(keepingCapacity: true)
         let stringPayload = eventNode.map { tape.kind($0) == .string } ?? false
         if stringPayload, let e = eventNode { tape.appendUnescaped(e, to: &unescaped) }
@@ -116,11 +123,9 @@ public struct OpenEdxTrackingParser: ChunkParser {
             let subjectFirst = kind == .enrolled || kind == .activityCompleted || kind == .courseCompleted
             var actor: ActorKey? = nil
             var actorNode: (JSONTape, Int)? = nil
-            let contextUser = context.flatMap { c in tape.member(c, "user_id") }.flatMap { tape.int($0) }
+            let contextUser = contextUserNode.flatMap { tape.int($0) }
             let candidates: [(JSONTape, Int)?] =
-                subjectFirst
-                ? [payloadNode("user_id"), context.flatMap { c in tape.member(c, "user_id").map { (tape, $0) } }]
-                : [context.flatMap { c in tape.member(c, "user_id").map { (tape, $0) } }]
+                subjectFirst ? [payloadNode("user_id"), contextUserNode.map { (tape, $0) }] : [contextUserNode.map { (tape, $0) }]
             for candidate in candidates {
                 guard let (t, node) = candidate, t.isPresent(node) else { continue }
                 if t.kind(node) == .number || t.kind(node) == .string, let id = t.int(node), id > 0 {

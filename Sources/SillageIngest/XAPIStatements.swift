@@ -59,6 +59,9 @@ public struct XAPIStatementsParser: ChunkParser {
 
     /// Whether a file is one JSON document, judged from its first bytes: an array, or an
     /// object that does not close on its first line (pretty-printed) or holds `statements`.
+    /// A first line that is not JSON makes NDJSON all the same when one of the next lines
+    /// is a whole object on its own, so that one bad line does not make a document of the
+    /// file (and reject it whole).
     public static func isWholeDocument(head: [UInt8]) -> Bool {
         guard let first = head.firstIndex(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF })
         else { return false }
@@ -67,10 +70,20 @@ public struct XAPIStatementsParser: ChunkParser {
         if lineEnd == head.count && head.count >= LineChunkerDefaults.fingerprintBytes { return true }
         var tape = JSONTape()
         let firstLine = Array(head[first..<lineEnd])
-        return firstLine.withUnsafeBytes { raw in
-            guard tape.parse(raw), let root = tape.root else { return true }
-            return tape.member(root, "statements") != nil
+        let firstIsObject = firstLine.withUnsafeBytes { raw -> Bool? in
+            guard tape.parse(raw), let root = tape.root else { return nil }
+            return tape.member(root, "statements") == nil
         }
+        if let firstIsObject { return !firstIsObject }
+        // Whole lines after the first (the head's last line may be cut).
+        let rest = head[(lineEnd + 1 < head.count ? lineEnd + 1 : head.count)...].split(separator: 0x0A)
+            .dropLast(head.count >= LineChunkerDefaults.fingerprintBytes ? 1 : 0)
+        let objectLine = rest.prefix(8).contains { line in
+            Array(line).withUnsafeBytes { raw in
+                tape.parse(raw) && tape.root.map { tape.kind($0) == .object && tape.member($0, "statements") == nil } == true
+            }
+        }
+        return !objectLine
     }
 
     public func parse(_ chunk: LineChunk) -> ChunkResult {
@@ -102,8 +115,10 @@ public struct XAPIStatementsParser: ChunkParser {
             }
             let list = statements(tape, root)
             if list.isEmpty { out.skip(.emptyDocument, time: nil) }
+            out.countsStatements = true
+            // A rejected statement's sample is its own text, not the document's start.
             for (index, statement) in list.enumerated() {
-                handle(tape, statement, record: index + 1, &out, &scratch, &verbs, raw: all)
+                handle(tape, statement, record: index + 1, &out, &scratch, &verbs, raw: tape.bytes(statement))
             }
         }
         return out.finish(lines: lines)

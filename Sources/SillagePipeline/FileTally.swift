@@ -53,7 +53,7 @@ struct RejectRateLimit {
         guard fails else { return }
         let reasons = RejectReason.allCases.filter { tally.counts[reject: $0] > 0 }
             .map { "\($0.name): \(tally.counts[reject: $0])" }.joined(separator: ", ")
-        let firstLines = tally.rejectSamples.prefix(3).map { "line \($0.line)" }.joined(separator: ", ")
+        let firstLines = tally.rejectSamples.prefix(3).map(\.position).joined(separator: ", ")
         let committed =
             tally.committedSlices == 0
             ? "nothing of this file was committed"

@@ -166,7 +166,7 @@ struct SliceMerger {
             out.events.append(e)
         }
         for (i, s) in r.rejectSamples.enumerated() where out.rejectSamples.count < ChunkResult.maxSamples {
-            out.rejectSamples.append(RejectSample(line: lineBase + s.line, reason: s.reason))
+            out.rejectSamples.append(RejectSample(line: s.isStatement ? s.line : lineBase + s.line, reason: s.reason, isStatement: s.isStatement))
             out.rejectedBytes.append(i < r.rejectedBytes.count ? r.rejectedBytes[i] : [])
         }
         out.counts.add(r.counts)

@@ -154,7 +154,10 @@ final class IngestPhase {
         var slice = parsed
         optOuts.apply(to: &slice)
         for kept in tally.add(slice) {
-            rejectSamples.append(RejectFile.Sample(file: file.displayName, line: kept.sample.line, reason: kept.sample.reason, bytes: kept.bytes))
+            rejectSamples.append(
+                RejectFile.Sample(
+                    file: file.displayName, line: kept.sample.line, reason: kept.sample.reason, bytes: kept.bytes,
+                    isStatement: kept.sample.isStatement))
         }
         do throws(SillageError) {
             try rejectLimit.check(tally, declaredType: input.type, file: file.displayName)

@@ -9,7 +9,7 @@ import SillageExport
 /// The samples hold raw log lines, so they never go to the terminal, the run report or an
 /// export: they go to `<store directory>/rejects/run-<id>.tsv`, a file of mode 0600 in a
 /// directory of mode 0700, for the operator who must fix the input. One line per sample:
-/// file, line number, reason, and the raw record with tabs, newlines, backslashes and bytes
+/// file, line number (`statement N` in a JSON document), reason, and the raw record with tabs, newlines, backslashes and bytes
 /// that are not printable UTF-8 escaped.
 public enum RejectFile {
     public struct Sample {
@@ -17,6 +17,7 @@ public enum RejectFile {
         public var line: Int
         public var reason: RejectReason
         public var bytes: [UInt8]
+        public var isStatement = false
     }
 
     /// The path of the reject file of run `run` for the store at `store`.
@@ -36,7 +37,7 @@ public enum RejectFile {
         var out: [UInt8] = Array("file\tline\treason\trecord\n".utf8)
         for s in samples {
             out += escaped(Array(s.file.utf8))
-            out += Array("\t\(s.line)\t\(s.reason.name)\t".utf8)
+            out += Array("\t\(s.isStatement ? "statement \(s.line)" : "\(s.line)")\t\(s.reason.name)\t".utf8)
             out += escaped(s.bytes)
             out.append(0x0A)
         }

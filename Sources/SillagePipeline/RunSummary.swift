@@ -41,7 +41,13 @@ public enum RunSummary {
         var members: [(String, JSONValue)] = [
             ("input", .int(Int64(f.input))), ("path", .string(f.path)), ("status", .string(f.status.rawValue)),
             ("lines", .int(Int64(f.lines))), ("events", .int(Int64(f.events))), ("skips", s), ("rejects", j),
-            ("rejectSamples", .array(f.rejectSamples.map { .object([("line", .int(Int64($0.line))), ("reason", .string($0.reason.name))]) })),
+            (
+                "rejectSamples",
+                .array(
+                    f.rejectSamples.map {
+                        .object([($0.isStatement ? "statement" : "line", .int(Int64($0.line))), ("reason", .string($0.reason.name))])
+                    })
+            ),
         ]
         if f.heldBackBytes > 0 { members.append(("heldBackBytes", .int(Int64(f.heldBackBytes)))) }
         if let note = f.note { members.append(("note", .string(note))) }
@@ -81,7 +87,8 @@ public enum RunSummary {
         if !rejects.isEmpty { lines.append("  rejected " + rejects.joined(separator: ", ")) }
         for f in r.files where f.counts.totalRejects > 0 {
             let where_ = f.rejectSamples.prefix(5).map { "\($0.line) (\($0.reason.name))" }.joined(separator: ", ")
-            lines.append("           \(f.path): line \(where_)\(f.counts.totalRejects > 5 ? ", …" : "")")
+            let unit = f.rejectSamples.first?.isStatement == true ? "statement" : "line"
+            lines.append("           \(f.path): \(unit) \(where_)\(f.counts.totalRejects > 5 ? ", …" : "")")
         }
         if let path = r.rejectFile { lines.append("           first rejected records in \(path) (private)") }
         for f in r.files where f.status != .read || f.heldBackBytes > 0 || f.note != nil {

@@ -119,6 +119,9 @@ public struct URLScrubber: Sendable {
             }
             i += 1
         }
+        // Hex ids (Open edX block ids, hashes) and UUIDs name objects: each stays itself, and
+        // the gate's k-vocabulary rule decides whether enough people produced it.
+        if isHexIdentifier(text) { return nil }
         if letters == 0 && other == 0 && digits >= 9 {
             return phoneSeparators > 0 || (n > 0 && (text[0] == UInt8(ascii: "0") || text[0] == UInt8(ascii: "+")))
                 ? phonePlaceholder : numberPlaceholder
@@ -130,6 +133,24 @@ public struct URLScrubber: Sendable {
             return tokenPlaceholder
         }
         return nil
+    }
+
+    /// A run of 20 or more hex digits with letters and digits in one case, or a UUID
+    /// (8-4-4-4-12 hex digits): what the gate takes for an id (`PersonalPatterns.idRanges`).
+    static func isHexIdentifier(_ text: UnsafeRawBufferPointer) -> Bool {
+        let n = text.count
+        let isUUID = n == 36 && [8, 13, 18, 23].allSatisfy { text[$0] == UInt8(ascii: "-") }
+        guard isUUID || n >= 20 else { return false }
+        var lower = false, upper = false, digit = false, letter = false
+        for (i, c) in text.enumerated() where !(isUUID && [8, 13, 18, 23].contains(i)) {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = true
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): lower = true; letter = true
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): upper = true; letter = true
+            default: return false
+            }
+        }
+        return isUUID || (digit && letter && !(lower && upper))
     }
 
     /// Appends bytes, percent-encoding anything outside printable ASCII and the CSV-hostile `"` `\`.

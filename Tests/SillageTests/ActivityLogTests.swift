@@ -201,3 +201,69 @@ func malformedStatementsAreCountedRejects(line: String, reason: RejectReason) {
     #expect(r.events.count == 1, "the enrolment is the learner's; the settings changes are nobody's activity: \(r.events.count)")
     #expect(r.counts[skip: .unauthenticated] == 5)
 }
+
+/// The Segment wrapper of the mobile apps: the edX event is `properties` (name, data,
+/// context with the course) and the learner the root `userId`; the root `event` is a label.
+@Test func aSegmentWrappedMobileEventIsReadAsTheEdxEventItCarries() throws {
+    let wrapped =
+        #"{"type": "track", "event": "Played a video", "userId": "42", "anonymousId": "a1", "timestamp": "2026-03-02T10:00:00.000Z", "receivedAt": "2026-03-02T10:00:01.000Z", "channel": "mobile", "context": {"library": {"name": "analytics-android"}, "userAgent": "Dalvik/2.1.0"}, "properties": {"name": "edx.video.played", "label": "Week 1", "context": {"course_id": "course-v1:Org+C1+2026", "app_name": "edx.mobileapp.android"}, "data": {"id": "0b9e39477cf34507a7a48f74be381fdd", "code": "mobile", "currentTime": 12}}}"#
+    let plain =
+        #"{"username": "", "event_type": "edx.video.played", "event_source": "mobile", "time": "2026-03-02T10:00:00+00:00", "context": {"user_id": 42, "course_id": "course-v1:Org+C1+2026"}, "event": {"id": "0b9e39477cf34507a7a48f74be381fdd", "code": "mobile", "currentTime": 12}}"#
+    let a = parseText(edx, wrapped + "\n"), b = parseText(edx, plain + "\n")
+    #expect(a.counts.totalRejects == 0)
+    #expect(resolve(a) == resolve(b))
+    #expect(resolve(a).first?.object == "block-v1:Org+C1+2026+type@video+block@0b9e39477cf34507a7a48f74be381fdd")
+    #expect(a.events.first?.actor == b.events.first?.actor)
+}
+
+/// Courseware pages name their sections by hex block ids: each stays its own object (they
+/// all became `{token}`, one object per course); the gate's k-vocabulary rule, not their
+/// shape, decides whether one is published.
+@Test func hexBlockIdsAndUUIDsStayDistinctObjects() throws {
+    let blocks = ["d8a6192ade314473a78242dfeedfbf5b", "3f2a1c9be0d84f6c9a1b2c3d4e5f6a7b"]
+    let text =
+        blocks.map { id in
+            #"{"username": "", "event_type": "/courses/course-v1:Org+C1+2026/courseware/\#(id)/intro/", "event_source": "server", "time": "2026-03-02T10:00:00+00:00", "context": {"user_id": 7, "course_id": "course-v1:Org+C1+2026"}, "event": "{\"POST\": {}, \"GET\": {}}"}"#
+        }.joined(separator: "\n") + "\n"
+    let objects = Set(resolve(parseText(edx, text)).map(\.object))
+    #expect(objects == Set(blocks.map { "/courses/course-v1:Org+C1+2026/courseware/\($0)/intro/" }))
+    // xAPI activities named by UUID (as DATASIM writes them).
+    let ids = ["7c9e6679-7425-40de-944b-e07fc1f0b2c5", "16fd2706-8baf-433b-82eb-8c7fada847da"]
+    let statements =
+        ids.map { id in
+            #"{"actor": {"mbox": "mailto:a@x.fr"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "object": {"id": "https://example.org/activities/\#(id)"}, "timestamp": "2026-03-01T10:00:00Z"}"#
+        }.joined(separator: "\n") + "\n"
+    #expect(Set(resolve(parseText(xapi, statements)).map(\.object)) == Set(ids.map { "/activities/\($0)" }))
+}
+
+/// A JSON array with a bad statement in the middle: the reject names statement 2 and its
+/// sample is that statement's text, not the start of the document.
+@Test func aBadStatementInAJSONArrayIsNamedByItsPosition() throws {
+    let good =
+        #"{"actor": {"mbox": "mailto:a@x.fr"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "object": {"id": "https://m.fr/mod/page/view.php?id=3"}, "timestamp": "2026-03-01T10:00:00Z"}"#
+    let bad =
+        #"{"actor": {"mbox": "mailto:b@x.fr"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "object": {"id": "https://m.fr/x"}, "timestamp": "not a time"}"#
+    let text = "[\n  " + [good, bad, good].joined(separator: ",\n  ") + "\n]\n"
+    let parser = XAPIStatementsParser(
+        stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key), wholeDocument: XAPIStatementsParser.isWholeDocument(head: Array(text.utf8)))
+    #expect(parser.wholeDocument)
+    let r = parseText(parser, text)
+    #expect(r.events.count == 2)
+    #expect(r.rejectSamples == [RejectSample(line: 2, reason: .badTimestamp, isStatement: true)])
+    #expect(r.rejectSamples.first?.position == "statement 2")
+    #expect(r.rejectedBytes.first == Array(bad.utf8))
+}
+
+/// NDJSON whose first line is damaged is still NDJSON: one reject, not a whole-file one.
+@Test(arguments: [true, false])
+func ndjsonIsDetectedEvenWhenItsFirstLineIsBad(badFirstLine: Bool) throws {
+    let good =
+        #"{"actor": {"mbox": "mailto:a@x.fr"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "object": {"id": "https://m.fr/mod/page/view.php?id=3"}, "timestamp": "2026-03-01T10:00:00Z"}"#
+    let first = badFirstLine ? String(good.dropLast(20)) : good
+    let text = ([first] + Array(repeating: good, count: 4)).joined(separator: "\n") + "\n"
+    #expect(!XAPIStatementsParser.isWholeDocument(head: Array(text.utf8)))
+    let r = parseText(xapi, text)
+    #expect(r.events.count == (badFirstLine ? 4 : 5))
+    #expect(r.counts[reject: .invalidJSON] == (badFirstLine ? 1 : 0))
+    #expect(r.rejectSamples.first?.position == (badFirstLine ? "line 1" : nil))
+}

@@ -26,7 +26,13 @@ private func scrub(_ target: String, allowed: [String] = ["id"]) -> String {
     ("/mod/page/view.php?id=camille%40example.fr", "/mod/page/view.php"),
     ("/mod/page/view.php?id=0612345678", "/mod/page/view.php"),
     ("/user/camille.martin@example.fr/posts", "/user/{email}/posts"),
-    ("/share/a1b2c3d4e5f60718293a4b5c6d7e8f90/view", "/share/{token}/view"),
+    // Hex ids and UUIDs are objects, each itself (k-vocabulary decides what is published);
+    // mixed-case or non-hex tokens are still replaced.
+    ("/share/a1b2c3d4e5f60718293a4b5c6d7e8f90/view", "/share/a1b2c3d4e5f60718293a4b5c6d7e8f90/view"),
+    ("/courseware/d8a6192ade314473a78242dfeedfbf5b/", "/courseware/d8a6192ade314473a78242dfeedfbf5b/"),
+    ("/activities/7c9e6679-7425-40de-944b-e07fc1f0b2c5", "/activities/7c9e6679-7425-40de-944b-e07fc1f0b2c5"),
+    ("/reset/aB3dE5gH9kLmN0pQ2rS4", "/reset/{token}"),
+    ("/share/A1b2C3d4E5f60718293a4b5c6d7e8f90/view", "/share/{token}/view"),
     ("/contact/06.12.34.56.78", "/contact/{phone}"),
     ("/ids/123456789012", "/ids/{number}"),
     ("/pluginfile.php/123/mod_resource/content/1/cours_3.pdf", "/pluginfile.php/123/mod_resource/content/1/cours_3.pdf"),

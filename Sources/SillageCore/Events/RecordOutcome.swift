@@ -104,14 +104,21 @@ public struct OutcomeCounts: Sendable, Equatable {
 
 /// Where a rejected record was, and why; never its content (it may hold personal data).
 public struct RejectSample: Sendable, Equatable {
-    /// 1-based line number in the (decompressed) input.
+    /// 1-based line number in the (decompressed) input, or statement number in a document.
     public var line: Int
     public var reason: RejectReason
+    /// True when `line` counts the statements of one JSON document (an xAPI array or LRS
+    /// page), not lines.
+    public var isStatement = false
 
-    public init(line: Int, reason: RejectReason) {
+    public init(line: Int, reason: RejectReason, isStatement: Bool = false) {
         self.line = line
         self.reason = reason
+        self.isStatement = isStatement
     }
+
+    /// `line 12` or `statement 3`.
+    public var position: String { "\(isStatement ? "statement" : "line") \(line)" }
 }
 
 /// Per local day: events and skips by reason, for records whose timestamp could be read.
