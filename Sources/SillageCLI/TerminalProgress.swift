@@ -5,14 +5,14 @@ import Foundation
 import SillageMetrics
 import SillagePipeline
 
-/// Shows bytes read, rate and time left on standard error, redrawn at most 5 times a second.
+/// Shows the run's decompressed bytes read (all files together), rate and time left on
+/// standard error, redrawn at most 5 times a second.
 ///
 /// Only for terminals: the CLI creates it when standard error is a TTY, so cron mails and
 /// redirected logs stay clean.
 public final class TerminalProgress: ProgressSink {
     private var lastDraw = Date.distantPast
-    private var fileStart = Date()
-    private var currentFile = ""
+    private var runStart: Date? = nil
     private var drewSomething = false
 
     public init() {}
@@ -21,17 +21,18 @@ public final class TerminalProgress: ProgressSink {
 
     public func update(file: String, bytesDone: Int64, bytesTotal: Int64?) {
         let now = Date()
-        if file != currentFile { currentFile = file; fileStart = now }
+        let start = runStart ?? now
+        runStart = start
         guard now.timeIntervalSince(lastDraw) >= 0.2 else { return }
         lastDraw = now
-        let elapsed = max(now.timeIntervalSince(fileStart), 0.001)
+        let elapsed = max(now.timeIntervalSince(start), 0.001)
         let rate = Double(bytesDone) / 1_000_000 / elapsed
         var text = "\r\u{1B}[K\(shortName(file))  \(Cell.formatDecimal(Double(bytesDone) / 1_000_000, digits: 1)) MB"
         if let total = bytesTotal, total > 0 {
             let fraction = min(1, Double(bytesDone) / Double(total))
             text += " / \(Cell.formatDecimal(Double(total) / 1_000_000, digits: 1)) MB (\(Int(fraction * 100))%)"
             if rate > 0 {
-                let left = Double(total - bytesDone) / 1_000_000 / rate
+                let left = Double(max(0, total - bytesDone)) / 1_000_000 / rate
                 text += "  ETA \(Int(left.rounded()))s"
             }
         }

@@ -51,7 +51,7 @@ public struct AccessLogParser: ChunkParser, AccessLineReader {
     /// the address the server saw.
     public var trustsForwardedFor = false
     /// Local days to read; records outside are skipped as `outside-window`.
-    public var window: ClosedRange<Int32>? {
+    public var window: DayWindow? {
         get { judge.window }
         set { judge.window = newValue }
     }

@@ -19,11 +19,11 @@ struct ActivityChunk {
     let zone: ZoneRules
     let stream: UInt8
     /// Local days to read; events outside are skipped as `outside-window`.
-    let window: ClosedRange<Int32>?
+    let window: DayWindow?
     /// Records are the statements of one document: rejects name a statement, not a line.
     var countsStatements = false
 
-    init(zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>? = nil) {
+    init(zone: ZoneRules, stream: UInt8, window: DayWindow? = nil) {
         self.zone = zone
         self.stream = stream
         self.window = window
@@ -89,7 +89,7 @@ extension ActivityChunk {
     /// than `minFields`, and the chunk's physical line count. `body` gets each data record with
     /// its line and bytes, and must account for it (an event, a skip or a reject).
     static func parseCSV(
-        _ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>?, delimiter: UInt8, minFields: Int,
+        _ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: DayWindow?, delimiter: UInt8, minFields: Int,
         _ body: (inout ActivityChunk, CSVRecordReader, _ line: Int, _ record: UnsafeRawBufferPointer) -> Void
     ) -> ChunkResult {
         if let rejected = ChunkResult.overlong(chunk) { return rejected }
@@ -121,7 +121,7 @@ extension ActivityChunk {
     /// Parses a chunk of newline-separated records (JSON lines); `body` gets each line
     /// (without its newline) and its 1-based number, and must account for it.
     static func parseLines(
-        _ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: ClosedRange<Int32>?,
+        _ chunk: LineChunk, zone: ZoneRules, stream: UInt8, window: DayWindow?,
         _ body: (inout ActivityChunk, UnsafeRawBufferPointer, _ number: Int) -> Void
     ) -> ChunkResult {
         if let rejected = ChunkResult.overlong(chunk) { return rejected }

@@ -11,7 +11,7 @@ import SillagePrivacy
 /// mode) is `malformed-line`.
 public struct HAProxyLogParser: ChunkParser {
     private var judge: WebRecordClassifier
-    public var window: ClosedRange<Int32>? {
+    public var window: DayWindow? {
         get { judge.window }
         set { judge.window = newValue }
     }

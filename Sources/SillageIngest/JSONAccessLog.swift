@@ -96,7 +96,7 @@ public struct JSONAccessLogParser: ChunkParser {
     private let keys: [[[[UInt8]]]]
     /// As for `AccessLogParser`: the first `X-Forwarded-For` address, when the input trusts it.
     public var trustsForwardedFor = false
-    public var window: ClosedRange<Int32>? {
+    public var window: DayWindow? {
         get { judge.window }
         set { judge.window = newValue }
     }

@@ -24,7 +24,7 @@ public struct MoodleLogstoreParser: ChunkParser {
     let stream: UInt8
     let zone: ZoneRules
     /// Local days to read (`--since`/`--until`); events outside are skipped.
-    public var window: ClosedRange<Int32>? = nil
+    public var window: DayWindow? = nil
     let users: Pseudonymiser.Prepared
 
     /// Prepares a file from its header; a missing required column is a configuration error.

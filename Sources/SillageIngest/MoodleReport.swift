@@ -22,7 +22,7 @@ public struct MoodleReportParser: ChunkParser {
     let stream: UInt8
     let zone: ZoneRules
     /// Local days to read (`--since`/`--until`); events outside are skipped.
-    public var window: ClosedRange<Int32>? = nil
+    public var window: DayWindow? = nil
     let users: Pseudonymiser.Prepared
     let names: Pseudonymiser.Prepared
 

@@ -19,7 +19,7 @@ public struct OpenEdxTrackingParser: ChunkParser {
     let stream: UInt8
     let zone: ZoneRules
     /// Local days to read (`--since`/`--until`); events outside are skipped.
-    public var window: ClosedRange<Int32>? = nil
+    public var window: DayWindow? = nil
     let users: Pseudonymiser.Prepared
     let usernames: Pseudonymiser.Prepared
     let scrubber = URLScrubber(allowedParameters: [])

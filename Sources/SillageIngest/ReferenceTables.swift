@@ -31,7 +31,7 @@ public struct ReferenceTableParser: ChunkParser {
     let stream: UInt8
     let zone: ZoneRules
     /// Local days to read (`--since`/`--until`); events outside are skipped.
-    public var window: ClosedRange<Int32>? = nil
+    public var window: DayWindow? = nil
     let users: Pseudonymiser.Prepared
 
     public init(

@@ -57,7 +57,7 @@ public struct W3CExtendedLogParser: ChunkParser {
     public let defaultDirective: [UInt8]
     private var judge: WebRecordClassifier
     public var trustsForwardedFor = false
-    public var window: ClosedRange<Int32>? {
+    public var window: DayWindow? {
         get { judge.window }
         set { judge.window = newValue }
     }

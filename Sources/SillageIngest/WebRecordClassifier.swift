@@ -25,7 +25,7 @@ struct WebRecordClassifier: Sendable {
     let scrubber: URLScrubber
     let users: Pseudonymiser.Prepared
     let visitors: Pseudonymiser.Prepared
-    var window: ClosedRange<Int32>? = nil
+    var window: DayWindow? = nil
 
     init(
         stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope, zone: ZoneRules, pseudonymiser: Pseudonymiser,

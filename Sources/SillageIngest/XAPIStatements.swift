@@ -20,7 +20,7 @@ public struct XAPIStatementsParser: ChunkParser {
     let stream: UInt8
     let zone: ZoneRules
     /// Local days to read (`--since`/`--until`); events outside are skipped.
-    public var window: ClosedRange<Int32>? = nil
+    public var window: DayWindow? = nil
     let declaredIdentity: Bool
     /// The platform whose account names are the declared identity; other platforms'
     /// accounts keep their own namespace (nil: every account's name is the identity).

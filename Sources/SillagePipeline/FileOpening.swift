@@ -24,12 +24,15 @@ struct PositionedFile {
     var entry: LedgerEntry
     var startOffset: Int64
     var startLine: Int
+    /// The days read of this file (`--since`/`--until`, with the days an earlier windowed
+    /// reading covered); nil for all.
+    var window: DayWindow? = nil
 
     var displayName: String { opened.displayName }
 
-    /// The ledger row once `slice` is committed (nil for standard input, which has none).
+    /// The ledger row once `slice` is committed. Standard input has one too, under its
+    /// content's fingerprint, so the same stream piped again is not counted twice.
     mutating func ledger(after slice: FileIngest, linesRead: Int) -> LedgerEntry? {
-        guard !isStream else { return nil }
         entry.offset = slice.endOffset
         entry.lines = Int64(startLine + linesRead)
         entry.size = opened.file.size ?? 0
@@ -76,7 +79,8 @@ struct FileOpener {
             return nil
         }
         seenThisRun[fingerprint] = opened.displayName
-        let (device, inode) = opened.file.identity
+        // A pipe's inode is reused by the next pipe: standard input is known by content only.
+        let (device, inode) = path == "-" ? (UInt64(0), UInt64(0)) : opened.file.identity
         return IdentifiedFile(
             opened: opened, head: head, fingerprint: fingerprint, isStream: path == "-",
             identity: FileIdentity(device: device, inode: inode))
@@ -85,7 +89,7 @@ struct FileOpener {
     /// Decides from the store's ledger where reading starts and positions the reader there;
     /// nil when the file is not read this time.
     mutating func position(
-        _ f: IdentifiedFile, store: Store, report: inout FileReport, notices: inout [String]
+        _ f: IdentifiedFile, store: Store, window: DayWindow?, report: inout FileReport, notices: inout [String]
     ) throws(SillageError) -> PositionedFile? {
         var opened = f.opened
         let earlierEntries = ledgerAtStart[f.identity] ?? []
@@ -104,14 +108,24 @@ struct FileOpener {
             report.note = note
             if let text { truncatedInPlace.append((opened.displayName, text, earlierEntries.map(\.fingerprint))) }
             if offset > 0 {
-                if opened.isGzip {
+                // Neither a gzip file nor a stream can seek: what was read is read past.
+                if opened.isGzip || f.isStream {
                     opened.reader = SkippingReader(opened.reader, skipping: offset, displayName: opened.displayName)
                 } else {
                     try opened.file.seek(to: offset)
                     opened.reader = opened.file
                 }
             }
-            return PositionedFile(opened: opened, head: f.head, isStream: f.isStream, entry: entry, startOffset: offset, startLine: line)
+            // A windowed reading advances an entry of its own: the file's entry stays where
+            // full reads left it, so the days outside the window are read by a later run.
+            var advanced = entry
+            if let window {
+                advanced = LedgerEntry(
+                    fingerprint: Store.windowedFingerprint(f.fingerprint, window), path: entry.path, size: entry.size, offset: offset,
+                    lines: Int64(line), isGzip: entry.isGzip)
+            }
+            return PositionedFile(
+                opened: opened, head: f.head, isStream: f.isStream, entry: advanced, startOffset: offset, startLine: line, window: window)
         }
     }
 

@@ -4,10 +4,36 @@ import SillagePrivacy
 
 /// Receives progress while inputs are read; implemented by the terminal display.
 public protocol ProgressSink: AnyObject {
+    /// `bytesDone` of `bytesTotal` (nil when unknown: standard input) decompressed bytes of
+    /// the whole run have been read; `file` is being read.
     func update(file: String, bytesDone: Int64, bytesTotal: Int64?)
     func finishFile()
     /// A step after reading (sessionising, committing, publishing) has begun.
     func phase(_ description: String)
+}
+
+/// Decompressed bytes of a run's inputs: read before the current file, and the expected
+/// total (nil when unknown).
+public struct RunBytes: Sendable {
+    public var done: Int64 = 0
+    public var total: Int64? = nil
+
+    public init(done: Int64 = 0, total: Int64? = nil) {
+        self.done = done
+        self.total = total
+    }
+
+    /// The decompressed size a file is expected to have: its size, or for gzip the size
+    /// its trailer records (modulo 4 GiB, of the last member: not below the compressed
+    /// size); nil for standard input or a file that cannot be read.
+    public static func expectedSize(_ path: String) -> Int64? {
+        guard path != "-", let file = try? FileReader(path: path), let size = file.size else { return nil }
+        var magic = [UInt8](repeating: 0, count: 2), trailer = [UInt8](repeating: 0, count: 4)
+        guard size >= 18, file.pread(into: &magic, at: 0) == 2, magic == [0x1F, 0x8B], file.pread(into: &trailer, at: size - 4) == 4
+        else { return size }
+        let recorded = Int64(trailer[0]) | Int64(trailer[1]) << 8 | Int64(trailer[2]) << 16 | Int64(trailer[3]) << 24
+        return max(recorded, size)
+    }
 }
 
 /// What reading one slice of a file produced, merged in chunk order.
@@ -59,8 +85,7 @@ public struct IngestDriver {
         reader: any ByteReader, displayName: String, parsing: FileParsing,
         startOffset: Int64, startLine: Int, holdBackUnterminatedLine: Bool,
         sliceBytes: Int64 = .max,
-        objects: inout Interner<Publishable>, names: inout KnownNames, progress: ProgressSink?, rawBytesRead: () -> Int64,
-        rawSize: Int64?,
+        objects: inout Interner<Publishable>, names: inout KnownNames, progress: ProgressSink?, runBytes: RunBytes = RunBytes(),
         onSlice: (FileIngest, inout Interner<Publishable>) async throws(SillageError) -> Void
     ) async throws(SillageError) {
         let parser = parsing.parser
@@ -82,7 +107,9 @@ public struct IngestDriver {
                 }
                 guard let chunk else { break }
                 merger.chunkEnds[chunk.index] = chunk.isOverlongLine ? nil : chunker.consumedOffset
-                progress?.update(file: displayName, bytesDone: rawBytesRead(), bytesTotal: rawSize)
+                progress?.update(
+                    file: displayName, bytesDone: runBytes.done + chunker.consumedOffset - startOffset,
+                    bytesTotal: runBytes.total.map { max($0, runBytes.done + chunker.consumedOffset - startOffset) })
                 group.addTask { (chunk.index, parser.parse(chunk)) }
                 inFlight += 1
                 if inFlight >= threads + 1, let (index, result) = await group.next() {
@@ -101,7 +128,9 @@ public struct IngestDriver {
             }
         }
         if let failure { throw failure }
-        progress?.update(file: displayName, bytesDone: rawBytesRead(), bytesTotal: rawSize)
+        progress?.update(
+            file: displayName, bytesDone: runBytes.done + chunker.consumedOffset - startOffset,
+            bytesTotal: runBytes.total.map { max($0, runBytes.done + chunker.consumedOffset - startOffset) })
         progress?.finishFile()
         merger.out.endOffset = chunker.consumedOffset
         merger.out.heldBackBytes = chunker.heldBackBytes

@@ -29,6 +29,9 @@ final class IngestPhase {
     private var assembler: BatchAssembler
     private var objects = Interner(none: Publishable.none)
     private var rejectSamples: [RejectFile.Sample] = []
+    /// Decompressed bytes read and to read in this run, for progress across its files.
+    private var runBytes = RunBytes()
+    private var expectedSizes: [String: Int64] = [:]
     /// The names met in this run and earlier ones, as keyed hashes (`KnownNames`).
     private(set) var names: KnownNames
     private var sessioniseSeconds = 0.0
@@ -60,6 +63,11 @@ final class IngestPhase {
 
     func run(report: inout RunReport) async throws(SillageError) {
         let start = Date()
+        if progress != nil {
+            let sizes = plan.allFiles.map { ($0, RunBytes.expectedSize($0)) }
+            for case (let path, let size?) in sizes { expectedSizes[path] = size }
+            runBytes.total = sizes.contains { $0.1 == nil } ? nil : sizes.reduce(0) { $0 + ($1.1 ?? 0) }
+        }
         for (i, input) in pipeline.inputs.enumerated() {
             guard let stage = StageRegistry.ingest[input.type] else {
                 throw SillageError.configuration("unknown input type \"\(input.type)\"", at: "\(input.location).type")
@@ -67,7 +75,6 @@ final class IngestPhase {
             var context = IngestContext(
                 zone: zone, pseudonymiser: pseudonymiser, classifier: classifier,
                 streamIndex: plan.streamIndex(input.stream))
-            context.window = options.window
             for path in plan.files[i] {
                 try await ingest(path, input: i, stage: stage, context: context, report: &report)
             }
@@ -82,7 +89,8 @@ final class IngestPhase {
             commitSeconds += Date().timeIntervalSince(start)
         }
         for text in opener.truncationNotices() { notice(text, &report) }
-        report.rejectFile = try RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
+        // A dry run leaves nothing behind, raw lines least of all.
+        if !options.dryRun { report.rejectFile = try RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID) }
         if !options.dryRun { report.sessions = try store.count("sessions") - sessionsBefore }
         let total = Date().timeIntervalSince(start)
         report.phases.append(("ingest", max(0, total - sessioniseSeconds - commitSeconds)))
@@ -110,13 +118,25 @@ final class IngestPhase {
         var notices: [String] = []
         let identified = try opener.identify(path, report: &file, notices: &notices)
         for n in notices { notice(n, &report) }
-        guard let identified else { return report.files.append(file) }
+        // What is not read this run is not to read.
+        let expected = expectedSizes[path] ?? 0
+        guard let identified else {
+            runBytes.total = runBytes.total.map { $0 - expected }
+            return report.files.append(file)
+        }
         // The ledger is read only once the previous file's commits are in.
         try await waitForCommits()
         notices = []
-        let positioned = try opener.position(identified, store: store, report: &file, notices: &notices)
+        let window = try windowedReading(identified, report: &report)
+        let positioned = try opener.position(identified, store: store, window: window, report: &file, notices: &notices)
         for n in notices { notice(n, &report) }
-        guard var positioned else { return report.files.append(file) }
+        guard var positioned else {
+            runBytes.total = runBytes.total.map { $0 - expected }
+            return report.files.append(file)
+        }
+        runBytes.total = runBytes.total.map { $0 - positioned.startOffset }
+        var context = context
+        context.window = positioned.window
         let parsing = try stage.prepareFile(input, context, positioned.head, positioned.displayName)
         if let text = parsing.notice { notice("\(positioned.displayName): \(text)", &report) }
         var tally = FileTally()
@@ -127,12 +147,17 @@ final class IngestPhase {
             reader: opened.reader, displayName: opened.displayName, parsing: parsing,
             startOffset: positioned.startOffset, startLine: positioned.startLine,
             holdBackUnterminatedLine: !opened.isGzip && !positioned.isStream, sliceBytes: options.batchBytes,
-            objects: &interner, names: &knownNames, progress: progress, rawBytesRead: { opened.file.bytesRead }, rawSize: opened.file.size,
+            objects: &interner, names: &knownNames, progress: progress, runBytes: runBytes,
             onSlice: { (slice, objects) throws(SillageError) in
                 try await self.absorb(slice, strings: objects.strings, file: &positioned, tally: &tally, input: input, report: &report)
             })
         objects = interner
         names = knownNames
+        // The file's true size replaces its estimate (a multi-member gzip file's trailer
+        // records its last member only).
+        let read = max(0, positioned.entry.offset - positioned.startOffset)
+        runBytes.done += read
+        runBytes.total = runBytes.total.map { $0 - (expected - positioned.startOffset) + read }
         file.lines = tally.lines
         file.events = tally.events
         file.counts = tally.counts
@@ -144,6 +169,26 @@ final class IngestPhase {
         report.counts.add(tally.counts)
         report.bytesRead += opened.file.bytesRead
         report.files.append(file)
+    }
+
+    /// The days to read of a file: the run's window joined to the days an earlier windowed
+    /// reading of the same content covered, whose contribution is taken out first (nil: all
+    /// days). So a window then a full run, or two windows, count every record once.
+    private func windowedReading(_ f: IdentifiedFile, report: inout RunReport) throws(SillageError) -> DayWindow? {
+        let runWindow = options.window.map { DayWindow($0) }
+        guard let (earlier, days) = try store.windowedEntry(fingerprint: f.fingerprint) else { return runWindow }
+        let name = f.opened.displayName
+        guard !options.dryRun else { return runWindow.map { $0.union(days) } }
+        let removal = try store.removeContribution(of: earlier, gap: Sessioniser(inactivityMinutes: pipeline.inactivityMinutes).inactivityMillis)
+        try store.journal(
+            "reprocess", subject: "contribution of \(name), read within --since/--until, removed to read it again",
+            count: Int64(removal.sessions + removal.rows),
+            details: .object([("sessions", .int(Int64(removal.sessions))), ("rows", .int(Int64(removal.rows)))]), run: report.runID)
+        notice(
+            runWindow == nil
+                ? "\(name): read within --since/--until before; read again whole (\(removal.sessions) sessions and \(removal.rows) rows of that reading replaced)"
+                : "\(name): read within --since/--until before; read again for those days and this run's", &report)
+        return runWindow.map { $0.union(days) }
     }
 
     /// One slice of a file: opt-outs dropped, tallied, checked, sessionised, committed.
@@ -162,7 +207,7 @@ final class IngestPhase {
         do throws(SillageError) {
             try rejectLimit.check(tally, declaredType: input.type, file: file.displayName)
         } catch {
-            let path = try? RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
+            let path = options.dryRun ? nil : try? RejectFile.write(rejectSamples, store: pipeline.store, run: report.runID)
             throw SillageError(
                 error.kind, error.message, at: error.location,
                 hint: (error.hint ?? "") + (path.map { "\n  the first rejected records are in \($0) (private, mode 0600)" } ?? ""))

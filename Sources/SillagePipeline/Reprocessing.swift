@@ -39,6 +39,10 @@ struct Reprocessing {
         var entry = try store.ledgerEntry(fingerprint: Store.fingerprint(head))
         if entry == nil { entry = try store.ledgerEntry(path: opened.displayName, head: head) }
         if entry == nil { entry = try store.ledgerEntries(path: opened.displayName).last }
+        // A reading within --since/--until goes too: the file is read again whole.
+        if let (windowed, _) = try store.windowedEntry(fingerprint: Store.fingerprint(head)) {
+            _ = try store.removeContribution(of: windowed, gap: gap)
+        }
         guard let entry else { return "\(opened.displayName): never read into this store; read now as a new file" }
         let removal = try store.removeContribution(of: entry, gap: gap)
         try store.journal(

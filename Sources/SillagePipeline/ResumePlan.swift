@@ -14,6 +14,9 @@ enum ResumePlan {
     ///   and finished inputs are not read again; a plain file resumes at the committed offset
     ///   (a rotated `access.log.1` picks up the lines written after the last run); a gzip
     ///   file that was plain when last read resumes at the same decompressed offset.
+    /// - Standard input is known by its content like a file: the same stream piped again
+    ///   reads past what was committed and counts nothing twice; a longer one (a log that
+    ///   grew) reads its new lines.
     /// - A file shorter than the 4 KiB fingerprint window when last read is recognised by
     ///   its path and the prefix of its head.
     /// - New content in a file (device and inode, as the ledger knew them when the run began)
@@ -28,7 +31,7 @@ enum ResumePlan {
             fingerprint: fingerprint, path: path, device: device, inode: inode, size: size,
             offset: 0, lines: 0, isGzip: isGzip)
         var known = try store.ledgerEntry(fingerprint: fingerprint)
-        if known == nil, !isStream, !isGzip, let shorter = try store.ledgerEntry(path: path, head: head) {
+        if known == nil, !isGzip, let shorter = try store.ledgerEntry(path: path, head: head) {
             // Read while shorter than the fingerprint window: same file, grown. It keeps its
             // ledger row (and so its contribution) under the longer fingerprint.
             known = shorter
@@ -44,11 +47,12 @@ enum ResumePlan {
             return .read(entry: fresh, offset: 0, line: 0, status: .read, note: note, notice: notice)
         }
         let renamed = entry.path != path
-        if isStream || entry.complete {
+        if entry.complete {
             let note = renamed ? "same content as \(entry.path), already read" : "already read"
             return .skip(.alreadyRead, note: note, notice: renamed ? "\(path): same content as \(entry.path), already read; skipped" : nil)
         }
-        if !isGzip {
+        // A stream's size is unknown: it is read past what was read, like a gzip file.
+        if !isGzip && !isStream {
             if size == entry.offset { return .skip(.alreadyRead, note: "no new lines since the last run", notice: nil) }
             if size < entry.offset {
                 return .skip(

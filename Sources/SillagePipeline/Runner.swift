@@ -50,26 +50,52 @@ public final class Runner {
         report.dryRun = options.dryRun
         let zone = try ZoneRules(identifier: pipeline.timezone)
         try pipeline.checkMicrodata(source: "the pipeline")
-        var notices: [String] = []
-        let key = try Runner.loadKey(pipeline) { notices.append($0) }
-        for n in notices { notice(n, &report) }
-        // Every input is resolved before the store is opened, so a typo fails fast.
+        // Every input is resolved before a key or a store is made, so a typo leaves nothing.
         let plan = try InputPlan.make(pipeline)
-        let store = try Store(path: pipeline.store)
-        try store.checkKey(key, keyFile: pipeline.keyFile)
-        report.runID = try store.beginRun(pipelineDigest: hexString(SHA256.hash(Array(pipeline.canonicalDescription.utf8))))
+        let (key, store, scratch) = try openKeyAndStore(&report)
+        defer { if let scratch { try? FileManager.default.removeItem(atPath: scratch) } }
+        // A dry run writes nothing to the store, not even its run.
+        if !options.dryRun {
+            report.runID = try store.beginRun(pipelineDigest: hexString(SHA256.hash(Array(pipeline.canonicalDescription.utf8))))
+        }
         do throws(SillageError) {
             try await phases(plan: plan, store: store, key: key, zone: zone, report: &report)
             report.seconds = Date().timeIntervalSince(started)
             let summary = RunSummary.json(report).serialized(pretty: false)
-            try store.finishRun(report.runID, status: options.dryRun ? "dry-run" : "succeeded", summary: summary)
+            if !options.dryRun { try store.finishRun(report.runID, status: "succeeded", summary: summary) }
         } catch {
             report.seconds = Date().timeIntervalSince(started)
             let summary = JSONValue.object([("error", .string(error.description))]).serialized(pretty: false)
-            try? store.finishRun(report.runID, status: "failed", summary: summary)
+            if !options.dryRun { try? store.finishRun(report.runID, status: "failed", summary: summary) }
             throw error
         }
         return report
+    }
+
+    /// The key and the store. A dry run creates neither: without a key it pseudonymises
+    /// under a temporary one, without a store it reads into a temporary one (removed after
+    /// the run, `scratch`), so that it leaves the directory as it was.
+    private func openKeyAndStore(_ report: inout RunReport) throws(SillageError) -> (MasterKey, Store, scratch: String?) {
+        guard options.dryRun else {
+            var notices: [String] = []
+            let key = try Runner.loadKey(pipeline) { notices.append($0) }
+            for n in notices { notice(n, &report) }
+            let store = try Store(path: pipeline.store)
+            try store.checkKey(key, keyFile: pipeline.keyFile)
+            return (key, store, nil)
+        }
+        let hasKey = access(pipeline.keyFile, F_OK) == 0
+        let key = hasKey || !pipeline.createKey ? try MasterKey.load(path: pipeline.keyFile) : try MasterKey.random()
+        if !hasKey && pipeline.createKey {
+            notice("dry run: \(pipeline.keyFile) does not exist yet; a temporary key was used and forgotten (a real run creates it)", &report)
+        }
+        guard access(pipeline.store, F_OK) != 0 else {
+            let store = try Store(path: pipeline.store)
+            if hasKey { try store.checkKey(key, keyFile: pipeline.keyFile) }
+            return (key, store, nil)
+        }
+        let scratch = try makeTemporaryDirectory(prefix: "sillage-dry-run")
+        return (key, try Store(path: scratch + "/store.sqlite"), scratch)
     }
 
     private func phases(plan: InputPlan, store: Store, key: MasterKey, zone: ZoneRules, report: inout RunReport) async throws(SillageError) {

@@ -11,7 +11,7 @@ public struct IngestContext: Sendable {
     /// Index of the input's stream in the run's stream list.
     public var streamIndex: UInt8
     /// Local days the run reads (`--since`/`--until`); records outside are skipped.
-    public var window: ClosedRange<Int32>? = nil
+    public var window: DayWindow? = nil
 }
 
 /// How one file is to be read: its parser and where its records may be cut.

@@ -64,10 +64,28 @@ extension Store {
         try ledgerRows(where: "fingerprint = ?", [.text(fingerprint)]).first
     }
 
+    /// What a run under `--since`/`--until` read of this content: an entry of its own
+    /// (`<fingerprint>#w:<window>`), so that the file's own entry stays where full reads
+    /// left it and a later run can take the windowed reading back out and read again.
+    public func windowedEntry(fingerprint: String) throws(SillageError) -> (entry: LedgerEntry, window: DayWindow)? {
+        let prefix = fingerprint + Store.windowMark
+        for entry in try ledgerRows(where: "substr(fingerprint, 1, ?) = ?", [.integer(Int64(prefix.utf8.count)), .text(prefix)]) {
+            if let window = DayWindow(parsing: entry.fingerprint.dropFirst(prefix.count)) { return (entry, window) }
+        }
+        return nil
+    }
+
+    /// The fingerprint under which a windowed reading of `fingerprint` is kept.
+    public static func windowedFingerprint(_ fingerprint: String, _ window: DayWindow) -> String {
+        fingerprint + windowMark + window.description
+    }
+
+    static let windowMark = "#w:"
+
     /// The entry of a file read at `path` while it was shorter than the fingerprint window,
     /// if `head` (the file's first bytes now) still starts with what was fingerprinted then.
     public func ledgerEntry(path: String, head: [UInt8]) throws(SillageError) -> LedgerEntry? {
-        for entry in try ledgerRows(where: "path = ?", [.text(path)]) {
+        for entry in try ledgerRows(where: "path = ? AND instr(fingerprint, '#') = 0", [.text(path)]) {
             let fingerprint = entry.fingerprint
             guard let dash = fingerprint.lastIndex(of: "-"), let length = Int(fingerprint[fingerprint.index(after: dash)...]),
                 length < head.count
@@ -84,7 +102,7 @@ extension Store {
 
     /// Entries last read at `path`, oldest first.
     public func ledgerEntries(path: String) throws(SillageError) -> [LedgerEntry] {
-        try ledgerRows(where: "path = ?", [.text(path)])
+        try ledgerRows(where: "path = ? AND instr(fingerprint, '#') = 0", [.text(path)])
     }
 
     /// The fingerprint of a file whose first bytes are `head`.

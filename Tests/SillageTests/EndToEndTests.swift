@@ -282,6 +282,75 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     #expect(report["sessions"] == .int(1))
 }
 
+/// The same log piped twice on standard input is counted once (page views were doubled and
+/// bounces fell to 0); a longer stream with the same start adds only its new lines.
+@Test func theSameStreamPipedTwiceIsNotCountedTwice() throws {
+    let dir = TestSupport.temporaryDirectory("stdin-twice")
+    defer { TestSupport.remove(dir) }
+    _ = try TestSupport.keyFile(in: dir)
+    let log = try Data(contentsOf: URL(fileURLWithPath: TestSupport.packageRoot + "/SampleLogs/web/access.log"))
+    let run = ["run", "--input", "combined:-", "--store", "s.sqlite", "--out", "out", "--key-file", "test.key", "--json"]
+    func events(_ r: TestSupport.ProcessResult) throws -> JSONValue? {
+        try JSONParser.parse(Array(r.stdout.utf8), source: "stdout")["events"]
+    }
+    let first = try TestSupport.run(TestSupport.binary, run, in: dir, stdin: log)
+    #expect(first.status == 0, "\(first.stderr)")
+    let published = try TestSupport.publishedText(dir + "/out/research/default/all")
+    let again = try TestSupport.run(TestSupport.binary, run, in: dir, stdin: log)
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(try events(again) == .int(0))
+    #expect(try TestSupport.publishedText(dir + "/out/research/default/all") == published)
+    let extra = "192.0.2.99 - - [31/Mar/2026:10:00:00 +0200] \"GET /my/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n"
+    let longer = try TestSupport.run(TestSupport.binary, run, in: dir, stdin: log + Data(extra.utf8))
+    #expect(longer.status == 0, "\(longer.stderr)")
+    #expect(try events(longer) == .int(1))
+}
+
+/// Every file under `dir` with its bytes (the store's lock file by name only: it holds the
+/// last run's process id).
+private func snapshot(_ dir: String) throws -> [String: Data] {
+    var out: [String: Data] = [:]
+    let files = FileManager.default.enumerator(atPath: dir)
+    while let name = files?.nextObject() as? String {
+        var isDirectory: ObjCBool = false
+        FileManager.default.fileExists(atPath: dir + "/" + name, isDirectory: &isDirectory)
+        out[name] = isDirectory.boolValue || name.hasSuffix(".lock") ? Data() : try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))
+    }
+    return out
+}
+
+/// `--dry-run` leaves the directory as it was: no key, no store, no reject file of raw lines
+/// on a first run; an existing store unchanged, byte for byte. A run that fails on its
+/// inputs creates no key either.
+@Test func aDryRunLeavesTheDirectoryAsItWas() throws {
+    let dir = TestSupport.temporaryDirectory("dry-run")
+    defer { TestSupport.remove(dir) }
+    try FileManager.default.createSymbolicLink(atPath: dir + "/SampleLogs", withDestinationPath: TestSupport.packageRoot + "/SampleLogs")
+    try FileManager.default.createDirectory(atPath: dir + "/Pipelines", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: TestSupport.packageRoot + "/Pipelines/sample.json", toPath: dir + "/Pipelines/sample.json")
+    let before = try snapshot(dir)
+    let dry = try TestSupport.run(TestSupport.binary, ["run", "Pipelines/sample.json", "--dry-run"], in: dir)
+    #expect(dry.status == 0, "\(dry.stderr)")
+    #expect(dry.stdout.contains("rejected"), "the sample has rejects, so a reject file would have been written")
+    #expect(dry.stderr.contains("a temporary key was used and forgotten"))
+    #expect(try snapshot(dir) == before)
+    // With a store: the dry run changes none of its bytes.
+    let real = try TestSupport.run(TestSupport.binary, ["run", "Pipelines/sample.json"], in: dir)
+    #expect(real.status == 0, "\(real.stderr)")
+    let stored = try snapshot(dir)
+    let again = try TestSupport.run(TestSupport.binary, ["run", "Pipelines/sample.json", "--dry-run"], in: dir)
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(try snapshot(dir) == stored)
+    // A typo in the inputs: no key is made for a run that cannot start.
+    let typo = TestSupport.temporaryDirectory("typo")
+    defer { TestSupport.remove(typo) }
+    try #"{"version": 1, "key": {"file": "k.key"}, "store": "s.sqlite", "inputs": [{"type": "combined", "paths": ["nowhere/*.log"]}]}"#
+        .write(toFile: typo + "/p.json", atomically: true, encoding: .utf8)
+    let failed = try TestSupport.run(TestSupport.binary, ["run", "p.json"], in: typo)
+    #expect(failed.status != 0)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: typo) == ["p.json"])
+}
+
 /// Runs the sample pipeline in a fresh directory, as a newcomer would; the caller removes it.
 private func runSamplePipeline() throws -> (dir: String, result: TestSupport.ProcessResult) {
     let dir = TestSupport.temporaryDirectory("sample")

@@ -262,3 +262,32 @@ private func rewriteInPlace(_ path: String, _ content: Data) throws {
     #expect(!FileManager.default.fileExists(atPath: p.output))
     #expect(RunSummary.text(report).contains("not committed (dry run)"))
 }
+
+/// `--since/--until` read only their days and leave the others unread: a window, then a
+/// full run, gives the export of one full run (the window marked the whole file read, so
+/// the full run read nothing); two windows, then a full run, too; nothing is counted twice.
+@Test(arguments: [["2026-03-31"], ["2026-04-01", "2026-03-31"], ["2026-04-01", "2026-04-01"]])
+func windowsThenAFullRunEqualOneFullRun(days: [String]) async throws {
+    let dir = TestSupport.temporaryDirectory("window-then-full")
+    defer { TestSupport.remove(dir) }
+    let logs = ["access.log", "access.log.1", "access.log.2.gz"].map { TestSupport.packageRoot + "/SampleLogs/web/" + $0 }
+    for run in ["once", "windowed"] { try FileManager.default.createDirectory(atPath: "\(dir)/\(run)", withIntermediateDirectories: true) }
+    let once = try await Runner(pipeline: try TestSupport.pipeline("combined", logs, in: dir + "/once", minCount: 2)).run()
+    let p = try TestSupport.pipeline("combined", logs, in: dir + "/windowed", minCount: 2)
+    let day = { (text: String) in Int32(try #require(CivilTime.parseISODate(text))) }
+    var inWindow = 0
+    for text in days {
+        var options = RunOptions()
+        options.window = try day(text)...day(text)
+        let windowed = try await Runner(pipeline: p, options: options).run()
+        inWindow = windowed.events
+        #expect(windowed.events > 0)
+    }
+    let full = try await Runner(pipeline: p).run()
+    #expect(full.events > inWindow)
+    let a = try exportFiles(once.exports[0].directory), b = try exportFiles(full.exports[0].directory)
+    #expect(a.keys.sorted() == b.keys.sorted())
+    for name in a.keys.sorted() { #expect(a[name] == b[name], "\(name) differs from one full run") }
+    // And a run after that reads nothing new.
+    #expect(try await Runner(pipeline: p).run().events == 0)
+}

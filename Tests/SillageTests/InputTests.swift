@@ -209,8 +209,7 @@ func rotatedFilesAreReadOldestFirst(names: [String], expected: [String]) {
     var lastFlags: [Bool] = []
     try await IngestDriver(threads: 2, chunkSize: 2048).ingest(
         reader: MemoryReader(Array(csv.utf8)), displayName: "f", parsing: parsing, startOffset: 0, startLine: 0,
-        holdBackUnterminatedLine: false, sliceBytes: 10_000, objects: &interner, names: &names, progress: nil, rawBytesRead: { 0 },
-        rawSize: nil,
+        holdBackUnterminatedLine: false, sliceBytes: 10_000, objects: &interner, names: &names, progress: nil,
         onSlice: { slice, _ in
             events += slice.events
             ends.append(slice.endOffset)

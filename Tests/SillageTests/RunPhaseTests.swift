@@ -132,7 +132,7 @@ func theRejectLimitJudgesTheFileSoFar(events: Int, rejects: Int, limit: Double, 
     var first = FileReport(input: 0, path: "", status: .read)
     let identified = try #require(try opener.identify(dir + "/a.log", report: &first, notices: &notices))
     #expect(identified.head == Array(line.utf8) && !identified.isStream)
-    let positioned = try #require(try opener.position(identified, store: store, report: &first, notices: &notices))
+    let positioned = try #require(try opener.position(identified, store: store, window: nil, report: &first, notices: &notices))
     #expect(positioned.startOffset == 0 && positioned.startLine == 0 && positioned.entry.id == nil && first.status == .read)
     var copy = FileReport(input: 0, path: "", status: .read)
     #expect(try opener.identify(dir + "/copy.log", report: &copy, notices: &notices) == nil)
@@ -158,4 +158,37 @@ func theRejectLimitJudgesTheFileSoFar(events: Int, rejects: Int, limit: Double, 
     #expect(notices.count == 1 && notices[0].hasPrefix("\(dir)/a.log: removed what it contributed before (1 sessions"))
     #expect(try store.count("sessions") == 0)
     #expect(try store.journalEntries(action: "reprocess").count == 1)
+}
+
+/// Records what a run reports as progress.
+private final class RecordingProgress: ProgressSink, @unchecked Sendable {
+    var updates: [(file: String, done: Int64, total: Int64?)] = []
+    func update(file: String, bytesDone: Int64, bytesTotal: Int64?) { updates.append((file, bytesDone, bytesTotal)) }
+    func finishFile() {}
+    func phase(_ description: String) {}
+}
+
+/// Progress counts decompressed bytes across all the files of a run: it never goes back
+/// from one file to the next, and ends at the total it announced (a gzip file's size is
+/// read from its trailer, not taken as its compressed size, and corrected once read).
+@Test func progressCountsDecompressedBytesAcrossTheRunsFiles() async throws {
+    let dir = TestSupport.temporaryDirectory("progress")
+    defer { TestSupport.remove(dir) }
+    let logs = ["access.log", "access.log.1", "access.log.2.gz"].map { TestSupport.packageRoot + "/SampleLogs/web/" + $0 }
+    let runner = Runner(pipeline: try TestSupport.pipeline("combined", logs, in: dir), options: RunOptions())
+    let progress = RecordingProgress()
+    runner.progress = progress
+    _ = try await runner.run()
+    let plain = try logs.prefix(2).map { try Data(contentsOf: URL(fileURLWithPath: $0)).count }
+    var gzip = try InputFiles.open(logs[2]).reader
+    let unzipped = try readAll(&gzip, bufferSize: 65536).count
+    let total = Int64(plain.reduce(0, +) + unzipped)
+    #expect(Set(progress.updates.map(\.file)).count == 3)
+    // The sample's gzip file has two members: its trailer records the last one only, so
+    // the total is corrected once the file is read.
+    #expect(progress.updates.allSatisfy { ($0.total ?? 0) >= $0.done && ($0.total ?? 0) <= total })
+    #expect(progress.updates.first?.total == Int64(plain.reduce(0, +)) + RunBytes.expectedSize(logs[2])!)
+    #expect(progress.updates.last?.total == total)
+    #expect(zip(progress.updates, progress.updates.dropFirst()).allSatisfy { $0.done <= $1.done })
+    #expect(progress.updates.last?.done == total)
 }

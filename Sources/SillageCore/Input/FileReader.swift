@@ -60,6 +60,13 @@ public final class FileReader: ByteReader {
         }
     }
 
+    /// Reads `buffer.count` bytes at `offset` without moving the read position; returns the
+    /// count read (fewer at the end of the file, 0 on error).
+    public func pread(into buffer: inout [UInt8], at offset: Int64) -> Int {
+        let n = buffer.withUnsafeMutableBytes { Glibc.pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+        return max(0, n)
+    }
+
     /// The file's size in bytes when it is a regular file, for progress estimates.
     public var size: Int64? {
         var info = stat()

@@ -42,3 +42,14 @@ package func makeDirectories(_ directory: String, mode: mode_t = 0o755) throws(S
         throw SillageError.runtime("cannot create the directory: \(systemErrorText(code))", at: directory)
     }
 }
+
+/// A new, empty directory of mode 0700 under the system's temporary directory.
+package func makeTemporaryDirectory(prefix: String) throws(SillageError) -> String {
+    let base = (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
+    var template = Array("\(base)/\(prefix).XXXXXX".utf8CString)
+    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+        let code = errno
+        throw SillageError.runtime("cannot create a temporary directory: \(systemErrorText(code))", at: base)
+    }
+    return String(cString: made)
+}
