@@ -1,6 +1,7 @@
 import Foundation
 import SillageCore
 import SillagePrivacy
+import SillageIngest
 import SillagePipeline
 
 let validateSpec = CommandSpec(
@@ -29,6 +30,7 @@ func validateCommand(_ words: [String]) throws(SillageError) -> Int32 {
         }
         detected += try FormatSniffer.describe(input, zone: zone)
     }
+    if let list = pipeline.crawlerList { _ = try CrawlerList.load(list) }
     var keyState = "present"
     if access(pipeline.keyFile, F_OK) == 0 {
         _ = try MasterKey.load(path: pipeline.keyFile)

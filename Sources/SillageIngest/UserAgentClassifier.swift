@@ -18,14 +18,31 @@ public struct UserAgentClassifier: Sendable {
         "masscan", "nmap", "nikto", "sqlmap", "semrush", "ahrefs", "mj12", "dotbot",
         "petalsearch", "yandex", "baiduspider", "sogou", "exabot", "seznam", "qwant",
         "apache-httpclient", "postman", "insomnia", "preview", "validator", "scanner",
+        "scraper", "linkcheck", "checker", "scan", "synthetic", "inspector", "favicon", "ips-agent",
+        "imageproxy", "siteimprove", "netcraft", "headonly", "uptime", "fetcher", "feed", "reader",
+        "archiver", "indexer", "prerender",
     ]
 
-    private let crawlerTokens: [[UInt8]]
+    /// Apps of the platforms Sillage reads, whose agents are people's whatever their shape.
+    static let learnerApps: [[UInt8]] = ["moodlemobile", "org.edx.mobile", "openedx"].map { Array($0.utf8) }
 
-    /// A classifier with the built-in list plus `extraCrawlerTokens`.
-    public init(extraCrawlerTokens: [String] = []) {
+    /// Operating systems and devices: an agent that is no browser (no `Mozilla/` or
+    /// `Opera/`) but names one is an app on a person's device, not a tool.
+    static let platforms: [[UInt8]] = [
+        "android", "iphone", "ipad", "ipod", "windows", "linux", "mac os", "macintosh", "cfnetwork", "darwin", "cros",
+        "x11", "symbian", "series60", "blackberry", "j2me", "midp", "kaios", "tizen", "webos", "playstation", "xbox",
+        "nintendo", "smart-tv", "smarttv", "tvos", "roku", "up.browser",
+    ].map { Array($0.utf8) }
+
+    private let crawlerTokens: [[UInt8]]
+    /// An operator's crawler list (`crawlerList`), applied before the built-in rules.
+    private let crawlerPatterns: [BytePattern]
+
+    /// A classifier with the built-in list plus `extraCrawlerTokens` and `crawlerPatterns`.
+    public init(extraCrawlerTokens: [String] = [], crawlerPatterns: [BytePattern] = []) {
         crawlerTokens = (UserAgentClassifier.builtInCrawlerTokens + extraCrawlerTokens)
             .map { Array($0.lowercased().utf8) }
+        self.crawlerPatterns = crawlerPatterns
     }
 
     /// The class of the user agent in `agent` (the raw header value, `-` when absent).
@@ -38,7 +55,14 @@ public struct UserAgentClassifier: Sendable {
             let c = agent[i]
             lower[i] = (c >= 65 && c <= 90) ? c | 0x20 : c
         }
-        for token in crawlerTokens where contains(lower, token) { return .bot }
+        if !crawlerPatterns.isEmpty {
+            let head = UnsafeRawBufferPointer(rebasing: agent[..<n])
+            let listed = lower.withUnsafeBytes { folded in
+                crawlerPatterns.contains { $0.matches(folded: $0.caseInsensitive ? folded : head) }
+            }
+            if listed { return .bot }
+        }
+        if isAutomated(lower) { return .bot }
         if contains(lower, Self.ipad) || contains(lower, Self.tablet) || contains(lower, Self.kindle)
             || contains(lower, Self.silk) || contains(lower, Self.playbook)
         {
@@ -60,6 +84,27 @@ public struct UserAgentClassifier: Sendable {
         return .unknown
     }
 
+    /// The rules, in order: a learner app is a person; a crawler token, a URL (browsers
+    /// carry none), an agent that is neither a browser nor names a
+    /// platform, or a "compatible" agent that is not Internet Explorer, is a tool.
+    private func isAutomated(_ lower: [UInt8]) -> Bool {
+        if Self.learnerApps.contains(where: { contains(lower, $0) }) { return false }
+        if crawlerTokens.contains(where: { contains(lower, $0) }) { return true }
+        if contains(lower, Self.httpURL) || contains(lower, Self.httpsURL) || contains(lower, Self.www) { return true }
+        var start = 0
+        while start < lower.count, lower[start] == 0x20 || lower[start] == 0x22 || lower[start] == 0x27 { start += 1 }
+        let rest = Array(lower[start...])
+        let browserShaped = rest.starts(with: Self.mozilla) || rest.starts(with: Self.opera)
+        if !browserShaped && !Self.platforms.contains(where: { contains(lower, $0) }) { return true }
+        if browserShaped && contains(lower, Self.compatible) && !contains(lower, Self.msie) && !contains(lower, Self.trident) {
+            return true
+        }
+        return !lower.contains(UInt8(ascii: "("))
+    }
+
+    private static let httpURL = Array("http://".utf8), httpsURL = Array("https://".utf8), www = Array("www.".utf8)
+    private static let mozilla = Array("mozilla/".utf8), opera = Array("opera/".utf8), compatible = Array("compatible;".utf8)
+    private static let msie = Array("msie".utf8), trident = Array("trident".utf8)
     private static let ipad = Array("ipad".utf8), tablet = Array("tablet".utf8), kindle = Array("kindle".utf8)
     private static let silk = Array("silk/".utf8), playbook = Array("playbook".utf8)
     private static let android = Array("android".utf8), mobile = Array("mobile".utf8), mobi = Array("mobi".utf8)

@@ -50,7 +50,8 @@ final class IngestPhase {
         self.progress = progress
         self.onNotice = onNotice
         pseudonymiser = Pseudonymiser(key: key.bytes)
-        classifier = UserAgentClassifier(extraCrawlerTokens: pipeline.extraCrawlerTokens)
+        classifier = UserAgentClassifier(
+            extraCrawlerTokens: pipeline.extraCrawlerTokens, crawlerPatterns: try pipeline.crawlerList.map(CrawlerList.load) ?? [])
         sessioniser = Sessioniser(inactivityMinutes: pipeline.inactivityMinutes)
         rejectLimit = RejectRateLimit(maxRate: pipeline.maxRejectRate)
         sessionsBefore = try store.count("sessions")

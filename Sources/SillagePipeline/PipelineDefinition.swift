@@ -21,6 +21,8 @@ public struct PipelineDefinition: Sendable {
     /// Share of a file's records that may be rejected before the run fails with exit code 3.
     public var maxRejectRate = 0.05
     public var extraCrawlerTokens: [String] = []
+    /// A crawler list file (`crawler-user-agents` JSON or Matomo `bots.yml`).
+    public var crawlerList: String? = nil
     public var exports: [ExportDefinition] = [ExportDefinition()]
     /// Who receives exports; without a `recipients` key, one recipient named `default`.
     public var recipients: [RecipientDefinition] = [RecipientDefinition(name: "default")]
@@ -51,6 +53,7 @@ public struct PipelineDefinition: Sendable {
         keyFile = PipelineDefinition.resolve(keyFile, against: directory)
         store = PipelineDefinition.resolve(store, against: directory)
         output = PipelineDefinition.resolve(output, against: directory)
+        crawlerList = crawlerList.map { PipelineDefinition.resolve($0, against: directory) }
         for i in inputs.indices {
             inputs[i].paths = inputs[i].paths.map { PipelineDefinition.resolve($0, against: directory) }
         }
@@ -118,6 +121,7 @@ public struct PipelineDefinition: Sendable {
         p.storeEpsilonBudget = try root.double("storeEpsilonBudget", in: 0...100)
         if let retention = try root.object("retention") { p.retention = try RetentionPolicy.parse(retention) }
         if let tokens = try root.strings("crawlerTokens") { p.extraCrawlerTokens = tokens }
+        p.crawlerList = try root.string("crawlerList")
         guard let inputs = try root.objects("inputs"), !inputs.isEmpty else {
             throw SillageError.configuration("a pipeline needs at least one input", at: root.location("inputs"))
         }
@@ -206,7 +210,7 @@ public struct PipelineDefinition: Sendable {
     public var canonicalDescription: String {
         var parts = [
             "v\(version)", name, timezone, "gap=\(inactivityMinutes)", "reject=\(maxRejectRate)",
-            "crawlers=\(extraCrawlerTokens.joined(separator: ","))",
+            "crawlers=\(extraCrawlerTokens.joined(separator: ","))\(crawlerList.map { ";list=\($0)" } ?? "")",
             "retention=\(retention.sessionDays),\(retention.inactiveLearnerDays),\(retention.rawLogDays)",
         ]
         for i in inputs {

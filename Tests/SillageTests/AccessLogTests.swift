@@ -97,7 +97,7 @@ func unreadableLinesAreRejectedWithAReasonAndLineNumber(line: String, reason: Re
         192.0.2.7 - - [29/Mar/2026:23:50:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
         192.0.2.7 - - [30/Mar/2026:00:10:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
         192.0.2.7 - jdoe [30/Mar/2026:00:20:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "\(chrome)"
-        192.0.2.8 - jdoe [30/Mar/2026:00:25:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "Other"
+        192.0.2.8 - jdoe [30/Mar/2026:00:25:00 +0200] "GET /my/ HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0"
 
         """
     let daily = parse(lines, parser(combined))
@@ -218,12 +218,12 @@ func realMatomoFixturesParse() throws {
         ("GET", "/mod/page/view.php?id=3", 200, "Mozilla/5.0 (X11; Linux x86_64)", false, nil),
         ("POST", "/login/index.php", 303, "Mozilla/5.0 (X11; Linux x86_64)", false, nil),
         ("GET", "/", 200, "Googlebot/2.1 (+http://www.google.com/bot.html)", false, SkipReason.bot),
-        ("GET", "/", 200, "Mozilla/5.0", true, SkipReason.invalidRequest),
-        ("DELETE", "/x", 200, "Mozilla/5.0", false, SkipReason.method),
-        ("G\u{1}T", "/x", 200, "Mozilla/5.0", false, SkipReason.invalidRequest),
-        ("GET", "x", 200, "Mozilla/5.0", false, SkipReason.invalidRequest),
-        ("GET", "/x", 404, "Mozilla/5.0", false, SkipReason.status),
-        ("GET", "/theme/boost/style.css", 200, "Mozilla/5.0", false, SkipReason.staticAsset),
+        ("GET", "/", 200, "Mozilla/5.0 (X11; Linux x86_64)", true, SkipReason.invalidRequest),
+        ("DELETE", "/x", 200, "Mozilla/5.0 (X11; Linux x86_64)", false, SkipReason.method),
+        ("G\u{1}T", "/x", 200, "Mozilla/5.0 (X11; Linux x86_64)", false, SkipReason.invalidRequest),
+        ("GET", "x", 200, "Mozilla/5.0 (X11; Linux x86_64)", false, SkipReason.invalidRequest),
+        ("GET", "/x", 404, "Mozilla/5.0 (X11; Linux x86_64)", false, SkipReason.status),
+        ("GET", "/theme/boost/style.css", 200, "Mozilla/5.0 (X11; Linux x86_64)", false, SkipReason.staticAsset),
     ] as [(String, String, Int, String, Bool, SkipReason?)])
 func theWebClassifierJudgesAnyAccessRecord(method: String, target: String, status: Int, agent: String, malformed: Bool, skip: SkipReason?) {
     let judge = WebRecordClassifier(

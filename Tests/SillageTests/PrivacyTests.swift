@@ -68,7 +68,9 @@ func urlsAreScrubbed(target: String, expected: String) {
     ("Java/17.0.2", .bot),
     ("-", .bot),
     ("", .bot),
-    ("SomethingElse/1.0", .unknown),
+    // Neither a browser nor naming a platform: a tool. A browser shape without a known
+    // platform stays unknown.
+    ("SomethingElse/1.0", .bot), ("Mozilla/5.0 (Unknown OS) Gecko/20100101", .unknown),
 ])
 func userAgentsAreClassified(agent: String, expected: AgentClass) {
     let classifier = UserAgentClassifier()

@@ -1,0 +1,499 @@
+/// A regular expression over bytes, for the crawler lists operators supply (the
+/// `crawler-user-agents` JSON, Matomo's `bots.yml`): compiled once, searched anywhere in a
+/// text like Python's `re.search` or PCRE's `preg_match`.
+///
+/// It reads what those lists use: literals and escapes, `.`, classes (`[a-z_-]`, `[^/]`,
+/// `\d \w \s` and their negations), `^ $ \b`, groups (capturing or `(?:`), alternation,
+/// `* + ? {n} {n,} {n,m}` (lazy with `?`), and lookaround `(?= (?! (?<= (?<!` (lookbehind
+/// of any bounded width). Case-insensitive matching folds ASCII letters. Each search has a
+/// step budget, so no pattern can make matching take unbounded time: a search that runs
+/// out of it does not match. A literal every match must contain is looked for first.
+public struct BytePattern: Sendable {
+    indirect enum Node: Sendable {
+        case empty
+        case literal([UInt8])
+        case set(ByteSet)
+        case start, end
+        case wordBoundary(Bool)
+        case concat([Node])
+        case alternation([Node])
+        case repetition(Node, min: Int, max: Int, greedy: Bool)
+        case look(Node, ahead: Bool, negated: Bool)
+    }
+
+    /// 256 bits, one per byte value.
+    struct ByteSet: Sendable {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        @inline(__always)
+        func contains(_ b: UInt8) -> Bool {
+            let bit = UInt64(1) << UInt64(b & 63)
+            switch b >> 6 {
+            case 0: return words.0 & bit != 0
+            case 1: return words.1 & bit != 0
+            case 2: return words.2 & bit != 0
+            default: return words.3 & bit != 0
+            }
+        }
+
+        mutating func insert(_ b: UInt8) {
+            let bit = UInt64(1) << UInt64(b & 63)
+            switch b >> 6 {
+            case 0: words.0 |= bit
+            case 1: words.1 |= bit
+            case 2: words.2 |= bit
+            default: words.3 |= bit
+            }
+        }
+
+        mutating func insert(_ other: ByteSet) {
+            words = (words.0 | other.words.0, words.1 | other.words.1, words.2 | other.words.2, words.3 | other.words.3)
+        }
+
+        var inverted: ByteSet { ByteSet(words: (~words.0, ~words.1, ~words.2, ~words.3)) }
+
+        static func range(_ lo: UInt8, _ hi: UInt8) -> ByteSet {
+            var s = ByteSet()
+            if lo <= hi { for b in lo...hi { s.insert(b) } }
+            return s
+        }
+
+        static let digits = range(48, 57)
+        static let word: ByteSet = {
+            var s = range(48, 57)
+            s.insert(range(65, 90))
+            s.insert(range(97, 122))
+            s.insert(95)
+            return s
+        }()
+        static let space: ByteSet = {
+            var s = ByteSet()
+            for b: UInt8 in [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D] { s.insert(b) }
+            return s
+        }()
+        static let anyButNewline = range(0x0A, 0x0A).inverted
+    }
+
+    let root: Node
+    public let caseInsensitive: Bool
+    /// A literal every match contains (folded when case-insensitive), looked for first.
+    let required: [UInt8]
+    /// The pattern as written, for messages.
+    public let source: String
+
+    /// The most steps one search may take.
+    public static let stepBudget = 200_000
+
+    /// Compiles `pattern`; the error says what is wrong at which position.
+    public init(_ pattern: String, caseInsensitive: Bool = false) throws(SillageError) {
+        var parser = PatternParser(bytes: Array(pattern.utf8), caseInsensitive: caseInsensitive)
+        root = try parser.parseAll()
+        self.caseInsensitive = caseInsensitive
+        required = BytePattern.requiredLiteral(root)
+        source = pattern
+    }
+
+    /// True when the pattern matches somewhere in `text`.
+    public func matches(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard caseInsensitive else { return search(text) }
+        var folded = [UInt8](repeating: 0, count: text.count)
+        for i in 0..<text.count { folded[i] = BytePattern.fold(text[i]) }
+        return folded.withUnsafeBytes { search($0) }
+    }
+
+    /// True when the pattern matches somewhere in `text`, whose ASCII letters the caller
+    /// has already lower-cased when the pattern is case-insensitive (once for many patterns).
+    public func matches(folded text: UnsafeRawBufferPointer) -> Bool { search(text) }
+
+    public func matches(_ text: String) -> Bool {
+        Array(text.utf8).withUnsafeBytes { matches($0) }
+    }
+
+    @inline(__always)
+    static func fold(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
+
+    private func search(_ text: UnsafeRawBufferPointer) -> Bool {
+        if !required.isEmpty && !BytePattern.contains(text, required) { return false }
+        var matcher = Matcher(text: text)
+        for start in 0...text.count {
+            if matcher.match(root, start, { _, _ in true }) { return true }
+            if matcher.steps > BytePattern.stepBudget { return false }
+        }
+        return false
+    }
+
+    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count, let first = needle.first else { return needle.isEmpty }
+        var i = 0
+        while let hit = Bytes.firstIndex(of: first, in: haystack, from: i), hit + needle.count <= haystack.count {
+            var k = 1
+            while k < needle.count && haystack[hit + k] == needle[k] { k += 1 }
+            if k == needle.count { return true }
+            i = hit + 1
+        }
+        return false
+    }
+
+    /// The longest literal a match must contain: of a sequence, its longest literal part
+    /// (parts that may repeat zero times or are lookarounds say nothing).
+    static func requiredLiteral(_ node: Node) -> [UInt8] {
+        switch node {
+        case .literal(let bytes): return bytes
+        case .concat(let parts):
+            var best: [UInt8] = [], run: [UInt8] = []
+            for part in parts {
+                if case .literal(let bytes) = part {
+                    run += bytes
+                } else {
+                    if run.count > best.count { best = run }
+                    run = []
+                    let inner = requiredLiteral(part)
+                    if inner.count > best.count { best = inner }
+                }
+            }
+            return run.count > best.count ? run : best
+        case .repetition(let inner, let min, _, _) where min > 0: return requiredLiteral(inner)
+        default: return []
+        }
+    }
+}
+
+/// Backtracking over the pattern's tree, counting its steps.
+struct Matcher {
+    let text: UnsafeRawBufferPointer
+    var steps = 0
+
+    init(text: UnsafeRawBufferPointer) { self.text = text }
+
+    private func isWord(_ i: Int) -> Bool { i >= 0 && i < text.count && BytePattern.ByteSet.word.contains(text[i]) }
+
+    /// Matches `node` at `i`, then the rest (`next`) from where it ended.
+    mutating func match(_ node: BytePattern.Node, _ i: Int, _ next: (inout Matcher, Int) -> Bool) -> Bool {
+        steps += 1
+        if steps > BytePattern.stepBudget { return false }
+        switch node {
+        case .empty: return next(&self, i)
+        case .literal(let bytes):
+            guard i + bytes.count <= text.count else { return false }
+            for k in 0..<bytes.count where text[i + k] != bytes[k] { return false }
+            return next(&self, i + bytes.count)
+        case .set(let set):
+            guard i < text.count, set.contains(text[i]) else { return false }
+            return next(&self, i + 1)
+        case .start: return i == 0 && next(&self, i)
+        case .end: return i == text.count && next(&self, i)
+        case .wordBoundary(let wanted): return (isWord(i - 1) != isWord(i)) == wanted && next(&self, i)
+        case .concat(let parts): return matchSequence(parts[...], i, next)
+        case .alternation(let branches):
+            for branch in branches where match(branch, i, next) { return true }
+            return false
+        case .repetition(let inner, let min, let max, let greedy):
+            if case .set(let set) = inner { return repeatSet(set, i, min, max, greedy, next) }
+            return repeatNode(inner, i, count: 0, min, max, greedy, next)
+        case .look(let inner, let ahead, let negated):
+            var probe = Matcher(text: text)
+            probe.steps = steps
+            var found = false
+            if ahead {
+                found = probe.match(inner, i, { _, _ in true })
+            } else {
+                // Lookbehind: some start before `i` from which `inner` ends exactly at `i`.
+                for back in 0...min(i, 255) where probe.match(inner, i - back, { _, end in end == i }) {
+                    found = true
+                    break
+                }
+            }
+            steps = probe.steps
+            return found != negated && next(&self, i)
+        }
+    }
+
+    private mutating func matchSequence(
+        _ parts: ArraySlice<BytePattern.Node>, _ i: Int, _ next: (inout Matcher, Int) -> Bool
+    ) -> Bool {
+        guard let first = parts.first else { return next(&self, i) }
+        let rest = parts.dropFirst()
+        return match(first, i) { m, j in m.matchSequence(rest, j, next) }
+    }
+
+    /// A class repeated: the run is measured once, then tried longest (or shortest) first.
+    private mutating func repeatSet(
+        _ set: BytePattern.ByteSet, _ i: Int, _ min: Int, _ max: Int, _ greedy: Bool, _ next: (inout Matcher, Int) -> Bool
+    ) -> Bool {
+        var run = 0
+        while run < max, i + run < text.count, set.contains(text[i + run]) { run += 1 }
+        guard run >= min else { return false }
+        if greedy {
+            for n in stride(from: run, through: min, by: -1) {
+                steps += 1
+                if steps > BytePattern.stepBudget { return false }
+                if next(&self, i + n) { return true }
+            }
+        } else {
+            for n in min...run {
+                steps += 1
+                if steps > BytePattern.stepBudget { return false }
+                if next(&self, i + n) { return true }
+            }
+        }
+        return false
+    }
+
+    private mutating func repeatNode(
+        _ inner: BytePattern.Node, _ i: Int, count: Int, _ min: Int, _ max: Int, _ greedy: Bool,
+        _ next: (inout Matcher, Int) -> Bool
+    ) -> Bool {
+        if greedy {
+            if once(inner, i, count: count, min, max, greedy, next) { return true }
+            return count >= min && next(&self, i)
+        }
+        if count >= min && next(&self, i) { return true }
+        return once(inner, i, count: count, min, max, greedy, next)
+    }
+
+    /// One more pass of a repeated node, then the rest of the repetition.
+    private mutating func once(
+        _ inner: BytePattern.Node, _ i: Int, count: Int, _ min: Int, _ max: Int, _ greedy: Bool,
+        _ next: (inout Matcher, Int) -> Bool
+    ) -> Bool {
+        count < max
+            && match(inner, i) { m, j in
+                // An empty pass would loop forever: it counts only towards the minimum.
+                (j != i || count < min) && m.repeatNode(inner, j, count: count + 1, min, max, greedy, next)
+            }
+    }
+}
+
+/// Reads a pattern's text into its tree.
+struct PatternParser {
+    let bytes: [UInt8]
+    let caseInsensitive: Bool
+    var i = 0
+
+    init(bytes: [UInt8], caseInsensitive: Bool) {
+        self.bytes = bytes
+        self.caseInsensitive = caseInsensitive
+    }
+
+    func failure(_ what: String) -> SillageError {
+        SillageError.configuration("\(what) at position \(i + 1) of the pattern \(String(decoding: bytes, as: UTF8.self))")
+    }
+
+    mutating func parseAll() throws(SillageError) -> BytePattern.Node {
+        let node = try alternation()
+        guard i == bytes.count else { throw failure("unbalanced )") }
+        return node
+    }
+
+    mutating func alternation() throws(SillageError) -> BytePattern.Node {
+        var branches = [try sequence()]
+        while i < bytes.count, bytes[i] == UInt8(ascii: "|") {
+            i += 1
+            branches.append(try sequence())
+        }
+        return branches.count == 1 ? branches[0] : .alternation(branches)
+    }
+
+    mutating func sequence() throws(SillageError) -> BytePattern.Node {
+        var parts: [BytePattern.Node] = []
+        while i < bytes.count, bytes[i] != UInt8(ascii: "|"), bytes[i] != UInt8(ascii: ")") {
+            var atom = try self.atom()
+            atom = try quantified(atom)
+            // Adjacent literals join, so the required literal and matching see one run.
+            if case .literal(let b) = atom, case .literal(let a)? = parts.last {
+                parts[parts.count - 1] = .literal(a + b)
+            } else {
+                parts.append(atom)
+            }
+        }
+        if parts.isEmpty { return .empty }
+        return parts.count == 1 ? parts[0] : .concat(parts)
+    }
+
+    mutating func quantified(_ atom: BytePattern.Node) throws(SillageError) -> BytePattern.Node {
+        guard i < bytes.count else { return atom }
+        var (min, max) = (0, 0)
+        switch bytes[i] {
+        case UInt8(ascii: "*"): (min, max) = (0, Int.max)
+        case UInt8(ascii: "+"): (min, max) = (1, Int.max)
+        case UInt8(ascii: "?"): (min, max) = (0, 1)
+        case UInt8(ascii: "{"):
+            guard let bounds = braces() else { return atom }
+            (min, max) = bounds
+            i -= 1
+        default: return atom
+        }
+        i += 1
+        var greedy = true
+        if i < bytes.count, bytes[i] == UInt8(ascii: "?") { greedy = false; i += 1 } else if i < bytes.count, bytes[i] == UInt8(ascii: "+") { i += 1 }
+        // A repeated literal repeats its last byte only.
+        if case .literal(let run) = atom, run.count > 1 {
+            let last = BytePattern.Node.repetition(.literal([run[run.count - 1]]), min: min, max: max, greedy: greedy)
+            return .concat([.literal(Array(run.dropLast())), last])
+        }
+        if case .literal(let run) = atom, run.count == 1 {
+            var set = BytePattern.ByteSet()
+            set.insert(run[0])
+            return .repetition(.set(set), min: min, max: max, greedy: greedy)
+        }
+        return .repetition(atom, min: min, max: max, greedy: greedy)
+    }
+
+    /// `{n}`, `{n,}`, `{n,m}` from `{`; nil when the brace is a literal. Leaves `i` past `}`.
+    mutating func braces() -> (Int, Int)? {
+        var j = i + 1
+        func number() -> Int? {
+            var v = 0, any = false
+            while j < bytes.count, bytes[j] >= 48, bytes[j] <= 57, v < 100_000 { v = v * 10 + Int(bytes[j] - 48); j += 1; any = true }
+            return any ? v : nil
+        }
+        guard let lo = number() else { return nil }
+        var hi = lo
+        if j < bytes.count, bytes[j] == UInt8(ascii: ",") {
+            j += 1
+            hi = number() ?? Int.max
+        }
+        guard j < bytes.count, bytes[j] == UInt8(ascii: "}"), hi >= lo else { return nil }
+        i = j + 1
+        return (lo, hi)
+    }
+
+    mutating func atom() throws(SillageError) -> BytePattern.Node {
+        let c = bytes[i]
+        switch c {
+        case UInt8(ascii: "("): return try group()
+        case UInt8(ascii: "["): return .set(try bracket())
+        case UInt8(ascii: "."): i += 1; return .set(.anyButNewline)
+        case UInt8(ascii: "^"): i += 1; return .start
+        case UInt8(ascii: "$"): i += 1; return .end
+        case UInt8(ascii: "\\"): return try escape()
+        case UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"): throw failure("nothing to repeat")
+        default:
+            i += 1
+            return literal(c)
+        }
+    }
+
+    func literal(_ c: UInt8) -> BytePattern.Node {
+        .literal([caseInsensitive ? BytePattern.fold(c) : c])
+    }
+
+    mutating func group() throws(SillageError) -> BytePattern.Node {
+        i += 1
+        var kind = 0  // 0 plain, 1 lookahead, 2 negative lookahead, 3 lookbehind, 4 negative lookbehind
+        if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "?") {
+            let k = bytes[i + 1]
+            if k == UInt8(ascii: ":") {
+                i += 2
+            } else if k == UInt8(ascii: "=") {
+                kind = 1; i += 2
+            } else if k == UInt8(ascii: "!") {
+                kind = 2
+                i += 2
+            } else if k == UInt8(ascii: "<"), i + 2 < bytes.count, bytes[i + 2] == UInt8(ascii: "=") || bytes[i + 2] == UInt8(ascii: "!") {
+                kind = bytes[i + 2] == UInt8(ascii: "=") ? 3 : 4
+                i += 3
+            } else if k == UInt8(ascii: "P") || k == UInt8(ascii: "<") {
+                // A named group: the name is skipped.
+                while i < bytes.count, bytes[i] != UInt8(ascii: ">") { i += 1 }
+                i += 1
+            } else {
+                throw failure("unsupported group (?\(Character(UnicodeScalar(k)))")
+            }
+        }
+        let inner = try alternation()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: ")") else { throw failure("missing )") }
+        i += 1
+        switch kind {
+        case 1: return .look(inner, ahead: true, negated: false)
+        case 2: return .look(inner, ahead: true, negated: true)
+        case 3: return .look(inner, ahead: false, negated: false)
+        case 4: return .look(inner, ahead: false, negated: true)
+        default: return .concat([inner])
+        }
+    }
+
+    /// The class an escape names (`\d`…), or nil for a literal escape.
+    func classEscape(_ e: UInt8) -> BytePattern.ByteSet? {
+        switch e {
+        case UInt8(ascii: "d"): return .digits
+        case UInt8(ascii: "D"): return BytePattern.ByteSet.digits.inverted
+        case UInt8(ascii: "w"): return .word
+        case UInt8(ascii: "W"): return BytePattern.ByteSet.word.inverted
+        case UInt8(ascii: "s"): return .space
+        case UInt8(ascii: "S"): return BytePattern.ByteSet.space.inverted
+        default: return nil
+        }
+    }
+
+    func escapedByte(_ e: UInt8) -> UInt8 {
+        switch e {
+        case UInt8(ascii: "n"): return 0x0A
+        case UInt8(ascii: "t"): return 0x09
+        case UInt8(ascii: "r"): return 0x0D
+        case UInt8(ascii: "f"): return 0x0C
+        case UInt8(ascii: "v"): return 0x0B
+        default: return e
+        }
+    }
+
+    mutating func escape() throws(SillageError) -> BytePattern.Node {
+        guard i + 1 < bytes.count else { throw failure("trailing \\") }
+        let e = bytes[i + 1]
+        i += 2
+        if let set = classEscape(e) { return .set(set) }
+        if e == UInt8(ascii: "b") { return .wordBoundary(true) }
+        if e == UInt8(ascii: "B") { return .wordBoundary(false) }
+        if e == UInt8(ascii: "x"), i + 1 < bytes.count, let h = hex(bytes[i]), let l = hex(bytes[i + 1]) {
+            i += 2
+            return literal(h << 4 | l)
+        }
+        return literal(escapedByte(e))
+    }
+
+    func hex(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
+    }
+
+    mutating func bracket() throws(SillageError) -> BytePattern.ByteSet {
+        i += 1
+        var set = BytePattern.ByteSet()
+        var negated = false
+        if i < bytes.count, bytes[i] == UInt8(ascii: "^") { negated = true; i += 1 }
+        var first = true
+        while i < bytes.count, bytes[i] != UInt8(ascii: "]") || first {
+            first = false
+            var lo = bytes[i]
+            i += 1
+            if lo == UInt8(ascii: "\\"), i < bytes.count {
+                let e = bytes[i]
+                i += 1
+                if let cls = classEscape(e) { set.insert(cls); continue }
+                lo = escapedByte(e)
+            }
+            if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "-"), bytes[i + 1] != UInt8(ascii: "]") {
+                var hi = bytes[i + 1]
+                i += 2
+                if hi == UInt8(ascii: "\\"), i < bytes.count { hi = escapedByte(bytes[i]); i += 1 }
+                guard lo <= hi else { throw failure("a range runs backwards") }
+                set.insert(.range(lo, hi))
+            } else {
+                set.insert(lo)
+            }
+        }
+        guard i < bytes.count else { throw failure("missing ]") }
+        i += 1
+        if caseInsensitive {
+            for b in UInt8(65)...UInt8(90) where set.contains(b) || set.contains(b | 0x20) {
+                set.insert(b)
+                set.insert(b | 0x20)
+            }
+        }
+        return negated ? set.inverted : set
+    }
+}
