@@ -275,7 +275,7 @@ public struct InputDefinition: Sendable {
         let type = String(spec[..<colon])
         guard let stage = StageRegistry.ingest[type] else {
             throw SillageError.usage(
-                "unknown input format \"\(type)\"", hint: "known formats: \(StageRegistry.ingestTypeNames.joined(separator: ", "))")
+                "unknown input format \"\(type)\"", hint: StageRegistry.typeHint(type, "formats"))
         }
         var input = InputDefinition(type: type, paths: [String(spec[spec.index(after: colon)...])])
         input.stream = stage.defaultStream
@@ -320,7 +320,7 @@ public struct InputDefinition: Sendable {
         guard let stage = StageRegistry.ingest[type] else {
             throw SillageError.configuration(
                 "unknown input type \"\(type)\"", at: r.location("type"),
-                hint: "known types: \(StageRegistry.ingestTypeNames.joined(separator: ", "))")
+                hint: StageRegistry.typeHint(type, "types"))
         }
         guard let paths = try r.strings("paths"), !paths.isEmpty else {
             throw SillageError.configuration(

@@ -234,4 +234,11 @@ public enum StageRegistry {
 
     public static var ingestTypeNames: [String] { ingest.keys.sorted() }
 
+    /// The hint for an unknown type: the closest one when it is close, and every type.
+    static func typeHint(_ type: String, _ noun: String) -> String {
+        let closest = ingestTypeNames.min { editDistance($0, type) < editDistance($1, type) }
+        let suggestion = closest.flatMap { editDistance($0, type) <= max(2, type.count / 3) ? "did you mean \"\($0)\"? " : nil }
+        return (suggestion ?? "") + "known \(noun): \(ingestTypeNames.joined(separator: ", "))"
+    }
+
 }

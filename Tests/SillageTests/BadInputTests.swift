@@ -229,6 +229,11 @@ let badInputs: [BadInput] = [
             "sillage: error: unknown input format \"apache-combined\"\n  hint: known formats: alb, apache, auto, caddy-json, cloudflare-json, cloudfront, combined, common, course-catalogue, elb, enrolments, haproxy, moodle-course-completions, moodle-logstore, moodle-report, nginx, nginx-json, openedx-tracking, organisations, s3, traefik-json, vhost-combined, w3c, xapi\n"
     ),
     BadInput(
+        name: "a mistyped input type", arguments: run + ["--input", "nginx-jsno:a.log"], exitCode: 2,
+        expected:
+            "sillage: error: unknown input format \"nginx-jsno\"\n  hint: did you mean \"nginx-json\"? known formats: alb, apache, auto, caddy-json, cloudflare-json, cloudfront, combined, common, course-catalogue, elb, enrolments, haproxy, moodle-course-completions, moodle-logstore, moodle-report, nginx, nginx-json, openedx-tracking, organisations, s3, traefik-json, vhost-combined, w3c, xapi\n"
+    ),
+    BadInput(
         name: "apache input without a log format", arguments: run + ["--input", "apache:a.log"], exitCode: 2,
         expected: "sillage: error: --input apache:… needs --log-format\n"),
     BadInput(
