@@ -131,7 +131,11 @@ public struct CSVRecordReader {
         for (k, c) in b.enumerated() {
             if k == 0 && c == UInt8(ascii: "-") { negative = true; continue }
             guard c >= 48, c <= 57 else { return nil }
-            v = v * 10 + Int64(c - 48)
+            // Nineteen digits may overflow: such a number is not an integer we read.
+            let (times10, o1) = v.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int64(c - 48))
+            guard !o1, !o2 else { return nil }
+            v = sum
         }
         return negative ? -v : v
     }

@@ -120,7 +120,10 @@ public struct OpenEdxTrackingParser: ChunkParser {
             // completion), else the context's only — a payload's user_id elsewhere is whom an
             // operator acted on (a bulk password reset, a settings change), not a learner's
             // activity.
-            let subjectFirst = kind == .enrolled || kind == .activityCompleted || kind == .courseCompleted
+            // A browser event is written by the learner's browser: its payload names no one
+            // else (forged completions of other accounts count for its sender or not at all).
+            let fromBrowser = tape.member(root, "event_source").map { tape.equals($0, "browser") } ?? false
+            let subjectFirst = !fromBrowser && (kind == .enrolled || kind == .activityCompleted || kind == .courseCompleted)
             var actor: ActorKey? = nil
             var actorNode: (JSONTape, Int)? = nil
             let contextUser = contextUserNode.flatMap { tape.int($0) }

@@ -138,14 +138,16 @@ public struct W3CExtendedLogParser: ChunkParser {
         }
 
         /// Cuts the line at each separator (runs of spaces count as one; a field in double
-        /// quotes may hold the separator); false when a quote is not closed.
+        /// quotes may hold the separator). A quote that is not closed just before a separator
+        /// or the end is a character of the field: a client's `"x` user agent is text.
         mutating func split(_ line: UnsafeRawBufferPointer) -> Bool {
             fields.removeAll(keepingCapacity: true)
             var i = 0
             let n = line.count
             while i < n {
-                if line[i] == 0x22 {
-                    guard let close = Bytes.firstIndex(of: 0x22, in: line, from: i + 1) else { return false }
+                if line[i] == 0x22, let close = Bytes.firstIndex(of: 0x22, in: line, from: i + 1),
+                    close + 1 == n || line[close + 1] == separator
+                {
                     fields.append((i + 1)..<close)
                     i = close + 1
                 } else {

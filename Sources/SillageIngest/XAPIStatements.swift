@@ -75,13 +75,17 @@ public struct XAPIStatementsParser: ChunkParser {
             return tape.member(root, "statements") == nil
         }
         if let firstIsObject { return !firstIsObject }
-        // Whole lines after the first (the head's last line may be cut).
+        // A first line that only opens an object is a pretty-printed document (an LRS page),
+        // whose indented lines may hold whole statements.
+        if firstLine.allSatisfy({ $0 == UInt8(ascii: "{") || $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return true }
+        // Whole lines after the first (the head's last line may be cut), unindented as NDJSON's are.
         let rest = head[(lineEnd + 1 < head.count ? lineEnd + 1 : head.count)...].split(separator: 0x0A)
             .dropLast(head.count >= LineChunkerDefaults.fingerprintBytes ? 1 : 0)
         let objectLine = rest.prefix(8).contains { line in
-            Array(line).withUnsafeBytes { raw in
-                tape.parse(raw) && tape.root.map { tape.kind($0) == .object && tape.member($0, "statements") == nil } == true
-            }
+            line.first == UInt8(ascii: "{")
+                && Array(line).withUnsafeBytes { raw in
+                    tape.parse(raw) && tape.root.map { tape.kind($0) == .object && tape.member($0, "statements") == nil } == true
+                }
         }
         return !objectLine
     }

@@ -36,7 +36,8 @@ struct PositionedFile {
         entry.offset = slice.endOffset
         entry.lines = Int64(startLine + linesRead)
         entry.size = opened.file.size ?? 0
-        entry.complete = slice.isLast && opened.isGzip
+        // A gzip file read whole cannot grow; a stream of one can come again longer.
+        entry.complete = slice.isLast && opened.isGzip && !isStream
         entry.isGzip = opened.isGzip
         return entry
     }

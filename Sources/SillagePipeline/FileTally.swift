@@ -15,7 +15,8 @@ struct FileTally {
     /// Slices of this file handed to the commit queue.
     var committedSlices = 0
 
-    var records: Int { events + references + counts.totalSkips + counts.totalRejects }
+    /// Records of the file: directive lines of W3C logs are not.
+    var records: Int { events + references + counts.totalSkips - counts[skip: .directive] + counts.totalRejects }
 
     /// Adds one slice; returns the slice's reject samples not yet kept (for the reject file).
     mutating func add(_ slice: FileIngest) -> [(sample: RejectSample, bytes: [UInt8])] {

@@ -39,6 +39,7 @@ public enum FormatDiagnosis {
         }
         if line.starts(with: [0x1f, 0x8b]) { return "the content is still compressed" }
         if line.count > 0 && line.allSatisfy({ $0 == 0 }) { return "the file holds NUL bytes (a damaged or preallocated log)" }
+        guard declared == "apache" || declared == "nginx" else { return "the lines do not match \(declared)" }
         return "the lines do not match \(declared); check the logFormat against the server's configuration"
     }
 }

@@ -138,7 +138,12 @@ final class IngestPhase {
         runBytes.total = runBytes.total.map { $0 - positioned.startOffset }
         var context = context
         context.window = positioned.window
-        let parsing = try stage.prepareFile(input, context, positioned.head, positioned.displayName)
+        var parsing = try stage.prepareFile(input, context, positioned.head, positioned.displayName)
+        // A W3C file resumed past its head reads with the directive in force where it resumes.
+        if case .newlineWithDirectives(let prefix, _) = parsing.boundary, positioned.startOffset > 0, !positioned.isStream {
+            let initial = try IngestPhase.directive(prefix, in: path, before: positioned.startOffset)
+            parsing.boundary = .newlineWithDirectives(prefix: prefix, initial: initial)
+        }
         if let text = parsing.notice { notice("\(positioned.displayName): \(text)", &report) }
         var tally = FileTally()
         var interner = objects
@@ -147,7 +152,7 @@ final class IngestPhase {
         try await IngestDriver(threads: options.threads, chunkSize: options.chunkSize).ingest(
             reader: opened.reader, displayName: opened.displayName, parsing: parsing,
             startOffset: positioned.startOffset, startLine: positioned.startLine,
-            holdBackUnterminatedLine: !opened.isGzip && !positioned.isStream, sliceBytes: options.batchBytes,
+            holdBackUnterminatedLine: !opened.isGzip, sliceBytes: options.batchBytes,
             objects: &interner, names: &knownNames, progress: progress, runBytes: runBytes,
             onSlice: { (slice, objects) throws(SillageError) in
                 try await self.absorb(slice, strings: objects.strings, file: &positioned, tally: &tally, input: input, report: &report)
@@ -172,12 +177,32 @@ final class IngestPhase {
         report.files.append(file)
     }
 
+    /// The last line starting with `prefix` in the first `offset` (decompressed) bytes of
+    /// `path`, which is read again from its start for it (a line boundary: committed offsets are).
+    static func directive(_ prefix: [UInt8], in path: String, before offset: Int64) throws(SillageError) -> [UInt8] {
+        var chunker = LineChunker(
+            reader: try InputFiles.open(path).reader, boundary: .newlineWithDirectives(prefix: prefix, initial: []))
+        var last: [UInt8] = []
+        while let chunk = try chunker.next() {
+            if chunk.offset >= offset { return chunk.context }
+            let inside = Int(min(offset - chunk.offset, Int64(chunk.bytes.count)))
+            last = LineChunker.lastLine(startingWith: prefix, in: Array(chunk.bytes[..<inside])) ?? chunk.context
+            if chunk.offset + Int64(chunk.bytes.count) >= offset { return last }
+        }
+        return last
+    }
+
     /// The days to read of a file: the run's window joined to the days an earlier windowed
     /// reading of the same content covered, whose contribution is taken out first (nil: all
     /// days). So a window then a full run, or two windows, count every record once.
     private func windowedReading(_ f: IdentifiedFile, report: inout RunReport) throws(SillageError) -> DayWindow? {
         let runWindow = options.window.map { DayWindow($0) }
-        guard let (earlier, days) = try store.windowedEntry(fingerprint: f.fingerprint) else { return runWindow }
+        // A file shorter than the fingerprint window then has grown: found by path and head.
+        var found = try store.windowedEntry(fingerprint: f.fingerprint)
+        if found == nil && !f.isStream && !f.opened.isGzip {
+            found = try store.windowedEntry(path: f.opened.displayName, head: f.head)
+        }
+        guard let (earlier, days) = found else { return runWindow }
         let name = f.opened.displayName
         guard !options.dryRun else { return runWindow.map { $0.union(days) } }
         let removal = try store.removeContribution(of: earlier, gap: Sessioniser(inactivityMinutes: pipeline.inactivityMinutes).inactivityMillis)

@@ -90,8 +90,9 @@ public final class Runner {
             notice("dry run: \(pipeline.keyFile) does not exist yet; a temporary key was used and forgotten (a real run creates it)", &report)
         }
         guard access(pipeline.store, F_OK) != 0 else {
+            // A store without its key fails here as the real run would.
             let store = try Store(path: pipeline.store)
-            if hasKey { try store.checkKey(key, keyFile: pipeline.keyFile) }
+            try store.checkKey(key, keyFile: pipeline.keyFile)
             return (key, store, nil)
         }
         let scratch = try makeTemporaryDirectory(prefix: "sillage-dry-run")

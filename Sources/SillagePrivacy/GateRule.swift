@@ -52,6 +52,7 @@ enum GateRule: UInt8 {
                 // A block's hash: hex digits with a letter among them (a real one has 32).
                 let isHexID =
                     value.count >= 20 && value.count <= 64 && value.allSatisfy(PersonalText.isHex) && value.contains(where: PersonalText.isLetter)
+                    && !PersonalText.holdsLongNumber(value[...])
                 return name + [0x40] + (isHexID ? value : checkSegment(value))
             }
             return checkSegment(part)
@@ -62,8 +63,8 @@ enum GateRule: UInt8 {
     static func checkPath(_ text: [UInt8]) -> [UInt8] {
         let query = text.firstIndex(of: UInt8(ascii: "?")) ?? text.count
         let path = Array(text[..<query])
-        if PersonalText.comparable(path).spans.isEmpty { return text }
-        // Each segment, then what spans segments (`/ch/06/12/34/56/78/`) in the whole path.
+        // Each segment (a number glued to letters is found there only), then what spans
+        // segments (`/ch/06/12/34/56/78/`) in the whole path.
         let segments = checkParts(path, separators: [UInt8(ascii: "/")], check: checkSegment)
         let (base, spans) = PersonalText.comparable(segments)
         guard !spans.isEmpty else { return segments + text[query...] }

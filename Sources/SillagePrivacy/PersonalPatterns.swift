@@ -88,7 +88,7 @@ extension PersonalText {
                 continue
             }
             if let uuid = uuid(b, at: i) {
-                out.append(i..<uuid)
+                if !holdsLongNumber(b[i..<uuid]) { out.append(i..<uuid) }
                 i = uuid
                 continue
             }
@@ -98,7 +98,7 @@ extension PersonalText {
                 if isLetter(b[j]) { letter = true }
                 j += 1
             }
-            if letter, j - i >= 20, !wordAt(b, j) { out.append(i..<j) }
+            if letter, j - i >= 20, !wordAt(b, j), !holdsLongNumber(b[i..<j]) { out.append(i..<j) }
             i = max(j, i + 1)
         }
         return out

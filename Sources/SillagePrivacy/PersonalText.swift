@@ -92,10 +92,22 @@ public enum PersonalText {
 
     /// `word` with a run of nine digits or more glued to its letters (`tel0612345678`)
     /// replaced, or nil. Hex ids (`08a0329239934d53b…`) are not words with glued numbers.
+    /// True when `text` holds a run of 9 decimal digits or more: a hex run or UUID that does
+    /// is no id, whatever its shape (`0612345678abcdefabcd` hides a phone number), so the
+    /// number detectors see it. A random 32-digit id does with probability about 0.15.
+    public static func holdsLongNumber(_ text: ArraySlice<UInt8>) -> Bool {
+        var run = 0
+        for c in text {
+            run = isDigit(c) ? run + 1 : 0
+            if run >= 9 { return true }
+        }
+        return false
+    }
+
     public static func gluedNumbers(_ word: [UInt8]) -> [UInt8]? {
         // A hash (20 hex digits or more) is an id; anything else with letters and a long run
         // of digits holds a number (`tel0612345678`, `0612345678de`, `0612345678é`).
-        let isHash = word.count >= 20 && word.allSatisfy(isHex)
+        let isHash = word.count >= 20 && word.allSatisfy(isHex) && !holdsLongNumber(word[...])
         guard !isHash, word.contains(where: { isLetter($0) || $0 >= 0x80 }) else { return nil }
         var out: [UInt8] = []
         var changed = false

@@ -75,6 +75,21 @@ extension Store {
         return nil
     }
 
+    /// The windowed reading of a file read at `path` while it was shorter than the
+    /// fingerprint window, if `head` still starts with what was fingerprinted then (as
+    /// `ledgerEntry(path:head:)` finds the file's own entry).
+    public func windowedEntry(path: String, head: [UInt8]) throws(SillageError) -> (entry: LedgerEntry, window: DayWindow)? {
+        for entry in try ledgerRows(where: "path = ? AND instr(fingerprint, ?) > 0", [.text(path), .text(Store.windowMark)]) {
+            let parts = entry.fingerprint.split(separator: "#", maxSplits: 1)
+            guard parts.count == 2, parts[1].hasPrefix("w:"), let dash = parts[0].lastIndex(of: "-"),
+                let length = Int(parts[0][parts[0].index(after: dash)...]), length < head.count,
+                Store.fingerprint(head.prefix(length)) == parts[0], let window = DayWindow(parsing: parts[1].dropFirst(2))
+            else { continue }
+            return (entry, window)
+        }
+        return nil
+    }
+
     /// The fingerprint under which a windowed reading of `fingerprint` is kept.
     public static func windowedFingerprint(_ fingerprint: String, _ window: DayWindow) -> String {
         fingerprint + windowMark + window.description

@@ -267,3 +267,28 @@ func ndjsonIsDetectedEvenWhenItsFirstLineIsBad(badFirstLine: Bool) throws {
     #expect(r.counts[reject: .invalidJSON] == (badFirstLine ? 1 : 0))
     #expect(r.rejectSamples.first?.position == (badFirstLine ? "line 1" : nil))
 }
+
+/// A pretty-printed LRS page with one statement per indented line is one document: its
+/// last statement line being a whole object does not make NDJSON of it.
+@Test func aPrettyPrintedLRSPageIsOneDocument() throws {
+    let statement = { (i: Int) in
+        #"{"actor": {"mbox": "mailto:l\#(i)@example.fr"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, "object": {"id": "https://lms.example.fr/activities/a1"}, "timestamp": "2026-03-23T10:00:00Z"}"#
+    }
+    let page = "{\n  \"statements\": [\n    \(statement(0)),\n    \(statement(1)),\n    \(statement(2))\n  ],\n  \"more\": \"\"\n}\n"
+    #expect(XAPIStatementsParser.isWholeDocument(head: Array(page.utf8)))
+    let parser = XAPIStatementsParser(stream: 0, zone: utc, pseudonymiser: Pseudonymiser(key: key), wholeDocument: true)
+    #expect(parseText(parser, page).events.count == 3)
+}
+
+/// A browser event is written by the learner's browser: a completion it claims for another
+/// user id is not that user's (one learner published 14 forged completions).
+@Test func aBrowserEventCannotCompleteForSomeoneElse() {
+    let forged =
+        #"{"username": "mallory", "event_type": "edx.completion.block_completion.changed", "event_source": "browser", "time": "2026-03-02T10:00:00+00:00", "context": {"user_id": 7, "course_id": "course-v1:Org+C1+2026"}, "event": {"user_id": 101, "completion": 1.0, "block_id": "block-v1:Org+C1+2026+type@html+block@d8a6192ade314473a78242dfeedfbf5b"}}"#
+    let server = forged.replacingOccurrences(of: #""event_source": "browser""#, with: #""event_source": "server""#)
+    let a = parseText(edx, forged + "\n"), b = parseText(edx, server + "\n")
+    let sender = Pseudonymiser(key: key).pseudonym(namespace: OpenEdxTrackingParser.userNamespace, identifier: "7")
+    let named = Pseudonymiser(key: key).pseudonym(namespace: OpenEdxTrackingParser.userNamespace, identifier: "101")
+    #expect(a.events.map(\.actor) == [sender])
+    #expect(b.events.map(\.actor) == [named])
+}

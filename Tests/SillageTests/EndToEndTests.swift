@@ -306,6 +306,44 @@ private func exportedDaily(_ exportDir: String) throws -> [String: ReferenceComp
     #expect(try events(longer) == .int(1))
 }
 
+/// A stream that ends mid-line leaves that line for the next stream (it was read as a
+/// reject, and the next stream resumed inside it); a longer gzip stream of the same log
+/// adds its new lines (it was "already read").
+@Test func streamsEndingMidLineOrCompressedResumeLikeFiles() throws {
+    let dir = TestSupport.temporaryDirectory("stdin-resume")
+    defer { TestSupport.remove(dir) }
+    _ = try TestSupport.keyFile(in: dir)
+    let line = { (i: Int) in
+        "192.0.2.\(i % 200) - - [30/Mar/2026:10:\(String(format: "%02d", i % 60)):00 +0200] \"GET /mod/page/view.php?id=\(i) HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0\"\n"
+    }
+    let full = Data((0..<100).map(line).joined().utf8)
+    func run(_ input: Data, store: String) throws -> JSONValue {
+        let r = try TestSupport.run(
+            TestSupport.binary, ["run", "--input", "combined:-", "--store", store, "--out", "out", "--key-file", "test.key", "--json"],
+            in: dir, stdin: input)
+        #expect(r.status == 0, "\(r.stderr)")
+        return try JSONParser.parse(Array(r.stdout.utf8), source: "stdout")
+    }
+    let cut = try run(full.prefix(full.count - 60), store: "a.sqlite")
+    let rest = try run(full, store: "a.sqlite")
+    #expect(cut["events"] == .int(99) && rest["events"] == .int(1))
+    #expect(rest["rejects"].map { "\($0)" }?.contains("malformed") == false)
+    let gzip = try #require(TestSupport.findOnPath("gzip"))
+    let gzPath = dir + "/g.log"
+    try full.prefix(full.count / 2).write(to: URL(fileURLWithPath: gzPath))
+    _ = try TestSupport.run(gzip, ["-f", "-n", gzPath])
+    let half = try Data(contentsOf: URL(fileURLWithPath: gzPath + ".gz"))
+    try full.write(to: URL(fileURLWithPath: gzPath))
+    _ = try TestSupport.run(gzip, ["-f", "-n", gzPath])
+    let whole = try Data(contentsOf: URL(fileURLWithPath: gzPath + ".gz"))
+    let first = try run(half, store: "b.sqlite"), second = try run(whole, store: "b.sqlite")
+    guard case .int(let a)? = first["events"], case .int(let b)? = second["events"] else {
+        Issue.record("no event counts")
+        return
+    }
+    #expect(a > 0 && a + b == 100)
+}
+
 /// Every file under `dir` with its bytes (the store's lock file by name only: it holds the
 /// last run's process id).
 private func snapshot(_ dir: String) throws -> [String: Data] {

@@ -291,3 +291,30 @@ func windowsThenAFullRunEqualOneFullRun(days: [String]) async throws {
     // And a run after that reads nothing new.
     #expect(try await Runner(pipeline: p).run().events == 0)
 }
+
+/// A file shorter than the fingerprint window, read within a window and then grown, is
+/// still recognised: the full run takes the windowed reading out instead of counting it
+/// again.
+@Test func aShortFileReadInAWindowThenGrownIsCountedOnce() async throws {
+    let dir = TestSupport.temporaryDirectory("window-short")
+    defer { TestSupport.remove(dir) }
+    let line = { (day: Int, n: Int) in
+        "192.0.2.\(n) - - [\(day)/Mar/2026:10:00:00 +0200] \"GET /mod/page/view.php?id=\(n) HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0\"\n"
+    }
+    let first = (1...5).map { line(29, $0) }.joined() + (1...5).map { line(30, $0) }.joined()
+    let grown = first + (1...5).map { line(31, $0) }.joined()
+    for run in ["once", "windowed"] { try FileManager.default.createDirectory(atPath: "\(dir)/\(run)", withIntermediateDirectories: true) }
+    try grown.write(toFile: dir + "/once/access.log", atomically: true, encoding: .utf8)
+    let once = try await Runner(pipeline: try TestSupport.pipeline("combined", [dir + "/once/access.log"], in: dir + "/once", minCount: 1)).run()
+    let path = dir + "/windowed/access.log"
+    let p = try TestSupport.pipeline("combined", [path], in: dir + "/windowed", minCount: 1)
+    try first.write(toFile: path, atomically: false, encoding: .utf8)
+    var options = RunOptions()
+    let day = Int32(try #require(CivilTime.parseISODate("2026-03-30")))
+    options.window = day...day
+    #expect(try await Runner(pipeline: p, options: options).run().events == 5)
+    try grown.write(toFile: path, atomically: false, encoding: .utf8)
+    let full = try await Runner(pipeline: p).run()
+    #expect(full.events == 15)
+    #expect(try exportFiles(once.exports[0].directory) == exportFiles(full.exports[0].directory))
+}

@@ -53,8 +53,8 @@ func personalPartsArePlacedByTheirPlaceholder(text: String, expected: String) {
 }
 
 @Test(arguments: [
-    "block-v1:edX+DemoX+Demo_2014+type@video+block@08a0329239934d53b0612345678abcdef",
-    "550e8400-e29b-41d4-a716-446655440000",
+    "block-v1:edX+DemoX+Demo_2014+type@video+block@d8a6192ade314473a78242dfeedfbf5b",
+    "7c9e6679-7425-40de-944b-e07fc1f0b2c5",
     "d41d8cd98f00b204e9800998ecf8427e",
     "Statistique descriptive", "rendez-vous at noon", "cours 2025", "version 1.2.3", "chapitre 06", "12:30:45",
     "course-v1:MITx+6.002x+2013_Spring", "x@....fr", "Atelier x@....", "type@video+block@intro",
@@ -69,7 +69,14 @@ func idsAndOrdinaryTextAreLeftAlone(text: String) {
     ("key", "course-v1:Org+jean.dupont@example.fr+2025", "course-v1:Org+{email}+2025"),
     ("key", "course-v1:Org+06 12 34 56 78+2025", "course-v1:Org+{phone}+2025"),
     ("key", "12", "12"),
-    ("iri", "block-v1:Org+C1+2026+type@video+block@08a0329239934d53b0612345678", "block-v1:Org+C1+2026+type@video+block@08a0329239934d53b0612345678"),
+    // A hex id holding 9 digits in a row is no id: the digits may be a phone (an outsider
+    // forges block ids in browser events), so they go; about 15 % of random ids lose one run.
+    ("iri", "block-v1:Org+C1+2026+type@video+block@08a0329239934d53b0612345678", "block-v1:Org+C1+2026+type@video+block@08a{phone}d53b{phone}"),
+    ("iri", "550e8400-e29b-41d4-a716-446655440000", "550e8400-e29b-41d4-a716-{number}"),
+    ("path", "/courses/x/ch/0612345678abcdefabcd/", "/courses/x/ch/{phone}abcdefabcd/"),
+    ("search", "appelez 0612345678abcdefabcd", "search:appelez {phone}abcdefabcd"),
+    ("iri", "https://lms.example.fr/activities/tel0612345678", "/activities/tel{phone}"),
+    ("path", "/courses/x/ch/tel0612345678/", "/courses/x/ch/tel{phone}/"),
     ("iri", "192.168.0.12", "{ip}"),
     ("iri", "urn:course:cours-0612345678", "urn:course:cours-{phone}"),
     ("iri", "https://lms.example.fr/user/jean.dupont(at)example.fr/notes", "/user/{email}/notes"),
@@ -180,7 +187,7 @@ func namesMetInTheInputsAreFoundInEveryWordAndPair(name: String, text: String, e
     ("iri", "urn:x:tel0612345678", "urn:x:tel{phone}"),
     (
         "iri", "block-v1:Org+C1+2025+type@video+block@08a0329239934d53b0612345678abcdef",
-        "block-v1:Org+C1+2025+type@video+block@08a0329239934d53b0612345678abcdef"
+        "block-v1:Org+C1+2025+type@video+block@08a{phone}d53b{phone}abcdef"
     ),
 ])
 func hostileValuesAreCaughtAtTheGate(entry: String, raw: String, published: String) {

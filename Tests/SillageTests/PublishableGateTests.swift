@@ -22,7 +22,7 @@ func theGateScrubsAPath(target: String, expected: String) {
 @Test func theGateAdmitsEachKindByItsRuleAndOnce() {
     var gate = PublishableGate()
     let course = Array("https://lms.example.fr/course/view.php?id=12".utf8).withUnsafeBytes { gate.iri($0) }
-    let block = Array("block-v1:Org+C1+2026+type@video+block@08a0329239934d53b3e1fa8a22c1c9a21".utf8).withUnsafeBytes { gate.iri($0) }
+    let block = Array("block-v1:Org+C1+2026+type@video+block@08a03292a9934d53b3e1fa8a22c1c9a21".utf8).withUnsafeBytes { gate.iri($0) }
     let term = Array("  Jean.Dupont@Example.fr ".utf8).withUnsafeBytes { gate.searchTerm($0) }
     let plain = Array("Statistique  Descriptive".utf8).withUnsafeBytes { gate.searchTerm($0) }
     let module = gate.moodleModule(45)
@@ -34,7 +34,7 @@ func theGateScrubsAPath(target: String, expected: String) {
     #expect(gate.key(none) == 0)
     #expect(
         gate.values().map(\.text) == [
-            "12", "block-v1:Org+C1+2026+type@video+block@08a0329239934d53b3e1fa8a22c1c9a21", "search:{email}", "search:statistique descriptive",
+            "12", "block-v1:Org+C1+2026+type@video+block@08a03292a9934d53b3e1fa8a22c1c9a21", "search:{email}", "search:statistique descriptive",
             "cm:45", "course-v1:Org+C1+2026",
         ])
 }

@@ -154,3 +154,75 @@ func unreadableJSONLinesAreRejectedWithTheirReason(line: String, reason: RejectR
     parser.trustsForwardedFor = true
     #expect(Set(parser.parse(chunk).events.map(\.actor)).count == 1)
 }
+
+/// Nineteen digits overflow a 64-bit integer: such a status is a bad status, not a crash
+/// (an outsider writes the JSON of a browser event, and a status field in a forged line).
+@Test func aNumberTooLargeForAnIntegerIsRejectedNotACrash() {
+    let parser = JSONAccessLogParser(
+        layout: JSONAccessLayout.presets["nginx-json"]!, stream: 0, profile: .generic, visitorScope: .day, zone: paris,
+        pseudonymiser: Pseudonymiser(key: [UInt8](repeating: 7, count: 32)))
+    let line =
+        #"{"time_iso8601":"2026-03-31T10:00:00+02:00","remote_addr":"192.0.2.1","request_uri":"/my/","status":9999999999999999999,"http_user_agent":"Mozilla/5.0 (X11; Linux x86_64)"}"#
+    let r = parser.parse(LineChunk(bytes: Array((line + "\n").utf8), index: 0, offset: 0, isOverlongLine: false))
+    #expect(r.counts[reject: .badStatus] == 1)
+    let edx = OpenEdxTrackingParser(stream: 0, zone: paris, pseudonymiser: Pseudonymiser(key: [UInt8](repeating: 7, count: 32)))
+    let search =
+        #"{"username":"u","event_type":"edx.course.search.results_displayed","time":"2026-03-29T10:00:00+00:00","context":{"user_id":7,"course_id":"course-v1:Org+C+2025"},"event":"{\"search_term\":\"x\",\"total\":9999999999999999999}","event_source":"browser"}"#
+    let e = edx.parse(LineChunk(bytes: Array((search + "\n").utf8), index: 0, offset: 0, isOverlongLine: false))
+    #expect(e.events.count == 1 && e.events[0].searchResults == -1)
+}
+
+/// An IIS file whose `#Fields:` changed beyond its first 4 KiB, resumed after lines were
+/// appended: the new lines are read with the directive in force where reading resumes,
+/// not the header's (they were rejected, or read with shifted fields).
+@Test func aW3CFileResumedPastAChangedDirectiveReadsWithThatDirective() async throws {
+    let dir = TestSupport.temporaryDirectory("w3c-resume")
+    defer { TestSupport.remove(dir) }
+    for sub in ["once", "inc"] { try FileManager.default.createDirectory(atPath: "\(dir)/\(sub)", withIntermediateDirectories: true) }
+    let agent = "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/124.0+Safari/537.36"
+    let a = { (i: Int) in
+        "2026-03-30 08:\(String(format: "%02d", i % 60)):00 10.0.0.1 GET /course/view.php id=\(i) 443 - 192.0.2.\(i % 200 + 1) \(agent) - 200 0 0 15\n"
+    }
+    let b = { (i: Int) in
+        "2026-03-30 10:\(String(format: "%02d", i % 60)):00 W3SVC1 10.0.0.1 GET /course/view.php id=\(i) 443 - 192.0.2.\(i % 200 + 1) \(agent) - 200 0 0 15\n"
+    }
+    var head =
+        "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n"
+    for i in 0..<40 { head += a(i) }
+    head +=
+        "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Fields: date time s-sitename s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n"
+    for i in 0..<10 { head += b(i) }
+    let tail = (10..<30).map(b).joined()
+    #expect(head.utf8.count > LineChunkerDefaults.fingerprintBytes)
+    try (head + tail).write(toFile: dir + "/once/u_ex.log", atomically: true, encoding: .utf8)
+    let once = try await Runner(pipeline: try TestSupport.pipeline("w3c", [dir + "/once/u_ex.log"], in: dir + "/once", minCount: 2)).run()
+    #expect(once.events == 70 && once.counts.totalRejects == 0)
+    let log = dir + "/inc/u_ex.log"
+    try head.write(toFile: log, atomically: false, encoding: .utf8)
+    let p = try TestSupport.pipeline("w3c", [log], in: dir + "/inc", minCount: 2)
+    let first = try await Runner(pipeline: p).run()
+    try (head + tail).write(toFile: log, atomically: false, encoding: .utf8)
+    let second = try await Runner(pipeline: p).run()
+    #expect(second.counts.totalRejects == 0)
+    #expect(first.events + second.events == once.events)
+}
+
+/// A client's user agent that starts with a quote is text, not an unclosed quoted field:
+/// seven such lines in a hundred stopped the run over the reject rate.
+@Test func aQuoteThatOpensAnIISFieldIsText() throws {
+    var text = "#Fields: date time cs-method cs-uri-stem cs-uri-query c-ip cs(User-Agent) sc-status\n"
+    text += "2026-03-30 08:15:02 GET /course/view.php id=2 192.0.2.1 \"x 200\n"
+    text += "2026-03-30 08:15:03 GET /course/view.php id=2 192.0.2.1 \"Quoted+Agent\" 200\n"
+    let parser = W3CExtendedLogParser(
+        separator: 0x20, stream: 0, profile: .moodle, visitorScope: .day, zone: paris,
+        pseudonymiser: Pseudonymiser(key: [UInt8](repeating: 7, count: 32)))
+    let r = parser.parse(LineChunk(bytes: Array(text.utf8), index: 0, offset: 0, isOverlongLine: false))
+    #expect(r.counts.totalRejects == 0)
+    #expect(r.lines == 3 && r.counts[skip: .directive] == 1)
+}
+
+/// A crawler list cannot crash the run with patterns nested past any sense.
+@Test func aPatternNestedTooDeepIsRefused() {
+    #expect(throws: SillageError.self) { try BytePattern(String(repeating: "(", count: 20_000) + String(repeating: ")", count: 20_000)) }
+    #expect((try? BytePattern(String(repeating: "(", count: 60) + "a" + String(repeating: ")", count: 60))) != nil)
+}

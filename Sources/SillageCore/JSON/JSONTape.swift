@@ -457,7 +457,11 @@ public struct JSONTape {
                 if let d = double(node), d == d.rounded(), abs(d) < 9e15 { return Int64(d) }
                 return nil
             }
-            v = v * 10 + Int64(c - 48)
+            // Nineteen digits may overflow: such a number is not an integer we read.
+            let (times10, o1) = v.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int64(c - 48))
+            guard !o1, !o2 else { return nil }
+            v = sum
         }
         return negative ? -v : v
     }

@@ -76,8 +76,9 @@ public struct BytePattern: Sendable {
 
     let root: Node
     public let caseInsensitive: Bool
-    /// A literal every match contains (folded when case-insensitive), looked for first.
-    let required: [UInt8]
+    /// Literals one of which every match contains (folded when case-insensitive), looked
+    /// for first; empty when the pattern promises none.
+    let required: [[UInt8]]
     /// The pattern as written, for messages.
     public let source: String
 
@@ -89,7 +90,7 @@ public struct BytePattern: Sendable {
         var parser = PatternParser(bytes: Array(pattern.utf8), caseInsensitive: caseInsensitive)
         root = try parser.parseAll()
         self.caseInsensitive = caseInsensitive
-        required = BytePattern.requiredLiteral(root)
+        required = BytePattern.requiredLiterals(root)
         source = pattern
     }
 
@@ -113,7 +114,7 @@ public struct BytePattern: Sendable {
     static func fold(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
 
     private func search(_ text: UnsafeRawBufferPointer) -> Bool {
-        if !required.isEmpty && !BytePattern.contains(text, required) { return false }
+        if !required.isEmpty && !required.contains(where: { BytePattern.contains(text, $0) }) { return false }
         var matcher = Matcher(text: text)
         for start in 0...text.count {
             if matcher.match(root, start, { _, _ in true }) { return true }
@@ -134,28 +135,34 @@ public struct BytePattern: Sendable {
         return false
     }
 
-    /// The longest literal a match must contain: of a sequence, its longest literal part
-    /// (parts that may repeat zero times or are lookarounds say nothing).
-    static func requiredLiteral(_ node: Node) -> [UInt8] {
+    /// Literals one of which a match must contain: of a sequence, its part whose literals
+    /// are the longest (the shortest of them counts); of an alternation, every branch's,
+    /// when each branch has some. Lookarounds and optional parts promise nothing.
+    static func requiredLiterals(_ node: Node) -> [[UInt8]] {
         switch node {
-        case .literal(let bytes): return bytes
+        case .literal(let bytes): return [bytes]
         case .concat(let parts):
-            var best: [UInt8] = [], run: [UInt8] = []
+            var best: [[UInt8]] = []
             for part in parts {
-                if case .literal(let bytes) = part {
-                    run += bytes
-                } else {
-                    if run.count > best.count { best = run }
-                    run = []
-                    let inner = requiredLiteral(part)
-                    if inner.count > best.count { best = inner }
-                }
+                let candidate = requiredLiterals(part)
+                if strength(candidate) > strength(best) { best = candidate }
             }
-            return run.count > best.count ? run : best
-        case .repetition(let inner, let min, _, _) where min > 0: return requiredLiteral(inner)
+            return best
+        case .alternation(let branches):
+            var all: [[UInt8]] = []
+            for branch in branches {
+                let literals = requiredLiterals(branch)
+                guard !literals.isEmpty else { return [] }
+                all += literals
+            }
+            return all.count <= 128 ? all : []
+        case .repetition(let inner, let min, _, _) where min > 0: return requiredLiterals(inner)
         default: return []
         }
     }
+
+    /// How much a set of required literals narrows the search: its shortest literal's length.
+    static func strength(_ literals: [[UInt8]]) -> Int { literals.map(\.count).min() ?? 0 }
 }
 
 /// Backtracking over the pattern's tree, counting its steps.
@@ -269,6 +276,7 @@ struct PatternParser {
     let bytes: [UInt8]
     let caseInsensitive: Bool
     var i = 0
+    var depth = 0
 
     init(bytes: [UInt8], caseInsensitive: Bool) {
         self.bytes = bytes
@@ -379,6 +387,9 @@ struct PatternParser {
     }
 
     mutating func group() throws(SillageError) -> BytePattern.Node {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= 64 else { throw failure("groups nested deeper than 64") }
         i += 1
         var kind = 0  // 0 plain, 1 lookahead, 2 negative lookahead, 3 lookbehind, 4 negative lookbehind
         if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "?") {
