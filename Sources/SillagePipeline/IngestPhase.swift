@@ -73,7 +73,7 @@ final class IngestPhase {
             guard let stage = StageRegistry.ingest[input.type] else {
                 throw SillageError.configuration("unknown input type \"\(input.type)\"", at: "\(input.location).type")
             }
-            var context = IngestContext(
+            let context = IngestContext(
                 zone: zone, pseudonymiser: pseudonymiser, classifier: classifier,
                 streamIndex: plan.streamIndex(input.stream))
             for path in plan.files[i] {
