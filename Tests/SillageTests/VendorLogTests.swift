@@ -226,3 +226,22 @@ func unreadableJSONLinesAreRejectedWithTheirReason(line: String, reason: RejectR
     #expect(throws: SillageError.self) { try BytePattern(String(repeating: "(", count: 20_000) + String(repeating: ")", count: 20_000)) }
     #expect((try? BytePattern(String(repeating: "(", count: 60) + "a" + String(repeating: ")", count: 60))) != nil)
 }
+
+/// `sillage validate` says what an `auto` input reads each file as, and a run says it too.
+@Test func validateAndRunSayWhatAutoDetected() throws {
+    let dir = TestSupport.temporaryDirectory("auto-validate")
+    defer { TestSupport.remove(dir) }
+    for file in ["caddy.log", "iis.log"] {
+        try FileManager.default.copyItem(atPath: vendorLogs + file, toPath: dir + "/" + file)
+    }
+    _ = try TestSupport.keyFile(in: dir)
+    try #"{"version": 1, "key": {"file": "test.key"}, "store": "s.sqlite", "output": "out", "inputs": [{"type": "auto", "paths": ["*.log"]}]}"#
+        .write(toFile: dir + "/p.json", atomically: true, encoding: .utf8)
+    let validate = try TestSupport.run(TestSupport.binary, ["validate", "p.json"], in: dir)
+    #expect(validate.status == 0, "\(validate.stderr)")
+    #expect(validate.stdout.contains("caddy.log: read as caddy-json, detected from its first records (6 of 6)"), "\(validate.stdout)")
+    #expect(validate.stdout.contains("iis.log: read as w3c, detected from its first records (6 of 6)"), "\(validate.stdout)")
+    let run = try TestSupport.run(TestSupport.binary, ["run", "p.json"], in: dir)
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stderr.contains("read as caddy-json") && run.stderr.contains("read as w3c"), "\(run.stderr)")
+}
