@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import SillageCore
+@testable import SillageReports
+
+private let nnbsp = "\u{202F}"
+private let march30 = Int32(CivilTime.days(year: 2026, month: 3, day: 30))
+
+@Test(arguments: [
+    (ReportLanguage.fr, "integer", 12345.0, "12\(nnbsp)345"), (.en, "integer", 12345, "12,345"),
+    (.fr, "integer", 1_234_567, "1\(nnbsp)234\(nnbsp)567"), (.en, "integer", 999, "999"), (.fr, "integer", -1200, "−1\(nnbsp)200"),
+    (.fr, "decimal", 12.5, "12,5"), (.en, "decimal", 12.5, "12.5"), (.fr, "decimal", 12.0, "12"), (.en, "decimal", 0.04, "0"),
+    (.fr, "decimal", 1234.56, "1\(nnbsp)234,6"), (.en, "decimal", -0.5, "−0.5"),
+    (.fr, "percent", 0.125, "12,5\(nnbsp)%"), (.en, "percent", 0.125, "12.5%"), (.fr, "percent", 1, "100\(nnbsp)%"),
+    (.en, "percent", 0.3333, "33.3%"),
+])
+func numbersAreWrittenTheWayEachLanguageWritesThem(language: ReportLanguage, kind: String, value: Double, expected: String) {
+    let text =
+        switch kind {
+        case "integer": language.integer(Int(value))
+        case "decimal": language.decimal(value)
+        default: language.percent(value)
+        }
+    #expect(text == expected)
+}
+
+@Test func datesAreWrittenOutPerLanguage() {
+    #expect(ReportLanguage.fr.date(march30) == "30 mars 2026")
+    #expect(ReportLanguage.en.date(march30) == "30 March 2026")
+    #expect(ReportLanguage.fr.shortDate(march30) == "30/03/2026")
+    #expect(ReportLanguage.en.shortDate(march30) == "2026-03-30")
+    #expect(ReportLanguage.fr.date(Int32(CivilTime.days(year: 2026, month: 8, day: 1))) == "1 août 2026")
+}
+
+/// Ticks start at 0, are 1, 2 or 5 times a power of ten apart, and reach the maximum:
+/// checked against the definition on maxima from 0.3 to 9 million.
+@Test func chartTicksAreRoundAndReachTheMaximum() {
+    var rng = SplitMix(state: 11)
+    for _ in 0..<2000 {
+        let maximum = Double(rng.below(9_000_000) + 1) / Double([1, 10, 1000][rng.below(3)])
+        let ticks = SVGChart.ticks(upTo: maximum)
+        #expect(ticks.first == 0)
+        #expect((ticks.last ?? 0) >= maximum)
+        #expect(ticks.count >= 2 && ticks.count <= 12, "\(maximum): \(ticks)")
+        let step = ticks[1]
+        var mantissa = step
+        while mantissa >= 10 { mantissa /= 10 }
+        while mantissa < 1 { mantissa *= 10 }
+        #expect([1.0, 2.0, 5.0].contains { abs($0 - mantissa) < 1e-9 }, "\(maximum): step \(step)")
+        #expect(zip(ticks, ticks.dropFirst()).allSatisfy { abs(($1 - $0) - step) < step * 1e-9 })
+        #expect(ticks.count < 3 || ticks[ticks.count - 2] < maximum, "no tick past the one that reaches the maximum")
+    }
+}
+
+/// A value shown in a report is text: markup in it is escaped, never run.
+@Test func textInAPageIsEscaped() {
+    var page = HTMLPage(title: "Cours <b>1</b>", language: .fr)
+    page.heading("\"Quiz\" & <script>alert(1)</script>")
+    page.table(caption: "Activités", headers: ["Activité", "Terminée"], rows: [["<img src=x onerror=alert(1)>", "3"]], numeric: [1])
+    let html = page.render()
+    #expect(!html.contains("<script") && !html.contains("<img") && !html.contains("<b>"))
+    #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && html.contains("&quot;Quiz&quot; &amp;"))
+    #expect(html.contains("<html lang=\"fr\">") && html.contains("<th scope=\"col\">Activité</th>"))
+    #expect(html.contains("<th scope=\"row\">&lt;img src=x onerror=alert(1)&gt;</th><td class=\"num\">3</td>"))
+    // Nothing the browser would fetch: no script, no source, no style sheet or font link.
+    for fetch in ["<script", " src=\"", "<link", "@import", "url("] { #expect(!html.contains(fetch), "\(fetch)") }
+}
+
+private func golden(_ name: String, _ produced: String) throws {
+    let path = TestSupport.packageRoot + "/Tests/SillageTests/Golden/reports/" + name
+    if ProcessInfo.processInfo.environment["SILLAGE_UPDATE_GOLDEN"] == "1" {
+        try produced.write(toFile: path, atomically: true, encoding: .utf8)
+        return
+    }
+    #expect(produced == (try String(contentsOfFile: path, encoding: .utf8)), "\(name) differs from Golden/reports/\(name)")
+}
+
+@Test(arguments: ReportLanguage.allCases)
+func chartsMatchTheirGoldenFiles(language: ReportLanguage) throws {
+    let funnel: [(label: String, value: Double)] = [
+        ("Présentation du cours", 128), ("Quiz 1 : les bases", 97), ("Vidéo <cours 2>", 64.5), ("Devoir final", 12),
+    ]
+    let bars = SVGChart.bars(
+        id: "funnel", title: language == .fr ? "Entonnoir des activités" : "Activity funnel",
+        description: language == .fr ? "Apprenants ayant terminé chaque activité" : "Learners who completed each activity",
+        items: funnel, format: { language.decimal($0) })
+    try golden("funnel-\(language.rawValue).svg", bars)
+    let weeks: [(label: String, value: Double)] = [("S10", 40), ("S11", 52), ("S12", 0), ("S13", 61), ("S14", 1234)]
+    let line = SVGChart.line(
+        id: "weekly", title: language == .fr ? "Apprenants actifs par semaine" : "Weekly active learners",
+        description: language == .fr ? "Nombre d’apprenants actifs chaque semaine" : "Number of learners active each week",
+        points: weeks, format: { language.integer(Int($0)) })
+    try golden("weekly-\(language.rawValue).svg", line)
+    #expect(bars.contains("Vidéo &lt;cours 2&gt;") && bars.contains("role=\"img\"") && bars.contains("<title id=\"funnel-title\">"))
+}
