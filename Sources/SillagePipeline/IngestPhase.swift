@@ -136,15 +136,7 @@ final class IngestPhase {
             return report.files.append(file)
         }
         runBytes.total = runBytes.total.map { $0 - positioned.startOffset }
-        var context = context
-        context.window = positioned.window
-        var parsing = try stage.prepareFile(input, context, positioned.head, positioned.displayName)
-        // A W3C file resumed past its head reads with the directive in force where it resumes.
-        if case .newlineWithDirectives(let prefix, _) = parsing.boundary, positioned.startOffset > 0, !positioned.isStream {
-            let initial = try IngestPhase.directive(prefix, in: path, before: positioned.startOffset)
-            parsing.boundary = .newlineWithDirectives(prefix: prefix, initial: initial)
-        }
-        if let text = parsing.notice { notice("\(positioned.displayName): \(text)", &report) }
+        let parsing = try prepare(positioned, path: path, input: input, stage: stage, context: context, report: &report)
         var tally = FileTally()
         var interner = objects
         var knownNames = names
@@ -175,6 +167,23 @@ final class IngestPhase {
         report.counts.add(tally.counts)
         report.bytesRead += opened.file.bytesRead
         report.files.append(file)
+    }
+
+    /// How the positioned file is read: its stage's parser under the file's window, a W3C
+    /// file resumed past its head with the directive in force where it resumes.
+    private func prepare(
+        _ positioned: PositionedFile, path: String, input: InputDefinition, stage: IngestStage, context: IngestContext,
+        report: inout RunReport
+    ) throws(SillageError) -> FileParsing {
+        var context = context
+        context.window = positioned.window
+        var parsing = try stage.prepareFile(input, context, positioned.head, positioned.displayName)
+        if case .newlineWithDirectives(let prefix, _) = parsing.boundary, positioned.startOffset > 0, !positioned.isStream {
+            let initial = try IngestPhase.directive(prefix, in: path, before: positioned.startOffset)
+            parsing.boundary = .newlineWithDirectives(prefix: prefix, initial: initial)
+        }
+        if let text = parsing.notice { notice("\(positioned.displayName): \(text)", &report) }
+        return parsing
     }
 
     /// The last line starting with `prefix` in the first `offset` (decompressed) bytes of
