@@ -8,11 +8,20 @@ import SillageExport
 public enum ReportCSV {
     public static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
-    /// The table as excel-fr CSV bytes: the mark, the header row, then the rows.
-    public static func encode(_ table: Table) -> [UInt8] {
-        var out = byteOrderMark
-        CSVWriter.appendRecord(table.columns.map(\.name), delimiter: UInt8(ascii: ";"), to: &out)
-        for row in table.rows { CSVWriter.appendRecord(row.map(text), delimiter: UInt8(ascii: ";"), to: &out) }
+    /// How a companion CSV is written: `excel-fr` (the default) or `rfc4180` (a comma, a
+    /// decimal point, no byte order mark: what programs read).
+    public enum Dialect: String, Sendable, CaseIterable {
+        case excelFr = "excel-fr"
+        case rfc4180
+    }
+
+    /// The table as CSV bytes in `dialect`: (the mark,) the header row, then the rows.
+    public static func encode(_ table: Table, dialect: Dialect = .excelFr) -> [UInt8] {
+        let french = dialect == .excelFr
+        var out = french ? byteOrderMark : []
+        let delimiter = french ? UInt8(ascii: ";") : UInt8(ascii: ",")
+        CSVWriter.appendRecord(table.columns.map(\.name), delimiter: delimiter, to: &out)
+        for row in table.rows { CSVWriter.appendRecord(row.map { french ? text($0) : $0.csvText }, delimiter: delimiter, to: &out) }
         return out
     }
 

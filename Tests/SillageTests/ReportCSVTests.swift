@@ -34,3 +34,15 @@ func reportCellsUseADecimalComma(cell: Cell, expected: String) {
     let rows = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String]]
     #expect(rows == [["cours", "taux", "n"], ["Statistique; niveau 1", "0,5", "12"], ["Lecture \"rapide\"\nen ligne", "1,25", "11"]])
 }
+
+/// On request the same table is RFC 4180: commas, a decimal point, no byte order mark; the
+/// figures are the same.
+@Test func aReportCSVCanBeRFC4180() {
+    var table = Table(
+        name: "t", title: "", description: "",
+        columns: [Column("cours", .string, ""), Column("taux", .number, "", role: .measure)], primaryKey: ["cours"])
+    table.append([.value("Statistique, niveau 1"), .decimal(0.5, digits: 3)], actors: 12)
+    let text = String(decoding: ReportCSV.encode(table, dialect: .rfc4180), as: UTF8.self)
+    #expect(text == "cours,taux\r\n\"Statistique, niveau 1\",0.5\r\n")
+    #expect(ReportCSV.Dialect(rawValue: "excel-fr") == .excelFr && ReportCSV.Dialect(rawValue: "rfc4180") == .rfc4180)
+}
