@@ -105,7 +105,7 @@ public struct HTMLPage: Sendable {
         main{max-width:60rem;margin:0 auto;padding:1rem}h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem}\
         .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}\
         caption{text-align:left;font-weight:600;padding:.25rem 0}th,td{border-bottom:1px solid #bbb;padding:.3rem .5rem;text-align:left}\
-        thead th{border-bottom:2px solid #1a1a1a}.num{text-align:right;font-variant-numeric:tabular-nums}\
+        thead th{border-bottom:2px solid #1a1a1a}tbody th{font-weight:normal}.num{text-align:right;font-variant-numeric:tabular-nums}\
         .figures{display:flex;flex-wrap:wrap;gap:1rem;margin:0}.figures div{border:1px solid #bbb;padding:.5rem .75rem;min-width:9rem}\
         dt{font-size:.85rem}dd{margin:0;font-size:1.4rem;font-weight:600}figure{margin:1rem 0}svg{max-width:100%;height:auto}\
         figcaption{font-size:.9rem}a{color:#0645ad}@media print{main{max-width:none}.scroll{overflow:visible}a{color:#1a1a1a}}

@@ -93,3 +93,62 @@ func chartsMatchTheirGoldenFiles(language: ReportLanguage) throws {
     try golden("weekly-\(language.rawValue).svg", line)
     #expect(bars.contains("Vidéo &lt;cours 2&gt;") && bars.contains("role=\"img\"") && bars.contains("<title id=\"funnel-title\">"))
 }
+
+/// Renders `html` in headless Chromium: the screenshot's path, the URLs the page asked for
+/// (the browser's own background requests, initiated by no origin, left out), and the
+/// console lines it printed.
+func renderInChromium(_ html: String, name: String) throws -> (png: String, requests: [String], console: [String]) {
+    let chromium = try #require(TestSupport.findOnPath("chromium"))
+    let dir = TestSupport.packageRoot + "/out/screenshots"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let work = TestSupport.temporaryDirectory("render")
+    defer { TestSupport.remove(work) }
+    try html.write(toFile: work + "/\(name).html", atomically: true, encoding: .utf8)
+    let png = dir + "/\(name).png"
+    let r = try TestSupport.run(
+        chromium,
+        [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions", "--disable-sync",
+            "--user-data-dir=\(work)/profile", "--window-size=1000,1400", "--screenshot=\(png)", "--log-net-log=\(work)/net.json",
+            "--enable-logging=stderr", "--v=0", "file://\(work)/\(name).html",
+        ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let log = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: work + "/net.json"))), source: "net.json")
+    var requests: [String] = []
+    if case .array(let events)? = log["events"] {
+        for event in events {
+            guard case .string(let url)? = event["params"]?["url"], case .string(let initiator)? = event["params"]?["initiator"],
+                initiator != "not an origin", !url.hasPrefix("file://")
+            else { continue }
+            requests.append(url)
+        }
+    }
+    let console = r.stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init)
+    return (png, requests, console)
+}
+
+/// The page and its charts render in a real browser with no network request and no
+/// console message; the screenshot is kept under out/screenshots/ to be looked at. The
+/// check itself is shown to fail on a page that fetches an image and logs an error.
+@Test(.enabled(if: TestSupport.findOnPath("chromium") != nil, "needs the Debian package chromium"))
+func aReportPageRendersOfflineInABrowser() throws {
+    let language = ReportLanguage.fr
+    var page = HTMLPage(title: "Achèvement — Statistique descriptive", language: language)
+    page.figures([("Inscrits", language.integer(1284)), ("Taux d’achèvement", language.percent(0.425))])
+    page.chart(
+        SVGChart.bars(
+            id: "funnel", title: "Entonnoir", description: "Apprenants ayant terminé chaque activité",
+            items: [("Présentation", 128), ("Quiz 1", 97), ("Devoir final", 12)], format: { language.integer(Int($0)) }),
+        caption: "Activités dans l’ordre du catalogue")
+    page.table(caption: "Activités", headers: ["Activité", "Terminée par"], rows: [["Présentation", "128"], ["Quiz 1", "97"]], numeric: [1])
+    let good = try renderInChromium(page.render(), name: "page-building-blocks")
+    #expect(good.requests.isEmpty, "\(good.requests)")
+    #expect(good.console.isEmpty, "\(good.console)")
+    #expect(((try? FileManager.default.attributesOfItem(atPath: good.png)[.size] as? Int) ?? 0) > 5000)
+    let bad = try renderInChromium(
+        page.render().replacingOccurrences(of: "<main>", with: "<main><img src=\"https://example.org/x.png\"><script>console.error('x')</script>"),
+        name: "page-that-fetches")
+    #expect(bad.requests == ["https://example.org/x.png"] || bad.requests.contains("https://example.org/x.png"))
+    #expect(!bad.console.isEmpty)
+    try? FileManager.default.removeItem(atPath: bad.png)
+}
