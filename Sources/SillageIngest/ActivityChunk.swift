@@ -126,23 +126,12 @@ extension ActivityChunk {
     ) -> ChunkResult {
         if let rejected = ChunkResult.overlong(chunk) { return rejected }
         var out = ActivityChunk(zone: zone, stream: stream, window: window)
-        var lines = 0
-        chunk.bytes.withUnsafeBytes { all in
-            var start = 0
-            let n = all.count
-            while start < n {
-                let end = Bytes.firstIndex(of: 0x0A, in: all, from: start) ?? n
-                lines += 1
-                var lineEnd = end
-                if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                let line = UnsafeRawBufferPointer(rebasing: all[start..<lineEnd])
-                start = end + 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-                    out.skip(.blankLine, time: nil)
-                    continue
-                }
-                body(&out, line, lines)
+        let lines = chunk.forEachLine { line, number in
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                out.skip(.blankLine, time: nil)
+                return
             }
+            body(&out, line, number)
         }
         return out.finish(lines: lines)
     }

@@ -93,8 +93,7 @@ public struct UserAgentClassifier: Sendable {
         if contains(lower, Self.httpURL) || contains(lower, Self.httpsURL) || contains(lower, Self.www) { return true }
         var start = 0
         while start < lower.count, lower[start] == 0x20 || lower[start] == 0x22 || lower[start] == 0x27 { start += 1 }
-        let rest = Array(lower[start...])
-        let browserShaped = rest.starts(with: Self.mozilla) || rest.starts(with: Self.opera)
+        let browserShaped = lower[start...].starts(with: Self.mozilla) || lower[start...].starts(with: Self.opera)
         if !browserShaped && !Self.platforms.contains(where: { contains(lower, $0) }) { return true }
         if browserShaped && contains(lower, Self.compatible) && !contains(lower, Self.msie) && !contains(lower, Self.trident) {
             return true

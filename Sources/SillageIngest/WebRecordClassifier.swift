@@ -216,31 +216,19 @@ extension WebRecordClassifier {
         var result = ChunkResult()
         var memo = Memo()
         var scratch = ScratchBytes(capacity: 2 * min(chunk.bytes.count, LineChunkerDefaults.maxLineBytes) + 64)
-        chunk.bytes.withUnsafeBytes { all in
-            let n = all.count
-            var start = 0
-            var lineNumber = 0
-            while start < n {
-                let end = Bytes.firstIndex(of: 0x0A, in: all, from: start) ?? n
-                lineNumber += 1
-                var lineEnd = end
-                if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                let line = UnsafeRawBufferPointer(rebasing: all[start..<lineEnd])
-                start = end + 1
-                if line.count == 0 || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-                    result.counts[skip: .blankLine] += 1
-                    continue
-                }
-                if line.count > LineChunkerDefaults.maxLineBytes {
-                    result.reject(.lineTooLong, line: lineNumber, bytes: line)
-                    continue
-                }
-                scratch.reset()
-                if let record = reader.record(line, lineNumber, &scratch, &result) {
-                    classify(record, memo: &memo, into: &result)
-                }
+        result.lines = chunk.forEachLine { line, lineNumber in
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                result.counts[skip: .blankLine] += 1
+                return
             }
-            result.lines = lineNumber
+            if line.count > LineChunkerDefaults.maxLineBytes {
+                result.reject(.lineTooLong, line: lineNumber, bytes: line)
+                return
+            }
+            scratch.reset()
+            if let record = reader.record(line, lineNumber, &scratch, &result) {
+                classify(record, memo: &memo, into: &result)
+            }
         }
         result.objects = memo.objects
         return result

@@ -81,9 +81,8 @@ extension Store {
     public func windowedEntry(path: String, head: [UInt8]) throws(SillageError) -> (entry: LedgerEntry, window: DayWindow)? {
         for entry in try ledgerRows(where: "path = ? AND instr(fingerprint, ?) > 0", [.text(path), .text(Store.windowMark)]) {
             let parts = entry.fingerprint.split(separator: "#", maxSplits: 1)
-            guard parts.count == 2, parts[1].hasPrefix("w:"), let dash = parts[0].lastIndex(of: "-"),
-                let length = Int(parts[0][parts[0].index(after: dash)...]), length < head.count,
-                Store.fingerprint(head.prefix(length)) == parts[0], let window = DayWindow(parsing: parts[1].dropFirst(2))
+            guard parts.count == 2, parts[1].hasPrefix("w:"), Store.isShorterPrefix(of: head, fingerprint: parts[0]),
+                let window = DayWindow(parsing: parts[1].dropFirst(2))
             else { continue }
             return (entry, window)
         }
@@ -100,14 +99,18 @@ extension Store {
     /// The entry of a file read at `path` while it was shorter than the fingerprint window,
     /// if `head` (the file's first bytes now) still starts with what was fingerprinted then.
     public func ledgerEntry(path: String, head: [UInt8]) throws(SillageError) -> LedgerEntry? {
-        for entry in try ledgerRows(where: "path = ? AND instr(fingerprint, '#') = 0", [.text(path)]) {
-            let fingerprint = entry.fingerprint
-            guard let dash = fingerprint.lastIndex(of: "-"), let length = Int(fingerprint[fingerprint.index(after: dash)...]),
-                length < head.count
-            else { continue }
-            if Store.fingerprint(head.prefix(length)) == fingerprint { return entry }
+        try ledgerRows(where: "path = ? AND instr(fingerprint, '#') = 0", [.text(path)]).first {
+            Store.isShorterPrefix(of: head, fingerprint: $0.fingerprint[...])
         }
-        return nil
+    }
+
+    /// True when `fingerprint` is that of fewer bytes than `head` holds, and of its first ones:
+    /// the same file, read while shorter, since grown.
+    static func isShorterPrefix(of head: [UInt8], fingerprint: Substring) -> Bool {
+        guard let dash = fingerprint.lastIndex(of: "-"), let length = Int(fingerprint[fingerprint.index(after: dash)...]),
+            length < head.count
+        else { return false }
+        return Store.fingerprint(head.prefix(length)) == fingerprint
     }
 
     /// Every entry, oldest first.

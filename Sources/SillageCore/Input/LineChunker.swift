@@ -25,6 +25,28 @@ public struct LineChunk: Sendable {
     }
 }
 
+extension LineChunk {
+    /// Calls `body` with each line of the chunk (without its newline or a CR before it) and
+    /// its 1-based number; returns the number of lines.
+    @discardableResult
+    public func forEachLine(_ body: (UnsafeRawBufferPointer, Int) -> Void) -> Int {
+        bytes.withUnsafeBytes { all in
+            let n = all.count
+            var start = 0
+            var number = 0
+            while start < n {
+                let end = Bytes.firstIndex(of: 0x0A, in: all, from: start) ?? n
+                number += 1
+                var lineEnd = end
+                if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                body(UnsafeRawBufferPointer(rebasing: all[start..<lineEnd]), number)
+                start = end + 1
+            }
+            return number
+        }
+    }
+}
+
 /// Where a chunk may end.
 public enum RecordBoundary: Sendable, Equatable {
     /// After any newline (log lines, JSON lines).

@@ -28,6 +28,19 @@ public enum Bytes {
 
     /// True when the two views hold the same bytes.
     @inlinable
+    /// True when `needle` occurs in `haystack` (candidates found with `memchr` on its first byte).
+    public static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count, let first = needle.first else { return needle.isEmpty }
+        var i = 0
+        while let hit = firstIndex(of: first, in: haystack, from: i), hit + needle.count <= haystack.count {
+            var k = 1
+            while k < needle.count && haystack[hit + k] == needle[k] { k += 1 }
+            if k == needle.count { return true }
+            i = hit + 1
+        }
+        return false
+    }
+
     public static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         a.count == b.count && equal(a, at: 0, b)
     }
