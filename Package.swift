@@ -17,7 +17,7 @@ let layers: [(name: String, dependencies: [Target.Dependency])] = [
         "SillagePipeline",
         [
             "SillageCore", "SillagePrivacy", "SillageIngest", "SillageMetrics", "SillageDisclosure",
-            "SillageExport", "SillageStore",
+            "SillageExport", "SillageReports", "SillageStore",
         ]
     ),
 ]
@@ -43,8 +43,8 @@ let package = Package(
         .executableTarget(
             name: "SillageCLI",
             dependencies: [
-                "SillageCore", "SillagePrivacy", "SillageIngest", "SillageMetrics", "SillageDisclosure", "SillageStore",
-                "SillagePipeline",
+                "SillageCore", "SillagePrivacy", "SillageIngest", "SillageMetrics", "SillageDisclosure", "SillageReports",
+                "SillageStore", "SillagePipeline",
             ],
             path: "Sources/SillageCLI"
         ),

@@ -21,7 +21,7 @@ let journalSpec = CommandSpec(
     positionals: [optionalPipeline],
     options: [
         storeOption,
-        OptionSpec("--action", value: "NAME", help: "only retention, erasure, access, export or reprocess entries"),
+        OptionSpec("--action", value: "NAME", help: "only retention, erasure, access, export, reprocess or report entries"),
         OptionSpec("--json", help: "print the entries as JSON"),
     ])
 
@@ -119,7 +119,7 @@ func journalCommand(_ words: [String]) throws(SillageError) -> Int32 {
     let args = try ArgumentParser.parse(words, journalSpec)
     if args.wantsHelp { say(journalSpec.help); return 0 }
     let pipeline = try pipelineAndStore(args)
-    let actions = ["retention", "erasure", "access", "export", "reprocess"]
+    let actions = ["retention", "erasure", "access", "export", "reprocess", "report"]
     if let action = args.value("--action"), !actions.contains(action) {
         // `purge` writes retention entries: the word people type for them.
         let close = action.hasPrefix("purg") ? ["retention"] : actions.filter { editDistance($0, action) <= 2 || $0.hasPrefix(action) }

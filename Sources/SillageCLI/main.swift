@@ -31,6 +31,7 @@ let topHelp = """
       budget [PIPELINE]     show each recipient's differential-privacy budget: spent and left
       forget [PIPELINE]     erase people from the store and drop their records from later runs
       access [PIPELINE]     write everything the store holds about one person (JSON and CSV)
+      report KIND [PIPELINE]  write a completion, organisation or server report (HTML and CSV)
 
     `sillage COMMAND --help` describes each command. Exit codes: 0 success, 1 run failure,
     2 usage or configuration error, 3 data error (reject rate over the limit, PII guard hit).
@@ -57,11 +58,12 @@ func main() async -> Int32 {
         case "budget": return try budgetCommand(rest)
         case "forget": return try forgetCommand(rest)
         case "access": return try accessCommand(rest)
+        case "report": return try reportCommand(rest)
         case "--help", "-h", "help": say(topHelp); return 0
         case "--version", "version": say("sillage \(version)"); return 0
         default:
             throw SillageError.usage(
-                "unknown command \"\(command)\"", hint: "commands: run, validate, keys init, purge, journal, budget, forget, access")
+                "unknown command \"\(command)\"", hint: "commands: run, validate, keys init, purge, journal, budget, forget, access, report")
         }
     } catch {
         printError(error)

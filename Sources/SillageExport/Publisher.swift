@@ -68,6 +68,32 @@ public enum Publisher {
         }
     }
 
+    /// Publishes `files` into `directory`, beside the files already there (the reports of
+    /// earlier days): each is written aside under a hidden name and flushed, and only when all
+    /// are written are they renamed into place, so a failure publishes none of them.
+    public static func publishFiles(_ files: [(name: String, bytes: [UInt8])], into directory: String) throws(SillageError) {
+        try makeDirectories(directory)
+        var staged: [(from: String, to: String)] = []
+        do throws(SillageError) {
+            for file in files {
+                let path = "\(directory)/\(file.name)"
+                let aside = "\(directory)/.\(file.name).partial-\(getpid())"
+                staged.append((aside, path))
+                do throws(SillageError) { try writeFile(file.bytes, to: aside) } catch {
+                    throw SillageError(error.kind, error.message, at: path, hint: error.hint)
+                }
+            }
+            for (from, to) in staged where rename(from, to) != 0 {
+                let code = errno
+                throw SillageError.runtime("cannot publish the file: \(systemErrorText(code))", at: to)
+            }
+            try syncDirectory(directory)
+        } catch {
+            for (from, _) in staged { unlink(from) }
+            throw error
+        }
+    }
+
     /// Cleans up after a publisher that was killed: its staging directory is removed, and if
     /// it died between moving the old export aside and moving the new one in, the old export
     /// is put back.

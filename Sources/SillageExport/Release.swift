@@ -177,6 +177,16 @@ public enum Release {
         return (table, report, built)
     }
 
+    /// The PII guard of a release, for tables published another way (a report): every cell,
+    /// and every catalogue name when `catalogue` is given; returns the cells scanned.
+    public static func guardTables(
+        _ tables: inout [Table], catalogue: [Publishable: CatalogueEntry]?, scanner: PIIScanner, location: String
+    ) throws(SillageError) -> Int {
+        var scanned = try guardCells(of: &tables, scanner: scanner, location: location)
+        if let catalogue { scanned += try guardCatalogue(catalogue, scanner: scanner, location: location) }
+        return scanned
+    }
+
     /// Checks every published value with the PII guard; returns the number of cells scanned.
     ///
     /// A value from the logs passed the gate at its parser: whatever the guard still finds in

@@ -34,6 +34,9 @@ public struct ActivityFacts: Sendable, Equatable {
     public var courseActivity: [ActorCourse: CourseActivity] = [:]
     /// First completion per learner and activity, with the activity's course.
     public var activityCompletions: [ActorObject: ActivityCompletion] = [:]
+    /// Events per learner, course and local day, and how many went beyond the course's home
+    /// page: what weekly activity, connection days and the at-risk rule of reports read.
+    public var courseDays: [CourseDayKey: CourseDay] = [:]
     /// Consultations per object, local week (its Monday's day number) and learner.
     public var contentViews: [ContentViewKey: Int] = [:]
     /// Searches per scrubbed term, learner and local day.
@@ -48,6 +51,36 @@ public struct ActivityFacts: Sendable, Equatable {
             self.first = first
             self.last = last
             self.events = events
+        }
+    }
+
+    public struct CourseDayKey: Hashable, Sendable, Comparable {
+        public var course: Publishable
+        public var actor: ActorKey
+        public var day: Int32
+        public static func < (a: Self, b: Self) -> Bool { (a.course, a.day, a.actor) < (b.course, b.day, b.actor) }
+
+        package init(course: Publishable, actor: ActorKey, day: Int32) {
+            self.course = course
+            self.actor = actor
+            self.day = day
+        }
+    }
+
+    public struct CourseDay: Sendable, Equatable {
+        public var events: Int
+        /// Events other than views of the course's home page (Aspects' "active beyond the
+        /// course home").
+        public var beyondHome: Int
+
+        package init(events: Int, beyondHome: Int) {
+            self.events = events
+            self.beyondHome = beyondHome
+        }
+
+        mutating func add(_ other: CourseDay) {
+            events += other.events
+            beyondHome += other.beyondHome
         }
     }
 
@@ -176,6 +209,8 @@ public struct ActivityFacts: Sendable, Equatable {
                 } else {
                     facts.courseActivity[key] = CourseActivity(first: e.time, last: e.time, events: 1)
                 }
+                let day = CourseDay(events: 1, beyondHome: e.kind == .courseView ? 0 : 1)
+                facts.courseDays[CourseDayKey(course: course, actor: e.actor, day: e.day), default: CourseDay(events: 0, beyondHome: 0)].add(day)
             }
         }
         if let actor = currentActor {
@@ -198,6 +233,7 @@ public struct ActivityFacts: Sendable, Equatable {
                 courseActivity[k] = v
             }
         }
+        for (k, v) in other.courseDays { courseDays[k, default: CourseDay(events: 0, beyondHome: 0)].add(v) }
         for (k, v) in other.activityCompletions where activityCompletions[k].map({ v.time < $0.time }) ?? true {
             activityCompletions[k] = v
         }
@@ -212,14 +248,15 @@ public struct ActivityFacts: Sendable, Equatable {
     }
 
     public var isEmpty: Bool {
-        enrolments.isEmpty && completions.isEmpty && courseActivity.isEmpty && activityCompletions.isEmpty
+        enrolments.isEmpty && completions.isEmpty && courseActivity.isEmpty && courseDays.isEmpty && activityCompletions.isEmpty
             && contentViews.isEmpty && searches.isEmpty
     }
 
     /// Equality of the published facts (the carried last views are not compared).
     public static func == (a: ActivityFacts, b: ActivityFacts) -> Bool {
         a.enrolments == b.enrolments && a.completions == b.completions && a.courseActivity == b.courseActivity
-            && a.activityCompletions == b.activityCompletions && a.contentViews == b.contentViews && a.searches == b.searches
+            && a.courseDays == b.courseDays && a.activityCompletions == b.activityCompletions && a.contentViews == b.contentViews
+            && a.searches == b.searches
     }
 }
 

@@ -5,7 +5,8 @@ import SillageCore
 /// A count of sessions, page views, views or failed searches is a sum over people; when
 /// one person makes most of it, publishing it publishes them (SPEC §6).
 public struct Contributions: Sendable {
-    private var total: Int64 = 0
+    /// The sum.
+    public private(set) var total: Int64 = 0
     private var byActor: [ActorKey: Int64] = [:]
 
     public init() {}

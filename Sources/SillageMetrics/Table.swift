@@ -298,6 +298,9 @@ public struct MetricInput: Sendable {
     /// With perturbed counts: a median is published only when at least this many people
     /// have a value near it (`supportedMedian`); nil: every median.
     public var medianSupport: Int? = nil
+    /// A learner who started a course and has not completed it is at risk after this many
+    /// days without activity in it (`course_progress`; Open edX Aspects uses 7).
+    public var atRiskDays = 7
 
     public init(
         sessions: [Session], actorDays: [ActorDay], facts: ActivityFacts = ActivityFacts(),
@@ -321,6 +324,14 @@ public struct MetricInput: Sendable {
     public var periodStart: Int64 {
         guard let days else { return Int64.min }
         return zone.startOfLocalDay(days.lowerBound) * 1000
+    }
+
+    /// The local day figures "as of" refer to (the at-risk rule, the last 7 days): the
+    /// period's last day, or else the last day with course activity in the facts, so that
+    /// the same store gives the same report whatever the date it is made.
+    public var asOfDay: Int32? {
+        if let days { return Int32(days.upperBound) }
+        return facts.courseDays.keys.map(\.day).max()
     }
 
     /// True when local day `day` is in the period.

@@ -14,6 +14,8 @@ public struct TableStage: Sendable {
     /// Totals this table publishes that another table publishes too (checked together by
     /// complementary suppression, so that no withheld cell is their difference).
     public var sharedTotals: [SharedTotal] = []
+    /// Made for the completion reports: an export has it only when it names it.
+    public var forReports = false
 }
 
 /// Cells of one column in several tables that add up to the same number for each value of a
@@ -68,11 +70,16 @@ public enum TableRegistry {
         TableStage(name: ActivityCompletion.name, reads: [.facts, .catalogue], build: ActivityCompletion.build),
         TableStage(name: ContentViews.name, reads: [.facts], build: ContentViews.build),
         TableStage(name: FailedSearches.name, reads: [.facts], build: FailedSearches.build),
+        TableStage(name: CourseProgress.name, reads: [.facts, .catalogue], build: CourseProgress.build, forReports: true),
+        TableStage(name: CourseWeeks.name, reads: [.facts], build: CourseWeeks.build, forReports: true),
+        TableStage(name: CourseConnectionDays.name, reads: [.facts], build: CourseConnectionDays.build, forReports: true),
+        TableStage(name: ActivityEngagement.name, reads: [.facts, .catalogue], build: ActivityEngagement.build, forReports: true),
     ]
 
     public static let tables: [String: TableStage] = Dictionary(uniqueKeysWithValues: tableList.map { ($0.name, $0) })
     public static var tableNames: [String] { tableList.map(\.name) }
-    public static var defaultTables: [String] { tableNames }
+    /// The tables an export publishes when it does not list its own.
+    public static var defaultTables: [String] { tableList.filter { !$0.forReports }.map(\.name) }
     /// True when `table` is computed from sessions or learner-days: what session microdata
     /// would give back.
     public static func readsSessions(_ table: String) -> Bool {

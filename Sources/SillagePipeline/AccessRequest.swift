@@ -149,6 +149,11 @@ public enum AccessRequest {
                     [$0.value.course.text, $0.key.object.text, name($0.key.object), instant($0.value.time)]
                 }),
             PersonTable(
+                file: "course_days.csv", key: "courseDays", header: ["local_date", "course", "events", "beyond_course_home"],
+                rows: facts.courseDays.sorted { $0.key < $1.key }.map {
+                    [date($0.key.day), $0.key.course.text, String($0.value.events), String($0.value.beyondHome)]
+                }),
+            PersonTable(
                 file: "content_views.csv", key: "contentViews", header: ["week", "course", "object", "views"],
                 rows: facts.contentViews.sorted { $0.key < $1.key }.map {
                     [date($0.key.week), $0.key.course.text, $0.key.object.text, String($0.value)]

@@ -1,6 +1,7 @@
 import SillageCore
 import SillageIngest
 import SillageExport
+import SillageReports
 import SillageMetrics
 
 /// A pipeline file: what to read, how to sessionise, what to export (README "Pipeline reference").
@@ -24,6 +25,8 @@ public struct PipelineDefinition: Sendable {
     /// A crawler list file (`crawler-user-agents` JSON or Matomo `bots.yml`).
     public var crawlerList: String? = nil
     public var exports: [ExportDefinition] = [ExportDefinition()]
+    /// Reports every run refreshes (`reports`); none by default.
+    public var reports: [ReportDefinition] = []
     /// Who receives exports; without a `recipients` key, one recipient named `default`.
     public var recipients: [RecipientDefinition] = [RecipientDefinition(name: "default")]
     /// Total ε all recipients together may receive from this store (colluding recipients add
@@ -56,6 +59,10 @@ public struct PipelineDefinition: Sendable {
         crawlerList = crawlerList.map { PipelineDefinition.resolve($0, against: directory) }
         for i in inputs.indices {
             inputs[i].paths = inputs[i].paths.map { PipelineDefinition.resolve($0, against: directory) }
+        }
+        for i in reports.indices {
+            reports[i].directory = reports[i].directory.map { PipelineDefinition.resolve($0, against: directory) }
+            reports[i].learners = reports[i].learners.map { PipelineDefinition.resolve($0, against: directory) }
         }
     }
 
@@ -129,6 +136,7 @@ public struct PipelineDefinition: Sendable {
         for input in inputs { p.inputs.append(try InputDefinition.parse(input)) }
         if let recipients = try root.objects("recipients") { p.recipients = try parseRecipients(recipients, source: source) }
         if let exports = try root.objects("exports") { p.exports = try parseExports(exports, source: source) }
+        if let reports = try root.objects("reports") { p.reports = try reports.map { r throws(SillageError) in try ReportDefinition.parse(r) } }
         try p.checkRecipients(source: source)
         try p.checkMicrodata(source: source)
         try root.finish()

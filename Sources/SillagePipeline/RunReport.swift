@@ -64,6 +64,7 @@ public struct RunReport: Sendable {
     /// What the retention policy removed on this run (nil on a dry run).
     public var retention: RetentionOutcome? = nil
     public var exports: [ExportOutcome] = []
+    public var reports: [ReportOutcome] = []
     public var notices: [String] = []
     public var seconds = 0.0
     public var bytesRead: Int64 = 0

@@ -30,6 +30,16 @@ public enum RunSummary {
             ("valuesRewritten", .int(Int64(r.valuesRewritten))),
             ("files", .array(r.files.map(fileJSON))),
             ("exports", .array(r.exports.map(exportJSON))),
+            (
+                "reports",
+                .array(
+                    r.reports.map {
+                        .object([
+                            ("kind", .string($0.kind.rawValue)), ("directory", .string($0.directory)),
+                            ("files", .array($0.files.map { .string($0) })),
+                        ])
+                    })
+            ),
             ("rejectFile", r.rejectFile.map { .string($0) } ?? .null),
             ("retention", r.retention.map(retentionJSON) ?? .null),
             ("notices", .array(r.notices.map { .string($0) })),
@@ -113,6 +123,9 @@ public enum RunSummary {
             lines.append(
                 "  export   \(e.directory)/ (\(e.files.count) files, \(suppressed) cells suppressed\(e.replaced ? ", replacing the earlier one" : ""))"
             )
+        }
+        for rep in r.reports {
+            lines.append("  report   \(rep.directory)/ (\(rep.kind.rawValue), \(rep.files.count) files)")
         }
         return lines.joined(separator: "\n")
     }

@@ -129,6 +129,7 @@ public final class Runner {
                         "the ε ledger of \(pipeline.store) started empty with this export: releases made from another store, or before this one, are not counted against the recipients' budgets",
                         &report)
                 }
+                report.reports = try ReportPhase(pipeline: pipeline, key: key).run(store: store, run: report.runID, progress: progress)
             }
         } catch {
             // The store must be idle before the failure is journalled.

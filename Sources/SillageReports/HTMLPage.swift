@@ -47,19 +47,22 @@ public struct HTMLPage: Sendable {
         body.append("<dl class=\"figures\">" + rows.joined() + "</dl>")
     }
 
-    /// A table with a caption and column headers; `numeric` columns are right-aligned.
-    public mutating func table(caption: String, headers: [String], rows: [[String]], numeric: Set<Int> = []) {
+    /// A table with a caption and column headers; `numeric` columns are right-aligned, and
+    /// a row's header links to `links[row]` when there is one (a file of the same directory).
+    public mutating func table(caption: String, headers: [String], rows: [[String]], numeric: Set<Int> = [], links: [String?] = []) {
         var html = "<div class=\"scroll\"><table><caption>\(HTMLPage.escape(caption))</caption><thead><tr>"
         for (i, h) in headers.enumerated() {
             html += "<th scope=\"col\"\(numeric.contains(i) ? " class=\"num\"" : "")>\(HTMLPage.escape(h))</th>"
         }
         html += "</tr></thead><tbody>"
-        for row in rows {
+        for (r, row) in rows.enumerated() {
             html += "<tr>"
             for (i, cell) in row.enumerated() {
                 let tag = i == 0 ? "th scope=\"row\"" : "td"
                 let close = i == 0 ? "th" : "td"
-                html += "<\(tag)\(numeric.contains(i) ? " class=\"num\"" : "")>\(HTMLPage.escape(cell))</\(close)>"
+                var text = HTMLPage.escape(cell)
+                if i == 0, r < links.count, let link = links[r] { text = "<a href=\"\(HTMLPage.escape(link))\">\(text)</a>" }
+                html += "<\(tag)\(numeric.contains(i) ? " class=\"num\"" : "")>\(text)</\(close)>"
             }
             html += "</tr>"
         }
@@ -102,7 +105,7 @@ public struct HTMLPage: Sendable {
     /// that scroll sideways on a phone, nothing printed in colour only.
     static let style = """
         body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#fff;margin:0;line-height:1.45}\
-        main{max-width:60rem;margin:0 auto;padding:1rem}h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem}\
+        main{max-width:72rem;margin:0 auto;padding:1rem}h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem}\
         .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}\
         caption{text-align:left;font-weight:600;padding:.25rem 0}th,td{border-bottom:1px solid #bbb;padding:.3rem .5rem;text-align:left}\
         thead th{border-bottom:2px solid #1a1a1a}tbody th{font-weight:normal}.num{text-align:right;font-variant-numeric:tabular-nums}\

@@ -54,7 +54,7 @@ public enum SVGChart {
         let step = points.count > 1 ? plotWidth / (points.count - 1) : 0
         let x = { (i: Int) in left + (points.count > 1 ? i * step : plotWidth / 2) }
         let y = { (v: Double) in top + plotHeight - Int((v / top_ * Double(plotHeight)).rounded()) }
-        var svg = header(id: id, width: left + plotWidth + 30, height: top + plotHeight + bottom, title: title, description: description)
+        var svg = header(id: id, width: left + plotWidth + 48, height: top + plotHeight + bottom, title: title, description: description)
         for tick in scale {
             svg += "<line x1=\"\(left)\" y1=\"\(y(tick))\" x2=\"\(left + plotWidth)\" y2=\"\(y(tick))\" stroke=\"#ccc\"/>"
             svg += "<text x=\"\(left - 6)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\" font-size=\"11\">\(HTMLPage.escape(format(tick)))</text>"

@@ -141,6 +141,16 @@ extension Store {
             activity.bindInt(4, a.first); activity.bindInt(5, a.last); activity.bindInt(6, Int64(a.events))
             try activity.run()
         }
+        let day = try database.prepare(
+            """
+            INSERT INTO course_days(course, actor, day, input, events, beyond_home) VALUES (?, ?, ?, ?, ?, ?)
+            \(StoredFact.Upsert.courseDays)
+            """)
+        for (k, d) in f.courseDays.sorted(by: { $0.key < $1.key }) {
+            day.reset(); day.bindText(1, k.course); day.bindActor(2, k.actor); day.bindInt(3, Int64(k.day)); day.bindInt(4, input)
+            day.bindInt(5, Int64(d.events)); day.bindInt(6, Int64(d.beyondHome))
+            try day.run()
+        }
         let activityCompletion = try database.prepare(
             """
             INSERT INTO activity_completions(object, actor, input, course, completed_ms) VALUES (?, ?, ?, ?, ?)

@@ -12,7 +12,7 @@ import SillageMetrics
 /// One process at a time: opening takes an exclusive lock on `<store>.lock`, and a second
 /// run on the same store fails at once with a message naming the holder.
 public final class Store {
-    public static let schemaVersion = 6
+    public static let schemaVersion = 7
     public let path: String
     /// The SQLite connection: the store's own (other layers go through the store's methods,
     /// so nothing else writes rows that the store would read back as admitted values).
@@ -75,13 +75,14 @@ public final class Store {
         if exists, case let version = try database.prepare("SELECT value FROM meta WHERE key = 'schema'"), try version.step() {
             let found = Int(version.text(0)) ?? 0
             version.reset()
-            if (3...5).contains(found) {
+            if (3...6).contains(found) {
                 // Schema 4 adds the privacy-budget ledger, schema 5 the known names, schema 6
-                // the microdata releases.
+                // the microdata releases, schema 7 the learners' days per course (reports).
                 try database.transaction { () throws(SillageError) in
                     if found == 3 { try database.execute(Store.budgetTable) }
                     try database.execute(Store.namesTable)
                     try database.execute(Store.microdataTable)
+                    try database.execute(Store.courseDaysTable)
                     try database.execute("UPDATE meta SET value = '\(Store.schemaVersion)' WHERE key = 'schema'")
                 }
                 return
@@ -191,6 +192,7 @@ public final class Store {
             try database.execute(Store.budgetTable)
             try database.execute(Store.namesTable)
             try database.execute(Store.microdataTable)
+            try database.execute(Store.courseDaysTable)
             try database.execute("INSERT INTO meta(key, value) VALUES ('schema', '\(Store.schemaVersion)')")
         }
     }
@@ -213,6 +215,17 @@ public final class Store {
             id INTEGER PRIMARY KEY, kind TEXT NOT NULL, recipient TEXT NOT NULL, export TEXT NOT NULL, period TEXT NOT NULL,
             first_day INTEGER, last_day INTEGER, digest TEXT NOT NULL, at TEXT NOT NULL, run_id INTEGER
         );
+        """
+
+    /// Events per learner, course and local day, and those beyond the course's home page: what
+    /// the completion report's weekly figures, connection days and at-risk rule read. A store
+    /// migrated from schema 6 has them from its next run on.
+    static let courseDaysTable = """
+        CREATE TABLE IF NOT EXISTS course_days (
+            course TEXT NOT NULL, actor BLOB NOT NULL, day INTEGER NOT NULL, input INTEGER NOT NULL,
+            events INTEGER NOT NULL, beyond_home INTEGER NOT NULL,
+            PRIMARY KEY (course, actor, day, input)
+        ) WITHOUT ROWID;
         """
 
     /// The names met in the inputs, as keyed hashes only (`KnownNames`): what the gate and

@@ -56,6 +56,11 @@ extension Store {
         while try q.step() {
             f.courseActivity[.init(actor: q.actor(1), course: q.value(0))] = .init(first: q.int(2), last: q.int(3), events: Int(q.int(4)))
         }
+        q = try query("course, actor, day, sum(events), sum(beyond_home)", "course_days", "GROUP BY course, actor, day")
+        while try q.step() {
+            f.courseDays[.init(course: q.value(0), actor: q.actor(1), day: Int32(q.int(2)))] = .init(
+                events: Int(q.int(3)), beyondHome: Int(q.int(4)))
+        }
         // The earliest completion wins, and its course with it; ties go to the smaller course id.
         q = try query("object, actor, course, completed_ms", "activity_completions", "ORDER BY object, actor, completed_ms, course")
         while try q.step() {

@@ -42,6 +42,9 @@ struct StoredFact {
             table: "course_activity", lastSeen: "max(last_ms)", purge: ("courseActivity", "last_ms / 86400000"), accessFile: "courses.csv",
             values: ["course"], upsert: Upsert.courseActivity),
         StoredFact(
+            table: "course_days", lastSeen: "(max(day) + 1) * 86400000", purge: ("courseDays", "day"), accessFile: "course_days.csv",
+            values: ["course"], upsert: Upsert.courseDays),
+        StoredFact(
             table: "activity_completions", lastSeen: "max(completed_ms)", purge: ("activityCompletions", "completed_ms / 86400000"),
             accessFile: "activity_completions.csv", values: ["object", "course"], upsert: Upsert.activityCompletions),
         StoredFact(
@@ -70,6 +73,10 @@ struct StoredFact {
         static let courseActivity = """
             ON CONFLICT(course, actor, input) DO UPDATE SET first_ms = min(first_ms, excluded.first_ms),
                 last_ms = max(last_ms, excluded.last_ms), events = events + excluded.events
+            """
+        static let courseDays = """
+            ON CONFLICT(course, actor, day, input) DO UPDATE SET events = events + excluded.events,
+                beyond_home = beyond_home + excluded.beyond_home
             """
         static let activityCompletions = """
             ON CONFLICT(object, actor, input) DO UPDATE SET completed_ms = min(completed_ms, excluded.completed_ms),

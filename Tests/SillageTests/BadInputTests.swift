@@ -40,11 +40,11 @@ let badInputs: [BadInput] = [
     ),
     BadInput(
         name: "journal with a mistyped action", arguments: ["journal", "--store", "var/s.sqlite", "--action", "purg"], exitCode: 2,
-        expected: "sillage: error: --action is retention, erasure, access, export, reprocess, not \"purg\"\n  hint: did you mean retention?\n"
+        expected: "sillage: error: --action is retention, erasure, access, export, reprocess, report, not \"purg\"\n  hint: did you mean retention?\n"
     ),
     BadInput(
         name: "journal with a near action", arguments: ["journal", "--store", "var/s.sqlite", "--action", "erasre"], exitCode: 2,
-        expected: "sillage: error: --action is retention, erasure, access, export, reprocess, not \"erasre\"\n  hint: did you mean erasure?\n"
+        expected: "sillage: error: --action is retention, erasure, access, export, reprocess, report, not \"erasre\"\n  hint: did you mean erasure?\n"
     ),
     BadInput(
         name: "truncated gzip", files: ["a.log.gz": Array(gz(goodLines(200)).dropLast(30))],

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SillageReports
 @testable import SillageCore
 @testable import SillageMetrics
 @testable import SillagePipeline
@@ -131,6 +132,9 @@ private func completionTable(_ dir: String, inputs: [InputDefinition], label: St
         InputDefinition(type: "organisations", paths: [lms + "organisations.csv"]),
         mooc, orientation,
     ]
+    // Every table, those made for reports too, and the reports themselves.
+    pipeline.exports[0].tables = TableRegistry.tableNames
+    pipeline.reports = [ReportDefinition(kind: .completion)]
     let report = try await Runner(pipeline: pipeline).run()
     #expect(report.counts.totalRejects < 10)
     // Every identifier the inputs hold: usernames, e-mails, full names, addresses.
@@ -158,7 +162,12 @@ private func completionTable(_ dir: String, inputs: [InputDefinition], label: St
     let exportDir = report.exports[0].directory
     let published = try TestSupport.publishedText(exportDir)
     let storedText = try TestSupport.storedText(runDir)
-    let leaks = secrets.filter { published.contains($0) || storedText.contains($0) }
+    var reports = ""
+    for file in try FileManager.default.contentsOfDirectory(atPath: runDir + "/out/reports") {
+        reports += try String(contentsOfFile: runDir + "/out/reports/" + file, encoding: .utf8)
+    }
+    #expect(reports.contains("completion-"), "the reports are part of the test")
+    let leaks = secrets.filter { published.contains($0) || storedText.contains($0) || reports.contains($0) }
     #expect(leaks.isEmpty, "leaked: \(leaks.sorted().prefix(5))")
     // Every table has rows.
     for table in TableRegistry.tableNames {

@@ -66,13 +66,20 @@ func numbersAreWrittenTheWayEachLanguageWritesThem(language: ReportLanguage, kin
     for fetch in ["<script", " src=\"", "<link", "@import", "url("] { #expect(!html.contains(fetch), "\(fetch)") }
 }
 
-private func golden(_ name: String, _ produced: String) throws {
+func golden(_ name: String, _ produced: String) throws {
+    try golden(name, Array(produced.utf8))
+}
+
+/// Compares `produced` with `Golden/reports/<name>` (written instead with SILLAGE_UPDATE_GOLDEN=1).
+func golden(_ name: String, _ produced: [UInt8]) throws {
     let path = TestSupport.packageRoot + "/Tests/SillageTests/Golden/reports/" + name
     if ProcessInfo.processInfo.environment["SILLAGE_UPDATE_GOLDEN"] == "1" {
-        try produced.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(produced).write(to: URL(fileURLWithPath: path))
         return
     }
-    #expect(produced == (try String(contentsOfFile: path, encoding: .utf8)), "\(name) differs from Golden/reports/\(name)")
+    let expected = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    #expect(produced == expected, "\(name) differs from Golden/reports/\(name)")
 }
 
 @Test(arguments: ReportLanguage.allCases)
@@ -98,19 +105,26 @@ func chartsMatchTheirGoldenFiles(language: ReportLanguage) throws {
 /// (the browser's own background requests, initiated by no origin, left out), and the
 /// console lines it printed.
 func renderInChromium(_ html: String, name: String) throws -> (png: String, requests: [String], console: [String]) {
+    let work = TestSupport.temporaryDirectory("page")
+    defer { TestSupport.remove(work) }
+    try html.write(toFile: work + "/\(name).html", atomically: true, encoding: .utf8)
+    return try renderInChromium(file: work + "/\(name).html", name: name)
+}
+
+/// Renders the page `file` where it is (its links to the files beside it stay true).
+func renderInChromium(file: String, name: String, height: Int = 1400) throws -> (png: String, requests: [String], console: [String]) {
     let chromium = try #require(TestSupport.findOnPath("chromium"))
     let dir = TestSupport.packageRoot + "/out/screenshots"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let work = TestSupport.temporaryDirectory("render")
     defer { TestSupport.remove(work) }
-    try html.write(toFile: work + "/\(name).html", atomically: true, encoding: .utf8)
     let png = dir + "/\(name).png"
     let r = try TestSupport.run(
         chromium,
         [
             "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions", "--disable-sync",
-            "--user-data-dir=\(work)/profile", "--window-size=1000,1400", "--screenshot=\(png)", "--log-net-log=\(work)/net.json",
-            "--enable-logging=stderr", "--v=0", "file://\(work)/\(name).html",
+            "--user-data-dir=\(work)/profile", "--window-size=1000,\(height)", "--screenshot=\(png)", "--log-net-log=\(work)/net.json",
+            "--enable-logging=stderr", "--v=0", "file://\(file)",
         ])
     #expect(r.status == 0, "\(r.stderr)")
     let log = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: work + "/net.json"))), source: "net.json")
