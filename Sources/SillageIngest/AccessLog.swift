@@ -9,7 +9,7 @@ import SillagePrivacy
 struct LayoutStep {
     enum Kind: UInt8 { case literal, field }
     enum Cut: UInt8 { case bracketed, quoted, untilDelimiter, toEnd }
-    enum Target: UInt8 { case host, hostPort, user, time, request, method, target, status, userAgent, forwarded, ignored }
+    enum Target: UInt8 { case host, hostPort, user, time, request, method, target, status, bytes, userAgent, forwarded, ignored }
     var kind: Kind
     var literalStart: Int
     var literalCount: Int
@@ -26,7 +26,7 @@ struct LayoutStep {
 /// The raw fields of one access-log line, as byte ranges into the line.
 package struct AccessLogFields {
     var host = 0..<0, user = 0..<0, time = 0..<0, request = 0..<0, method = 0..<0
-    var target = 0..<0, status = 0..<0, userAgent = 0..<0, forwarded = 0..<0
+    var target = 0..<0, status = 0..<0, bytes = 0..<0, userAgent = 0..<0, forwarded = 0..<0
     var hasHost = false, hasUser = false, hasRequest = false, hasMethod = false, hasUserAgent = false, hasForwarded = false
     var timeStyle = AccessLogFormat.TimeStyle.bracketedCLF
 }
@@ -88,6 +88,7 @@ public struct AccessLogParser: ChunkParser, AccessLineReader {
                 case .method: step.target = .method
                 case .target: step.target = .target
                 case .status: step.target = .status
+                case .bytes: step.target = .bytes
                 case .userAgent: step.target = .userAgent
                 case .forwardedFor: step.target = .forwarded
                 default: step.target = .ignored
@@ -198,6 +199,7 @@ public struct AccessLogParser: ChunkParser, AccessLineReader {
             case .method: f.method = range; f.hasMethod = true
             case .target: f.target = range
             case .status: f.status = range
+            case .bytes: f.bytes = range
             case .userAgent: f.userAgent = range; f.hasUserAgent = true
             case .forwarded: f.forwarded = range; f.hasForwarded = true
             case .ignored: break
@@ -287,7 +289,8 @@ public struct AccessLogParser: ChunkParser, AccessLineReader {
         var record = AccessRecord(
             time: time, status: status, method: bytes(f.method, f.hasMethod), checksMethod: f.hasRequest || f.hasMethod,
             target: UnsafeRawBufferPointer(rebasing: line[f.target]), malformedRequest: false, user: bytes(f.user, f.hasUser),
-            host: bytes(f.host, f.hasHost), userAgent: f.hasUserAgent ? UnsafeRawBufferPointer(rebasing: line[f.userAgent]) : nil)
+            host: bytes(f.host, f.hasHost), userAgent: f.hasUserAgent ? UnsafeRawBufferPointer(rebasing: line[f.userAgent]) : nil,
+            bytes: AccessRecord.size(UnsafeRawBufferPointer(rebasing: line[f.bytes])))
         if f.hasRequest {
             if let (method, target) = AccessRecord.splitRequest(UnsafeRawBufferPointer(rebasing: line[f.request])) {
                 (record.method, record.target) = (method, target)

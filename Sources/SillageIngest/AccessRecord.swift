@@ -22,8 +22,23 @@ struct AccessRecord {
     var host: UnsafeRawBufferPointer
     /// The user agent, when the format records one.
     var userAgent: UnsafeRawBufferPointer?
+    /// Response bytes, when the format records them (0 otherwise, and for `-`).
+    var bytes = 0
 
     static var none: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
+
+    /// A byte count written in decimal (`%b`, `$body_bytes_sent`, `sc-bytes`); 0 for `-`,
+    /// an empty field, anything that is not digits, or more than 18 digits.
+    @inline(__always)
+    static func size(_ field: UnsafeRawBufferPointer) -> Int {
+        guard !field.isEmpty, field.count <= 18 else { return 0 }
+        var n = 0
+        for b in field {
+            guard b >= 48 && b <= 57 else { return 0 }
+            n = n * 10 + Int(b - 48)
+        }
+        return n
+    }
 
     /// Splits a request line `METHOD SP target [SP protocol]`; nil when it has no space.
     static func splitRequest(_ r: UnsafeRawBufferPointer) -> (method: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer)? {

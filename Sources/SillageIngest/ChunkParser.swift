@@ -10,6 +10,11 @@ public struct ChunkResult: Sendable {
     public var counts = OutcomeCounts()
     /// Events and skips per local day (records with a readable timestamp).
     public var daily: [Int32: DailyCounts] = [:]
+    /// Access logs: what the daily server report counts of every request, per local day.
+    public var server: [Int32: ServerDay] = [:]
+    /// Access logs: requests of people (not bots) per local day, object (chunk-local id, as
+    /// events' objects) and status class: page views, and requests answered 4xx or 5xx.
+    public var serverObjects: [ServerObjectKey: Int] = [:]
     /// Catalogue entries and memberships read from reference tables.
     public var references: [ReferenceRow] = []
     /// The first few rejects, with chunk-relative line numbers (1-based).
@@ -52,6 +57,19 @@ public struct ChunkResult: Sendable {
             rejectSamples.append(RejectSample(line: line, reason: reason, isStatement: isStatement))
             rejectedBytes.append(Array(bytes.prefix(2048)))
         }
+    }
+}
+
+/// A day, an object and a status class: what the server report counts requests by.
+public struct ServerObjectKey: Hashable, Sendable {
+    public var day: Int32
+    public var object: UInt32
+    public var statusClass: UInt8
+
+    public init(day: Int32, object: UInt32, statusClass: UInt8) {
+        self.day = day
+        self.object = object
+        self.statusClass = statusClass
     }
 }
 

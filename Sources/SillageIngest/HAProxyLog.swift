@@ -56,6 +56,10 @@ public struct HAProxyLogParser: ChunkParser {
                 if end > i { words += 1; statusRange = i..<end }
                 i = end
             }
+            // The bytes read from the server follow the status (`+` with `option logasap`).
+            while i < line.count, line[i] == 0x20 || line[i] == UInt8(ascii: "+") { i += 1 }
+            let sizeEnd = Bytes.firstIndex(of: 0x20, in: line, from: i) ?? line.count
+            let size = AccessRecord.size(UnsafeRawBufferPointer(rebasing: line[i..<max(i, sizeEnd)]))
             guard words == 4, let quote = Bytes.firstIndex(of: 0x22, in: line, from: i) else {
                 result.reject(.malformedLine, line: lineNumber, bytes: line)
                 return nil
@@ -75,7 +79,7 @@ public struct HAProxyLogParser: ChunkParser {
             return AccessRecord(
                 time: time, status: status, method: split?.method ?? AccessRecord.none, checksMethod: true,
                 target: split?.target ?? request, malformedRequest: split == nil, user: AccessRecord.none,
-                host: UnsafeRawBufferPointer(rebasing: line[AccessLogParser.withoutPort(line, client)]), userAgent: nil)
+                host: UnsafeRawBufferPointer(rebasing: line[AccessLogParser.withoutPort(line, client)]), userAgent: nil, bytes: size)
         }
 
         /// The `[` of the accept date: the first one followed by `dd/Mon/yyyy:`.

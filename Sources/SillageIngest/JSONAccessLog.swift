@@ -20,6 +20,8 @@ public struct JSONAccessLayout: Sendable, Equatable {
         /// A whole request line (`GET /x HTTP/1.1`), when there is no `uri` or `path`.
         case request
         case status, userAgent
+        /// Response bytes.
+        case bytes
 
         /// The field's position in `allCases`.
         var ordinal: Int {
@@ -35,6 +37,7 @@ public struct JSONAccessLayout: Sendable, Equatable {
             case .request: 8
             case .status: 9
             case .userAgent: 10
+            case .bytes: 11
             }
         }
     }
@@ -61,24 +64,25 @@ public struct JSONAccessLayout: Sendable, Equatable {
             .time: ["time_iso8601", "time_local", "msec"], .client: ["remote_addr"],
             .forwardedFor: ["http_x_forwarded_for"], .user: ["remote_user"], .method: ["request_method"],
             .uri: ["request_uri"], .path: ["uri"], .query: ["args", "query_string"], .request: ["request"],
-            .status: ["status"], .userAgent: ["http_user_agent"],
+            .status: ["status"], .userAgent: ["http_user_agent"], .bytes: ["body_bytes_sent", "bytes_sent"],
         ]),
         // Caddy's `client_ip` is the peer address unless Caddy itself trusts a proxy.
         "caddy-json": JSONAccessLayout([
             .time: ["ts"], .client: ["request.client_ip", "request.remote_ip"],
             .forwardedFor: ["request.headers.X-Forwarded-For"], .user: ["user_id"], .method: ["request.method"],
-            .uri: ["request.uri"], .status: ["status"], .userAgent: ["request.headers.User-Agent"],
+            .uri: ["request.uri"], .status: ["status"], .userAgent: ["request.headers.User-Agent"], .bytes: ["size"],
         ]),
         // Traefik keeps headers only when `fields.headers` says so (`request_User-Agent`).
         "traefik-json": JSONAccessLayout([
             .time: ["StartUTC", "time"], .client: ["ClientHost"], .forwardedFor: ["request_X-Forwarded-For"],
             .user: ["ClientUsername"], .method: ["RequestMethod"], .uri: ["RequestPath"],
             .status: ["DownstreamStatus", "OriginStatus"], .userAgent: ["request_User-Agent"],
+            .bytes: ["DownstreamContentSize"],
         ]),
         "cloudflare-json": JSONAccessLayout([
             .time: ["EdgeStartTimestamp"], .client: ["ClientIP"], .method: ["ClientRequestMethod"],
             .uri: ["ClientRequestURI"], .path: ["ClientRequestPath"], .status: ["EdgeResponseStatus"],
-            .userAgent: ["ClientRequestUserAgent"],
+            .userAgent: ["ClientRequestUserAgent"], .bytes: ["EdgeResponseBytes"],
         ]),
     ]
 }
@@ -190,7 +194,7 @@ public struct JSONAccessLogParser: ChunkParser {
                 time: time, status: Int(status), method: method ?? target.method ?? AccessRecord.none,
                 checksMethod: method != nil || target.method != nil, target: target.target, malformedRequest: target.malformed,
                 user: text(node(.user, root), &scratch) ?? AccessRecord.none, host: host,
-                userAgent: text(node(.userAgent, root), &scratch))
+                userAgent: text(node(.userAgent, root), &scratch), bytes: text(node(.bytes, root), &scratch).map(AccessRecord.size) ?? 0)
         }
 
         /// The requested path and query: `uri`, else `path` with `query`, else the request line.

@@ -4,7 +4,7 @@ import SillagePrivacy
 /// Where each field of a W3C extended log line is, from a `#Fields:` directive.
 struct W3CLayout: Equatable {
     var date = -1, time = -1, client = -1, forwarded = -1, user = -1, method = -1
-    var stem = -1, query = -1, uri = -1, status = -1, agent = -1
+    var stem = -1, query = -1, uri = -1, status = -1, agent = -1, bytes = -1
     /// The number of fields a line has.
     var count = 0
 
@@ -25,6 +25,7 @@ struct W3CLayout: Equatable {
             case "cs-uri-query": query = i
             case "cs-uri": uri = i
             case "sc-status": status = i
+            case "sc-bytes": bytes = i
             case "cs(user-agent)": agent = i
             default: break
             }
@@ -134,7 +135,8 @@ public struct W3CExtendedLogParser: ChunkParser {
             return AccessRecord(
                 time: time, status: status, method: method, checksMethod: layout.method >= 0,
                 target: target(line, layout, &scratch), malformedRequest: false, user: field(line, layout.user),
-                host: host, userAgent: layout.agent >= 0 ? decodedAgent(field(line, layout.agent), &scratch) : nil)
+                host: host, userAgent: layout.agent >= 0 ? decodedAgent(field(line, layout.agent), &scratch) : nil,
+                bytes: AccessRecord.size(field(line, layout.bytes)))
         }
 
         /// Cuts the line at each separator (runs of spaces count as one; a field in double

@@ -70,13 +70,23 @@ struct WebRecordClassifier: Sendable {
             let index = memo.agents.insert(agent) { classifier.classify(agent) }
             agentClass = memo.agents.values[index]
         }
+        let seconds = r.time / 1000
+        let hour = Int(((seconds + Int64(zone.offset(atUTCSeconds: seconds))) % 86_400 + 86_400) % 86_400 / 3600)
+        result.server[day, default: ServerDay()].count(status: r.status, bytes: r.bytes, hour: hour)
+        let statusClass = UInt8(ServerDay.statusClass(r.status))
         if let reason = skipReason(r, agentClass: agentClass) {
             result.counts[skip: reason] += 1
             result.daily[day, default: DailyCounts()][skip: reason] += 1
+            // An error a person met, on a page or an asset: the report's hot spots.
+            if reason == .status && r.status >= 400 {
+                let object = memo.gate.path(r.target, scrubber: scrubber)
+                result.serverObjects[ServerObjectKey(day: day, object: object, statusClass: statusClass), default: 0] += 1
+            }
             return
         }
         let actor = key(r, day: day, memo: &memo, result: &result)
         let object = memo.gate.path(r.target, scrubber: scrubber)
+        result.serverObjects[ServerObjectKey(day: day, object: object, statusClass: statusClass), default: 0] += 1
         result.daily[day, default: DailyCounts()].events += 1
         result.events.append(
             Event(

@@ -1,4 +1,5 @@
 import SillageCore
+import SillagePrivacy
 import SillageMetrics
 import SillageStore
 
@@ -18,7 +19,9 @@ struct BatchAssembler {
         latest = latestSessionEnd ?? Int64.min
     }
 
-    mutating func batch(_ output: Sessioniser.Output, slice: FileIngest, stream: String, ledger: LedgerEntry?) -> Store.Batch {
+    mutating func batch(
+        _ output: Sessioniser.Output, slice: FileIngest, stream: String, strings: [Publishable] = [], ledger: LedgerEntry?
+    ) -> Store.Batch {
         var batch = Store.Batch()
         batch.gap = gap
         batch.sessions = output.sessions
@@ -28,6 +31,11 @@ struct BatchAssembler {
         batch.names = slice.names
         for (day, counts) in slice.daily {
             batch.daily[Store.DailyKey(day: day, stream: stream), default: DailyCounts()].add(counts)
+        }
+        for (day, tally) in slice.server { batch.server[Store.DailyKey(day: day, stream: stream), default: ServerDay()].add(tally) }
+        for (k, n) in slice.serverObjects {
+            let object = Int(k.object) < strings.count && k.object > 0 ? strings[Int(k.object)] : Publishable.none
+            batch.serverObjects[Store.ServerObjectKey(day: k.day, stream: stream, object: object, statusClass: Int(k.statusClass)), default: 0] += n
         }
         for s in output.sessions where s.end > latest { latest = s.end }
         for (k, t) in output.facts.lastViews { recentViews[k] = max(recentViews[k] ?? t, t) }

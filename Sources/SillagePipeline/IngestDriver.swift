@@ -43,6 +43,10 @@ public struct FileIngest: Sendable {
     public var counts = OutcomeCounts()
     /// Events and skips per local day.
     public var daily: [Int32: DailyCounts] = [:]
+    /// Access logs: the server report's counts per local day.
+    public var server: [Int32: ServerDay] = [:]
+    /// Access logs: requests per day, object (the run's interner id) and status class.
+    public var serverObjects: [ServerObjectKey: Int] = [:]
     /// Catalogue entries and memberships.
     public var references: [ReferenceRow] = []
     /// Keyed hashes of the names first met in this slice, for the store.
@@ -201,6 +205,10 @@ struct SliceMerger {
         out.counts.add(r.counts)
         out.references += r.references
         for (day, counts) in r.daily { out.daily[day, default: DailyCounts()].add(counts) }
+        for (day, tally) in r.server { out.server[day, default: ServerDay()].add(tally) }
+        for (k, n) in r.serverObjects {
+            out.serverObjects[ServerObjectKey(day: k.day, object: remap[Int(k.object)], statusClass: k.statusClass), default: 0] += n
+        }
         out.lines += r.lines
         lineBase += r.lines
     }

@@ -251,7 +251,8 @@ final class IngestPhase {
         progress?.phase("sessionising \(slice.events.count) events")
         let output = await sessioniser.run(
             slice.events, streams: plan.streams, strings: strings, partitions: options.threads, recentViews: assembler.recentViews)
-        let batch = assembler.batch(output, slice: slice, stream: input.stream, ledger: file.ledger(after: slice, linesRead: tally.lines))
+        let batch = assembler.batch(
+            output, slice: slice, stream: input.stream, strings: strings, ledger: file.ledger(after: slice, linesRead: tally.lines))
         if options.dryRun { report.sessions += output.sessions.count }
         report.actorDays += output.days.count
         sessioniseSeconds += Date().timeIntervalSince(start)

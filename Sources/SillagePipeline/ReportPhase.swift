@@ -51,7 +51,9 @@ public struct ReportPhase {
         switch d.kind {
         case .completion:
             documents = try completion(d, store: store, zone: zone, scanner: scanner, directory: directory)
-        case .organisation, .server:
+        case .server:
+            documents = try server(d, store: store, scanner: scanner, directory: directory)
+        case .organisation:
             throw SillageError.usage("the \(d.kind.rawValue) report is not available yet", hint: "sillage report completion")
         }
         let files = documents.flatMap(\.files)
@@ -99,6 +101,68 @@ public struct ReportPhase {
             _ = try Release.guardTables(&tables, catalogue: input.catalogue, scanner: scanner, location: directory)
         }
         return Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
+    }
+
+    /// The server report of `d.day`, or of every completed day not reported yet and of the
+    /// last 8 completed days (late log lines may still change them).
+    func server(_ d: ReportDefinition, store: Store, scanner: PIIScanner, directory: String) throws(SillageError) -> [ReportDocument] {
+        var log = try serverLog(store)
+        let days: [Int32]
+        if let day = d.day {
+            guard log.days[day] != nil else {
+                throw SillageError.usage(
+                    "the store holds no access-log requests on \(CivilTime.isoDate(days: Int(day)))",
+                    hint: log.days.isEmpty ? "read an access log first" : "days held: \(Self.span(log.days.keys))")
+            }
+            days = [day]
+        } else {
+            let completed = log.completedDays
+            let existing = Set((try? listing(directory)) ?? [])
+            days = completed.filter { !existing.contains("server-\(CivilTime.isoDate(days: Int($0))).html") || completed.suffix(8).contains($0) }
+        }
+        guard let first = days.first, let last = days.last else { return [] }
+        for (k, n) in try store.serverObjects(days: Int(first)...Int(last)) where days.contains(k.day) {
+            log.objects[k.day, default: []].append(ServerLog.ObjectCount(object: k.object, statusClass: k.statusClass, requests: n))
+        }
+        try guardObjects(&log, scanner: scanner, location: directory)
+        return days.map { ServerReport.document(log, day: $0, settings: d.writing) }
+    }
+
+    /// Every day's counts of the access-log streams (those with server measures), streams added up.
+    func serverLog(_ store: Store) throws(SillageError) -> ServerLog {
+        var log = ServerLog()
+        let visitors = try store.distinctActors()
+        for (key, measures) in try store.dailyCounts() where measures["server:requests"] != nil {
+            var day = log.days[key.day] ?? ServerLog.Day()
+            day.tally.add(ServerDay(measures: measures))
+            day.pageViews += measures["events"] ?? 0
+            day.botRequests += measures["skip:bot"] ?? 0
+            day.visitors += visitors[key] ?? 0
+            log.days[key.day] = day
+        }
+        return log
+    }
+
+    /// The PII guard over the objects the report shows, as over an export's cells.
+    func guardObjects(_ log: inout ServerLog, scanner: PIIScanner, location: String) throws(SillageError) {
+        let objects = Array(Set(log.objects.values.flatMap { $0.map(\.object) })).sorted()
+        var table = Table(
+            name: "server_objects", title: "", description: "", columns: [Column("object", .string, "")], primaryKey: ["object"])
+        for o in objects { table.append([.value(o)], actors: 0) }
+        var tables = [table]
+        _ = try Release.guardTables(&tables, catalogue: nil, scanner: scanner, location: location)
+        var checked: [Publishable: Publishable] = [:]
+        for (o, row) in zip(objects, tables[0].rows) { if case .value(let p) = row[0] { checked[o] = p } }
+        for (day, list) in log.objects {
+            log.objects[day] = list.map {
+                var c = $0; c.object = checked[c.object] ?? c.object; return c
+            }
+        }
+    }
+
+    static func span(_ days: some Collection<Int32>) -> String {
+        guard let a = days.min(), let b = days.max() else { return "none" }
+        return "\(CivilTime.isoDate(days: Int(a)))..\(CivilTime.isoDate(days: Int(b)))"
     }
 
     /// The file names in the report directory.

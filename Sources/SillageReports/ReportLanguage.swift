@@ -44,10 +44,23 @@ public enum ReportLanguage: String, Sendable, CaseIterable {
         decimal(share * 100, digits: digits) + (self == .fr ? Self.thinSpace + "%" : "%")
     }
 
+    /// A number of bytes in decimal units: `12,5 Mo`, `12.5 MB` (one decimal from kilo on).
+    public func bytes(_ n: Int) -> String {
+        let units = self == .fr ? ["o", "ko", "Mo", "Go", "To"] : ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(max(n, 0))
+        var unit = 0
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return decimal(value, digits: unit == 0 ? 0 : 1) + (self == .fr ? Self.thinSpace : " ") + units[unit]
+    }
+
     /// A local day (days since 1970-01-01) written out: `30 mars 2026`, `30 March 2026`.
     public func date(_ day: Int32) -> String {
         let (y, m, d) = CivilTime.date(days: Int(day))
-        return "\(d) \(monthNames[m - 1]) \(y)"
+        // French writes the first of the month as an ordinal: 1er avril.
+        return "\(d)\(self == .fr && d == 1 ? "er" : "") \(monthNames[m - 1]) \(y)"
     }
 
     /// A local day in short form: `30/03/2026`, `2026-03-30`.

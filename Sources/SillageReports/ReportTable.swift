@@ -15,6 +15,8 @@ public enum ReportValue: Sendable, Equatable {
     /// A share (0…1), shown as a percentage with one decimal.
     case share(Double)
     case day(Int32)
+    /// A number of bytes: `12,5 Mo` on the page, the number in the CSV.
+    case bytes(Int)
     /// Withheld by disclosure control (a public report): shown as a dash, empty in the CSV.
     case withheld
     /// Not defined (a rate without a denominator): empty on the page and in the CSV.
@@ -40,6 +42,7 @@ public enum ReportValue: Sendable, Equatable {
         case .number(let d, let digits): language.decimal(d, digits: digits)
         case .share(let s): language.percent(s)
         case .day(let d): language.date(d)
+        case .bytes(let n): language.bytes(n)
         case .withheld: "–"
         case .none: ""
         }
@@ -59,13 +62,14 @@ public enum ReportValue: Sendable, Equatable {
         case .number(let d, let digits): return decimal(d, digits)
         case .share(let s): return decimal(s * 100, 1)
         case .day(let d): return CivilTime.isoDate(days: Int(d))
+        case .bytes(let n): return String(n)
         case .withheld, .none: return ""
         }
     }
 
     var isNumeric: Bool {
         switch self {
-        case .count, .number, .share, .withheld: true
+        case .count, .number, .share, .bytes, .withheld: true
         default: false
         }
     }

@@ -26,7 +26,28 @@ extension Store {
         public var gap: Int64 = 30 * 60_000
         /// Keyed hashes of the names first met in this batch (`KnownNames.added`).
         public var names: [ActorKey] = []
+        /// Access logs: the server report's counts per (local day, stream).
+        public var server: [DailyKey: ServerDay] = [:]
+        /// Access logs: requests per day, stream, gated object and status class.
+        public var serverObjects: [ServerObjectKey: Int] = [:]
         public init() {}
+    }
+
+    /// A day, a stream, an object and a status class (0 for 1xx … 4 for 5xx).
+    public struct ServerObjectKey: Hashable, Sendable, Comparable {
+        public var day: Int32
+        public var stream: String
+        public var object: Publishable
+        public var statusClass: Int
+        public init(day: Int32, stream: String, object: Publishable, statusClass: Int) {
+            self.day = day
+            self.stream = stream
+            self.object = object
+            self.statusClass = statusClass
+        }
+        public static func < (a: Self, b: Self) -> Bool {
+            (a.day, a.stream, a.object, a.statusClass) < (b.day, b.stream, b.object, b.statusClass)
+        }
     }
 
     /// A (local day, stream) pair.
@@ -66,13 +87,27 @@ extension Store {
                     INSERT INTO daily_counts(day, stream, measure, input, count) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(day, stream, measure, input) DO UPDATE SET count = count + excluded.count
                     """)
-                for key in batch.daily.keys.sorted(by: { ($0.day, $0.stream) < ($1.day, $1.stream) }) {
-                    for (measure, n) in batch.daily[key]!.named {
+                let dayOrder = { (a: DailyKey, b: DailyKey) in (a.day, a.stream) < (b.day, b.stream) }
+                let measures =
+                    batch.daily.keys.sorted(by: dayOrder).map { ($0, batch.daily[$0]!.named) }
+                    + batch.server.keys.sorted(by: dayOrder).map { ($0, batch.server[$0]!.named) }
+                for (key, named) in measures {
+                    for (measure, n) in named {
                         try counts.bind([
                             .integer(Int64(key.day)), .text(key.stream), .text(measure), .integer(input),
                             .integer(Int64(n)),
                         ]).run()
                     }
+                }
+                let objects = try database.prepare(
+                    """
+                    INSERT INTO server_objects(day, stream, object, status_class, input, requests) VALUES (?, ?, ?, ?, ?, ?)
+                    \(StoredFact.Upsert.serverObjects)
+                    """)
+                for (k, n) in batch.serverObjects.sorted(by: { $0.key < $1.key }) {
+                    objects.reset(); objects.bindInt(1, Int64(k.day)); objects.bindText(2, k.stream); objects.bindText(3, k.object)
+                    objects.bindInt(4, Int64(k.statusClass)); objects.bindInt(5, input); objects.bindInt(6, Int64(n))
+                    try objects.run()
                 }
                 let day = try database.prepare(
                     """

@@ -218,13 +218,19 @@ public final class Store {
         """
 
     /// Events per learner, course and local day, and those beyond the course's home page: what
-    /// the completion report's weekly figures, connection days and at-risk rule read. A store
-    /// migrated from schema 6 has them from its next run on.
+    /// the completion report's weekly figures, connection days and at-risk rule read; and the
+    /// requests per day, object and status class the server report reads. A store migrated
+    /// from schema 6 has them from its next run on.
     static let courseDaysTable = """
         CREATE TABLE IF NOT EXISTS course_days (
             course TEXT NOT NULL, actor BLOB NOT NULL, day INTEGER NOT NULL, input INTEGER NOT NULL,
             events INTEGER NOT NULL, beyond_home INTEGER NOT NULL,
             PRIMARY KEY (course, actor, day, input)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS server_objects (
+            day INTEGER NOT NULL, stream TEXT NOT NULL, object TEXT NOT NULL, status_class INTEGER NOT NULL, input INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            PRIMARY KEY (day, stream, object, status_class, input)
         ) WITHOUT ROWID;
         """
 

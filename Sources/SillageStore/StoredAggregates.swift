@@ -39,6 +39,31 @@ extension Store {
         return out
     }
 
+    /// Requests per day, stream, object and status class, all inputs combined.
+    public func serverObjects(days: ClosedRange<Int>? = nil) throws(SillageError) -> [ServerObjectKey: Int] {
+        let q = try database.prepare(
+            """
+            SELECT day, stream, object, status_class, sum(requests) FROM server_objects WHERE day BETWEEN ? AND ?
+            GROUP BY day, stream, object, status_class
+            """)
+        q.bind(dayBounds(days))
+        var out: [ServerObjectKey: Int] = [:]
+        while try q.step() {
+            out[ServerObjectKey(day: Int32(q.int(0)), stream: q.text(1), object: q.value(2), statusClass: Int(q.int(3)))] = Int(q.int(4))
+        }
+        return out
+    }
+
+    /// Distinct actors per (local day, stream): a web stream's visitors.
+    public func distinctActors(days: ClosedRange<Int>? = nil) throws(SillageError) -> [DailyKey: Int] {
+        let q = try database.prepare(
+            "SELECT day, stream, count(DISTINCT actor) FROM actor_days WHERE day BETWEEN ? AND ? GROUP BY day, stream")
+        q.bind(dayBounds(days))
+        var out: [DailyKey: Int] = [:]
+        while try q.step() { out[DailyKey(day: Int32(q.int(0)), stream: q.text(1))] = Int(q.int(2)) }
+        return out
+    }
+
     /// The learning facts the store holds (of one person when `actor` is given), all inputs
     /// combined. Times are not filtered here: the table builders decide what a period covers.
     public func facts(of actor: ActorKey? = nil) throws(SillageError) -> ActivityFacts {

@@ -29,7 +29,17 @@ func numbersAreWrittenTheWayEachLanguageWritesThem(language: ReportLanguage, kin
     #expect(ReportLanguage.en.date(march30) == "30 March 2026")
     #expect(ReportLanguage.fr.shortDate(march30) == "30/03/2026")
     #expect(ReportLanguage.en.shortDate(march30) == "2026-03-30")
-    #expect(ReportLanguage.fr.date(Int32(CivilTime.days(year: 2026, month: 8, day: 1))) == "1 août 2026")
+    #expect(ReportLanguage.fr.date(Int32(CivilTime.days(year: 2026, month: 8, day: 1))) == "1er août 2026")
+    #expect(ReportLanguage.en.date(Int32(CivilTime.days(year: 2026, month: 8, day: 1))) == "1 August 2026")
+    #expect(ReportLanguage.fr.date(Int32(CivilTime.days(year: 2026, month: 8, day: 2))) == "2 août 2026")
+}
+
+@Test(arguments: [
+    (ReportLanguage.fr, 0, "0\u{202F}o"), (.en, 999, "999 B"), (.fr, 1000, "1\u{202F}ko"), (.en, 12_500_000, "12.5 MB"),
+    (.fr, 70_912_345, "70,9\u{202F}Mo"), (.en, 3_000_000_000_000_000, "3,000 TB"),
+])
+func bytesAreWrittenInDecimalUnits(language: ReportLanguage, bytes: Int, expected: String) {
+    #expect(language.bytes(bytes) == expected)
 }
 
 /// Ticks start at 0, are 1, 2 or 5 times a power of ten apart, and reach the maximum:
