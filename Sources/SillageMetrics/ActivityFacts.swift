@@ -247,6 +247,19 @@ public struct ActivityFacts: Sendable, Equatable {
         }
     }
 
+    /// The facts of `actors` only (an organisation's learners).
+    public func restricted(to actors: Set<ActorKey>) -> ActivityFacts {
+        var f = ActivityFacts()
+        f.enrolments = enrolments.filter { actors.contains($0.key.actor) }
+        f.completions = completions.filter { actors.contains($0.key.actor) }
+        f.courseActivity = courseActivity.filter { actors.contains($0.key.actor) }
+        f.courseDays = courseDays.filter { actors.contains($0.key.actor) }
+        f.activityCompletions = activityCompletions.filter { actors.contains($0.key.actor) }
+        f.contentViews = contentViews.filter { actors.contains($0.key.actor) }
+        f.searches = searches.filter { actors.contains($0.key.actor) }
+        return f
+    }
+
     public var isEmpty: Bool {
         enrolments.isEmpty && completions.isEmpty && courseActivity.isEmpty && courseDays.isEmpty && activityCompletions.isEmpty
             && contentViews.isEmpty && searches.isEmpty

@@ -6,6 +6,7 @@ import SillageCore
 import SillagePrivacy
 import SillageMetrics
 import SillageExport
+import SillageIngest
 import SillageReports
 import SillageStore
 
@@ -48,13 +49,16 @@ public struct ReportPhase {
         let scanner = PIIScanner(names: KnownNames(key: key, stored: try store.knownNames()))
         let zone = try ZoneRules(identifier: pipeline.timezone)
         var documents: [ReportDocument]
+        var details: [(String, JSONValue)] = []
         switch d.kind {
         case .completion:
             documents = try completion(d, store: store, zone: zone, scanner: scanner, directory: directory)
         case .server:
             documents = try server(d, store: store, scanner: scanner, directory: directory)
         case .organisation:
-            throw SillageError.usage("the \(d.kind.rawValue) report is not available yet", hint: "sillage report completion")
+            let (document, learners, named) = try organisation(d, store: store, zone: zone, scanner: scanner, directory: directory)
+            documents = [document]
+            details = [("organisation", .string(d.organisation ?? "")), ("learners", .int(Int64(learners))), ("named", .int(Int64(named)))]
         }
         let files = documents.flatMap(\.files)
         try Publisher.publishFiles(files, into: directory)
@@ -63,11 +67,14 @@ public struct ReportPhase {
         let outcome = ReportOutcome(kind: d.kind, directory: directory, files: files.map(\.name) + index.files.map(\.name))
         try store.journal(
             "report", subject: directory + "/" + (documents.first.map { $0.name + ".html" } ?? ""), count: Int64(files.count),
-            details: .object([
-                ("kind", .string(d.kind.rawValue)), ("audience", .string(d.audience.rawValue)),
-                ("language", .string(d.settings.language.rawValue)),
-            ]), run: run)
-        return outcome
+            details: .object(
+                [
+                    ("kind", .string(d.kind.rawValue)), ("audience", .string(d.audience.rawValue)),
+                    ("language", .string(d.settings.language.rawValue)), ("by", .string(Self.operatorName)),
+                ] + details), run: run)
+        var result = outcome
+        if let learners = details.first(where: { $0.0 == "learners" }), case .int(let n) = learners.1 { result.learners = Int(n) }
+        return result
     }
 
     /// The completion report's pages, from tables built exactly or protected as an export's.
@@ -101,6 +108,79 @@ public struct ReportPhase {
             _ = try Release.guardTables(&tables, catalogue: input.catalogue, scanner: scanner, location: directory)
         }
         return Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
+    }
+
+    /// Who made the report, for the journal: the login the process runs under.
+    static var operatorName: String {
+        let env = ProcessInfo.processInfo.environment
+        if let name = env["SUDO_USER"] ?? env["USER"] ?? env["LOGNAME"] { return name }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid \(getuid())"
+    }
+
+    /// The organisation report: its learners' facts only, labelled by the operator's list or
+    /// by pseudonyms made for this organisation's reports. Returns the page, the number of
+    /// learners and how many of them the list named.
+    func organisation(
+        _ d: ReportDefinition, store: Store, zone: ZoneRules, scanner: PIIScanner, directory: String
+    ) throws(SillageError) -> (ReportDocument, Int, Int) {
+        let memberships = try store.memberships()
+        let wanted = d.organisation ?? ""
+        let organisations = Set(memberships.values)
+        guard
+            let organisation = organisations.first(where: { $0.text == wanted })
+                ?? organisations.first(where: { ReportFileName.slug($0.text) == ReportFileName.slug(wanted) })
+        else {
+            let known = organisations.map(\.text).sorted()
+            throw SillageError.usage(
+                "no organisation \"\(wanted)\" in the store's memberships",
+                hint: known.isEmpty ? "read an organisations file first" : "organisations: \(known.joined(separator: ", "))")
+        }
+        let members = Set(memberships.filter { $0.value == organisation }.map(\.key))
+        var labels = pseudonymLabels(members, organisation: organisation, language: d.settings.language)
+        var named = 0
+        if let list = d.learners {
+            for (actor, label) in try listedLabels(list, pipeline: pipeline) where members.contains(actor) {
+                labels[actor] = label
+                named += 1
+            }
+        }
+        var input = MetricInput(sessions: [], actorDays: [], facts: try store.facts().restricted(to: members), zone: zone)
+        input.catalogue = try store.catalogue()
+        input.atRiskDays = d.settings.atRiskDays
+        var tables = CompletionReport.tables.compactMap { TableRegistry.tables[$0]?.build(input) }
+        _ = try Release.guardTables(&tables, catalogue: input.catalogue, scanner: scanner, location: directory)
+        let document = OrganisationReport.document(
+            organisation: organisation, input: input, tables: Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) }),
+            labels: labels, settings: d.writing)
+        return (document, members.count, named)
+    }
+
+    /// A label per learner made for this organisation's reports: a keyed hash of the
+    /// organisation and the pseudonym, so it is stable from one report to the next and
+    /// means nothing in any other output.
+    func pseudonymLabels(_ members: Set<ActorKey>, organisation: Publishable, language: ReportLanguage) -> [ActorKey: String] {
+        let subkey = HMACSHA256(key: key.bytes).authenticate(Array("sillage report-organisation|\(organisation.text)".utf8))
+        let hmac = HMACSHA256(key: subkey)
+        let word = language == .fr ? "apprenant" : "learner"
+        return Dictionary(uniqueKeysWithValues: members.map { ($0, "\(word)\u{00A0}" + hexString(hmac.authenticate($0.bytes).prefix(5))) })
+    }
+
+    /// The operator's list: `NS:ID[;label]` per line (blank and `#` lines skipped), each keyed
+    /// now with the pipeline's key; the list itself is never stored.
+    func listedLabels(_ path: String, pipeline: PipelineDefinition) throws(SillageError) -> [(ActorKey, String)] {
+        let pseudonymiser = Pseudonymiser(key: key.bytes)
+        let declared = pipeline.inputs.compactMap(\.identity)
+        var out: [(ActorKey, String)] = []
+        for (n, line) in try PersonIdentifier.lines(ofFile: path).enumerated() {
+            let parts = line.split(separator: ";", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let person: PersonIdentifier
+            do throws(SillageError) { person = try PersonIdentifier(qualified: parts[0], declared: declared) } catch {
+                throw SillageError.configuration(error.message, at: "\(path): entry \(n + 1)", hint: error.hint)
+            }
+            out.append((person.pseudonym(pseudonymiser), parts.count > 1 && !parts[1].isEmpty ? parts[1] : parts[0]))
+        }
+        return out
     }
 
     /// The server report of `d.day`, or of every completed day not reported yet and of the

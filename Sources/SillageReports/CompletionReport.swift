@@ -87,6 +87,12 @@ struct CourseData {
     /// Courses in key order, as `course_completion` lists them.
     var courses: [Publishable] { completion.rows().map { completion.publishable($0, "course") } }
 
+    /// The course's catalogue name, or its key.
+    func shortName(_ course: Publishable) -> Publishable {
+        let name = completion.rows("course", is: course).first.map { completion.publishable($0, "course_name") } ?? .none
+        return name.isEmpty ? course : name
+    }
+
     /// The course's catalogue name with its key, or its key alone.
     func label(_ course: Publishable) -> String {
         let name = completion.rows("course", is: course).first.map { completion.publishable($0, "course_name") } ?? .none

@@ -19,13 +19,16 @@ extension CourseData {
                 value(progress.cell(state, "active_last_7_days"), settings), value(progress.cell(state, "at_risk"), settings),
             ]
         }
-        return ReportTable(
+        var table = ReportTable(
             id: "courses", caption: l.words("Formations", "Courses"),
             headers: [
                 l.words("Formation", "Course"), l.words("Clé", "Key"), l.words("Base", "Base"), l.words("Apprenants", "Learners"),
                 l.words("Achevé", "Completed"), l.words("Taux de complétion", "Completion rate"),
                 l.words("Jours médians", "Median days"), l.words("Actifs 7 j", "Active 7 d"), l.words("À risque", "At risk"),
             ], rows: rows)
+        // The page names the course; the key stays in the CSV, for programs to join on.
+        table.csvOnly = [1]
+        return table
     }
 
     /// Adds the course's sections to `page` under headings of `level`; returns their tables.

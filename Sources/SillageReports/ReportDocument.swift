@@ -1,3 +1,4 @@
+import Foundation
 import SillageCore
 import SillagePrivacy
 import SillageMetrics
@@ -81,10 +82,10 @@ extension ReportLanguage {
 /// File names made from gated keys: lower-case letters, digits and dashes only, so that a
 /// course key never becomes a path, with a short digest of the key when two keys would
 /// give the same name.
-enum ReportFileName {
-    static func slug(_ key: String) -> String {
+public enum ReportFileName {
+    public static func slug(_ key: String) -> String {
         var out = ""
-        for c in key.lowercased().unicodeScalars {
+        for c in key.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased().unicodeScalars {
             let keep = (c >= "a" && c <= "z") || (c >= "0" && c <= "9")
             if keep { out.unicodeScalars.append(c) } else if !out.hasSuffix("-") && !out.isEmpty { out += "-" }
             if out.count >= 48 { break }

@@ -15,6 +15,8 @@ public enum ReportValue: Sendable, Equatable {
     /// A share (0…1), shown as a percentage with one decimal.
     case share(Double)
     case day(Int32)
+    /// A local day in short form (`30/03/2026`, `2026-03-30`), for tables of many rows.
+    case shortDay(Int32)
     /// A number of bytes: `12,5 Mo` on the page, the number in the CSV.
     case bytes(Int)
     /// Withheld by disclosure control (a public report): shown as a dash, empty in the CSV.
@@ -42,6 +44,7 @@ public enum ReportValue: Sendable, Equatable {
         case .number(let d, let digits): language.decimal(d, digits: digits)
         case .share(let s): language.percent(s)
         case .day(let d): language.date(d)
+        case .shortDay(let d): language.shortDate(d)
         case .bytes(let n): language.bytes(n)
         case .withheld: "–"
         case .none: ""
@@ -61,7 +64,7 @@ public enum ReportValue: Sendable, Equatable {
         case .count(let n): return String(n)
         case .number(let d, let digits): return decimal(d, digits)
         case .share(let s): return decimal(s * 100, 1)
-        case .day(let d): return CivilTime.isoDate(days: Int(d))
+        case .day(let d), .shortDay(let d): return CivilTime.isoDate(days: Int(d))
         case .bytes(let n): return String(n)
         case .withheld, .none: return ""
         }
@@ -84,6 +87,8 @@ public struct ReportTable: Sendable {
     public var rows: [[ReportValue]]
     /// Per row, the page its header links to (the page only: the CSV has no links).
     public var links: [String?] = []
+    /// Columns written to the CSV only (a key the page shows another way).
+    public var csvOnly: Set<Int> = []
 
     public init(id: String, caption: String, headers: [String], rows: [[ReportValue]], links: [String?] = []) {
         self.id = id
@@ -105,7 +110,12 @@ public struct ReportTable: Sendable {
             page.paragraph(caption + language.words(" : aucune donnée.", ": none."))
             return
         }
-        page.table(caption: caption, headers: headers, rows: rows.map { $0.map { $0.text(language) } }, numeric: numericColumns, links: links)
+        let shown = headers.indices.filter { !csvOnly.contains($0) }
+        let numeric = Set(shown.enumerated().filter { numericColumns.contains($0.element) }.map(\.offset))
+        page.table(
+            caption: caption, headers: shown.map { headers[$0] },
+            rows: rows.map { row in shown.map { $0 < row.count ? row[$0].text(language) : "" } },
+            numeric: numeric, links: links)
     }
 }
 

@@ -1,3 +1,4 @@
+import SillagePrivacy
 import SillageCore
 import SillageMetrics
 
@@ -51,6 +52,14 @@ extension Store {
         while try q.step() {
             out[ServerObjectKey(day: Int32(q.int(0)), stream: q.text(1), object: q.value(2), statusClass: Int(q.int(3)))] = Int(q.int(4))
         }
+        return out
+    }
+
+    /// Every learner's organisation, from the organisations reference input.
+    public func memberships() throws(SillageError) -> [ActorKey: Publishable] {
+        let q = try database.prepare("SELECT actor, organisation FROM memberships")
+        var out: [ActorKey: Publishable] = [:]
+        while try q.step() { out[q.actor(0)] = q.value(1) }
         return out
     }
 

@@ -194,6 +194,9 @@ func runSampleWithReports() throws -> String {
     try FileManager.default.createSymbolicLink(atPath: dir + "/SampleLogs", withDestinationPath: TestSupport.packageRoot + "/SampleLogs")
     try FileManager.default.createDirectory(atPath: dir + "/Pipelines", withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: TestSupport.packageRoot + "/Pipelines/sample.json", toPath: dir + "/Pipelines/sample.json")
+    // A fixed key: the organisation report's learner labels, and the perturbed exports, follow it.
+    let key = try TestSupport.keyFile(in: dir + "/var")
+    try FileManager.default.moveItem(atPath: key, toPath: dir + "/var/sample.key")
     let r = try TestSupport.run(TestSupport.binary, ["run", "Pipelines/sample.json"], in: dir)
     #expect(r.status == 0, "\(r.stderr)")
     return dir
