@@ -4,6 +4,7 @@ import Testing
 @testable import SillagePrivacy
 @testable import SillageMetrics
 @testable import SillageReports
+@testable import SillagePipeline
 
 /// A cohort whose truth is known: learners of two courses (one with enrolment data, one
 /// without), each active on chosen days, viewing the course home or activities, completing
@@ -263,4 +264,79 @@ func everyReportPageRendersOfflineInChromium() throws {
             #expect(FileManager.default.fileExists(atPath: png))
         }
     }
+}
+
+/// Attack: anyone reads a public completion report. A course of three learners, two of
+/// whom an attacker knows completed it, tells the attacker that the third is at risk; a
+/// large course with a single learner at risk tells that learner's tutor group who it is.
+/// With the team's exact figures (the protection off) the report says so; declared
+/// `"audience": "public"`, every figure that rests on fewer than `minCount` people is
+/// withheld, on the index and on the course page.
+@Test(arguments: [false, true])
+func aPublicCompletionReportSinglesNoOneOut(protected: Bool) throws {
+    let scenario = CompletionScenario(seed: 21, count: 160)
+    var gate = PublishableGate()
+    var (events, strings) = scenario.events(&gate)
+    let small = Array("999".utf8).withUnsafeBytes { gate.key($0) }
+    strings = [Publishable.none] + gate.values()
+    let start = Int64(CompletionScenario.firstDay) * 86_400_000
+    for i in 0..<3 {
+        let actor = ActorKey(high: 2, low: UInt64(i + 1))
+        let day = CompletionScenario.firstDay + Int32(i == 0 ? 1 : 40)
+        events.append(
+            Event(
+                time: start - 86_400_000, actor: actor, day: CompletionScenario.firstDay - 1, stream: 0, kind: .enrolled, course: small, isFact: true)
+        )
+        events.append(
+            Event(time: Int64(day) * 86_400_000 + 36_000_000, actor: actor, day: day, stream: 0, kind: .contentView, object: small, course: small))
+        if i > 0 {
+            events.append(
+                Event(
+                    time: Int64(day) * 86_400_000 + 40_000_000, actor: actor, day: day, stream: 0, kind: .courseCompleted, course: small, isFact: true
+                ))
+        }
+    }
+    events.sort { ($0.stream, $0.actor, $0.time) < ($1.stream, $1.actor, $1.time) }
+    var input = MetricInput(sessions: [], actorDays: [], facts: ActivityFacts.collect(sorted: events, strings: strings))
+    input.atRiskDays = 7
+    var definition = ReportDefinition(kind: .completion)
+    definition.audience = protected ? .public : .team
+    let phase = ReportPhase(pipeline: PipelineDefinition(), key: try TestSupport.testKey)
+    let tables = try phase.completionTables(definition, input: input, scanner: PIIScanner(), directory: "report")
+    var settings = definition.writing
+    settings.dialect = .rfc4180
+    let docs = CompletionReport.documents(tables, asOf: input.asOfDay, settings: settings)
+    let index = TestSupport.csvRows(String(decoding: try #require(docs.first?.csv), as: UTF8.self))
+    let row = index.first { $0[1] == "999" }
+    let page = docs.first { $0.name == "completion-999" }
+    if protected {
+        // The course key itself rests on three people: below the k-vocabulary, it is left out.
+        #expect(row == nil && page == nil, "the small course is not in the public report")
+        #expect(!docs.contains { $0.html.contains("999") })
+    } else {
+        // learners, completers, …, at risk
+        let figures = try #require(row).dropFirst(3)
+        #expect(figures.first == "3" && figures.dropFirst().first == "2" && figures.last == "1", "the exact report singles the third learner out")
+        #expect(try #require(page).html.contains("<dt>À risque</dt><dd>1</dd>"))
+    }
+    // No figure of course_progress that reveals a group of fewer than minCount people is
+    // published: not the learners at risk, nor those who never started (the learners less
+    // those who started).
+    let exact = try phase.completionTables(ReportDefinition(kind: .completion), input: input, scanner: PIIScanner(), directory: "report")
+    let progress = try #require(tables[CourseProgress.name]), truth = try #require(exact[CourseProgress.name])
+    var checked = 0
+    for real in truth.rows {
+        let n = (3...6).map { c -> Int64 in if case .integer(let v) = real[c] { v } else { 0 } }
+        let groups: [Int64] = [n[0], n[1], n[2], n[3], n[0] - n[1], n[1] - n[3]]
+        let smallest = groups.filter { $0 > 0 }.min() ?? 0
+        guard smallest > 0, smallest < 11 else { continue }
+        checked += 1
+        let shown = progress.rows.first { $0[0] == real[0] }
+        if protected {
+            #expect(shown.map { row in (3...6).allSatisfy { row[$0] == .empty } } ?? true, "\(real[0].csvText) reveals a group of \(smallest)")
+        } else {
+            #expect(shown.map { $0 == real } == true)
+        }
+    }
+    #expect(checked >= 2, "the small course, and a large one whose non-starters are few")
 }
