@@ -30,12 +30,14 @@ public enum LinkedTotals {
         }
         guard members.count == total.cells.count else { return }
         var streams = Set<String>()
-        for (t, _, s, _) in members { for row in tables[t].rows { if case .text(let name) = row[s] { streams.insert(name) } } }
+        // The dimension is a code label (a stream) or a gated value (a course).
+        for (t, _, s, _) in members { for row in tables[t].rows where row[s] != .empty { streams.insert(row[s].csvText) } }
         for stream in streams.sorted() {
             var cells: [(table: Int, row: Int)] = []
             var values: [Int64] = [], hidden: [Bool] = []
             for (t, column, s, only) in members {
-                for (r, row) in tables[t].rows.enumerated() where row[s] == .text(stream) && only.map({ row[$0.0] == $0.1 }) ?? true {
+                for (r, row) in tables[t].rows.enumerated()
+                where row[s] != .empty && row[s].csvText == stream && only.map({ row[$0.0] == $0.1 }) ?? true {
                     cells.append((t, r))
                     if case .integer(let v) = row[column] { values.append(v); hidden.append(false) } else { values.append(0); hidden.append(true) }
                 }

@@ -55,6 +55,11 @@ public struct AccessLogParser: ChunkParser, AccessLineReader {
         get { judge.window }
         set { judge.window = newValue }
     }
+    /// People on the opt-out list, whose page views and errors are dropped as they are read.
+    public var optOuts: Set<ActorKey> {
+        get { judge.optOuts }
+        set { judge.optOuts = newValue }
+    }
 
     public init(
         format: AccessLogFormat, stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope,

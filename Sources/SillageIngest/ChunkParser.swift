@@ -13,7 +13,9 @@ public struct ChunkResult: Sendable {
     /// Access logs: what the daily server report counts of every request, per local day.
     public var server: [Int32: ServerDay] = [:]
     /// Access logs: requests of people (not bots) per local day, object (chunk-local id, as
-    /// events' objects) and status class: page views, and requests answered 4xx or 5xx.
+    /// events' objects), status class and person: page views, and requests answered 4xx or
+    /// 5xx. Kept per person so that erasure reaches them and the report counts the people
+    /// behind a path, publishing none that few people requested.
     public var serverObjects: [ServerObjectKey: Int] = [:]
     /// Catalogue entries and memberships read from reference tables.
     public var references: [ReferenceRow] = []
@@ -60,16 +62,18 @@ public struct ChunkResult: Sendable {
     }
 }
 
-/// A day, an object and a status class: what the server report counts requests by.
+/// A day, an object, a status class and a person: what the server report counts requests by.
 public struct ServerObjectKey: Hashable, Sendable {
     public var day: Int32
     public var object: UInt32
     public var statusClass: UInt8
+    public var actor: ActorKey
 
-    public init(day: Int32, object: UInt32, statusClass: UInt8) {
+    public init(day: Int32, object: UInt32, statusClass: UInt8, actor: ActorKey) {
         self.day = day
         self.object = object
         self.statusClass = statusClass
+        self.actor = actor
     }
 }
 

@@ -104,6 +104,11 @@ public struct JSONAccessLogParser: ChunkParser {
         get { judge.window }
         set { judge.window = newValue }
     }
+    /// People on the opt-out list, whose page views and errors are dropped as they are read.
+    public var optOuts: Set<ActorKey> {
+        get { judge.optOuts }
+        set { judge.optOuts = newValue }
+    }
 
     public init(
         layout: JSONAccessLayout, stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope, zone: ZoneRules,

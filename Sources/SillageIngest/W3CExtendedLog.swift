@@ -62,6 +62,11 @@ public struct W3CExtendedLogParser: ChunkParser {
         get { judge.window }
         set { judge.window = newValue }
     }
+    /// People on the opt-out list, whose page views and errors are dropped as they are read.
+    public var optOuts: Set<ActorKey> {
+        get { judge.optOuts }
+        set { judge.optOuts = newValue }
+    }
 
     public init(
         separator: UInt8, defaultDirective: String? = nil, stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope,

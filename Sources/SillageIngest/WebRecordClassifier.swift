@@ -26,6 +26,9 @@ struct WebRecordClassifier: Sendable {
     let users: Pseudonymiser.Prepared
     let visitors: Pseudonymiser.Prepared
     var window: DayWindow? = nil
+    /// People on the opt-out list: their page views and errors are dropped here, before the
+    /// server report counts them (their bots' and assets' requests are no one's).
+    var optOuts: Set<ActorKey> = []
 
     init(
         stream: UInt8, profile: AssetProfile, visitorScope: VisitorScope, zone: ZoneRules, pseudonymiser: Pseudonymiser,
@@ -70,23 +73,33 @@ struct WebRecordClassifier: Sendable {
             let index = memo.agents.insert(agent) { classifier.classify(agent) }
             agentClass = memo.agents.values[index]
         }
+        let reason = skipReason(r, agentClass: agentClass)
+        // A page view, or an error a person met: keyed, for the opt-out list and the report.
+        let isError = reason == .status && r.status >= 400
+        var actor: ActorKey? = nil
+        if reason == nil || isError {
+            let a = key(r, day: day, memo: &memo, result: &result)
+            if !optOuts.isEmpty && optOuts.contains(a) {
+                result.counts[skip: .optedOut] += 1
+                return
+            }
+            actor = a
+        }
         let seconds = r.time / 1000
         let hour = Int(((seconds + Int64(zone.offset(atUTCSeconds: seconds))) % 86_400 + 86_400) % 86_400 / 3600)
         result.server[day, default: ServerDay()].count(status: r.status, bytes: r.bytes, hour: hour)
         let statusClass = UInt8(ServerDay.statusClass(r.status))
-        if let reason = skipReason(r, agentClass: agentClass) {
+        var object: UInt32 = 0
+        if let actor {
+            object = memo.gate.path(r.target, scrubber: scrubber)
+            result.serverObjects[ServerObjectKey(day: day, object: object, statusClass: statusClass, actor: actor), default: 0] += 1
+        }
+        if let reason {
             result.counts[skip: reason] += 1
             result.daily[day, default: DailyCounts()][skip: reason] += 1
-            // An error a person met, on a page or an asset: the report's hot spots.
-            if reason == .status && r.status >= 400 {
-                let object = memo.gate.path(r.target, scrubber: scrubber)
-                result.serverObjects[ServerObjectKey(day: day, object: object, statusClass: statusClass), default: 0] += 1
-            }
             return
         }
-        let actor = key(r, day: day, memo: &memo, result: &result)
-        let object = memo.gate.path(r.target, scrubber: scrubber)
-        result.serverObjects[ServerObjectKey(day: day, object: object, statusClass: statusClass), default: 0] += 1
+        guard let actor else { return }
         result.daily[day, default: DailyCounts()].events += 1
         result.events.append(
             Event(

@@ -301,6 +301,9 @@ public struct MetricInput: Sendable {
     /// A learner who started a course and has not completed it is at risk after this many
     /// days without activity in it (`course_progress`; Open edX Aspects uses 7).
     public var atRiskDays = 7
+    /// The report's day when it is not this input's own (an organisation's learners are
+    /// judged as of the platform's last day, not their own).
+    public var reportDay: Int32? = nil
 
     public init(
         sessions: [Session], actorDays: [ActorDay], facts: ActivityFacts = ActivityFacts(),
@@ -330,6 +333,7 @@ public struct MetricInput: Sendable {
     /// period's last day, or else the last day with course activity in the facts, so that
     /// the same store gives the same report whatever the date it is made.
     public var asOfDay: Int32? {
+        if let reportDay { return reportDay }
         if let days { return Int32(days.upperBound) }
         return facts.courseDays.keys.map(\.day).max()
     }

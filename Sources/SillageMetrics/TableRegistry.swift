@@ -72,7 +72,12 @@ public enum TableRegistry {
         TableStage(name: FailedSearches.name, reads: [.facts], build: FailedSearches.build),
         TableStage(name: CourseProgress.name, reads: [.facts, .catalogue], build: CourseProgress.build, forReports: true),
         TableStage(name: CourseWeeks.name, reads: [.facts], build: CourseWeeks.build, forReports: true),
-        TableStage(name: CourseConnectionDays.name, reads: [.facts], build: CourseConnectionDays.build, forReports: true),
+        TableStage(
+            name: CourseConnectionDays.name, reads: [.facts], build: CourseConnectionDays.build,
+            sharedTotals: [
+                SharedTotal(cells: [TotalCell(CourseCompletion.name, "learners"), TotalCell(CourseConnectionDays.name, "learners")], per: "course"),
+                SharedTotal(cells: [TotalCell(CourseProgress.name, "learners"), TotalCell(CourseConnectionDays.name, "learners")], per: "course"),
+            ], forReports: true),
         TableStage(name: ActivityEngagement.name, reads: [.facts, .catalogue], build: ActivityEngagement.build, forReports: true),
     ]
 

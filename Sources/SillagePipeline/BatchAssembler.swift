@@ -35,7 +35,8 @@ struct BatchAssembler {
         for (day, tally) in slice.server { batch.server[Store.DailyKey(day: day, stream: stream), default: ServerDay()].add(tally) }
         for (k, n) in slice.serverObjects {
             let object = Int(k.object) < strings.count && k.object > 0 ? strings[Int(k.object)] : Publishable.none
-            batch.serverObjects[Store.ServerObjectKey(day: k.day, stream: stream, object: object, statusClass: Int(k.statusClass)), default: 0] += n
+            let key = Store.ServerObjectKey(day: k.day, stream: stream, object: object, statusClass: Int(k.statusClass), actor: k.actor)
+            batch.serverObjects[key, default: 0] += n
         }
         for s in output.sessions where s.end > latest { latest = s.end }
         for (k, t) in output.facts.lastViews { recentViews[k] = max(recentViews[k] ?? t, t) }

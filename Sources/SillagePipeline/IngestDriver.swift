@@ -207,7 +207,8 @@ struct SliceMerger {
         for (day, counts) in r.daily { out.daily[day, default: DailyCounts()].add(counts) }
         for (day, tally) in r.server { out.server[day, default: ServerDay()].add(tally) }
         for (k, n) in r.serverObjects {
-            out.serverObjects[ServerObjectKey(day: k.day, object: remap[Int(k.object)], statusClass: k.statusClass), default: 0] += n
+            let key = ServerObjectKey(day: k.day, object: remap[Int(k.object)], statusClass: k.statusClass, actor: k.actor)
+            out.serverObjects[key, default: 0] += n
         }
         out.lines += r.lines
         lineBase += r.lines

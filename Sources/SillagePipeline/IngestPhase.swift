@@ -73,9 +73,10 @@ final class IngestPhase {
             guard let stage = StageRegistry.ingest[input.type] else {
                 throw SillageError.configuration("unknown input type \"\(input.type)\"", at: "\(input.location).type")
             }
-            let context = IngestContext(
+            var context = IngestContext(
                 zone: zone, pseudonymiser: pseudonymiser, classifier: classifier,
                 streamIndex: plan.streamIndex(input.stream))
+            context.optOuts = optOuts.actors
             for path in plan.files[i] {
                 try await ingest(path, input: i, stage: stage, context: context, report: &report)
             }

@@ -137,10 +137,24 @@ public struct PipelineDefinition: Sendable {
         if let recipients = try root.objects("recipients") { p.recipients = try parseRecipients(recipients, source: source) }
         if let exports = try root.objects("exports") { p.exports = try parseExports(exports, source: source) }
         if let reports = try root.objects("reports") { p.reports = try reports.map { r throws(SillageError) in try ReportDefinition.parse(r) } }
+        try p.checkReports(source: source)
         try p.checkRecipients(source: source)
         try p.checkMicrodata(source: source)
         try root.finish()
         return p
+    }
+
+    /// Public reports and private ones (exact figures, learners' names) never share a
+    /// directory: a public page's index would link the private pages.
+    func checkReports(source: String) throws(SillageError) {
+        for (i, r) in reports.enumerated() where r.audience == .public {
+            let directory = r.directory ?? output + "/reports"
+            if let j = reports.firstIndex(where: { $0.audience != .public && ($0.directory ?? output + "/reports") == directory }) {
+                throw SillageError.configuration(
+                    "a public report shares its directory with the private report $.reports[\(j)]", at: "\(source) at $.reports[\(i)].out",
+                    hint: "give the public report an \"out\" of its own")
+            }
+        }
     }
 
     static func parseRecipients(_ objects: [JSONObjectReader], source: String) throws(SillageError) -> [RecipientDefinition] {

@@ -33,48 +33,97 @@ public struct ReportPhase {
         self.key = key
     }
 
-    /// Makes every report the pipeline declares.
+    /// Makes every report the pipeline declares: all are made before any is published, so
+    /// a report that fails leaves the others as they were.
     func run(store: Store, run: Int64, progress: ProgressSink?) throws(SillageError) -> [ReportOutcome] {
-        var out: [ReportOutcome] = []
+        var prepared: [Prepared] = []
         for (i, d) in pipeline.reports.enumerated() {
             progress?.phase("writing the \(d.kind.rawValue) report")
-            out.append(try make(d, store: store, run: run, location: "$.reports[\(i)]"))
+            prepared.append(try prepare(d, store: store, location: "$.reports[\(i)]"))
         }
+        var out: [ReportOutcome] = []
+        for p in prepared { out.append(try publish(p, store: store, run: run)) }
         return out
     }
 
     /// Makes one report and journals it.
     public func make(_ d: ReportDefinition, store: Store, run: Int64?, location: String = "the report") throws(SillageError) -> ReportOutcome {
-        let directory = d.directory ?? pipeline.output + "/reports"
-        let scanner = PIIScanner(names: KnownNames(key: key, stored: try store.knownNames()))
-        let zone = try ZoneRules(identifier: pipeline.timezone)
+        try publish(try prepare(d, store: store, location: location), store: store, run: run)
+    }
+
+    /// A report made, not yet published.
+    struct Prepared {
+        var definition: ReportDefinition
+        var directory: String
         var documents: [ReportDocument]
         var details: [(String, JSONValue)] = []
+        /// Files of the same report left from an earlier one (course pages of courses gone).
+        var stale: [String] = []
+    }
+
+    /// The name of the file that says who a report directory is for.
+    static let audienceMarker = ".sillage-audience"
+
+    func prepare(_ d: ReportDefinition, store: Store, location: String) throws(SillageError) -> Prepared {
+        let directory = d.directory ?? pipeline.output + "/reports"
+        try checkAudience(d, directory: directory, location: location)
+        let scanner = PIIScanner(names: KnownNames(key: key, stored: try store.knownNames()))
+        let zone = try ZoneRules(identifier: pipeline.timezone)
+        var p = Prepared(definition: d, directory: directory, documents: [])
         switch d.kind {
         case .completion:
-            documents = try completion(d, store: store, zone: zone, scanner: scanner, directory: directory)
+            p.documents = try completion(d, store: store, zone: zone, scanner: scanner, directory: directory)
+            let current = Set(p.documents.flatMap { $0.files.map(\.name) })
+            p.stale = ((try? listing(directory)) ?? []).filter {
+                $0.hasPrefix("completion-") && ($0.hasSuffix(".html") || $0.hasSuffix(".csv")) && !current.contains($0)
+            }
         case .server:
-            documents = try server(d, store: store, scanner: scanner, directory: directory)
+            p.documents = try server(d, store: store, scanner: scanner, directory: directory)
         case .organisation:
             let (document, learners, named) = try organisation(d, store: store, zone: zone, scanner: scanner, directory: directory)
-            documents = [document]
-            details = [("organisation", .string(d.organisation ?? "")), ("learners", .int(Int64(learners))), ("named", .int(Int64(named)))]
+            p.documents = [document]
+            p.details = [("organisation", .string(d.organisation ?? "")), ("learners", .int(Int64(learners))), ("named", .int(Int64(named)))]
         }
-        let files = documents.flatMap(\.files)
-        try Publisher.publishFiles(files, into: directory)
-        let index = ReportIndex.document(listing: try listing(directory), settings: d.writing)
-        try Publisher.publishFiles(index.files, into: directory)
-        let outcome = ReportOutcome(kind: d.kind, directory: directory, files: files.map(\.name) + index.files.map(\.name))
+        return p
+    }
+
+    /// A directory holds public reports or private ones, never both: a public page must not
+    /// sit beside (nor its index link to) pages with exact figures or learners' names.
+    func checkAudience(_ d: ReportDefinition, directory: String, location: String) throws(SillageError) {
+        let wanted = d.audience == .public ? "public" : "private"
+        let marker = directory + "/" + Self.audienceMarker
+        if let found = try? String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), found != wanted {
+            throw SillageError.configuration(
+                "\(directory) holds \(found) reports; a \(wanted) report needs a directory of its own", at: location,
+                hint: d.audience == .public ? "give the public report an \"out\" of its own" : "write it to another directory")
+        }
+        let others = ((try? listing(directory)) ?? []).filter { $0.hasSuffix(".html") && $0 != "index.html" }
+        if !FileManager.default.fileExists(atPath: marker), d.audience == .public, !others.isEmpty {
+            throw SillageError.configuration(
+                "\(directory) already holds reports made before their audience was recorded; a public report needs a directory of its own",
+                at: location)
+        }
+    }
+
+    /// Publishes a made report next to the directory's others, rewrites the index, and journals it.
+    func publish(_ p: Prepared, store: Store, run: Int64?) throws(SillageError) -> ReportOutcome {
+        let d = p.definition
+        let marker = (Self.audienceMarker, Array((d.audience == .public ? "public\n" : "private\n").utf8))
+        let files = p.documents.flatMap(\.files)
+        try Publisher.publishFiles(files + [marker], into: p.directory)
+        for name in p.stale { unlink(p.directory + "/" + name) }
+        let index = ReportIndex.document(listing: try listing(p.directory), settings: d.writing)
+        try Publisher.publishFiles(index.files, into: p.directory)
         try store.journal(
-            "report", subject: directory + "/" + (documents.first.map { $0.name + ".html" } ?? ""), count: Int64(files.count),
+            "report", subject: p.directory + "/" + (p.documents.first.map { $0.name + ".html" } ?? ""), count: Int64(files.count),
             details: .object(
                 [
                     ("kind", .string(d.kind.rawValue)), ("audience", .string(d.audience.rawValue)),
                     ("language", .string(d.settings.language.rawValue)), ("by", .string(Self.operatorName)),
-                ] + details), run: run)
-        var result = outcome
-        if let learners = details.first(where: { $0.0 == "learners" }), case .int(let n) = learners.1 { result.learners = Int(n) }
-        return result
+                ] + p.details), run: run)
+        var outcome = ReportOutcome(kind: d.kind, directory: p.directory, files: files.map(\.name) + index.files.map(\.name))
+        if let learners = p.details.first(where: { $0.0 == "learners" }), case .int(let n) = learners.1 { outcome.learners = Int(n) }
+        return outcome
     }
 
     /// The completion report's pages, from tables built exactly or protected as an export's.
@@ -126,34 +175,43 @@ public struct ReportPhase {
     ) throws(SillageError) -> (ReportDocument, Int, Int) {
         let memberships = try store.memberships()
         let wanted = d.organisation ?? ""
-        let organisations = Set(memberships.values)
-        guard
-            let organisation = organisations.first(where: { $0.text == wanted })
-                ?? organisations.first(where: { ReportFileName.slug($0.text) == ReportFileName.slug(wanted) })
-        else {
-            let known = organisations.map(\.text).sorted()
+        let organisations = Set(memberships.values).sorted()
+        // The exact name, or else the one name whose file name it is; two names that share
+        // a file name must be told apart by their exact spelling.
+        let loose = organisations.filter { ReportFileName.slug($0.text) == ReportFileName.slug(wanted) }
+        guard let organisation = organisations.first(where: { $0.text == wanted }) ?? (loose.count == 1 ? loose.first : nil) else {
+            if loose.count > 1 {
+                throw SillageError.usage(
+                    "several organisations match \"\(wanted)\": \(loose.map(\.text).joined(separator: ", "))",
+                    hint: "name one exactly as the organisations file spells it")
+            }
+            let known = organisations.map(\.text)
             throw SillageError.usage(
                 "no organisation \"\(wanted)\" in the store's memberships",
                 hint: known.isEmpty ? "read an organisations file first" : "organisations: \(known.joined(separator: ", "))")
         }
         let members = Set(memberships.filter { $0.value == organisation }.map(\.key))
         var labels = pseudonymLabels(members, organisation: organisation, language: d.settings.language)
-        var named = 0
+        var named = Set<ActorKey>()
         if let list = d.learners {
             for (actor, label) in try listedLabels(list, pipeline: pipeline) where members.contains(actor) {
                 labels[actor] = label
-                named += 1
+                named.insert(actor)
             }
         }
-        var input = MetricInput(sessions: [], actorDays: [], facts: try store.facts().restricted(to: members), zone: zone)
+        let facts = try store.facts()
+        var input = MetricInput(sessions: [], actorDays: [], facts: facts.restricted(to: members), zone: zone)
+        // As of the platform's last day, not the organisation's: quiet learners are at risk.
+        input.reportDay = MetricInput(sessions: [], actorDays: [], facts: facts, zone: zone).asOfDay
         input.catalogue = try store.catalogue()
         input.atRiskDays = d.settings.atRiskDays
         var tables = CompletionReport.tables.compactMap { TableRegistry.tables[$0]?.build(input) }
         _ = try Release.guardTables(&tables, catalogue: input.catalogue, scanner: scanner, location: directory)
+        let names = ReportFileName.names(stem: "organisation", keys: organisations.map(\.text))
         let document = OrganisationReport.document(
             organisation: organisation, input: input, tables: Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) }),
-            labels: labels, settings: d.writing)
-        return (document, members.count, named)
+            labels: labels, settings: d.writing, fileName: names[organisation.text] ?? "organisation")
+        return (document, members.count, named.count)
     }
 
     /// A label per learner made for this organisation's reports: a keyed hash of the
@@ -194,6 +252,11 @@ public struct ReportPhase {
                     "the store holds no access-log requests on \(CivilTime.isoDate(days: Int(day)))",
                     hint: log.days.isEmpty ? "read an access log first" : "days held: \(Self.span(log.days.keys))")
             }
+            if let last = log.days.keys.max(), day == last {
+                throw SillageError.usage(
+                    "\(CivilTime.isoDate(days: Int(day))) is the last day the store holds and may not be complete",
+                    hint: "it is reported once a later day has requests")
+            }
             days = [day]
         } else {
             let completed = log.completedDays
@@ -201,9 +264,13 @@ public struct ReportPhase {
             days = completed.filter { !existing.contains("server-\(CivilTime.isoDate(days: Int($0))).html") || completed.suffix(8).contains($0) }
         }
         guard let first = days.first, let last = days.last else { return [] }
-        for (k, n) in try store.serverObjects(days: Int(first)...Int(last)) where days.contains(k.day) {
-            log.objects[k.day, default: []].append(ServerLog.ObjectCount(object: k.object, statusClass: k.statusClass, requests: n))
+        // Only paths enough people requested are named: a path one learner alone met (their
+        // profile, their file) says something about them, and a learner cannot fill the list.
+        for c in try store.serverObjects(days: Int(first)...Int(last)) where days.contains(c.day) && c.people >= d.minCount {
+            log.objects[c.day, default: []].append(
+                ServerLog.ObjectCount(object: c.object, statusClass: c.statusClass, requests: c.requests, people: c.people))
         }
+        log.minPeople = d.minCount
         try guardObjects(&log, scanner: scanner, location: directory)
         return days.map { ServerReport.document(log, day: $0, settings: d.writing) }
     }

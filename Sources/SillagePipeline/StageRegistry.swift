@@ -12,6 +12,8 @@ public struct IngestContext: Sendable {
     public var streamIndex: UInt8
     /// Local days the run reads (`--since`/`--until`); records outside are skipped.
     public var window: DayWindow? = nil
+    /// People on the opt-out list (access logs drop them before counting anything of theirs).
+    public var optOuts: Set<ActorKey> = []
 }
 
 /// How one file is to be read: its parser and where its records may be cut.
@@ -71,6 +73,7 @@ public enum StageRegistry {
                     format: format, stream: c.streamIndex, profile: d.profile, visitorScope: d.visitorScope, zone: c.zone,
                     pseudonymiser: c.pseudonymiser, classifier: c.classifier)
                 parser.window = c.window
+                parser.optOuts = c.optOuts
                 parser.trustsForwardedFor = d.clientAddress == "x-forwarded-for"
                 return FileParsing(parser: parser)
             })
@@ -85,6 +88,7 @@ public enum StageRegistry {
                     layout: preset.overriding(d.fields), stream: c.streamIndex, profile: d.profile, visitorScope: d.visitorScope,
                     zone: c.zone, pseudonymiser: c.pseudonymiser, classifier: c.classifier)
                 parser.window = c.window
+                parser.optOuts = c.optOuts
                 parser.trustsForwardedFor = d.clientAddress == "x-forwarded-for"
                 return FileParsing(parser: parser)
             })
@@ -98,6 +102,7 @@ public enum StageRegistry {
                     separator: separator, defaultDirective: defaultDirective, stream: c.streamIndex, profile: d.profile,
                     visitorScope: d.visitorScope, zone: c.zone, pseudonymiser: c.pseudonymiser, classifier: c.classifier)
                 parser.window = c.window
+                parser.optOuts = c.optOuts
                 parser.trustsForwardedFor = d.clientAddress == "x-forwarded-for"
                 // A file resumed past its header reads with the header's fields.
                 let prefix = Array(W3CExtendedLogParser.fieldsDirective.utf8)
@@ -114,6 +119,7 @@ public enum StageRegistry {
                 stream: c.streamIndex, profile: d.profile, visitorScope: d.visitorScope, zone: c.zone, pseudonymiser: c.pseudonymiser,
                 classifier: c.classifier)
             parser.window = c.window
+            parser.optOuts = c.optOuts
             return FileParsing(parser: parser)
         })
 

@@ -26,7 +26,8 @@ public enum OrganisationReport {
     /// The page; `input` holds the organisation's learners' facts only, `tables` the
     /// completion tables built from it, `labels` each learner's label.
     public static func document(
-        organisation: Publishable, input: MetricInput, tables: [String: Table], labels: [ActorKey: String], settings: ReportSettings
+        organisation: Publishable, input: MetricInput, tables: [String: Table], labels: [ActorKey: String], settings: ReportSettings,
+        fileName: String? = nil
     ) -> ReportDocument {
         let l = settings.language
         let data = CourseData(tables)
@@ -54,7 +55,7 @@ public enum OrganisationReport {
             }
         }
         page.paragraph(CompletionReport.definitions(settings))
-        let name = ReportFileName.names(stem: "organisation", keys: [organisation.text])[organisation.text] ?? "organisation"
+        let name = fileName ?? ReportFileName.names(stem: "organisation", keys: [organisation.text])[organisation.text] ?? "organisation"
         return ReportDocument(name: name, page: page, tables: tables, settings: settings)
     }
 

@@ -95,7 +95,7 @@ public enum ReportFileName {
     }
 
     /// One name per key, distinct: `stem-<slug>`, or `stem-<slug>-<digest>` for keys that collide.
-    static func names(stem: String, keys: [String]) -> [String: String] {
+    public static func names(stem: String, keys: [String]) -> [String: String] {
         let slugs = Dictionary(grouping: keys, by: slug)
         var out: [String: String] = [:]
         for (s, group) in slugs {

@@ -58,9 +58,14 @@ public enum ReportValue: Sendable, Equatable {
             let text = Cell.formatDecimal(d, digits: digits)
             return comma ? String(text.map { $0 == "." ? "," : $0 }) : text
         }
+        // A spreadsheet runs a cell that starts like a formula: text that does gets a quote.
+        func text(_ s: String) -> String {
+            guard comma, let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return s }
+            return "'" + s
+        }
         switch self {
-        case .value(let p): return p.text
-        case .label(let s): return s
+        case .value(let p): return text(p.text)
+        case .label(let s): return text(s)
         case .count(let n): return String(n)
         case .number(let d, let digits): return decimal(d, digits)
         case .share(let s): return decimal(s * 100, 1)

@@ -16,16 +16,21 @@ public struct ServerLog: Sendable {
         public var object: Publishable
         public var statusClass: Int
         public var requests: Int
-        public init(object: Publishable, statusClass: Int, requests: Int) {
+        /// The distinct people behind the requests.
+        public var people: Int
+        public init(object: Publishable, statusClass: Int, requests: Int, people: Int) {
             self.object = object
             self.statusClass = statusClass
             self.requests = requests
+            self.people = people
         }
     }
 
     public var days: [Int32: Day] = [:]
     /// Per day, requests per object and status class (page views, and 4xx and 5xx of people).
     public var objects: [Int32: [ObjectCount]] = [:]
+    /// The fewest people behind a path the rankings name (those below were left out).
+    public var minPeople = 11
 
     public init() {}
 
@@ -61,7 +66,12 @@ public enum ServerReport {
         tables.append(chart(statusTable(today, l), on: &page, id: "status", line: false, l))
         page.heading(l.words("Heures les plus chargées", "Busiest hours"))
         tables.append(chart(hoursTable(today, l), on: &page, id: "hours", line: true, l))
-        let objects = log.objects[day] ?? []
+        let objects = (log.objects[day] ?? []).filter { $0.people >= log.minPeople }
+        page.paragraph(
+            l.words(
+                "Les pages et les erreurs ci-dessous sont celles d’au moins \(log.minPeople) personnes ce jour-là : un chemin que peu de personnes ont demandé (un profil, un fichier déposé) n’est pas nommé.",
+                "The pages and errors below are those at least \(log.minPeople) people met that day: a path few people requested (a profile, an uploaded file) is not named."
+            ))
         for (id, classes, fr, en) in [
             ("top_pages", [1, 2], "Pages les plus vues", "Most viewed pages"), ("errors_4xx", [3], "Erreurs 4xx (personnes)", "4xx errors (people)"),
             ("errors_5xx", [4], "Erreurs 5xx (personnes)", "5xx errors (people)"),
@@ -132,12 +142,13 @@ public enum ServerReport {
 
     /// The objects of `classes` by requests, most first, ties in key order.
     static func ranking(_ objects: [ServerLog.ObjectCount], classes: Set<Int>, id: String, caption: String, _ l: ReportLanguage) -> ReportTable {
-        var byObject: [Publishable: Int] = [:]
-        for o in objects where classes.contains(o.statusClass) { byObject[o.object, default: 0] += o.requests }
-        let top = byObject.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(topCount)
+        let top = objects.filter { classes.contains($0.statusClass) }
+            .sorted { $0.requests != $1.requests ? $0.requests > $1.requests : ($0.object, $0.statusClass) < ($1.object, $1.statusClass) }
+            .prefix(topCount)
         return ReportTable(
-            id: id, caption: caption, headers: [l.words("Page ou fichier", "Page or file"), l.words("Requêtes", "Requests")],
-            rows: top.map { [.value($0.key), .count(Int64($0.value))] })
+            id: id, caption: caption,
+            headers: [l.words("Page ou fichier", "Page or file"), l.words("Personnes", "People"), l.words("Requêtes", "Requests")],
+            rows: top.map { [.value($0.object), .count(Int64($0.people)), .count(Int64($0.requests))] })
     }
 
     /// A bar (or line) chart of the table's last column, then the table.

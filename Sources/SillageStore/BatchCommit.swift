@@ -33,20 +33,22 @@ extension Store {
         public init() {}
     }
 
-    /// A day, a stream, an object and a status class (0 for 1xx … 4 for 5xx).
+    /// A day, a stream, an object, a status class (0 for 1xx … 4 for 5xx) and a person.
     public struct ServerObjectKey: Hashable, Sendable, Comparable {
         public var day: Int32
         public var stream: String
         public var object: Publishable
         public var statusClass: Int
-        public init(day: Int32, stream: String, object: Publishable, statusClass: Int) {
+        public var actor: ActorKey
+        public init(day: Int32, stream: String, object: Publishable, statusClass: Int, actor: ActorKey) {
             self.day = day
             self.stream = stream
             self.object = object
             self.statusClass = statusClass
+            self.actor = actor
         }
         public static func < (a: Self, b: Self) -> Bool {
-            (a.day, a.stream, a.object, a.statusClass) < (b.day, b.stream, b.object, b.statusClass)
+            (a.day, a.stream, a.object, a.statusClass, a.actor) < (b.day, b.stream, b.object, b.statusClass, b.actor)
         }
     }
 
@@ -101,12 +103,13 @@ extension Store {
                 }
                 let objects = try database.prepare(
                     """
-                    INSERT INTO server_objects(day, stream, object, status_class, input, requests) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO server_objects(day, stream, object, status_class, actor, input, requests) VALUES (?, ?, ?, ?, ?, ?, ?)
                     \(StoredFact.Upsert.serverObjects)
                     """)
                 for (k, n) in batch.serverObjects.sorted(by: { $0.key < $1.key }) {
                     objects.reset(); objects.bindInt(1, Int64(k.day)); objects.bindText(2, k.stream); objects.bindText(3, k.object)
-                    objects.bindInt(4, Int64(k.statusClass)); objects.bindInt(5, input); objects.bindInt(6, Int64(n))
+                    objects.bindInt(4, Int64(k.statusClass)); objects.bindActor(5, k.actor); objects.bindInt(6, input)
+                    objects.bindInt(7, Int64(n))
                     try objects.run()
                 }
                 let day = try database.prepare(

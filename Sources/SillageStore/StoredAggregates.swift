@@ -40,19 +40,48 @@ extension Store {
         return out
     }
 
-    /// Requests per day, stream, object and status class, all inputs combined.
-    public func serverObjects(days: ClosedRange<Int>? = nil) throws(SillageError) -> [ServerObjectKey: Int] {
+    /// Requests and the distinct people behind them per day, object and status class (the
+    /// streams and inputs combined); page views answered 2xx or 3xx count as one class, 1.
+    public func serverObjects(days: ClosedRange<Int>? = nil) throws(SillageError) -> [ServerObjectCount] {
         let q = try database.prepare(
             """
-            SELECT day, stream, object, status_class, sum(requests) FROM server_objects WHERE day BETWEEN ? AND ?
-            GROUP BY day, stream, object, status_class
+            SELECT day, object, CASE WHEN status_class = 2 THEN 1 ELSE status_class END AS class, sum(requests),
+                count(DISTINCT actor)
+            FROM server_objects WHERE day BETWEEN ? AND ?
+            GROUP BY day, object, class ORDER BY day, object, class
             """)
         q.bind(dayBounds(days))
-        var out: [ServerObjectKey: Int] = [:]
+        var out: [ServerObjectCount] = []
         while try q.step() {
-            out[ServerObjectKey(day: Int32(q.int(0)), stream: q.text(1), object: q.value(2), statusClass: Int(q.int(3)))] = Int(q.int(4))
+            out.append(
+                ServerObjectCount(
+                    day: Int32(q.int(0)), object: q.value(1), statusClass: Int(q.int(2)), requests: Int(q.int(3)), people: Int(q.int(4))))
         }
         return out
+    }
+
+    /// One person's page views and errors per day, stream, object and status class.
+    public func serverObjects(of actor: ActorKey) throws(SillageError) -> [(
+        day: Int32, stream: String, object: String, statusClass: Int, requests: Int
+    )] {
+        let q = try database.prepare(
+            """
+            SELECT day, stream, object, status_class, sum(requests) FROM server_objects WHERE actor = ?
+            GROUP BY day, stream, object, status_class ORDER BY day, stream, object, status_class
+            """)
+        q.bindActor(1, actor)
+        var out: [(day: Int32, stream: String, object: String, statusClass: Int, requests: Int)] = []
+        while try q.step() { out.append((Int32(q.int(0)), q.text(1), q.text(2), Int(q.int(3)), Int(q.int(4)))) }
+        return out
+    }
+
+    /// Requests of a day's object and status class, and the people behind them.
+    public struct ServerObjectCount: Sendable, Equatable {
+        public var day: Int32
+        public var object: Publishable
+        public var statusClass: Int
+        public var requests: Int
+        public var people: Int
     }
 
     /// Every learner's organisation, from the organisations reference input.
