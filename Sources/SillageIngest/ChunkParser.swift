@@ -14,8 +14,8 @@ public struct ChunkResult: Sendable {
     public var server: [Int32: ServerDay] = [:]
     /// Access logs: requests of people (not bots) per local day, object (chunk-local id, as
     /// events' objects), status class and person: page views, and requests answered 4xx or
-    /// 5xx. Kept per person so that erasure reaches them and the report counts the people
-    /// behind a path, publishing none that few people requested.
+    /// 5xx. Per person in memory only, so that the batch counts the people behind a path and
+    /// keeps none that few people requested.
     public var serverObjects: [ServerObjectKey: Int] = [:]
     /// Catalogue entries and memberships read from reference tables.
     public var references: [ReferenceRow] = []

@@ -122,12 +122,7 @@ public enum AccessRequest {
         let recent = PersonTable(
             file: "recent_views.csv", key: "recentViews", header: ["object", "last_view_utc"],
             rows: try store.recentViews(of: actor).map { [$0.object, instant($0.lastMillis)] })
-        let requests = PersonTable(
-            file: "server_requests.csv", key: "serverRequests", header: ["local_date", "stream", "object", "status_class", "requests"],
-            rows: try store.serverObjects(of: actor).map {
-                [date($0.day), $0.stream, $0.object, ServerDay.classNames[min(max($0.statusClass, 0), 5)], String($0.requests)]
-            })
-        return [sessions, days, courses(of: actor, facts: facts, name: name)] + factTables(facts, name: name) + [recent, requests]
+        return [sessions, days, courses(of: actor, facts: facts, name: name)] + factTables(facts, name: name) + [recent]
     }
 
     static func courses(of actor: ActorKey, facts: ActivityFacts, name: (Publishable) -> String) -> PersonTable {

@@ -1,5 +1,6 @@
 import SillageCore
 import SillagePrivacy
+import SillageIngest
 import SillageMetrics
 import SillageStore
 
@@ -19,6 +20,31 @@ struct BatchAssembler {
         latest = latestSessionEnd ?? Int64.min
     }
 
+    /// The fewest distinct people a path needs in a batch to be stored for the server report.
+    var serverPathFloor = 11
+
+    /// A slice's requests per person added up per path: page views (2xx and 3xx together) and
+    /// errors, with the distinct people behind them; a path fewer than `floor` people
+    /// requested is dropped here, so it never reaches the store.
+    static func paths(
+        _ perPerson: [ServerObjectKey: Int], stream: String, strings: [Publishable], floor: Int
+    ) -> [Store.ServerObjectKey: Store.ServerPathCount] {
+        var requests: [Store.ServerObjectKey: Int] = [:]
+        var people: [Store.ServerObjectKey: Set<ActorKey>] = [:]
+        for (k, n) in perPerson {
+            let object = Int(k.object) < strings.count && k.object > 0 ? strings[Int(k.object)] : Publishable.none
+            let key = Store.ServerObjectKey(day: k.day, stream: stream, object: object, statusClass: k.statusClass == 2 ? 1 : Int(k.statusClass))
+            requests[key, default: 0] += n
+            people[key, default: []].insert(k.actor)
+        }
+        var out: [Store.ServerObjectKey: Store.ServerPathCount] = [:]
+        for (key, n) in requests {
+            let count = people[key]?.count ?? 0
+            if count >= floor { out[key] = Store.ServerPathCount(requests: n, people: count) }
+        }
+        return out
+    }
+
     mutating func batch(
         _ output: Sessioniser.Output, slice: FileIngest, stream: String, strings: [Publishable] = [], ledger: LedgerEntry?
     ) -> Store.Batch {
@@ -33,11 +59,7 @@ struct BatchAssembler {
             batch.daily[Store.DailyKey(day: day, stream: stream), default: DailyCounts()].add(counts)
         }
         for (day, tally) in slice.server { batch.server[Store.DailyKey(day: day, stream: stream), default: ServerDay()].add(tally) }
-        for (k, n) in slice.serverObjects {
-            let object = Int(k.object) < strings.count && k.object > 0 ? strings[Int(k.object)] : Publishable.none
-            let key = Store.ServerObjectKey(day: k.day, stream: stream, object: object, statusClass: Int(k.statusClass), actor: k.actor)
-            batch.serverObjects[key, default: 0] += n
-        }
+        batch.serverObjects = Self.paths(slice.serverObjects, stream: stream, strings: strings, floor: serverPathFloor)
         for s in output.sessions where s.end > latest { latest = s.end }
         for (k, t) in output.facts.lastViews { recentViews[k] = max(recentViews[k] ?? t, t) }
         if latest > Int64.min {

@@ -58,6 +58,7 @@ final class IngestPhase {
         optOuts = OptOutFilter(actors: try store.optOuts())
         assembler = BatchAssembler(
             gap: sessioniser.inactivityMillis, recentViews: try store.recentViews(), latestSessionEnd: try store.latestSessionEnd())
+        assembler.serverPathFloor = pipeline.serverPathFloor
         opener = FileOpener(ledger: try store.ledgerEntries())
         names = KnownNames(key: key, stored: try store.knownNames())
     }

@@ -27,6 +27,9 @@ public struct PipelineDefinition: Sendable {
     public var exports: [ExportDefinition] = [ExportDefinition()]
     /// Reports every run refreshes (`reports`); none by default.
     public var reports: [ReportDefinition] = []
+    /// The fewest distinct people a path needs (in a batch) to be kept for the server
+    /// report: the smallest `minCount` of its server reports, 11 without one.
+    public var serverPathFloor: Int { reports.filter { $0.kind == .server }.map(\.minCount).min() ?? 11 }
     /// Who receives exports; without a `recipients` key, one recipient named `default`.
     public var recipients: [RecipientDefinition] = [RecipientDefinition(name: "default")]
     /// Total ε all recipients together may receive from this store (colluding recipients add

@@ -28,27 +28,36 @@ extension Store {
         public var names: [ActorKey] = []
         /// Access logs: the server report's counts per (local day, stream).
         public var server: [DailyKey: ServerDay] = [:]
-        /// Access logs: requests per day, stream, gated object and status class.
-        public var serverObjects: [ServerObjectKey: Int] = [:]
+        /// Access logs: requests per day, stream, gated object and status class, with the
+        /// distinct people behind them in the batch; only paths enough people requested.
+        public var serverObjects: [ServerObjectKey: ServerPathCount] = [:]
         public init() {}
     }
 
-    /// A day, a stream, an object, a status class (0 for 1xx … 4 for 5xx) and a person.
+    /// A day, a stream, an object and a status class (1 for a page view, 3 for 4xx, 4 for 5xx).
     public struct ServerObjectKey: Hashable, Sendable, Comparable {
         public var day: Int32
         public var stream: String
         public var object: Publishable
         public var statusClass: Int
-        public var actor: ActorKey
-        public init(day: Int32, stream: String, object: Publishable, statusClass: Int, actor: ActorKey) {
+        public init(day: Int32, stream: String, object: Publishable, statusClass: Int) {
             self.day = day
             self.stream = stream
             self.object = object
             self.statusClass = statusClass
-            self.actor = actor
         }
         public static func < (a: Self, b: Self) -> Bool {
-            (a.day, a.stream, a.object, a.statusClass, a.actor) < (b.day, b.stream, b.object, b.statusClass, b.actor)
+            (a.day, a.stream, a.object, a.statusClass) < (b.day, b.stream, b.object, b.statusClass)
+        }
+    }
+
+    /// Requests of a path, and the distinct people behind them in one batch.
+    public struct ServerPathCount: Sendable, Equatable {
+        public var requests: Int
+        public var people: Int
+        public init(requests: Int, people: Int) {
+            self.requests = requests
+            self.people = people
         }
     }
 
@@ -103,13 +112,13 @@ extension Store {
                 }
                 let objects = try database.prepare(
                     """
-                    INSERT INTO server_objects(day, stream, object, status_class, actor, input, requests) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO server_objects(day, stream, object, status_class, input, requests, people) VALUES (?, ?, ?, ?, ?, ?, ?)
                     \(StoredFact.Upsert.serverObjects)
                     """)
                 for (k, n) in batch.serverObjects.sorted(by: { $0.key < $1.key }) {
                     objects.reset(); objects.bindInt(1, Int64(k.day)); objects.bindText(2, k.stream); objects.bindText(3, k.object)
-                    objects.bindInt(4, Int64(k.statusClass)); objects.bindActor(5, k.actor); objects.bindInt(6, input)
-                    objects.bindInt(7, Int64(n))
+                    objects.bindInt(4, Int64(k.statusClass)); objects.bindInt(5, input); objects.bindInt(6, Int64(n.requests))
+                    objects.bindInt(7, Int64(n.people))
                     try objects.run()
                 }
                 let day = try database.prepare(

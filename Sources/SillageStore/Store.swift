@@ -228,9 +228,9 @@ public final class Store {
             PRIMARY KEY (course, actor, day, input)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS server_objects (
-            day INTEGER NOT NULL, stream TEXT NOT NULL, object TEXT NOT NULL, status_class INTEGER NOT NULL, actor BLOB NOT NULL,
-            input INTEGER NOT NULL, requests INTEGER NOT NULL,
-            PRIMARY KEY (day, stream, object, status_class, actor, input)
+            day INTEGER NOT NULL, stream TEXT NOT NULL, object TEXT NOT NULL, status_class INTEGER NOT NULL, input INTEGER NOT NULL,
+            requests INTEGER NOT NULL, people INTEGER NOT NULL,
+            PRIMARY KEY (day, stream, object, status_class, input)
         ) WITHOUT ROWID;
         """
 

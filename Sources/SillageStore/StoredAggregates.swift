@@ -40,15 +40,13 @@ extension Store {
         return out
     }
 
-    /// Requests and the distinct people behind them per day, object and status class (the
-    /// streams and inputs combined); page views answered 2xx or 3xx count as one class, 1.
+    /// Requests per day, object and status class (the streams and inputs combined), and the
+    /// most distinct people behind them in one batch: a lower bound of the day's people.
     public func serverObjects(days: ClosedRange<Int>? = nil) throws(SillageError) -> [ServerObjectCount] {
         let q = try database.prepare(
             """
-            SELECT day, object, CASE WHEN status_class = 2 THEN 1 ELSE status_class END AS class, sum(requests),
-                count(DISTINCT actor)
-            FROM server_objects WHERE day BETWEEN ? AND ?
-            GROUP BY day, object, class ORDER BY day, object, class
+            SELECT day, object, status_class, sum(requests), max(people) FROM server_objects WHERE day BETWEEN ? AND ?
+            GROUP BY day, object, status_class ORDER BY day, object, status_class
             """)
         q.bind(dayBounds(days))
         var out: [ServerObjectCount] = []
@@ -57,21 +55,6 @@ extension Store {
                 ServerObjectCount(
                     day: Int32(q.int(0)), object: q.value(1), statusClass: Int(q.int(2)), requests: Int(q.int(3)), people: Int(q.int(4))))
         }
-        return out
-    }
-
-    /// One person's page views and errors per day, stream, object and status class.
-    public func serverObjects(of actor: ActorKey) throws(SillageError) -> [(
-        day: Int32, stream: String, object: String, statusClass: Int, requests: Int
-    )] {
-        let q = try database.prepare(
-            """
-            SELECT day, stream, object, status_class, sum(requests) FROM server_objects WHERE actor = ?
-            GROUP BY day, stream, object, status_class ORDER BY day, stream, object, status_class
-            """)
-        q.bindActor(1, actor)
-        var out: [(day: Int32, stream: String, object: String, statusClass: Int, requests: Int)] = []
-        while try q.step() { out.append((Int32(q.int(0)), q.text(1), q.text(2), Int(q.int(3)), Int(q.int(4)))) }
         return out
     }
 

@@ -53,11 +53,10 @@ struct StoredFact {
         StoredFact(
             table: "searches", lastSeen: "(max(day) + 1) * 86400000", purge: ("searches", "day"), accessFile: "searches.csv",
             values: ["term"], upsert: Upsert.searches),
-        // A person's page views and errors per day, object and status class: what the server
-        // report counts the people behind a path with.
+        // Paths many people requested, per day and status class: no one's, kept as long as
+        // sessions. A path fewer people requested in a batch is never stored.
         StoredFact(
-            table: "server_objects", lastSeen: "(max(day) + 1) * 86400000", purge: ("serverObjects", "day"),
-            accessFile: "server_requests.csv", values: ["object"], upsert: Upsert.serverObjects),
+            table: "server_objects", byActor: false, purge: ("serverObjects", "day"), values: ["object"], upsert: Upsert.serverObjects),
         StoredFact(table: "catalogue", byActor: false),
         // Memberships are not dated: they are no trace of activity, so a learner the operator
         // lists in an organisation but who was never active is not "inactive" (anonymised on
@@ -93,7 +92,7 @@ struct StoredFact {
                 failed = failed + excluded.failed
             """
         static let serverObjects =
-            "ON CONFLICT(day, stream, object, status_class, actor, input) DO UPDATE SET requests = requests + excluded.requests"
+            "ON CONFLICT(day, stream, object, status_class, input) DO UPDATE SET requests = requests + excluded.requests, people = max(people, excluded.people)"
         static let recentViews = "ON CONFLICT(actor, object) DO UPDATE SET last_ms = max(last_ms, excluded.last_ms)"
     }
 

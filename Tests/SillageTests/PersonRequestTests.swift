@@ -88,7 +88,7 @@ private func rows(of actor: ActorKey, in store: Store) throws -> Int {
     #expect(
         outcome.files == [
             "person.json", "sessions.csv", "learner_days.csv", "courses.csv", "activity_completions.csv",
-            "course_days.csv", "content_views.csv", "searches.csv", "recent_views.csv", "server_requests.csv",
+            "course_days.csv", "content_views.csv", "searches.csv", "recent_views.csv",
         ])
     let csv = TestSupport.csvRows(try String(contentsOfFile: dir + "/answer/sessions.csv", encoding: .utf8))
     #expect(csv.count == theirs.count + 1)
