@@ -12,10 +12,10 @@ public struct ChunkResult: Sendable {
     public var daily: [Int32: DailyCounts] = [:]
     /// Access logs: what the daily server report counts of every request, per local day.
     public var server: [Int32: ServerDay] = [:]
-    /// Access logs: requests of people (not bots) per local day, object (chunk-local id, as
-    /// events' objects), status class and person: page views, and requests answered 4xx or
-    /// 5xx. Per person in memory only, so that the batch counts the people behind a path and
-    /// keeps none that few people requested.
+    /// Access logs: requests of people (not bots) answered 4xx or 5xx, per local day, object
+    /// (chunk-local id, as events' objects), status class and person (page views are the
+    /// events). Per person in memory only, so that the batch counts the people behind a path
+    /// and keeps none that few people requested.
     public var serverObjects: [ServerObjectKey: Int] = [:]
     /// Catalogue entries and memberships read from reference tables.
     public var references: [ReferenceRow] = []

@@ -62,7 +62,7 @@ struct WebRecordClassifier: Sendable {
     /// Judges `r` and records the outcome in `result`: an event, or a counted skip.
     @inline(__always)
     func classify(_ r: AccessRecord, memo: inout Memo, into result: inout ChunkResult) {
-        let day = zone.localDay(utcMillis: r.time)
+        let (day, hour) = zone.localDayAndHour(utcMillis: r.time)
         if let window, !window.contains(day) {
             result.counts[skip: .outsideWindow] += 1
             return
@@ -85,21 +85,20 @@ struct WebRecordClassifier: Sendable {
             }
             actor = a
         }
-        let seconds = r.time / 1000
-        let hour = Int(((seconds + Int64(zone.offset(atUTCSeconds: seconds))) % 86_400 + 86_400) % 86_400 / 3600)
         result.server[day, default: ServerDay()].count(status: r.status, bytes: r.bytes, hour: hour)
         let statusClass = UInt8(ServerDay.statusClass(r.status))
-        var object: UInt32 = 0
-        if let actor {
-            object = memo.gate.path(r.target, scrubber: scrubber)
-            result.serverObjects[ServerObjectKey(day: day, object: object, statusClass: statusClass, actor: actor), default: 0] += 1
-        }
         if let reason {
             result.counts[skip: reason] += 1
             result.daily[day, default: DailyCounts()][skip: reason] += 1
+            if let actor {
+                // An error a person met: its path, for the report's hot spots (page views are events).
+                let object = memo.gate.path(r.target, scrubber: scrubber)
+                result.serverObjects[ServerObjectKey(day: day, object: object, statusClass: statusClass, actor: actor), default: 0] += 1
+            }
             return
         }
         guard let actor else { return }
+        let object = memo.gate.path(r.target, scrubber: scrubber)
         result.daily[day, default: DailyCounts()].events += 1
         result.events.append(
             Event(

@@ -48,6 +48,8 @@ public struct ServerLog: Sendable {
 public enum ServerReport {
     /// How many objects each ranking lists.
     public static let topCount = 20
+    /// People behind a path are counted up to this many (`100+` beyond).
+    public static let peopleShown = 100
 
     public static func document(_ log: ServerLog, day: Int32, settings: ReportSettings) -> ReportDocument {
         let l = settings.language
@@ -148,7 +150,12 @@ public enum ServerReport {
         return ReportTable(
             id: id, caption: caption,
             headers: [l.words("Page ou fichier", "Page or file"), l.words("Personnes", "People"), l.words("Requêtes", "Requests")],
-            rows: top.map { [.value($0.object), .count(Int64($0.people)), .count(Int64($0.requests))] })
+            rows: top.map {
+                [
+                    .value($0.object), $0.people >= peopleShown ? .label("\(l.integer(peopleShown))+") : .count(Int64($0.people)),
+                    .count(Int64($0.requests)),
+                ]
+            })
     }
 
     /// A bar (or line) chart of the table's last column, then the table.

@@ -66,6 +66,16 @@ public struct ZoneRules: Sendable {
         return Int32(clamping: local >= 0 ? local / 86400 : (local - 86399) / 86400)
     }
 
+    /// Local day number and local hour (0–23) of a UTC instant in milliseconds, with one
+    /// offset lookup.
+    @inline(__always)
+    public func localDayAndHour(utcMillis: Int64) -> (day: Int32, hour: Int) {
+        let seconds = utcMillis >= 0 ? utcMillis / 1000 : (utcMillis - 999) / 1000
+        let local = seconds &+ Int64(offset(atUTCSeconds: seconds))
+        let day = local >= 0 ? local / 86400 : (local - 86399) / 86400
+        return (Int32(clamping: day), Int((local - day * 86400) / 3600))
+    }
+
     /// The UTC instant (seconds) of a local wall-clock time given in seconds since the local epoch.
     ///
     /// In a repeated hour (DST end) the earlier instant is chosen; in a skipped hour (DST
