@@ -75,7 +75,16 @@ struct WebRecordClassifier: Sendable {
         }
         let reason = skipReason(r, agentClass: agentClass)
         // A page view, or an error a person met: keyed, for the opt-out list and the report.
+        // With an opt-out list, any request of a signed-in user is keyed too (an asset, an
+        // odd method): an opted-out person's requests are counted nowhere, not even in totals.
         let isError = reason == .status && r.status >= 400
+        let isUser = r.user.count > 0 && !(r.user.count == 1 && r.user[0] == UInt8(ascii: "-"))
+        if reason != nil && !isError && agentClass != .bot && isUser && !optOuts.isEmpty,
+            optOuts.contains(key(r, day: day, memo: &memo, result: &result))
+        {
+            result.counts[skip: .optedOut] += 1
+            return
+        }
         var actor: ActorKey? = nil
         if reason == nil || isError {
             let a = key(r, day: day, memo: &memo, result: &result)

@@ -1,3 +1,4 @@
+import Foundation
 import SillageCore
 import SillageIngest
 import SillageExport
@@ -150,9 +151,9 @@ public struct PipelineDefinition: Sendable {
     /// Public reports and private ones (exact figures, learners' names) never share a
     /// directory: a public page's index would link the private pages.
     func checkReports(source: String) throws(SillageError) {
+        func place(_ r: ReportDefinition) -> String { ((r.directory ?? output + "/reports") as NSString).standardizingPath }
         for (i, r) in reports.enumerated() where r.audience == .public {
-            let directory = r.directory ?? output + "/reports"
-            if let j = reports.firstIndex(where: { $0.audience != .public && ($0.directory ?? output + "/reports") == directory }) {
+            if let j = reports.firstIndex(where: { $0.audience != .public && place($0) == place(r) }) {
                 throw SillageError.configuration(
                     "a public report shares its directory with the private report $.reports[\(j)]", at: "\(source) at $.reports[\(i)].out",
                     hint: "give the public report an \"out\" of its own")

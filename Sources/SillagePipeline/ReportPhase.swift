@@ -37,9 +37,19 @@ public struct ReportPhase {
     /// a report that fails leaves the others as they were.
     func run(store: Store, run: Int64, progress: ProgressSink?) throws(SillageError) -> [ReportOutcome] {
         var prepared: [Prepared] = []
+        var audiences: [String: (String, Int)] = [:]
         for (i, d) in pipeline.reports.enumerated() {
             progress?.phase("writing the \(d.kind.rawValue) report")
-            prepared.append(try prepare(d, store: store, location: "$.reports[\(i)]"))
+            let p = try prepare(d, store: store, location: "$.reports[\(i)]")
+            // However the directory is spelt (./, a trailing /, a symbolic link): one audience.
+            let place = Self.canonical(p.directory), audience = d.audience == .public ? "public" : "private"
+            if let (other, j) = audiences[place], other != audience {
+                throw SillageError.configuration(
+                    "the \(audience) report and the \(other) report $.reports[\(j)] write to the same directory", at: "$.reports[\(i)].out",
+                    hint: "give the public report an \"out\" of its own")
+            }
+            audiences[place] = (audience, i)
+            prepared.append(p)
         }
         var out: [ReportOutcome] = []
         for p in prepared { out.append(try publish(p, store: store, run: run)) }
@@ -59,6 +69,20 @@ public struct ReportPhase {
         var details: [(String, JSONValue)] = []
         /// Files of the same report left from an earlier one (course pages of courses gone).
         var stale: [String] = []
+    }
+
+    /// The directory as the file system knows it: symbolic links of its existing part
+    /// resolved, `.`, `..` and trailing slashes taken out.
+    static func canonical(_ directory: String) -> String {
+        var path = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
+        path = (path as NSString).standardizingPath
+        var existing = path, rest: [String] = []
+        while !FileManager.default.fileExists(atPath: existing), existing != "/" {
+            rest.insert((existing as NSString).lastPathComponent, at: 0)
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        let resolved = (existing as NSString).resolvingSymlinksInPath
+        return ([resolved] + rest).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
     }
 
     /// The name of the file that says who a report directory is for.

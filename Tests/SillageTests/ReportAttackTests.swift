@@ -58,6 +58,9 @@ func aLearnersOwnPathsNeverReachTheStore(floor: Int) async throws {
     var lines = [
         line("sarah.michel53", "192.0.2.7", day: 30, "/notes/Sarah-Michel-absences", 404),
         line("sarah.michel53", "192.0.2.7", day: 30, "/course/view.php?id=2", 200),
+        // An asset and an odd method: theirs too, counted nowhere either.
+        line("sarah.michel53", "192.0.2.7", day: 30, "/theme/big.css", 200).replacingOccurrences(of: " 512 ", with: " 777777 "),
+        line("sarah.michel53", "192.0.2.7", day: 30, "/dav/", 207).replacingOccurrences(of: "GET", with: "PROPFIND"),
     ]
     for i in 0..<12 { lines.append(line("-", "198.51.100.\(i)", day: 30, "/course/view.php?id=2", 200)) }
     lines.append(line("-", "198.51.100.1", day: 31, "/course/view.php?id=2", 200))
@@ -67,7 +70,9 @@ func aLearnersOwnPathsNeverReachTheStore(floor: Int) async throws {
     _ = try Erasure.forget(
         [try PersonIdentifier(qualified: "web-user:sarah.michel53")], store: try Store(path: p.store), pseudonymiser: Pseudonymiser(key: key.bytes))
     let report = try await Runner(pipeline: p).run()
-    #expect(report.counts[skip: .optedOut] == 2)
+    #expect(report.counts[skip: .optedOut] == 4)
+    let day30 = try Store(path: p.store).dailyCounts()[Store.DailyKey(day: Int32(CivilTime.days(year: 2026, month: 3, day: 30)), stream: "web")]
+    #expect(day30?["server:requests"] == 12 && day30?["server:bytes"] == 12 * 512, "only the twelve visitors' requests: \(day30 ?? [:])")
     let paths = try storedPaths(p, day: 30)
     #expect(!paths.keys.contains { $0.contains("Michel") })
     #expect(paths["/course/view.php?id=2"] == 12)
@@ -103,6 +108,11 @@ func theServerReportNamesOnlyPathsManyPeopleRequested(minCount: Int) async throw
     try pipeline.write(toFile: dir + "/Pipelines/mixed.json", atomically: true, encoding: .utf8)
     let mixed = try TestSupport.run(TestSupport.binary, ["validate", "Pipelines/mixed.json"], in: dir)
     #expect(mixed.status == 2 && mixed.stderr.contains("a public report shares its directory with the private report"), "\(mixed.stderr)")
+    // The same directory spelt another way.
+    try pipeline.replacingOccurrences(of: #""audience": "public" }"#, with: #""audience": "public", "out": "../out/./reports/" }"#)
+        .write(toFile: dir + "/Pipelines/spelt.json", atomically: true, encoding: .utf8)
+    let spelt = try TestSupport.run(TestSupport.binary, ["validate", "Pipelines/spelt.json"], in: dir)
+    #expect(spelt.status == 2 && spelt.stderr.contains("a public report shares its directory"), "\(spelt.stderr)")
     let intoPrivate = try TestSupport.run(TestSupport.binary, ["report", "completion", "Pipelines/sample.json", "--audience", "public"], in: dir)
     #expect(intoPrivate.status == 2 && intoPrivate.stderr.contains("holds private reports"), "\(intoPrivate.stderr)")
     let own = try TestSupport.run(
