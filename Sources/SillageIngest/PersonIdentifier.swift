@@ -50,13 +50,21 @@ public struct PersonIdentifier: Sendable {
             guard PersonIdentifier.namespaces.contains(where: { $0.name == namespace }) || declared.contains(namespace) else {
                 throw SillageError.usage(
                     "unknown namespace \"\(namespace)\"",
-                    hint: "namespaces: " + (PersonIdentifier.namespaces.map(\.name) + declared).joined(separator: ", "))
+                    hint: PersonIdentifier.namespaceHint(declared))
             }
             guard let form = IdentifierForm.normalised(namespace, trimmed) else {
                 throw SillageError.usage("a \(namespace) identifier is a positive number (the value is not repeated here)")
             }
             bytes = form
         }
+    }
+
+    /// The namespaces an identifier may name, each once (a pipeline may declare a built-in one
+    /// as an input's identity).
+    static func namespaceHint(_ declared: [String]) -> String {
+        var names = PersonIdentifier.namespaces.map(\.name)
+        for d in declared where !names.contains(d) { names.append(d) }
+        return "namespaces: " + names.joined(separator: ", ")
     }
 
     /// Reads `NS:ID` (`moodle-userid:42`, `xapi-mbox:mailto:a@b.fr`): the namespace is the
@@ -66,7 +74,7 @@ public struct PersonIdentifier: Sendable {
         guard let colon = trimmed.firstIndex(of: ":") else {
             throw SillageError.usage(
                 "an identifier is NAMESPACE:ID (for example moodle-userid:42), or give --namespace",
-                hint: "namespaces: " + (PersonIdentifier.namespaces.map(\.name) + declared).joined(separator: ", "))
+                hint: PersonIdentifier.namespaceHint(declared))
         }
         try self.init(namespace: String(trimmed[..<colon]), String(trimmed[trimmed.index(after: colon)...]), declared: declared)
     }

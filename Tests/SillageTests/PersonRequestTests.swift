@@ -320,3 +320,15 @@ func accountsOfTwoPlatformsStayApartUnderADeclaredIdentity(declaresPlatform: Boo
     #expect(again.status == 0, "\(again.stderr)")
     #expect(try views() == before)
 }
+
+/// An unknown namespace's hint names each namespace once, a declared built-in one too.
+@Test func theNamespaceHintNamesEachNamespaceOnce() {
+    do {
+        _ = try PersonIdentifier(qualified: "nope:1", declared: ["moodle-userid", "campus-id"])
+        Issue.record("an unknown namespace is refused")
+    } catch {
+        let hint = error.hint ?? ""
+        #expect(hint.components(separatedBy: "moodle-userid").count == 2, "\(hint)")
+        #expect(hint.hasSuffix(", campus-id"))
+    }
+}
