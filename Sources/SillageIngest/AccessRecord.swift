@@ -27,6 +27,10 @@ struct AccessRecord {
 
     static var none: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
 
+    /// The record names an authenticated user (not empty, not `-`).
+    @inline(__always)
+    var hasUser: Bool { user.count > 0 && !(user.count == 1 && user[0] == UInt8(ascii: "-")) }
+
     /// A byte count written in decimal (`%b`, `$body_bytes_sent`, `sc-bytes`); 0 for `-`,
     /// an empty field, anything that is not digits, or more than 18 digits.
     @inline(__always)

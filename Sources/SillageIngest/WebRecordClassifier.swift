@@ -78,8 +78,7 @@ struct WebRecordClassifier: Sendable {
         // With an opt-out list, any request of a signed-in user is keyed too (an asset, an
         // odd method): an opted-out person's requests are counted nowhere, not even in totals.
         let isError = reason == .status && r.status >= 400
-        let isUser = r.user.count > 0 && !(r.user.count == 1 && r.user[0] == UInt8(ascii: "-"))
-        if reason != nil && !isError && agentClass != .bot && isUser && !optOuts.isEmpty,
+        if !optOuts.isEmpty, reason != nil, !isError, agentClass != .bot, r.hasUser,
             optOuts.contains(key(r, day: day, memo: &memo, result: &result))
         {
             result.counts[skip: .optedOut] += 1
@@ -142,7 +141,7 @@ struct WebRecordClassifier: Sendable {
     /// default); memoised per chunk, and a user name noted for the PII guard once.
     @inline(__always)
     func key(_ r: AccessRecord, day: Int32, memo: inout Memo, result: inout ChunkResult) -> ActorKey {
-        let isUser = r.user.count > 0 && !(r.user.count == 1 && r.user[0] == UInt8(ascii: "-"))
+        let isUser = r.hasUser
         let agent = r.userAgent ?? AccessRecord.none
         // Memo key: kind ‖ day ‖ identity parts, separated by 0x00 (not in log fields).
         memo.scratch.removeAll(keepingCapacity: true)

@@ -10,6 +10,43 @@ import SillageIngest
 import SillageReports
 import SillageStore
 
+/// What the reports of one run read from the store, read once: several reports (a completion
+/// report in two languages, an organisation report) read the same facts and catalogue.
+final class StoreReading {
+    let store: Store
+    let key: MasterKey
+    private var cachedFacts: ActivityFacts?
+    private var cachedCatalogue: [Publishable: CatalogueEntry]?
+    private var cachedScanner: PIIScanner?
+
+    init(_ store: Store, key: MasterKey) {
+        self.store = store
+        self.key = key
+    }
+
+    func facts() throws(SillageError) -> ActivityFacts {
+        if let cachedFacts { return cachedFacts }
+        let f = try store.facts()
+        cachedFacts = f
+        return f
+    }
+
+    func catalogue() throws(SillageError) -> [Publishable: CatalogueEntry] {
+        if let cachedCatalogue { return cachedCatalogue }
+        let c = try store.catalogue()
+        cachedCatalogue = c
+        return c
+    }
+
+    /// The PII guard, checking against the names met in every run the store recorded.
+    func scanner() throws(SillageError) -> PIIScanner {
+        if let cachedScanner { return cachedScanner }
+        let s = PIIScanner(names: KnownNames(key: key, stored: try store.knownNames()))
+        cachedScanner = s
+        return s
+    }
+}
+
 /// What making one report wrote.
 public struct ReportOutcome: Sendable, Equatable {
     public var kind: ReportDefinition.Kind
@@ -38,9 +75,10 @@ public struct ReportPhase {
     func run(store: Store, run: Int64, progress: ProgressSink?) throws(SillageError) -> [ReportOutcome] {
         var prepared: [Prepared] = []
         var audiences: [String: (String, Int)] = [:]
+        let reading = StoreReading(store, key: key)
         for (i, d) in pipeline.reports.enumerated() {
             progress?.phase("writing the \(d.kind.rawValue) report")
-            let p = try prepare(d, store: store, location: "$.reports[\(i)]")
+            let p = try prepare(d, reading: reading, location: "$.reports[\(i)]")
             // However the directory is spelt (./, a trailing /, a symbolic link): one audience.
             let place = Self.canonical(p.directory), audience = d.audience == .public ? "public" : "private"
             if let (other, j) = audiences[place], other != audience {
@@ -58,7 +96,7 @@ public struct ReportPhase {
 
     /// Makes one report and journals it.
     public func make(_ d: ReportDefinition, store: Store, run: Int64?, location: String = "the report") throws(SillageError) -> ReportOutcome {
-        try publish(try prepare(d, store: store, location: location), store: store, run: run)
+        try publish(try prepare(d, reading: StoreReading(store, key: key), location: location), store: store, run: run)
     }
 
     /// A report made, not yet published.
@@ -88,23 +126,22 @@ public struct ReportPhase {
     /// The name of the file that says who a report directory is for.
     static let audienceMarker = ".sillage-audience"
 
-    func prepare(_ d: ReportDefinition, store: Store, location: String) throws(SillageError) -> Prepared {
+    func prepare(_ d: ReportDefinition, reading: StoreReading, location: String) throws(SillageError) -> Prepared {
         let directory = d.directory ?? pipeline.output + "/reports"
         try checkAudience(d, directory: directory, location: location)
-        let scanner = PIIScanner(names: KnownNames(key: key, stored: try store.knownNames()))
         let zone = try ZoneRules(identifier: pipeline.timezone)
         var p = Prepared(definition: d, directory: directory, documents: [])
         switch d.kind {
         case .completion:
-            p.documents = try completion(d, store: store, zone: zone, scanner: scanner, directory: directory)
+            p.documents = try completion(d, reading: reading, zone: zone, directory: directory)
             let current = Set(p.documents.flatMap { $0.files.map(\.name) })
             p.stale = ((try? listing(directory)) ?? []).filter {
                 $0.hasPrefix("completion-") && ($0.hasSuffix(".html") || $0.hasSuffix(".csv")) && !current.contains($0)
             }
         case .server:
-            p.documents = try server(d, store: store, scanner: scanner, directory: directory)
+            p.documents = try server(d, reading: reading, directory: directory)
         case .organisation:
-            let (document, learners, named) = try organisation(d, store: store, zone: zone, scanner: scanner, directory: directory)
+            let (document, learners, named) = try organisation(d, reading: reading, zone: zone, directory: directory)
             p.documents = [document]
             p.details = [("organisation", .string(d.organisation ?? "")), ("learners", .int(Int64(learners))), ("named", .int(Int64(named)))]
         }
@@ -152,12 +189,12 @@ public struct ReportPhase {
 
     /// The completion report's pages, from tables built exactly or protected as an export's.
     func completion(
-        _ d: ReportDefinition, store: Store, zone: ZoneRules, scanner: PIIScanner, directory: String
+        _ d: ReportDefinition, reading: StoreReading, zone: ZoneRules, directory: String
     ) throws(SillageError) -> [ReportDocument] {
-        var input = MetricInput(sessions: [], actorDays: [], facts: try store.facts(), zone: zone)
-        input.catalogue = try store.catalogue()
+        var input = MetricInput(sessions: [], actorDays: [], facts: try reading.facts(), zone: zone)
+        input.catalogue = try reading.catalogue()
         input.atRiskDays = d.settings.atRiskDays
-        let tables = try completionTables(d, input: input, scanner: scanner, directory: directory)
+        let tables = try completionTables(d, input: input, scanner: try reading.scanner(), directory: directory)
         let documents = CompletionReport.documents(tables, asOf: input.asOfDay, settings: d.writing, course: d.course)
         if let course = d.course, documents.count < 2 {
             throw SillageError.usage("no course \"\(course)\" in the store", hint: "the course keys are those of course_completion")
@@ -195,9 +232,9 @@ public struct ReportPhase {
     /// by pseudonyms made for this organisation's reports. Returns the page, the number of
     /// learners and how many of them the list named.
     func organisation(
-        _ d: ReportDefinition, store: Store, zone: ZoneRules, scanner: PIIScanner, directory: String
+        _ d: ReportDefinition, reading: StoreReading, zone: ZoneRules, directory: String
     ) throws(SillageError) -> (ReportDocument, Int, Int) {
-        let memberships = try store.memberships()
+        let memberships = try reading.store.memberships()
         let wanted = d.organisation ?? ""
         let organisations = Set(memberships.values).sorted()
         // The exact name, or else the one name whose file name it is; two names that share
@@ -223,18 +260,18 @@ public struct ReportPhase {
                 named.insert(actor)
             }
         }
-        let facts = try store.facts()
+        let facts = try reading.facts()
         var input = MetricInput(sessions: [], actorDays: [], facts: facts.restricted(to: members), zone: zone)
         // As of the platform's last day, not the organisation's: quiet learners are at risk.
         input.reportDay = MetricInput(sessions: [], actorDays: [], facts: facts, zone: zone).asOfDay
-        input.catalogue = try store.catalogue()
+        input.catalogue = try reading.catalogue()
         input.atRiskDays = d.settings.atRiskDays
-        var tables = CompletionReport.tables.compactMap { TableRegistry.tables[$0]?.build(input) }
-        _ = try Release.guardTables(&tables, catalogue: input.catalogue, scanner: scanner, location: directory)
+        // Never public (`ReportDefinition.check`): the exact tables, through the PII guard.
+        let tables = try completionTables(d, input: input, scanner: try reading.scanner(), directory: directory)
         let names = ReportFileName.names(stem: "organisation", keys: organisations.map(\.text))
         let document = OrganisationReport.document(
-            organisation: organisation, input: input, tables: Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) }),
-            labels: labels, settings: d.writing, fileName: names[organisation.text] ?? "organisation")
+            organisation: organisation, input: input, tables: tables, labels: labels, settings: d.writing,
+            fileName: names[organisation.text] ?? "organisation")
         return (document, members.count, named.count)
     }
 
@@ -267,7 +304,8 @@ public struct ReportPhase {
 
     /// The server report of `d.day`, or of every completed day not reported yet and of the
     /// last 8 completed days (late log lines may still change them).
-    func server(_ d: ReportDefinition, store: Store, scanner: PIIScanner, directory: String) throws(SillageError) -> [ReportDocument] {
+    func server(_ d: ReportDefinition, reading: StoreReading, directory: String) throws(SillageError) -> [ReportDocument] {
+        let store = reading.store
         var log = try serverLog(store)
         let days: [Int32]
         if let day = d.day {
@@ -295,7 +333,7 @@ public struct ReportPhase {
                 ServerLog.ObjectCount(object: c.object, statusClass: c.statusClass, requests: c.requests, people: c.people))
         }
         log.minPeople = d.minCount
-        try guardObjects(&log, scanner: scanner, location: directory)
+        try guardObjects(&log, scanner: try reading.scanner(), location: directory)
         return days.map { ServerReport.document(log, day: $0, settings: d.writing) }
     }
 

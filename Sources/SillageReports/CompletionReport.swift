@@ -95,7 +95,7 @@ struct CourseData {
 
     /// The course's catalogue name with its key, or its key alone.
     func label(_ course: Publishable) -> String {
-        let name = completion.rows("course", is: course).first.map { completion.publishable($0, "course_name") } ?? .none
-        return name.isEmpty ? course.text : "\(name.text) (\(course.text))"
+        let name = shortName(course)
+        return name == course ? course.text : "\(name.text) (\(course.text))"
     }
 }

@@ -24,10 +24,11 @@ public enum OrganisationReport {
     }
 
     /// The page; `input` holds the organisation's learners' facts only, `tables` the
-    /// completion tables built from it, `labels` each learner's label.
+    /// completion tables built from it, `labels` each learner's label, `fileName` the page's
+    /// name without extension (distinct among the organisations, `ReportFileName.names`).
     public static func document(
         organisation: Publishable, input: MetricInput, tables: [String: Table], labels: [ActorKey: String], settings: ReportSettings,
-        fileName: String? = nil
+        fileName: String
     ) -> ReportDocument {
         let l = settings.language
         let data = CourseData(tables)
@@ -55,8 +56,7 @@ public enum OrganisationReport {
             }
         }
         page.paragraph(CompletionReport.definitions(settings))
-        let name = fileName ?? ReportFileName.names(stem: "organisation", keys: [organisation.text])[organisation.text] ?? "organisation"
-        return ReportDocument(name: name, page: page, tables: tables, settings: settings)
+        return ReportDocument(name: fileName, page: page, tables: tables, settings: settings)
     }
 
     /// Every learner of `labels` in every course they belong to, by label then course.
